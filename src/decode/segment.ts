@@ -1,0 +1,94 @@
+/**
+ * The TCP segment record: the only thing decode/ hands to flow/ and tcp/.
+ *
+ * Built once per TCP packet as a plain object (no views, no references into the capture
+ * buffer), so later stages may keep it. Addresses are 32-bit words, never strings: the flow
+ * table keys on numbers and only the report formats an address, once per connection.
+ */
+
+/** TCP flag bits as they sit in the header's low 9 bits (RFC 9293 §3.1, RFC 3168, RFC 3540). */
+export const TcpFlag = {
+  FIN: 0x001,
+  SYN: 0x002,
+  RST: 0x004,
+  PSH: 0x008,
+  ACK: 0x010,
+  URG: 0x020,
+  ECE: 0x040,
+  CWR: 0x080,
+  AE: 0x100,
+} as const;
+
+/** Options carried by a segment (RFC 9293 §3.2, RFC 7323, RFC 2018, RFC 7413). */
+export interface TcpOptions {
+  /** Maximum segment size (kind 2). */
+  mss?: number;
+  /** Window scale shift count (kind 3). */
+  wscale?: number;
+  /** SACK permitted (kind 4). */
+  sackPermitted?: boolean;
+  /** SACK blocks (kind 5) as [left, right) pairs of raw sequence numbers. */
+  sack?: Array<[number, number]>;
+  /** Timestamps (kind 8). */
+  tsVal?: number;
+  tsEcr?: number;
+  /**
+   * TCP Fast Open (kind 34, or the experimental kind 254 with magic 0xF989): present when the
+   * option is. `cookie` is the cookie in hex, '' for a cookie request.
+   */
+  fastOpen?: { cookie: string };
+  /** Option kinds this decoder does not interpret, by number. */
+  unknown?: number[];
+}
+
+/** One decoded TCP segment. */
+export interface Segment {
+  /** 1-based packet number of the frame that carried it. */
+  readonly packet: number;
+  /** Capture time, split as in `Frame`. */
+  readonly tsSec: number;
+  readonly tsNsec: number;
+  readonly ipVersion: 4 | 6;
+  /**
+   * Source and destination address as four big-endian 32-bit words (unsigned).
+   * IPv4 uses word 0 only; words 1..3 are 0.
+   */
+  readonly src0: number;
+  readonly src1: number;
+  readonly src2: number;
+  readonly src3: number;
+  readonly dst0: number;
+  readonly dst1: number;
+  readonly dst2: number;
+  readonly dst3: number;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  /** Sequence number (unsigned 32-bit). */
+  readonly seq: number;
+  /** Acknowledgment number, or null when the ACK flag is clear (the field is then meaningless). */
+  readonly ack: number | null;
+  /** `TcpFlag` bits. */
+  readonly flags: number;
+  /** Window field as sent (not scaled). */
+  readonly window: number;
+  /** TCP payload bytes, from the IP lengths (not the captured length). */
+  readonly payloadLen: number;
+  /** Parsed options, or null when the header has none. */
+  readonly options: TcpOptions | null;
+  /** True when the snaplen cut the TCP header's options or payload. */
+  readonly truncated: boolean;
+}
+
+/**
+ * Why a frame is not a TCP segment. Returned as a string constant so a skip allocates nothing.
+ * 'unsupported-link' is counted per link type by the caller.
+ */
+export type SkipReason =
+  | 'unsupported-link'
+  | 'non-ip'
+  | 'udp'
+  | 'icmp'
+  | 'other-ip'
+  | 'fragment'
+  | 'truncated'
+  | 'malformed';

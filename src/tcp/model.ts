@@ -1,0 +1,248 @@
+/**
+ * The connection model tcp/ produces and report/ and check/ consume. It is exactly the JSON
+ * contract of ARCHITECTURE.md (`schema: "tcptrace/1"`): `--json` serialises these objects as they are.
+ * Any change here that alters the JSON bumps SCHEMA and is written down in the README.
+ */
+
+/** Version tag of the JSON document. */
+export const SCHEMA = 'tcptrace/1';
+
+/** RFC 9293 connection states, keyed PascalCase, valued with the RFC spelling (smoltcp's Display). */
+export const TcpState = {
+  Closed: 'CLOSED',
+  Listen: 'LISTEN',
+  SynSent: 'SYN-SENT',
+  SynReceived: 'SYN-RECEIVED',
+  Established: 'ESTABLISHED',
+  FinWait1: 'FIN-WAIT-1',
+  FinWait2: 'FIN-WAIT-2',
+  CloseWait: 'CLOSE-WAIT',
+  Closing: 'CLOSING',
+  LastAck: 'LAST-ACK',
+  TimeWait: 'TIME-WAIT',
+} as const;
+export type TcpState = (typeof TcpState)[keyof typeof TcpState];
+
+/** Which endpoint. The client is the first SYN's sender (or the heuristic's pick mid-stream). */
+export type Side = 'client' | 'server';
+
+/** Options an endpoint announced on its SYN / SYN-ACK. */
+export interface NegotiatedOptions {
+  mss?: number;
+  wscale?: number;
+  sackPermitted?: boolean;
+  timestamps?: boolean;
+  /** Fast Open cookie in hex ('' for a cookie request). */
+  fastOpenCookie?: string;
+}
+
+export interface EndpointRecord {
+  ip: string;
+  port: number;
+  /** State at the end of the capture (TIME-WAIT already expired to CLOSED if 2·MSL passed). */
+  state: TcpState;
+  /**
+   * How `state` is known: 'observed' from this endpoint's own segments; 'inferred' from what the
+   * peer sent (e.g. the peer's SYN reached it, nothing came back); 'unseen' when nothing at all
+   * shows what this endpoint did (the state is then the RFC default and must not be trusted).
+   */
+  stateBasis: 'observed' | 'inferred' | 'unseen';
+  /** Initial sequence number (absolute), null when its SYN was not captured. */
+  isn: number | null;
+  options: NegotiatedOptions;
+  /** Segments and payload bytes this endpoint sent. */
+  segments: number;
+  bytes: number;
+}
+
+export type OpenKind =
+  | 'three-way'
+  | 'simultaneous'
+  | 'fast-open'
+  | 'refused'
+  | 'unanswered'
+  | 'incomplete'
+  | 'mid-stream';
+
+export type CloseKind = 'four-way' | 'three-segment' | 'simultaneous' | 'reset' | 'half-closed' | 'none';
+
+export interface OpenRecord {
+  kind: OpenKind;
+  /** True when both SYNs and the ACK of each were captured. */
+  complete: boolean;
+  /** SYN to SYN-ACK seen at the capture point... to the final ACK: client-side handshake RTT, ms. */
+  rttMs: number | null;
+  /** Packet numbers of the opening exchange (SYNs, their retransmissions, SYN-ACK, final ACK, RST). */
+  packets: number[];
+  /** Mid-stream only: how the client was chosen (e.g. 'well-known-port', 'lower-port-is-server'). */
+  heuristic?: string;
+  /** Retransmitted SYN times, seconds after the first SYN (unanswered and slow openings). */
+  synRetransmits?: number[];
+}
+
+export interface CloseRecord {
+  kind: CloseKind;
+  initiator: Side | null;
+  /** Bytes the other side sent after the first FIN (a half-close in use). */
+  dataAfterFin: number;
+  /** Packet numbers of the closing exchange (FINs, their ACKs, retransmissions, RSTs). */
+  packets: number[];
+  /** For 'reset': who sent the first RST and the sender's state just before it. */
+  reset?: { by: Side; state: TcpState; packet: number };
+}
+
+/** One state change of one endpoint. */
+export interface Transition {
+  packet: number;
+  /** Seconds since the connection's first packet. */
+  time: number;
+  side: Side;
+  from: TcpState;
+  to: TcpState;
+  /** Why, in one sentence (RFC 9293 wording), e.g. "received ACK of our SYN". */
+  why: string;
+}
+
+/** A seq/ack check from the catalogue (see CHECK_IDS). */
+export interface Check {
+  id: CheckId;
+  ok: boolean;
+  packet: number;
+  /** Absolute values; null when the check is not about a number (e.g. "SYN carries no data"). */
+  expected: number | null;
+  actual: number | null;
+  side: Side;
+  message: string;
+}
+
+export const CHECK_IDS = [
+  'synack-acks-isn', // SYN-ACK ack = client ISN + 1
+  'handshake-ack-acks-isn', // final ACK ack = server ISN + 1
+  'syn-no-data', // SYN carries no data unless Fast Open
+  'synack-no-data', // SYN-ACK carries no data unless Fast Open
+  'syn-consumes-one', // peer's next ack after a SYN is ISN + 1, never ISN
+  'fin-consumes-one', // the FIN's ack is FIN seq + len + 1
+  'fin-acked', // each FIN is acknowledged with FIN seq + 1
+  'time-wait-side', // the active closer is the one that enters TIME-WAIT
+  'no-data-after-fin', // no new data after FIN from its sender
+  'rst-in-window', // RST seq within the receiver's window
+] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
+
+/** Per-segment analysis flags (Wireshark's tcp.analysis.* in spirit). */
+export type SegmentFlag =
+  | 'retransmission'
+  | 'out-of-order'
+  | 'dup-ack'
+  | 'keep-alive'
+  | 'keep-alive-ack'
+  | 'zero-window'
+  | 'window-probe'
+  | 'previous-segment-not-captured'
+  | 'acked-unseen-segment'
+  | 'spurious-retransmission';
+
+export interface FlagCounts {
+  retransmissions: number;
+  outOfOrder: number;
+  dupAcks: number;
+  keepAlives: number;
+  zeroWindows: number;
+  lostSegments: number;
+  ackedUnseen: number;
+}
+
+/** One segment as rendered in the ladder. */
+export interface SegmentRecord {
+  packet: number;
+  /** Seconds since the connection's first packet. */
+  time: number;
+  /** Who sent it. */
+  from: Side;
+  /** Flags spelled as tcpdump does: S, S., F., R, P., . (ACK only) — with E/W/N for ECN bits. */
+  flags: string;
+  /** Absolute sequence and ack numbers (ack null when the ACK flag is clear). */
+  seq: number;
+  ack: number | null;
+  /** Relative to the sender's / receiver's ISN (tcpdump style); equal to absolute when the ISN is unknown. */
+  relSeq: number;
+  relAck: number | null;
+  len: number;
+  window: number;
+  /** Options on this segment, only for SYNs and segments where they matter. */
+  options?: NegotiatedOptions & { sack?: Array<[number, number]> };
+  /** States of both endpoints after this segment. */
+  client: TcpState;
+  server: TcpState;
+  analysis: SegmentFlag[];
+  /** Ids of checks evaluated on this segment (their results are in `checks`). */
+  checks: CheckId[];
+}
+
+/** Data transfer between the opening and the closing, folded per direction. */
+export interface DirectionSummary {
+  segments: number;
+  bytes: number;
+  retransmissions: number;
+  firstPacket: number | null;
+  lastPacket: number | null;
+}
+
+/** Zeek conn.log's conn_state codes (base/protocols/conn/main.zeek). */
+export type ZeekConnState =
+  | 'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR' | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
+
+export interface ConnectionRecord {
+  id: number;
+  client: EndpointRecord;
+  server: EndpointRecord;
+  /** Absolute capture time of the first and last packet, seconds since the epoch. */
+  start: number;
+  end: number;
+  /** Packets of this connection. */
+  packets: number;
+  open: OpenRecord;
+  close: CloseRecord;
+  timeline: Transition[];
+  checks: Check[];
+  flags: FlagCounts;
+  zeek: { conn_state: ZeekConnState; history: string };
+  /** The id of the earlier connection on the same 4-tuple, when this one reused it. */
+  reusedFrom: number | null;
+  /** The opening and closing segments (every segment with `--all`), in capture order. */
+  segments: SegmentRecord[];
+  data: { client: DirectionSummary; server: DirectionSummary };
+  /** Per-endpoint note on the end of the capture, e.g. TIME-WAIT expiry time. */
+  notes: string[];
+}
+
+export interface InputRecord {
+  path: string;
+  format: string;
+  linkTypes: string[];
+  packets: number;
+  tcpSegments: number;
+  /** Frames that are not TCP segments, by reason ('udp', 'unsupported-link:DLT_FOO', ...). */
+  skipped: Record<string, number>;
+  warnings: string[];
+}
+
+export interface Summary {
+  connections: number;
+  byOpen: Partial<Record<OpenKind, number>>;
+  byClose: Partial<Record<CloseKind, number>>;
+  /** Final states per side: state -> number of connections. */
+  finalStates: { client: Partial<Record<TcpState, number>>; server: Partial<Record<TcpState, number>> };
+  checksFailed: number;
+  anomalies: Partial<FlagCounts>;
+  /** Set when the flow table's size cap was hit: connections dropped from tracking. */
+  tableFull?: { cap: number; dropped: number };
+}
+
+/** The whole `--json` document for one input. */
+export interface Report {
+  schema: typeof SCHEMA;
+  input: InputRecord;
+  connections: ConnectionRecord[];
+  summary: Summary;
+}
