@@ -212,7 +212,9 @@ export interface ConnectionRecord {
   /** The opening and closing segments (every segment with `--all`), in capture order. */
   segments: SegmentRecord[];
   data: { client: DirectionSummary; server: DirectionSummary };
-  /** Per-endpoint note on the end of the capture, e.g. TIME-WAIT expiry time. */
+  /** Keep-alive probes seen (RFC 9293 §3.8.4: seq = SND.NXT-1, 0 or 1 byte), with their mean interval. */
+  keepAlive: { probes: number; intervalSec: number | null } | null;
+  /** Per-endpoint notes on the end of the capture, e.g. when TIME-WAIT expires. */
   notes: string[];
 }
 
@@ -237,12 +239,4 @@ export interface Summary {
   anomalies: Partial<FlagCounts>;
   /** Set when the flow table's size cap was hit: connections dropped from tracking. */
   tableFull?: { cap: number; dropped: number };
-}
-
-/** The whole `--json` document for one input. */
-export interface Report {
-  schema: typeof SCHEMA;
-  input: InputRecord;
-  connections: ConnectionRecord[];
-  summary: Summary;
 }
