@@ -1,0 +1,249 @@
+/**
+ * Connection table keyed by the canonical 4-tuple.
+ *
+ * The key is canonicalised once per segment (the lower endpoint first) so a lookup is a single
+ * hash probe whichever way the segment travels; the entry remembers which endpoint is the client.
+ * Keys are built from numbers (address words and ports), never strings: a string per packet costs
+ * more than the whole decode. Buckets chain through the entries themselves, so a lookup or an
+ * insert allocates nothing but the entry.
+ *
+ * Entries sit on one of two recency lists, ordered by last activity: `active` and `closing`
+ * (both endpoints closed or in TIME-WAIT). Each list has one idle limit, so the oldest entry of
+ * each list is the only one that can be due: eviction is O(1) per packet. Time is always the
+ * capture's, never the wall clock's, so results are deterministic.
+ *
+ * The table is generic over what it stores (`T`): flow/ knows nothing of TCP states; trace.ts
+ * stores a tcp/ ConnectionTracker here and tells the table when one is closing.
+ */
+import type { Segment } from '../decode/segment.js';
+
+/** One tracked 4-tuple. Fields are public for trace.ts; only the table mutates them. */
+export class FlowEntry<T> {
+  /** Endpoint A is the lower one (address words, then port); B the higher. */
+  readonly ipVersion: 4 | 6;
+  readonly a0: number; readonly a1: number; readonly a2: number; readonly a3: number; readonly aPort: number;
+  readonly b0: number; readonly b1: number; readonly b2: number; readonly b3: number; readonly bPort: number;
+  readonly hash: number;
+  /** True when endpoint A is the client. */
+  clientIsA: boolean;
+  value: T;
+  /** Capture time of the last segment, seconds since the epoch. */
+  lastTime: number;
+  /** Which recency list the entry is on. */
+  closing = false;
+  /** @internal bucket chain and recency list links. */
+  chain: FlowEntry<T> | null = null;
+  prev: FlowEntry<T> | null = null;
+  next: FlowEntry<T> | null = null;
+
+  constructor(seg: Segment, srcIsA: boolean, hash: number, clientIsSrc: boolean, value: T, now: number) {
+    this.ipVersion = seg.ipVersion;
+    if (srcIsA) {
+      this.a0 = seg.src0; this.a1 = seg.src1; this.a2 = seg.src2; this.a3 = seg.src3; this.aPort = seg.srcPort;
+      this.b0 = seg.dst0; this.b1 = seg.dst1; this.b2 = seg.dst2; this.b3 = seg.dst3; this.bPort = seg.dstPort;
+    } else {
+      this.a0 = seg.dst0; this.a1 = seg.dst1; this.a2 = seg.dst2; this.a3 = seg.dst3; this.aPort = seg.dstPort;
+      this.b0 = seg.src0; this.b1 = seg.src1; this.b2 = seg.src2; this.b3 = seg.src3; this.bPort = seg.srcPort;
+    }
+    this.hash = hash;
+    this.clientIsA = clientIsSrc === srcIsA;
+    this.value = value;
+    this.lastTime = now;
+  }
+}
+
+/** Doubly linked recency list (oldest at head). */
+class RecencyList<T> {
+  head: FlowEntry<T> | null = null;
+  tail: FlowEntry<T> | null = null;
+
+  push(e: FlowEntry<T>): void {
+    e.prev = this.tail;
+    e.next = null;
+    if (this.tail) this.tail.next = e;
+    else this.head = e;
+    this.tail = e;
+  }
+
+  unlink(e: FlowEntry<T>): void {
+    if (e.prev) e.prev.next = e.next;
+    else this.head = e.next;
+    if (e.next) e.next.prev = e.prev;
+    else this.tail = e.prev;
+    e.prev = e.next = null;
+  }
+}
+
+/**
+ * Compares the source endpoint of `seg` with its destination: negative when the source is the
+ * lower endpoint (and so endpoint A of the canonical key).
+ */
+export function compareEndpoints(seg: Segment): number {
+  return (
+    seg.src0 - seg.dst0 || seg.src1 - seg.dst1 || seg.src2 - seg.dst2 || seg.src3 - seg.dst3 ||
+    seg.srcPort - seg.dstPort
+  );
+}
+
+/** 32-bit mix of one word into a running hash (murmur3's constants). */
+function mix(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** Hash of the canonical key: identical for both directions of a connection. */
+export function flowHash(seg: Segment, srcIsA: boolean): number {
+  let h: number = seg.ipVersion;
+  if (srcIsA) {
+    h = mix(mix(mix(mix(h, seg.src0), seg.src1), seg.src2), seg.src3);
+    h = mix(mix(mix(mix(h, seg.dst0), seg.dst1), seg.dst2), seg.dst3);
+    h = mix(h, (seg.srcPort << 16) | seg.dstPort);
+  } else {
+    h = mix(mix(mix(mix(h, seg.dst0), seg.dst1), seg.dst2), seg.dst3);
+    h = mix(mix(mix(mix(h, seg.src0), seg.src1), seg.src2), seg.src3);
+    h = mix(h, (seg.dstPort << 16) | seg.srcPort);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h | 0;
+}
+
+function sameKey<T>(e: FlowEntry<T>, seg: Segment, srcIsA: boolean): boolean {
+  if (e.ipVersion !== seg.ipVersion) return false;
+  return srcIsA
+    ? e.aPort === seg.srcPort && e.bPort === seg.dstPort &&
+        e.a0 === seg.src0 && e.b0 === seg.dst0 && e.a1 === seg.src1 && e.b1 === seg.dst1 &&
+        e.a2 === seg.src2 && e.b2 === seg.dst2 && e.a3 === seg.src3 && e.b3 === seg.dst3
+    : e.aPort === seg.dstPort && e.bPort === seg.srcPort &&
+        e.a0 === seg.dst0 && e.b0 === seg.src0 && e.a1 === seg.dst1 && e.b1 === seg.src1 &&
+        e.a2 === seg.dst2 && e.b2 === seg.src2 && e.a3 === seg.dst3 && e.b3 === seg.src3;
+}
+
+/** The connection table. See the module comment for its invariants. */
+export class FlowTable<T> {
+  private readonly buckets = new Map<number, FlowEntry<T>>();
+  private readonly active = new RecencyList<T>();
+  private readonly closingList = new RecencyList<T>();
+  private count = 0;
+  /** Set by `lookup`: whether the looked-up segment travels from the client. */
+  fromClient = false;
+  /** Set by `lookup`: the segment's canonical orientation and hash, reused by `insert`. */
+  private lastSrcIsA = false;
+  private lastHash = 0;
+
+  /** Number of entries in the table. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Finds the entry of `seg`'s 4-tuple (setting `fromClient`), or null. */
+  lookup(seg: Segment): FlowEntry<T> | null {
+    const srcIsA = compareEndpoints(seg) <= 0;
+    const hash = flowHash(seg, srcIsA);
+    this.lastSrcIsA = srcIsA;
+    this.lastHash = hash;
+    for (let e = this.buckets.get(hash) ?? null; e; e = e.chain) {
+      if (sameKey(e, seg, srcIsA)) {
+        this.fromClient = srcIsA === e.clientIsA;
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Adds an entry for `seg`'s 4-tuple, which must not be in the table; call right after a
+   * `lookup(seg)` that returned null (it reuses that lookup's hash).
+   */
+  insert(seg: Segment, clientIsSrc: boolean, value: T, now: number): FlowEntry<T> {
+    const e = new FlowEntry(seg, this.lastSrcIsA, this.lastHash, clientIsSrc, value, now);
+    e.chain = this.buckets.get(e.hash) ?? null;
+    this.buckets.set(e.hash, e);
+    this.active.push(e);
+    this.count++;
+    this.fromClient = clientIsSrc;
+    return e;
+  }
+
+  /** Marks activity on `e` at capture time `now` (moves it to the young end of its list). */
+  touch(e: FlowEntry<T>, now: number): void {
+    e.lastTime = now;
+    const list = e.closing ? this.closingList : this.active;
+    if (list.tail !== e) {
+      list.unlink(e);
+      list.push(e);
+    }
+  }
+
+  /** Moves `e` to the closing list (both endpoints closed or in TIME-WAIT). */
+  markClosing(e: FlowEntry<T>): void {
+    if (e.closing) return;
+    this.active.unlink(e);
+    e.closing = true;
+    this.closingList.push(e);
+  }
+
+  /** Replaces the value of `e` with a new connection on the same 4-tuple (port reuse). */
+  reuse(e: FlowEntry<T>, seg: Segment, clientIsSrc: boolean, value: T): void {
+    const srcIsA = compareEndpoints(seg) <= 0;
+    e.clientIsA = clientIsSrc === srcIsA;
+    e.value = value;
+    this.fromClient = clientIsSrc;
+    if (e.closing) {
+      this.closingList.unlink(e);
+      e.closing = false;
+      this.active.push(e);
+    }
+  }
+
+  /** Removes `e` from the table. */
+  remove(e: FlowEntry<T>): void {
+    let p = this.buckets.get(e.hash) ?? null;
+    if (p === e) {
+      if (e.chain) this.buckets.set(e.hash, e.chain);
+      else this.buckets.delete(e.hash);
+    } else {
+      while (p && p.chain !== e) p = p.chain;
+      if (p) p.chain = e.chain;
+    }
+    e.chain = null;
+    (e.closing ? this.closingList : this.active).unlink(e);
+    this.count--;
+  }
+
+  /**
+   * Removes and returns the oldest entry whose idle time at `now` exceeds its list's limit,
+   * or null when none is due. Call repeatedly until null.
+   */
+  evictDue(now: number, activeIdleSec: number, closingIdleSec: number): FlowEntry<T> | null {
+    let e = this.closingList.head;
+    if (e && now - e.lastTime > closingIdleSec) {
+      this.remove(e);
+      return e;
+    }
+    e = this.active.head;
+    if (e && now - e.lastTime > activeIdleSec) {
+      this.remove(e);
+      return e;
+    }
+    return null;
+  }
+
+  /** Removes and returns every entry, oldest activity first within each list. */
+  drain(): FlowEntry<T>[] {
+    const out: FlowEntry<T>[] = [];
+    for (const list of [this.closingList, this.active]) {
+      for (let e = list.head; e; ) {
+        const next = e.next;
+        out.push(e);
+        e = next;
+      }
+    }
+    for (const e of out) this.remove(e);
+    return out;
+  }
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { TcpFlag, type Segment } from '../../src/decode/segment.js';
+import { FlowTable, compareEndpoints, flowHash } from '../../src/flow/flow-table.js';
+import { orient } from '../../src/flow/orientation.js';
+
+/** A segment between two IPv4 endpoints (a.b.c.d as one word). */
+function seg(src: number, srcPort: number, dst: number, dstPort: number, flags = TcpFlag.ACK, v: 4 | 6 = 4): Segment {
+  return {
+    packet: 1, tsSec: 0, tsNsec: 0, ipVersion: v,
+    src0: src, src1: 0, src2: 0, src3: 0, dst0: dst, dst1: 0, dst2: 0, dst3: 0,
+    srcPort, dstPort, seq: 0, ack: flags & TcpFlag.ACK ? 0 : null, flags, window: 0, payloadLen: 0,
+    options: null, truncated: false,
+  };
+}
+const reverse = (s: Segment): Segment => seg(s.dst0, s.dstPort, s.src0, s.srcPort, s.flags, s.ipVersion);
+
+const A = 0xc6120001; // 198.18.0.1
+const B = 0xc6120002; // 198.18.0.2
+
+describe('flow key', () => {
+  it('hashes both directions of a 4-tuple alike', () => {
+    fc.assert(
+      fc.property(fc.nat(0xffffffff), fc.nat(0xffff), fc.nat(0xffffffff), fc.nat(0xffff), (a, ap, b, bp) => {
+        const s = seg(a, ap, b, bp);
+        const r = reverse(s);
+        expect(flowHash(s, compareEndpoints(s) <= 0)).toBe(flowHash(r, compareEndpoints(r) <= 0));
+      }),
+    );
+  });
+
+  it('tells IPv4 from IPv6 with the same words', () => {
+    const t = new FlowTable<string>();
+    t.lookup(seg(A, 1, B, 2));
+    t.insert(seg(A, 1, B, 2), true, 'v4', 0);
+    expect(t.lookup(seg(A, 1, B, 2, TcpFlag.ACK, 6))).toBeNull();
+  });
+});
+
+describe('FlowTable', () => {
+  it('finds an entry from either direction and reports the direction', () => {
+    const t = new FlowTable<string>();
+    const s = seg(B, 40000, A, 80, TcpFlag.SYN);
+    expect(t.lookup(s)).toBeNull();
+    const e = t.insert(s, true, 'c', 0);
+    expect(t.lookup(s)).toBe(e);
+    expect(t.fromClient).toBe(true);
+    expect(t.lookup(reverse(s))).toBe(e);
+    expect(t.fromClient).toBe(false);
+    expect(t.size).toBe(1);
+  });
+
+  it('keeps entries apart when their hashes collide in a bucket', () => {
+    const t = new FlowTable<number>();
+    const n = 5000;
+    for (let i = 0; i < n; i++) {
+      const s = seg(A, 1024 + i, B, 80);
+      expect(t.lookup(s)).toBeNull();
+      t.insert(s, true, i, 0);
+    }
+    for (let i = 0; i < n; i++) expect(t.lookup(seg(B, 80, A, 1024 + i))?.value).toBe(i);
+    expect(t.size).toBe(n);
+  });
+
+  it('evicts the oldest idle entry of each list by its own limit, on capture time', () => {
+    const t = new FlowTable<string>();
+    const mk = (port: number, now: number, v: string) => {
+      const s = seg(A, port, B, 80);
+      t.lookup(s);
+      return t.insert(s, true, v, now);
+    };
+    const old = mk(1, 0, 'old');
+    const closing = mk(2, 10, 'closing');
+    mk(3, 20, 'young');
+    t.markClosing(closing);
+    t.touch(old, 25); // activity moves it to the young end
+    // At t=80: closing idle 70 > 60 is due; active ones (idle 55, 60) are not past 100.
+    expect(t.evictDue(80, 100, 60)?.value).toBe('closing');
+    expect(t.evictDue(80, 100, 60)).toBeNull();
+    // At t=121: 'young' (idle 101) is due, 'old' (touched at 25, idle 96) is not.
+    expect(t.evictDue(121, 100, 60)?.value).toBe('young');
+    expect(t.evictDue(121, 100, 60)).toBeNull();
+    expect(t.evictDue(126, 100, 60)?.value).toBe('old');
+    expect(t.size).toBe(0);
+    expect(t.lookup(seg(A, 1, B, 80))).toBeNull();
+  });
+
+  it('reuse() re-orients the entry for the new connection and reactivates it', () => {
+    const t = new FlowTable<string>();
+    const s = seg(A, 5000, B, 6000, TcpFlag.SYN);
+    t.lookup(s);
+    const e = t.insert(s, true, 'first', 0);
+    t.markClosing(e);
+    // The old server opens the next connection on the same 4-tuple.
+    const syn2 = reverse(s);
+    expect(t.lookup(syn2)).toBe(e);
+    t.reuse(e, syn2, true, 'second');
+    expect(t.lookup(syn2)).toBe(e);
+    expect(t.fromClient).toBe(true);
+    expect(e.value).toBe('second');
+    expect(e.closing).toBe(false);
+    expect(t.evictDue(1000, 100, 60)?.value).toBe('second');
+  });
+
+  it('drain() empties the table', () => {
+    const t = new FlowTable<number>();
+    for (let i = 0; i < 10; i++) {
+      const s = seg(A, i + 1, B, 80);
+      t.lookup(s);
+      const e = t.insert(s, true, i, i);
+      if (i % 3 === 0) t.markClosing(e);
+    }
+    expect(t.drain().map((e) => e.value).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(t.size).toBe(0);
+  });
+});
+
+describe('orient', () => {
+  it.each([
+    ['SYN: its sender is the client', seg(A, 40000, B, 80, TcpFlag.SYN), true, null],
+    ['SYN-ACK: its receiver is the client', seg(B, 80, A, 40000, TcpFlag.SYN | TcpFlag.ACK), false, null],
+    ['mid-stream, well-known port is the server', seg(B, 443, A, 2000), false, 'well-known-port'],
+    ['mid-stream, ephemeral port is the client', seg(A, 45000, B, 8080), true, 'ephemeral-port'],
+    ['mid-stream, both registered: lower port serves', seg(A, 5432, B, 6000), false, 'lower-port-is-server'],
+    ['mid-stream, same port: first sender', seg(A, 179, B, 179), true, 'first-sender'],
+  ])('%s', (_name, s, clientIsSrc, heuristic) => {
+    expect(orient(s)).toEqual({ clientIsSrc, heuristic });
+  });
+});
