@@ -39,6 +39,13 @@ export interface TcpOptions {
   fastOpen?: { cookie: string };
   /** Option kinds this decoder does not interpret, by number. */
   unknown?: number[];
+  /**
+   * True when an option had an impossible length. A length below 2 or running past the header
+   * stops the parse there (later option bytes are not read); a well-framed option of a known
+   * kind with the wrong length for that kind is ignored and the parse goes on. Both as Linux's
+   * tcp_parse_options does.
+   */
+  malformed?: boolean;
 }
 
 /** One decoded TCP segment. */
@@ -75,7 +82,12 @@ export interface Segment {
   readonly payloadLen: number;
   /** Parsed options, or null when the header has none. */
   readonly options: TcpOptions | null;
-  /** True when the snaplen cut the TCP header's options or payload. */
+  /**
+   * True when the snaplen cut the TCP header's options or payload. Also true for a first IP
+   * fragment, whose payloadLen is only that fragment's share (later fragments are not decoded),
+   * and when the IP header claimed more bytes than the frame had on the wire (payloadLen then
+   * counts what the wire carried).
+   */
   readonly truncated: boolean;
 }
 

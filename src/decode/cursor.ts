@@ -1,0 +1,61 @@
+/**
+ * The decoder's working state: one module-level instance, reset for every frame.
+ *
+ * Each layer decoder reads the bytes of `b` between `off` and `capEnd`, writes what the next
+ * layer needs into the same object, and returns null (go on) or a `SkipReason` constant. Nothing
+ * here is allocated per packet. `b` aliases the capture buffer and is valid only until the next
+ * frame: nothing in this object may leave decode/.
+ */
+import type { SkipReason } from './segment.js';
+
+/** What the link layer says the next header is (internal codes, not ethertypes). */
+export const Net = {
+  /** Not an IP packet (ARP, LLDP, STP, an unknown ethertype, …). */
+  None: 0,
+  IPv4: 1,
+  IPv6: 2,
+  /** Raw IP: the version nibble of the first byte decides. */
+  IpByVersion: 3,
+} as const;
+
+/** Per-frame decode state, shared by the layer decoders. */
+export class Cursor {
+  /** The capture buffer (aliased). */
+  b: Uint8Array = new Uint8Array(0);
+  /** Start of the layer being decoded. */
+  off = 0;
+  /** End of the captured bytes (exclusive), as an offset into `b`. */
+  capEnd = 0;
+  /** End of the frame as it was on the wire: `capEnd` plus the bytes the snaplen cut. */
+  wireEnd = 0;
+  /** Set by the link layer: one of `Net`. */
+  net: number = Net.None;
+
+  /** Set by the IP layer. */
+  ipVersion: 4 | 6 = 4;
+  src0 = 0;
+  src1 = 0;
+  src2 = 0;
+  src3 = 0;
+  dst0 = 0;
+  dst1 = 0;
+  dst2 = 0;
+  dst3 = 0;
+  /** Start of the TCP header. */
+  l4Off = 0;
+  /**
+   * End of the IP payload as the IP header states it (may lie beyond `capEnd` when the snaplen
+   * cut the frame, and before it when the link layer padded the frame).
+   */
+  l4End = 0;
+  /** True for a first fragment (MF set, offset 0): the payload continues in other packets. */
+  firstFragment = false;
+  /** True when the IP header announced more bytes than the frame had on the wire (l4End was cut back). */
+  lengthClamped = false;
+}
+
+/** The one cursor every decoder shares (decoding is synchronous, so one is enough). */
+export const cur = new Cursor();
+
+/** A layer decoder: reads `cur`, advances it, returns null to go on or why the frame is skipped. */
+export type LayerDecoder = (c: Cursor) => SkipReason | null;
