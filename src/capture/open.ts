@@ -1,0 +1,171 @@
+/**
+ * Capture sources for files and standard input.
+ *
+ * A file is read with fs read calls into one reused 1 MiB buffer, never whole: the parser emits
+ * each frame straight from that buffer, so a capture of any size runs in constant memory.
+ * Standard input ('-') is read as the stream's own chunks, so `tcpdump -w - | tcptrace -` works
+ * (and shows packets as they arrive: nothing waits for a full buffer).
+ */
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { createParser } from './detect.js';
+import { CaptureError } from './frame.js';
+import type { CaptureSource, CaptureStats, FrameSink, ProgressFn } from './frame.js';
+import type { CaptureParser } from './parser.js';
+
+/** Options of `openCapture`. */
+export interface OpenOptions {
+  /** What '-' reads (default `process.stdin`); lets tests and embedders supply a stream. */
+  stdin?: AsyncIterable<Uint8Array>;
+  /** Size in bytes of the reused read buffer for files (default 1 MiB). */
+  chunkSize?: number;
+}
+
+/** Options of `CaptureSource.run`. */
+type RunOptions = { signal?: AbortSignal; onProgress?: ProgressFn };
+
+const DEFAULT_CHUNK = 1024 * 1024;
+
+/** What messages call standard input. */
+export const STDIN_NAME = 'standard input';
+
+/** A source reading the capture file at `path`, or standard input when `path` is '-'. */
+export function openCapture(path: string, opts: OpenOptions = {}): CaptureSource {
+  if (path === '-') {
+    return {
+      name: path,
+      run(sink, options) {
+        const stdin = opts.stdin ?? process.stdin;
+        if (opts.stdin === undefined && process.stdin.isTTY) {
+          return Promise.reject(
+            new CaptureError(STDIN_NAME, null, 'is a terminal; pipe a capture into it (tcpdump -w - ... | tcptrace -)'),
+          );
+        }
+        return runStream(STDIN_NAME, stdin, sink, options);
+      },
+    };
+  }
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK;
+  return { name: path, run: (sink, options) => runFile(path, chunkSize, sink, options) };
+}
+
+/** A source reading a capture from any stream of byte chunks (a socket, a decompressor, a test). */
+export function openStream(name: string, stream: AsyncIterable<Uint8Array>): CaptureSource {
+  return { name, run: (sink, options) => runStream(name, stream, sink, options) };
+}
+
+/** A one-line reason for a system error: "no such file or directory" rather than a stack. */
+function reason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err?.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'a component of the path is not a directory';
+    default:
+      return err?.code ? `${err.code}: ${err.message.split('\n')[0]}` : String((err as Error)?.message ?? e);
+  }
+}
+
+/** Starts the parser, wires the abort signal, and always detaches it again. */
+function withAbort<T>(parser: CaptureParser, signal: AbortSignal | undefined, body: () => Promise<T>): Promise<T> {
+  if (!signal) return body();
+  const onAbort = () => parser.stop();
+  if (signal.aborted) parser.stop();
+  signal.addEventListener('abort', onAbort);
+  return body().finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+/** After a read error past the start: keep what was read and say where reading failed. */
+function endAfterReadError(parser: CaptureParser, at: number, e: unknown): CaptureStats {
+  const stats = parser.stopped ? parser.end() : (parser.stop(), parser.end());
+  stats.warnings.push({ offset: at, message: `read error at offset ${at}: ${reason(e)}; reading stopped` });
+  return stats;
+}
+
+async function runFile(path: string, chunkSize: number, sink: FrameSink, options: RunOptions = {}): Promise<CaptureStats> {
+  const { signal, onProgress } = options;
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new CaptureError(path, null, `cannot open: ${reason(e)}`);
+  }
+  const parser = createParser(path, sink);
+  try {
+    return await withAbort(parser, signal, async () => {
+      // allocUnsafeSlow: a buffer of our own, not a slice of Node's shared pool.
+      const buf = Buffer.allocUnsafeSlow(chunkSize);
+      let total = 0;
+      while (!parser.stopped) {
+        let n: number;
+        try {
+          n = (await fh.read(buf, 0, chunkSize, null)).bytesRead;
+        } catch (e) {
+          if (total === 0) throw new CaptureError(path, null, `cannot read: ${reason(e)}`);
+          return endAfterReadError(parser, total, e);
+        }
+        if (n === 0) break;
+        total += n;
+        const more = parser.push(n === chunkSize ? buf : buf.subarray(0, n));
+        onProgress?.(total, parser.packets);
+        if (!more) break;
+      }
+      return parser.end();
+    });
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+async function runStream(
+  name: string,
+  stream: AsyncIterable<Uint8Array>,
+  sink: FrameSink,
+  options: RunOptions = {},
+): Promise<CaptureStats> {
+  const { signal, onProgress } = options;
+  const parser = createParser(name, sink);
+  const it = stream[Symbol.asyncIterator]();
+  // An abort must end a read that is waiting on a quiet pipe, not only the next chunk.
+  let abortWait: Promise<null> | null = null;
+  let onAbort: (() => void) | null = null;
+  if (signal) {
+    abortWait = new Promise<null>((resolve) => {
+      onAbort = () => resolve(null);
+      if (signal.aborted) resolve(null);
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+  return withAbort(parser, signal, async () => {
+    let total = 0;
+    try {
+      while (!parser.stopped) {
+        let r: IteratorResult<Uint8Array> | null;
+        try {
+          const next = it.next();
+          r = abortWait ? await Promise.race([next, abortWait]) : await next;
+        } catch (e) {
+          if (total === 0) throw new CaptureError(name, null, `cannot read: ${reason(e)}`);
+          return endAfterReadError(parser, total, e);
+        }
+        if (r === null || r.done) break;
+        const chunk = r.value;
+        total += chunk.length;
+        const more = parser.push(chunk);
+        onProgress?.(total, parser.packets);
+        if (!more) break;
+      }
+      return parser.end();
+    } finally {
+      if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+      // Tell the stream we are done with it (closes a file stream, releases stdin).
+      void it.return?.()?.catch?.(() => undefined);
+    }
+  });
+}

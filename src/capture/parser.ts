@@ -1,0 +1,285 @@
+/**
+ * The synchronous push parser shared by the file formats.
+ *
+ * Input arrives in chunks of any size (a 1 MiB file read, a 64 KiB pipe read, one byte in a
+ * test). Records that lie wholly inside a chunk are handed to the sink in place: `frame.buf` is
+ * the chunk itself. Only a record that straddles two chunks is copied, into one reused scratch
+ * buffer that grows to the largest such record. A non-packet pcapng block that straddles is
+ * skipped without copying at all.
+ *
+ * Buffer ownership: frames alias the chunk passed to `push` (or the scratch buffer) and are
+ * valid only until the sink's `frame` call returns, as src/capture/frame.ts says. The caller may
+ * overwrite its chunk as soon as `push` returns.
+ *
+ * Errors: an input that is not a capture at all (unknown magic, cut inside the file header,
+ * unsupported version) throws a CaptureError from `push` or `end`. Damage after a good file
+ * header stops reading with a CaptureWarning; the frames already emitted stand.
+ */
+import { CaptureError } from './frame.js';
+import type { CaptureFormat, CaptureStats, CaptureWarning, Frame, FrameSink } from './frame.js';
+
+/** A push parser for one capture format. */
+export interface CaptureParser {
+  /** Feeds the next chunk; frames are emitted before it returns. False once reading should stop. */
+  push(chunk: Uint8Array): boolean;
+  /** Marks the end of input and returns what was read. Throws CaptureError if it was no capture. */
+  end(): CaptureStats;
+  /** Stops at the next record boundary (used for AbortSignal); `end` still returns the stats. */
+  stop(): void;
+  /** Frames emitted so far. */
+  readonly packets: number;
+  /** Whether parsing has stopped (damage or `stop`): more input would be ignored. */
+  readonly stopped: boolean;
+}
+
+/** At most this many warnings are kept; the rest are counted in one last warning. */
+const MAX_WARNINGS = 100;
+
+const EMPTY = new Uint8Array(0);
+
+/** A fresh reusable Frame. */
+export function newFrame(): Frame {
+  return { index: 0, tsSec: 0, tsNsec: 0, linkType: 0, iface: 0, buf: EMPTY, offset: 0, capLen: 0, wireLen: 0 };
+}
+
+/**
+ * Base of the record-structured parsers. A subclass supplies `measure` (how long is the record
+ * starting here), `record` (handle one complete record) and `scan` (its hot loop over a chunk).
+ */
+export abstract class RecordParser implements CaptureParser {
+  /** The one Frame handed to the sink for every packet. */
+  protected readonly frame: Frame = newFrame();
+  protected readonly stats: CaptureStats;
+  /** Absolute input offset of the current chunk's first byte. */
+  protected base = 0;
+  /** Bytes of the straddling record held in `scratch`, starting at absolute offset `pendingAt`. */
+  private scratch: Uint8Array = new Uint8Array(65536);
+  private pending = 0;
+  private pendingAt = 0;
+  /** Total length of the pending record once known (0 while its header is incomplete). */
+  private pendingNeed = 0;
+  /** Bytes still to skip of a straddling block we do not buffer, which started at `skipAt`. */
+  private skip = 0;
+  private skipAt = 0;
+  private skipLen = 0;
+  private _stopped = false;
+  /** Absolute offset up to which input has been consumed when stopped mid-chunk. */
+  private stoppedAt = -1;
+  private droppedWarnings = 0;
+  protected packetCount = 0;
+
+  /**
+   * @param name what the user named (path or '-'), for messages
+   * @param sink receives the frames
+   * @param format initial format for the stats
+   * @param peekLen bytes that always suffice for `measure` (never more than the shortest record)
+   */
+  constructor(
+    protected readonly name: string,
+    protected readonly sink: FrameSink,
+    format: CaptureFormat,
+    protected peekLen: number,
+  ) {
+    this.stats = { format, linkTypes: [], packets: 0, bytes: 0, warnings: [] };
+  }
+
+  /** Frames emitted so far. */
+  get packets(): number {
+    return this.packetCount;
+  }
+
+  /** Whether parsing has stopped. */
+  get stopped(): boolean {
+    return this._stopped;
+  }
+
+  /**
+   * Length of the record starting at `b[off]` (at least `peekLen` bytes are there), or -1 after
+   * `damage` was called.
+   */
+  protected abstract measure(b: Uint8Array, off: number, at: number): number;
+
+  /** Handles one complete record of `len` bytes at `b[off]`, which starts at input offset `at`. */
+  protected abstract record(b: Uint8Array, off: number, len: number, at: number): void;
+
+  /** Whether a record this long, starting at `b[off]`, may be skipped unread when it straddles. */
+  protected skippable(_b: Uint8Array, _off: number, _len: number): boolean {
+    return false;
+  }
+
+  /** True once the file header has been read (an input cut before that is not a capture). */
+  protected abstract headerComplete(): boolean;
+
+  /** What to say when the input ends inside the file header. */
+  protected abstract headerCutMessage(have: number): string;
+
+  /**
+   * The hot loop: handle every complete record of `b[pos..end)` and return the offset of the
+   * first one that is incomplete (or where parsing stopped). The default calls measure/record.
+   */
+  protected scan(b: Uint8Array, pos: number, end: number): number {
+    while (end - pos >= this.peekLen && !this._stopped) {
+      const next = this.scanOne(b, pos, end);
+      if (next === pos) return pos;
+      pos = next;
+    }
+    return pos;
+  }
+
+  /**
+   * Handles the one record at `b[pos]` if it is complete and returns the offset after it; returns
+   * `pos` itself when it is incomplete or damaged (the loop stops there), and `end` when it is a
+   * straddling record to skip unread.
+   */
+  protected scanOne(b: Uint8Array, pos: number, end: number): number {
+    const len = this.measure(b, pos, this.base + pos);
+    if (len < 0) return pos;
+    if (end - pos < len) {
+      if (this.skippable(b, pos, len)) {
+        this.skipAt = this.base + pos;
+        this.skipLen = len;
+        this.skip = len - (end - pos);
+        return end;
+      }
+      return pos;
+    }
+    this.record(b, pos, len, this.base + pos);
+    return pos + len;
+  }
+
+  /** Feeds the next chunk of input. */
+  push(chunk: Uint8Array): boolean {
+    if (this._stopped) return false;
+    const end = chunk.length;
+    let pos = 0;
+    if (this.skip > 0) {
+      const n = Math.min(this.skip, end);
+      this.skip -= n;
+      pos = n;
+    }
+    if (this.pending > 0 && pos < end) {
+      pos = this.completePending(chunk, pos, end);
+    }
+    if (pos >= 0 && !this._stopped) {
+      pos = this.scan(chunk, pos, end);
+      if (!this._stopped && pos < end && this.skip === 0) {
+        this.hold(chunk, pos, end);
+      }
+    }
+    if (this._stopped && this.stoppedAt < 0) this.stoppedAt = this.base + Math.max(pos, 0);
+    this.base += end;
+    this.stats.packets = this.packetCount;
+    return !this._stopped;
+  }
+
+  /** Stops at the next record boundary. */
+  stop(): void {
+    this._stopped = true;
+  }
+
+  /** Marks the end of input and returns the stats. */
+  end(): CaptureStats {
+    const s = this.stats;
+    s.packets = this.packetCount;
+    if (this.stoppedAt >= 0) {
+      s.bytes = this.stoppedAt;
+    } else if (!this.headerComplete()) {
+      throw new CaptureError(this.name, 0, this.headerCutMessage(this.pending));
+    } else {
+      s.bytes = this.base;
+      if (this.skip > 0) {
+        this.warn(this.skipAt, this.cutMessage(this.skipAt, this.skipLen - this.skip, this.skipLen));
+      } else if (this.pending > 0) {
+        this.warn(this.pendingAt, this.cutMessage(this.pendingAt, this.pending, this.pendingNeed));
+      }
+    }
+    if (this.droppedWarnings > 0) {
+      s.warnings.push({ offset: null, message: `${this.droppedWarnings} more warnings not shown` });
+      this.droppedWarnings = 0;
+    }
+    return s;
+  }
+
+  private cutMessage(at: number, have: number, need: number): string {
+    return need > 0
+      ? `file ends mid-record at offset ${at} (${have} of ${need} bytes)`
+      : `file ends mid-record at offset ${at} (${have} bytes, record header incomplete)`;
+  }
+
+  /** Records a recoverable problem at input offset `at`. */
+  protected warn(at: number | null, message: string): void {
+    if (this.stats.warnings.length < MAX_WARNINGS) this.stats.warnings.push({ offset: at, message } satisfies CaptureWarning);
+    else this.droppedWarnings++;
+  }
+
+  /** Records damage at input offset `at` and stops reading: what came before stands. */
+  protected damage(at: number, message: string): void {
+    this.warn(at, `${message}; reading stopped`);
+    this._stopped = true;
+    this.stoppedAt = at;
+  }
+
+  /** Notes a link type in the stats (distinct, in order of first appearance). */
+  protected noteLinkType(linkType: number): void {
+    if (!this.stats.linkTypes.includes(linkType)) this.stats.linkTypes.push(linkType);
+  }
+
+  /** Copies the incomplete tail `b[pos..end)` into scratch. */
+  private hold(b: Uint8Array, pos: number, end: number): void {
+    this.pendingAt = this.base + pos;
+    this.pending = 0;
+    this.pendingNeed = 0;
+    this.append(b, pos, end);
+  }
+
+  private append(b: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    const want = this.pending + n;
+    if (want > this.scratch.length) {
+      let size = this.scratch.length * 2;
+      while (size < want) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.scratch.subarray(0, this.pending));
+      this.scratch = grown;
+    }
+    this.scratch.set(b.subarray(from, to), this.pending);
+    this.pending = want;
+  }
+
+  /**
+   * Completes the record held in scratch with bytes from `b[pos..end)`. Returns the offset in
+   * `b` after that record, or -1 when the chunk ran out first (or parsing stopped).
+   */
+  private completePending(b: Uint8Array, pos: number, end: number): number {
+    if (this.pendingNeed === 0) {
+      const take = Math.min(this.peekLen - this.pending, end - pos);
+      if (take > 0) {
+        this.append(b, pos, pos + take);
+        pos += take;
+      }
+      if (this.pending < this.peekLen) return -1;
+      const len = this.measure(this.scratch, 0, this.pendingAt);
+      if (len < 0) return -1;
+      if (this.skippable(this.scratch, 0, len)) {
+        this.skipAt = this.pendingAt;
+        this.skipLen = len;
+        const n = Math.min(len - this.pending, end - pos);
+        this.skip = len - this.pending - n;
+        this.pending = 0;
+        pos += n;
+        return this.skip > 0 ? -1 : pos;
+      }
+      this.pendingNeed = len;
+    }
+    const take = Math.min(this.pendingNeed - this.pending, end - pos);
+    this.append(b, pos, pos + take);
+    pos += take;
+    if (this.pending < this.pendingNeed) return -1;
+    const len = this.pendingNeed;
+    this.pending = 0;
+    this.pendingNeed = 0;
+    this.record(this.scratch, 0, len, this.pendingAt);
+    if (this._stopped && this.stoppedAt < 0) this.stoppedAt = this.pendingAt + len;
+    return this._stopped ? -1 : pos;
+  }
+}
