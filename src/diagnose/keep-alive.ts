@@ -1,0 +1,49 @@
+/**
+ * Keep-alive: connections the model saw probed (RFC 9293 §3.8.4: a segment with seq = SND.NXT-1
+ * and 0 or 1 byte, sent after an idle period to check the peer is still there).
+ */
+import type { ConnectionRecord } from '../tcp/model.js';
+import { endpointText, formatSec, plural } from './endpoint.js';
+import type { Finding, KeepAliveConnection, KeepAliveDiagnostics } from './types.js';
+
+const LIST_CAP = 100;
+
+/** Connections with keep-alive probes, and one finding per server endpoint. */
+export function diagnoseKeepAlive(records: readonly ConnectionRecord[]): { keepAlive: KeepAliveDiagnostics; findings: Finding[] } {
+  const all: KeepAliveConnection[] = [];
+  for (const r of records) {
+    if (r.keepAlive === null || r.keepAlive.probes === 0) continue;
+    all.push({
+      id: r.id,
+      client: endpointText(r.client),
+      server: endpointText(r.server),
+      probes: r.keepAlive.probes,
+      intervalSec: r.keepAlive.intervalSec,
+    });
+  }
+  all.sort((a, b) => b.probes - a.probes || a.id - b.id);
+  const intervals = all.map((c) => c.intervalSec).filter((x): x is number => x !== null);
+  const intervalSec = intervals.length === 0 ? null : { min: Math.min(...intervals), max: Math.max(...intervals) };
+
+  const byServer = new Map<string, KeepAliveConnection[]>();
+  for (const c of all) {
+    let list = byServer.get(c.server);
+    if (!list) byServer.set(c.server, (list = []));
+    list.push(c);
+  }
+  const findings: Finding[] = [];
+  for (const [server, list] of byServer) {
+    const iv = list.map((c) => c.intervalSec).filter((x): x is number => x !== null);
+    const lo = Math.min(...iv);
+    const hi = Math.max(...iv);
+    const every = iv.length === 0 ? '' : lo === hi || hi - lo < 0.05 * hi ? ` every ${formatSec(lo)}` : ` every ${formatSec(lo)} to ${formatSec(hi)}`;
+    const probes = list.reduce((n, c) => n + c.probes, 0);
+    findings.push({
+      severity: 'info',
+      code: 'keep-alive',
+      subject: server,
+      message: `${plural(list.length, 'connection')} to ${server} kept up by keep-alive probes (${plural(probes, 'probe')}${every}).`,
+    });
+  }
+  return { keepAlive: { connections: all.slice(0, LIST_CAP), total: all.length, intervalSec }, findings };
+}

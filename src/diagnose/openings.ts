@@ -1,0 +1,133 @@
+/**
+ * Failed and half-open openings, grouped by the server endpoint they were aimed at: SYNs never
+ * answered, SYNs answered with RST (refused), and servers left in SYN-RECEIVED because their
+ * SYN-ACK was never acknowledged (many of them is the SYN-flood signature, RFC 4987 §2).
+ */
+import type { ConnectionRecord } from '../tcp/model.js';
+import { endpointText, formatSec, plural } from './endpoint.js';
+import type { Finding, HalfOpenGroup, OpeningDiagnostics, OpeningGroup, UnansweredGroup } from './types.js';
+
+/** Default half-open openings on one server endpoint from which a SYN flood is reported. */
+export const SYN_FLOOD_MIN = 20;
+/** ...provided they are at least this share of its openings (a busy server has a few in flight). */
+export const SYN_FLOOD_SHARE = 0.5;
+const ID_CAP = 20;
+
+/** The server stayed in SYN-RECEIVED having sent something (its SYN-ACK): the final ACK never came. */
+export function isHalfOpen(r: ConnectionRecord): boolean {
+  return (
+    r.server.state === 'SYN-RECEIVED' &&
+    r.server.segments > 0 &&
+    r.open.kind !== 'unanswered' &&
+    r.open.kind !== 'refused' &&
+    r.open.kind !== 'mid-stream'
+  );
+}
+
+function group<G extends OpeningGroup>(
+  records: readonly ConnectionRecord[],
+  make: (r: ConnectionRecord) => Omit<G, keyof OpeningGroup>,
+  fold?: (g: G, r: ConnectionRecord) => void,
+): G[] {
+  const out = new Map<string, { g: G; clients: Set<string> }>();
+  for (const r of records) {
+    const server = endpointText(r.server);
+    let e = out.get(server);
+    if (!e) {
+      const base: OpeningGroup = { server, ip: r.server.ip, port: r.server.port, connections: 0, clients: 0, ids: [] };
+      const g = { ...base, ...make(r) } as unknown as G;
+      out.set(server, (e = { g, clients: new Set() }));
+    }
+    e.g.connections++;
+    e.clients.add(r.client.ip);
+    e.g.clients = e.clients.size;
+    if (e.g.ids.length < ID_CAP) e.g.ids.push(r.id);
+    fold?.(e.g, r);
+  }
+  return [...out.values()].map((e) => e.g).sort((a, b) => b.connections - a.connections || a.server.localeCompare(b.server));
+}
+
+/** Unanswered, refused and half-open openings, plus their findings. */
+export function diagnoseOpenings(
+  records: readonly ConnectionRecord[],
+  opts: { synFloodMin: number },
+): { openings: OpeningDiagnostics; findings: Finding[] } {
+  const unanswered = group<UnansweredGroup>(
+    records.filter((r) => r.open.kind === 'unanswered'),
+    () => ({ maxSyns: 0, synRetransmits: [], backoffSec: [] }),
+    (g, r) => {
+      const re = r.open.synRetransmits ?? [];
+      if (re.length + 1 <= g.maxSyns) return;
+      g.maxSyns = re.length + 1;
+      g.synRetransmits = re;
+      // Gaps between successive SYNs: the retransmission timer doubling (RFC 6298 §5.5).
+      g.backoffSec = re.map((t, i) => t - (i === 0 ? 0 : re[i - 1]!));
+    },
+  );
+  const refused = group<OpeningGroup>(
+    records.filter((r) => r.open.kind === 'refused'),
+    () => ({}),
+  );
+
+  const openingsTo = new Map<string, number>();
+  for (const r of records) {
+    if (r.open.kind === 'mid-stream') continue;
+    const k = endpointText(r.server);
+    openingsTo.set(k, (openingsTo.get(k) ?? 0) + 1);
+  }
+  const halfOpen = group<HalfOpenGroup>(records.filter(isHalfOpen), () => ({ share: 0, flood: false }));
+  for (const g of halfOpen) {
+    g.share = g.connections / (openingsTo.get(g.server) ?? g.connections);
+    g.flood = g.connections >= opts.synFloodMin && g.share >= SYN_FLOOD_SHARE;
+  }
+
+  const findings: Finding[] = [];
+  for (const g of unanswered) {
+    const backoff =
+      g.backoffSec.length === 0
+        ? 'no SYN was retransmitted within the capture'
+        : `SYNs retransmitted after ${g.backoffSec.map(formatSec).join(', ')} (RTO back-off, RFC 6298 \u00a75.5)`;
+    findings.push({
+      severity: 'warning',
+      code: 'unanswered-syn',
+      subject: g.server,
+      message:
+        `${plural(g.connections, 'connection attempt')} to ${g.server} from ${plural(g.clients, 'client')} got no ` +
+        `answer; ${backoff}: a firewall dropping SYNs, a full listen queue, or a host that is down.`,
+    });
+  }
+  for (const g of refused) {
+    findings.push({
+      severity: 'warning',
+      code: 'refused',
+      subject: g.server,
+      message:
+        `${g.server} refused ${plural(g.connections, 'connection')} from ${plural(g.clients, 'client')} (RST ` +
+        `answering the SYN, RFC 9293 \u00a73.5.2): nothing listens on the port, or a firewall rejects with a reset.`,
+    });
+  }
+  for (const g of halfOpen) {
+    const pct = `${Math.round(g.share * 100)}%`;
+    findings.push(
+      g.flood
+        ? {
+            severity: 'warning',
+            code: 'syn-flood',
+            subject: g.server,
+            message:
+              `${g.server} has ${g.connections} half-open connections from ${plural(g.clients, 'address', 'addresses')} ` +
+              `(${pct} of its openings): SYN-ACKs never acknowledged, the SYN-flood signature (RFC 4987). ` +
+              `Keep net.ipv4.tcp_syncookies on; filter the sources upstream.`,
+          }
+        : {
+            severity: 'info',
+            code: 'half-open',
+            subject: g.server,
+            message:
+              `${g.server} has ${plural(g.connections, 'half-open connection')} (SYN-ACK sent, final ACK not seen; ` +
+              `${pct} of its openings).`,
+          },
+    );
+  }
+  return { openings: { unanswered, refused, halfOpen }, findings };
+}
