@@ -190,7 +190,11 @@ export abstract class RecordParser implements CaptureParser {
       if (this.skip > 0) {
         this.warn(this.skipAt, this.cutMessage(this.skipAt, this.skipLen - this.skip, this.skipLen));
       } else if (this.pending > 0) {
-        this.warn(this.pendingAt, this.cutMessage(this.pendingAt, this.pending, this.pendingNeed));
+        // A tail held from the end of a chunk has not been measured yet.
+        let need = this.pendingNeed;
+        if (need === 0 && this.pending >= this.peekLen) need = this.measure(this.scratch, 0, this.pendingAt);
+        if (need >= 0) this.warn(this.pendingAt, this.cutMessage(this.pendingAt, this.pending, need));
+        else s.bytes = this.stoppedAt;
       }
     }
     if (this.droppedWarnings > 0) {
