@@ -62,6 +62,8 @@ export abstract class RecordParser implements CaptureParser {
   private skip = 0;
   private skipAt = 0;
   private skipLen = 0;
+  /** The skipped block's last four bytes (its trailing length), collected as they pass. */
+  private readonly skipTail = new Uint8Array(4);
   private _stopped = false;
   /** Absolute offset up to which input has been consumed when stopped mid-chunk. */
   private stoppedAt = -1;
@@ -107,6 +109,14 @@ export abstract class RecordParser implements CaptureParser {
     return false;
   }
 
+  /**
+   * Checks the last four bytes of a block skipped unread (pcapng repeats the length there);
+   * calls `damage` and returns false when they are wrong.
+   */
+  protected skippedTail(_tail: Uint8Array, _len: number, _at: number): boolean {
+    return true;
+  }
+
   /** True once the file header has been read (an input cut before that is not a capture). */
   protected abstract headerComplete(): boolean;
 
@@ -138,8 +148,8 @@ export abstract class RecordParser implements CaptureParser {
       if (this.skippable(b, pos, len)) {
         this.skipAt = this.base + pos;
         this.skipLen = len;
-        this.skip = len - (end - pos);
-        return end;
+        this.skip = len;
+        return this.consumeSkip(b, pos, end);
       }
       return pos;
     }
@@ -152,11 +162,7 @@ export abstract class RecordParser implements CaptureParser {
     if (this._stopped) return false;
     const end = chunk.length;
     let pos = 0;
-    if (this.skip > 0) {
-      const n = Math.min(this.skip, end);
-      this.skip -= n;
-      pos = n;
-    }
+    if (this.skip > 0) pos = this.consumeSkip(chunk, 0, end);
     if (this.pending > 0 && pos < end) {
       pos = this.completePending(chunk, pos, end);
     }
@@ -251,6 +257,20 @@ export abstract class RecordParser implements CaptureParser {
   }
 
   /**
+   * Passes over up to `skip` bytes of `b[pos..end)` belonging to a block skipped unread, keeping
+   * its last four; once the block is over, checks them. Returns the offset after what it took.
+   */
+  private consumeSkip(b: Uint8Array, pos: number, end: number): number {
+    const n = Math.min(this.skip, end - pos);
+    const blockOff = this.skipLen - this.skip; // offset within the block of b[pos]
+    const tailStart = this.skipLen - 4;
+    for (let i = Math.max(0, tailStart - blockOff); i < n; i++) this.skipTail[blockOff + i - tailStart] = b[pos + i]!;
+    this.skip -= n;
+    if (this.skip === 0) this.skippedTail(this.skipTail, this.skipLen, this.skipAt);
+    return pos + n;
+  }
+
+  /**
    * Completes the record held in scratch with bytes from `b[pos..end)`. Returns the offset in
    * `b` after that record, or -1 when the chunk ran out first (or parsing stopped).
    */
@@ -264,14 +284,14 @@ export abstract class RecordParser implements CaptureParser {
       if (this.pending < this.peekLen) return -1;
       const len = this.measure(this.scratch, 0, this.pendingAt);
       if (len < 0) return -1;
-      if (this.skippable(this.scratch, 0, len)) {
+      // Skip unread, unless the bytes held already reach into the trailing length (a tiny block).
+      if (this.pending <= len - 4 && this.skippable(this.scratch, 0, len)) {
         this.skipAt = this.pendingAt;
         this.skipLen = len;
-        const n = Math.min(len - this.pending, end - pos);
-        this.skip = len - this.pending - n;
+        this.skip = len - this.pending;
         this.pending = 0;
-        pos += n;
-        return this.skip > 0 ? -1 : pos;
+        pos = this.consumeSkip(b, pos, end);
+        return this.skip > 0 || this._stopped ? -1 : pos;
       }
       this.pendingNeed = len;
     }

@@ -157,6 +157,13 @@ export class PcapngParser extends RecordParser {
     return !(t === BlockType.SHB || t === BlockType.IDB || t === BlockType.EPB || t === BlockType.SPB || t === BlockType.PB);
   }
 
+  protected override skippedTail(tail: Uint8Array, len: number, at: number): boolean {
+    const trailer = u32(tail, 0, this.le);
+    if (trailer === len) return true;
+    this.fail(at, `block at offset ${at}: trailing length ${trailer} differs from leading length ${len}`);
+    return false;
+  }
+
   protected record(b: Uint8Array, off: number, len: number, at: number): void {
     const isShb = b[off] === 0x0a && b[off + 1] === 0x0d && b[off + 2] === 0x0d && b[off + 3] === 0x0a;
     const le = isShb ? u32(b, off + 8, true) === BYTE_ORDER_MAGIC : this.le;

@@ -264,6 +264,19 @@ describe('pcapng errors', () => {
     expect(stats.warnings).toEqual([{ offset: good.length, message: `file ends mid-record at offset ${good.length} (1000 of ${dsb.length} bytes)` }]);
   });
 
+  it('checks the trailing length of a block skipped unread, whatever the chunking', () => {
+    const dsb = otherBlock(true, 10, 4000);
+    dsb[dsb.length - 1] = 0x77;
+    const file = concat(good, dsb, epb(true, 0, 2n, A));
+    const message = `block at offset ${good.length}: trailing length ${0x77000000 + dsb.length} differs from leading length ${dsb.length}; reading stopped`;
+    for (const cuts of [[], [good.length + 100], [good.length + 100, good.length + dsb.length - 2], [good.length + 5]]) {
+      const { frames, stats } = ok(parse(file, cuts));
+      expect(frames).toHaveLength(1);
+      expect(stats.warnings).toEqual([{ offset: good.length, message }]);
+      expect(stats.bytes).toBe(good.length);
+    }
+  });
+
   it('ignores interface options that overrun their block, with a warning', () => {
     // if_tsresol claims 200 bytes in a 24-byte IDB: the option is ignored, the IDB kept.
     const body = new Writer(true).u16(1).u16(0).u32(0).u16(9).u16(200).u32(6).build();
