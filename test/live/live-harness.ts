@@ -1,0 +1,182 @@
+// Test helpers for real live capture on the loopback interface: a TCP server whose behaviour
+// each client picks with its first line, the client side of each way of closing, and a wrapper
+// that records the frames a live source hands over while passing them on.
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import type { CaptureSource, Frame, FrameSink } from '../../src/capture/frame.js';
+
+/** Why live capture cannot run here, or null when it can (root and a built cap). */
+export async function whyNoCapture(): Promise<string | null> {
+  if (process.platform !== 'linux') return 'live tests use Linux loopback (lo)';
+  if (process.getuid?.() !== 0) return 'not root: capturing needs CAP_NET_RAW (CI runs these as root)';
+  try {
+    await import('cap' as string);
+  } catch (e) {
+    return `cap is not built (${String((e as Error).message).split('\n')[0]}): apt-get install libpcap-dev && npm rebuild cap`;
+  }
+  return null;
+}
+
+/** The scenarios: what the server does once it has read the client's first line. */
+export type Scenario = 'client-close' | 'half-close' | 'server-close' | 'client-rst' | 'server-rst' | 'hold' | 'close-wait';
+
+/** A server on 127.0.0.1 (random free port) acting out each client's requested scenario. */
+export async function startServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    let line = '';
+    let scenario: Scenario | null = null;
+    s.on('data', (d) => {
+      if (scenario !== null) return;
+      line += d.toString('latin1');
+      const nl = line.indexOf('\n');
+      if (nl < 0) return;
+      scenario = line.slice(0, nl) as Scenario;
+      switch (scenario) {
+        case 'server-close': // we close first: our FIN, the client answers with its own
+          s.end('bye');
+          break;
+        case 'client-rst': // tells the client the handshake and data are done; it then resets
+        case 'hold': // tells the client the connection is up; it then stays open
+          s.write('ok');
+          break;
+        case 'server-rst':
+          s.resetAndDestroy();
+          break;
+        default: // the client closes first: nothing to send before its FIN
+      }
+    });
+    s.on('end', () => {
+      // The client's FIN arrived.
+      if (scenario === 'client-close') s.end();
+      else if (scenario === 'half-close') setTimeout(() => s.end('late data'), 250); // data after their FIN, then ours
+      // 'close-wait': never close, so this side stays in CLOSE-WAIT.
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port with nothing listening (bound once, then released). */
+export async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Sockets left open on purpose (closed by the caller after capture stops). */
+export const leftOpen: net.Socket[] = [];
+
+/** Plays one scenario as the client; resolves with the client's port once its part is done. */
+export function client(port: number, scenario: Scenario): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    let local = 0;
+    c.on('error', (e) => {
+      if (scenario === 'server-rst' && (e as NodeJS.ErrnoException).code === 'ECONNRESET') return;
+      reject(e);
+    });
+    c.on('connect', () => {
+      local = c.localPort!;
+      c.write(`${scenario}\n`);
+      if (scenario === 'client-close' || scenario === 'half-close' || scenario === 'close-wait') c.end();
+    });
+    c.on('data', () => {
+      if (scenario === 'client-rst') c.resetAndDestroy();
+      else if (scenario === 'hold') {
+        leftOpen.push(c);
+        resolve(local);
+      }
+    });
+    c.on('finish', () => {
+      // Our FIN is sent; give the server's ACK a moment, then leave this side in FIN-WAIT-2.
+      if (scenario === 'close-wait') {
+        setTimeout(() => {
+          leftOpen.push(c);
+          resolve(local);
+        }, 100);
+      }
+    });
+    c.on('end', () => {
+      if (scenario === 'server-close') c.end(); // answer the server's FIN with ours
+    });
+    c.on('close', () => {
+      if (scenario !== 'hold' && scenario !== 'close-wait') resolve(local);
+    });
+  });
+}
+
+/** Connects to a port nobody listens on; resolves with the client port once refused. */
+export function refusedClient(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect({ port, host: '127.0.0.1' });
+    c.on('connect', () => reject(new Error(`port ${port} unexpectedly accepted`)));
+    c.on('error', (e) => {
+      if ((e as NodeJS.ErrnoException).code !== 'ECONNREFUSED') return reject(e);
+      // The socket is gone; its port shows only in the capture: the caller finds it there.
+      resolve(0);
+    });
+  });
+}
+
+/** A copy of what a live source handed to its sink. */
+export interface Copied {
+  index: number;
+  tsSec: number;
+  tsNsec: number;
+  linkType: number;
+  capLen: number;
+  wireLen: number;
+  data: Buffer;
+}
+
+/**
+ * Wraps a source so every frame is copied into `into` before going on to the real sink, and
+ * `quiet(ms)` can wait until no frame has arrived for `ms`.
+ */
+export function tee(source: CaptureSource, into: Copied[]) {
+  let last = performance.now();
+  const wrapped: CaptureSource = {
+    name: source.name,
+    run(sink: FrameSink, options) {
+      return source.run(
+        {
+          frame(f: Frame) {
+            last = performance.now();
+            into.push({ index: f.index, tsSec: f.tsSec, tsNsec: f.tsNsec, linkType: f.linkType, capLen: f.capLen, wireLen: f.wireLen, data: Buffer.from(f.buf.subarray(f.offset, f.offset + f.capLen)) });
+            sink.frame(f);
+          },
+        },
+        options,
+      );
+    },
+  };
+  const quiet = async (ms: number, maxMs = 5000): Promise<void> => {
+    const t0 = performance.now();
+    while (performance.now() - last < ms && performance.now() - t0 < maxMs) await new Promise((r) => setTimeout(r, 20));
+  };
+  return { source: wrapped, quiet };
+}
+
+/** True when `user` exists on this system (for the no-privilege test). */
+export function userExists(user: string): boolean {
+  try {
+    execFileSync('id', ['-u', user], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
