@@ -51,7 +51,7 @@ export function parse(bytes: Uint8Array, cuts: number[] = [], name = 'x.pcap'): 
     let from = 0;
     for (const cut of [...cuts, bytes.length]) {
       if (cut < from) continue;
-      const chunk = bytes.slice(from, cut);
+      const chunk = Uint8Array.prototype.slice.call(bytes, from, cut); // a copy, even of a Buffer
       if (chunk.length > 0) p.push(chunk);
       chunk.fill(0xee);
       from = cut;
