@@ -2,6 +2,7 @@
 // each client picks with its first line, the client side of each way of closing, and a wrapper
 // that records the frames a live source hands over while passing them on.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { CaptureSource, Frame, FrameSink } from '../../src/capture/frame.js';
 
@@ -179,4 +180,36 @@ export function userExists(user: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** /proc/net/tcp `st` codes (include/net/tcp_states.h) in RFC 9293 spelling. */
+const PROC_STATES: Record<string, string> = {
+  '01': 'ESTABLISHED',
+  '02': 'SYN-SENT',
+  '03': 'SYN-RECEIVED',
+  '04': 'FIN-WAIT-1',
+  '05': 'FIN-WAIT-2',
+  '06': 'TIME-WAIT',
+  '07': 'CLOSED',
+  '08': 'CLOSE-WAIT',
+  '09': 'LAST-ACK',
+  '0A': 'LISTEN',
+  '0B': 'CLOSING',
+};
+
+/**
+ * The kernel's own view, the oracle for final states: state of the IPv4 socket bound to local
+ * port `local` talking to remote port `remote`, from /proc/net/tcp (TIME-WAIT sockets included).
+ * A socket the kernel no longer has is CLOSED.
+ */
+export function kernelStates(): (local: number, remote: number) => string {
+  const rows = new Map<string, string>();
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4) continue;
+    const lp = parseInt(f[1]!.split(':')[1]!, 16);
+    const rp = parseInt(f[2]!.split(':')[1]!, 16);
+    rows.set(`${lp}>${rp}`, PROC_STATES[f[3]!] ?? `?${f[3]}`);
+  }
+  return (local, remote) => rows.get(`${local}>${remote}`) ?? 'CLOSED';
 }

@@ -6,7 +6,8 @@
 // still sends, server closes first, client reset, server reset, refused, still open, and left in
 // CLOSE-WAIT. The frames are checked at the segment level here (what the source must deliver);
 // the states are checked by feeding the same live source through trace().
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { openLive } from '../../src/capture/live.js';
 import { openCapture } from '../../src/capture/open.js';
 import { decodeFrame } from '../../src/decode/decode-frame.js';
 import { TcpFlag, type Segment } from '../../src/decode/segment.js';
-import { closedPort, client, leftOpen, refusedClient, startServer, tee, whyNoCapture, type Copied, type Scenario } from './live-harness.js';
+import { closedPort, client, kernelStates, leftOpen, refusedClient, startServer, tee, whyNoCapture, type Copied, type Scenario } from './live-harness.js';
 
 const skip = await whyNoCapture();
 const title = (s: string) => (skip === null ? s : `${s} [skipped: ${skip}]`);
@@ -33,6 +34,8 @@ interface Run {
   segments: Segment[];
   stats: CaptureStats;
   pcap: string;
+  /** The kernel's state of a socket (local port, remote port) when capture stopped. */
+  kernel: (local: number, remote: number) => string;
 }
 
 let run: Run;
@@ -57,11 +60,13 @@ describe.skipIf(skip !== null)(title('live capture on lo (real kernel TCP)'), ()
     const ac = new AbortController();
     const done = t.source.run({ frame() {} }, { signal: ac.signal });
     const ports = new Map<string, number>();
+    let kernel: Run['kernel'] = () => '?';
     try {
       for (const sc of SCENARIOS) ports.set(sc, await client(server.port, sc));
       await refusedClient(refusedPort);
       await t.quiet(250);
     } finally {
+      kernel = kernelStates();
       ac.abort();
     }
     const stats = await done;
@@ -75,7 +80,7 @@ describe.skipIf(skip !== null)(title('live capture on lo (real kernel TCP)'), ()
     }
     const refusedSyn = segments.find((s) => s.dstPort === refusedPort);
     if (refusedSyn) ports.set('refused', refusedSyn.srcPort);
-    run = { serverPort: server.port, refusedPort, ports, frames, segments, stats, pcap };
+    run = { serverPort: server.port, refusedPort, ports, frames, segments, stats, pcap, kernel };
   });
 
   it('captures Ethernet frames on lo, all of them TCP, numbered from 1, time never going back', () => {
@@ -136,6 +141,21 @@ describe.skipIf(skip !== null)(title('live capture on lo (real kernel TCP)'), ()
     const r = conn(run.ports.get('refused')!);
     expect(r.map(flagsOf).slice(0, 2)).toEqual(['S', 'R.']);
     expect(r[1]!.ack).toBe((r[0]!.seq + 1) >>> 0);
+  });
+
+  // The scenarios themselves, as the kernel saw them when capture stopped (the oracle for trace()).
+  it.each([
+    ['client-close', 'TIME-WAIT', 'CLOSED'],
+    ['half-close', 'TIME-WAIT', 'CLOSED'],
+    ['server-close', 'CLOSED', 'TIME-WAIT'],
+    ['client-rst', 'CLOSED', 'CLOSED'],
+    ['server-rst', 'CLOSED', 'CLOSED'],
+    ['hold', 'ESTABLISHED', 'ESTABLISHED'],
+    ['close-wait', 'FIN-WAIT-2', 'CLOSE-WAIT'],
+  ])('kernel states at stop, %s: client %s, server %s', (sc, c, s) => {
+    const port = run.ports.get(sc)!;
+    expect(run.kernel(port, run.serverPort)).toBe(c);
+    expect(run.kernel(run.serverPort, port)).toBe(s);
   });
 
   it('half-close: the server still sends data after the client FIN, then its own FIN', () => {
@@ -216,6 +236,24 @@ describe.skipIf(skip !== null)(title('live capture: stopping and errors'), () =>
     expect((e as Error).message).toBe('lo: bad capture filter "tcp porrt 80": can\'t parse filter expression: syntax error');
     const e2 = await openLive({ iface: 'lo', filter: 'tcp port 99999' }).catch((x: unknown) => x);
     expect((e2 as Error).message).toBe('lo: bad capture filter "tcp port 99999": illegal port number 99999 > 65535');
+  });
+
+  // Root without CAP_NET_RAW (setpriv drops it from the bounding set): what an unprivileged user
+  // meets. Runs the built module (npm test builds first) in a child, since privilege is per process.
+  const built = path.resolve(import.meta.dirname, '../../dist/capture/live.js');
+  const noPrivSkip = !existsSync(built) ? 'dist/ not built (npm run build)' : spawnSync('setpriv', ['--version']).status !== 0 ? 'setpriv (util-linux) not installed' : null;
+  it.skipIf(noPrivSkip !== null)(`without CAP_NET_RAW says how to get the privilege, in one line${noPrivSkip ? ` [skipped: ${noPrivSkip}]` : ''}`, () => {
+    const script = `import { openLive } from ${JSON.stringify(built)};
+      try { await openLive({ iface: 'lo', filter: 'tcp' }); console.log('OPENED'); }
+      catch (e) { console.log(e.name + '|' + e.message); }`;
+    const r = spawnSync('setpriv', ['--bounding-set=-net_raw,-net_admin', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toBe(
+      'CaptureError|lo: no permission to capture (socket: Operation not permitted): run as root, or grant node the capability: ' +
+        'sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))',
+    );
   });
 
   it('rejects an interface that does not exist in one line', async () => {
