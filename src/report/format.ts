@@ -1,0 +1,203 @@
+/**
+ * Small text helpers shared by the renderers: escaping of anything that came from outside
+ * (capture paths, warnings, model strings), display width for padding (CJK is two columns
+ * wide, ANSI colour codes are zero), and number/time/address formatting.
+ *
+ * Everything here is pure and locale-independent, so golden output does not depend on the
+ * machine that produced it.
+ */
+
+/**
+ * C0 and C1 control characters, DEL, and the Unicode bidirectional overrides/isolates and
+ * line/paragraph separators: each could move the cursor, recolour the terminal or reorder
+ * what the reader sees (CVE-2021-42574, "Trojan Source"), so none reaches the terminal raw.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Escapes control and bidi characters in text from the capture or the filesystem (`\x1b`, `\u202e`). */
+export function esc(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const n = c.charCodeAt(0);
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** What `esc` escapes beyond C0, which JSON.stringify already escapes inside strings (and a raw newline is layout). */
+const UNSAFE_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** The same characters as `esc`, for JSON text (from JSON.stringify): `\uXXXX` escapes, so the JSON stays valid. */
+export function escJson(json: string): string {
+  return json.replace(UNSAFE_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// eslint-disable-next-line no-control-regex
+const SGR = /\u001b\[[0-9;]*m/g;
+
+/** Removes the colour codes this program itself writes (SGR sequences only). */
+export function stripAnsi(text: string): string {
+  return text.replace(SGR, '');
+}
+
+/** True for code points a terminal draws two columns wide (East Asian Wide and Fullwidth, UAX #11). */
+function isWide(cp: number): boolean {
+  return (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0x303e) ||
+    (cp >= 0x3041 && cp <= 0x33ff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0xa000 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  );
+}
+
+/** Columns `text` occupies on a terminal (colour codes excluded; combining marks count zero). */
+export function displayWidth(text: string): number {
+  let w = 0;
+  for (const ch of stripAnsi(text)) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0x300 && cp <= 0x36f) continue;
+    w += isWide(cp) ? 2 : 1;
+  }
+  return w;
+}
+
+/** Pads on the right to `width` display columns. */
+export function padEnd(text: string, width: number, fill = ' '): string {
+  const w = displayWidth(text);
+  return w >= width ? text : text + fill.repeat(width - w);
+}
+
+/** Pads on the left to `width` display columns. */
+export function padStart(text: string, width: number, fill = ' '): string {
+  const w = displayWidth(text);
+  return w >= width ? text : fill.repeat(width - w) + text;
+}
+
+/** Characters that must not begin a line in CJK text (they may hang one column past the width). */
+const NO_LINE_START = '，。、；：！？）》」』】,.;:!?)';
+
+/**
+ * Breaks `text` into lines of at most `width` columns: at spaces for Latin text, between any two
+ * characters for CJK (which has no spaces between words). A word longer than the width is cut.
+ */
+export function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  let lineW = 0;
+  // Tokens: a run of non-space Latin characters, one CJK character, or one space.
+  for (const tok of text.match(/[^\s\u2e80-\u9fff\uac00-\ud7a3\uff00-\uffe6]+|[\u2e80-\u9fff\uac00-\ud7a3\uff00-\uffe6]|\s/g) ?? []) {
+    const tw = displayWidth(tok);
+    if (tok === ' ' || tok === '\n') {
+      if (tok === '\n') {
+        out.push(line.trimEnd());
+        line = '';
+        lineW = 0;
+      } else if (lineW > 0 && lineW < width) {
+        line += ' ';
+        lineW++;
+      }
+      continue;
+    }
+    // Kinsoku: closing CJK punctuation never starts a line; it hangs past the width instead.
+    if (lineW + tw > width && lineW > 0 && !NO_LINE_START.includes(tok)) {
+      out.push(line.trimEnd());
+      line = '';
+      lineW = 0;
+    }
+    let t = tok;
+    while (displayWidth(t) > width) {
+      // A single token wider than the line: cut it.
+      let cut = '';
+      for (const ch of t) {
+        if (displayWidth(cut + ch) > width) break;
+        cut += ch;
+      }
+      out.push(cut);
+      t = t.slice(cut.length);
+    }
+    line += t;
+    lineW += displayWidth(t);
+  }
+  if (line.trim() !== '') out.push(line.trimEnd());
+  return out;
+}
+
+/** An integer with thousands separators, locale-independent: 1234567 -> "1,234,567". */
+export function int(n: number): string {
+  const s = String(Math.trunc(Math.abs(n)));
+  const grouped = s.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return n < 0 ? `-${grouped}` : grouped;
+}
+
+/** Seconds with microsecond precision: 0.000412. */
+export function secs(s: number): string {
+  return s.toFixed(6);
+}
+
+/** A duration for people: "412 µs", "12.345 ms", "1.234 s", "2 min 5 s". */
+export function duration(s: number): string {
+  if (s < 0.001) return `${Math.round(s * 1e6)} µs`;
+  if (s < 1) return `${(s * 1000).toFixed(3)} ms`;
+  if (s < 120) return Number.isInteger(s) ? `${s} s` : `${s.toFixed(3)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - m * 60)} s`;
+}
+
+/** Milliseconds as given by the model (handshake RTT): "0.052 ms". */
+export function millis(ms: number): string {
+  return ms < 1 ? `${ms.toFixed(3)} ms` : ms < 1000 ? `${ms.toFixed(2)} ms` : `${(ms / 1000).toFixed(3)} s`;
+}
+
+/** Epoch seconds as an ISO-8601 UTC timestamp with microseconds: 2026-11-24T11:40:01.123456Z. */
+export function isoTime(epochSec: number): string {
+  const whole = Math.floor(epochSec);
+  const micros = Math.round((epochSec - whole) * 1e6);
+  // Rounding can carry into the next second.
+  const sec = micros === 1_000_000 ? whole + 1 : whole;
+  const us = micros === 1_000_000 ? 0 : micros;
+  const iso = new Date(sec * 1000).toISOString(); // 2026-11-24T11:40:01.000Z
+  return `${iso.slice(0, 19)}.${String(us).padStart(6, '0')}Z`;
+}
+
+/** `ip:port`, with the IPv6 address in brackets (RFC 5952 §6). */
+export function endpoint(ip: string, port: number): string {
+  return ip.includes(':') ? `[${esc(ip)}]:${port}` : `${esc(ip)}:${port}`;
+}
+
+/** tcpdump's flag letters -> names, in the order a reader expects them. */
+const FLAG_NAMES: Array<[string, string]> = [
+  ['S', 'SYN'],
+  ['F', 'FIN'],
+  ['R', 'RST'],
+  ['P', 'PSH'],
+  ['U', 'URG'],
+  ['.', 'ACK'],
+  ['E', 'ECE'],
+  ['W', 'CWR'],
+  ['N', 'AE'],
+];
+
+/** tcpdump's flag string (`S.`, `FP.`, `R`) as names joined with '+': `SYN+ACK`, `FIN+PSH+ACK`. */
+export function flagNames(flags: string): string {
+  const names: string[] = [];
+  for (const [letter, name] of FLAG_NAMES) if (flags.includes(letter)) names.push(name);
+  // Letters this table does not know are shown as they are (escaped), never dropped.
+  const unknown = [...flags].filter((c) => !FLAG_NAMES.some(([l]) => l === c)).join('');
+  if (unknown) names.push(esc(unknown));
+  return names.length > 0 ? names.join('+') : 'none';
+}
+
+/** A 32-bit sequence-space value minus a base, wrapped (presentation of relative numbers). */
+export function rel32(value: number, base: number): number {
+  return (value - base + 0x1_0000_0000) % 0x1_0000_0000;
+}

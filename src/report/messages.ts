@@ -1,0 +1,445 @@
+/**
+ * Every word the text output says, in English and Chinese. `zh` is typed as `Messages`, so a key
+ * missing from either language fails to compile (and a test walks both at run time).
+ *
+ * RFC 9293 state names, flag names and the x/y/u/w of textbook figures stay as they are in both
+ * languages: that is how Chinese textbooks print them too.
+ */
+import type { CheckId, CloseKind, OpenKind, SegmentFlag, FlagCounts, Side, TcpState } from '../tcp/model.js';
+
+/** Output languages. */
+export type Lang = 'en' | 'zh';
+
+/** Parameters of the per-connection sentences. */
+interface Who {
+  /** The side the sentence is about, already translated ("the client" / "客户端"). */
+  by: string;
+  /** The other side, translated. */
+  other: string;
+}
+
+const en = {
+  side: { client: 'client', server: 'server' } satisfies Record<Side, string>,
+  /** "the client" as a sentence subject. */
+  theSide: { client: 'the client', server: 'the server' } satisfies Record<Side, string>,
+  col: { pkt: 'pkt', time: 'time' },
+
+  inputLine: (p: { path: string; format: string; links: string; packets: string; segments: string; conns: number }) =>
+    `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} packets · ${p.segments} TCP segments · ${p.conns} ${p.conns === 1 ? 'connection' : 'connections'}`,
+  noConnections: 'no TCP connections',
+
+  openKind: {
+    'three-way': 'three-way handshake',
+    simultaneous: 'simultaneous open',
+    'fast-open': 'TCP Fast Open',
+    refused: 'refused',
+    unanswered: 'unanswered',
+    incomplete: 'incomplete opening',
+    'mid-stream': 'mid-stream (no opening captured)',
+  } satisfies Record<OpenKind, string>,
+  closeKind: {
+    'four-way': 'four-way close',
+    'three-segment': 'three-segment close',
+    simultaneous: 'simultaneous close',
+    reset: 'reset',
+    'half-closed': 'half-closed',
+    none: 'not closed',
+  } satisfies Record<CloseKind, string>,
+  closeFirst: (by: string) => `, ${by} first`,
+  packetsIn: (n: string, d: string) => `${n} packets in ${d}`,
+  started: (iso: string) => `started ${iso}`,
+  ends: (client: string, server: string) => `at the end: client ${client}, server ${server}`,
+  basisInferred: 'inferred',
+  basisUnseen: 'unseen',
+  endOfCapture: 'end of capture',
+
+  fold: (p: { segments: string; bytes: string; retrans: number; range: string }) =>
+    `${p.segments} segments · ${p.bytes} bytes${p.retrans > 0 ? ` · ${p.retrans} retransmitted` : ''}${p.range ? ` · ${p.range}` : ''}`,
+  foldNoData: 'no data',
+  keepAlive: (probes: number, interval: string | null) =>
+    `keep-alive: ${probes} ${probes === 1 ? 'probe' : 'probes'}${interval ? `, every ${interval}` : ''}`,
+
+  isn: (letter: string, value: string) => `ISN ${letter}=${value}`,
+  cookie: (hex: string) => (hex === '' ? 'fast-open cookie request' : `fast-open cookie ${hex}`),
+
+  analysis: {
+    retransmission: 'retransmission',
+    'out-of-order': 'out of order',
+    'dup-ack': 'duplicate ACK',
+    'keep-alive': 'keep-alive',
+    'keep-alive-ack': 'keep-alive ACK',
+    'zero-window': 'zero window',
+    'window-probe': 'window probe',
+    'previous-segment-not-captured': 'previous segment not captured',
+    'acked-unseen-segment': 'ACKs a segment not captured',
+    'spurious-retransmission': 'spurious retransmission',
+  } satisfies Record<SegmentFlag, string>,
+
+  check: {
+    'synack-acks-isn': 'ack=x+1',
+    'handshake-ack-acks-isn': 'ack=y+1',
+    'syn-no-data': 'no data on SYN',
+    'synack-no-data': 'no data on SYN-ACK',
+    'syn-consumes-one': 'SYN counts 1',
+    'fin-consumes-one': 'FIN counts 1',
+    'fin-acked': 'FIN acknowledged',
+    'time-wait-side': 'active closer in TIME-WAIT',
+    'no-data-after-fin': 'no data after FIN',
+    'rst-in-window': 'RST in window',
+  } satisfies Record<CheckId, string>,
+  expectedGot: (e: string, a: string) => `expected ${e}, got ${a}`,
+  checksElsewhere: 'checks on folded segments',
+  passedElsewhere: (n: number) => `${n} more ${n === 1 ? 'check' : 'checks'} passed on folded segments`,
+
+  optionsOf: (side: string, list: string) => `${side}: ${list}`,
+  optionsLabel: 'options',
+  inUseLabel: 'in use',
+  inUse: { ws: 'window scaling', sack: 'SACK', ts: 'timestamps' },
+  rttLabel: 'handshake RTT',
+  notesLabel: 'notes',
+  none: 'none',
+
+  words: {
+    simultaneousOpen: 'Simultaneous open: the two SYNs crossed; each side answered the other’s SYN, so both went SYN-SENT → SYN-RECEIVED → ESTABLISHED.',
+    fastOpen: (bytes: string, cookie: string) => `TCP Fast Open: the SYN carried ${bytes} bytes of data (${cookie}).`,
+    refused: (port: number) => `Refused: the server answered the SYN with RST; nothing accepted connections on port ${port}.`,
+    unanswered: (count: number, times: string) =>
+      `Unanswered: ${count} ${count === 1 ? 'SYN' : 'SYNs'} and no reply${times ? `; retransmitted at ${times}` : ''}.`,
+    slowOpen: (times: string) => `The SYN was retransmitted at ${times} before the handshake went on.`,
+    incomplete: 'Incomplete opening: only part of the handshake was captured.',
+    midStream: (h: string) =>
+      `Mid-stream: the opening was not captured; the states before the first segment are inferred${h ? ` (client chosen by: ${h})` : ''}.`,
+    fourWay: (w: Who) => `Four-way close: ${w.by} sent the first FIN, ${w.other} acknowledged it and sent its own later.`,
+    threeSegment: (w: Who) => `Three-segment close: ${w.other} acknowledged ${w.by}’s FIN and sent its own FIN in the same segment.`,
+    simultaneousClose: 'Simultaneous close: the FINs crossed; both sides went FIN-WAIT-1 → CLOSING → TIME-WAIT.',
+    reset: (w: Who, state: string, packet: number) => `Reset by ${w.by} in ${state} (packet #${packet}).`,
+    halfClosed: (w: Who) => `Half-closed at the end of the capture: only ${w.by}’s FIN was seen; ${w.other} may still send.`,
+    notClosed: 'Still open at the end of the capture.',
+    dataAfterFin: (w: Who, bytes: string) => `Half-close in use: ${w.other} sent ${bytes} bytes after ${w.by}’s FIN.`,
+    reused: (id: number) => `Port reuse: the same 4-tuple as connection #${id}, opened again with a new ISN.`,
+    endCloseWait: (w: Who) => `The capture ended with ${w.by} in CLOSE-WAIT: its application had not closed the socket yet.`,
+    endTimeWait: (w: Who, at: string, msl2: string, packet: number) =>
+      `The capture ended with ${w.by} in TIME-WAIT; it expires at ${at} (2·MSL = ${msl2} after packet #${packet}).`,
+    endState: (w: Who, state: string) => `The capture ended with ${w.by} in ${state}.`,
+    basisInferred: (w: Who, state: string) =>
+      `${w.by}’s final state ${state} is inferred from what ${w.other} sent; nothing from ${w.by} shows it.`,
+    basisUnseen: (w: Who, state: string) =>
+      `Nothing was captured from ${w.by}: ${state} is only the RFC default, not observed.`,
+  },
+
+  summary: {
+    title: (path: string) => `Summary of ${path}`,
+    connections: 'connections',
+    opening: 'opening',
+    closing: 'closing',
+    finalStates: 'final states',
+    zeek: 'zeek conn_state',
+    checksFailed: 'failed checks',
+    checksOf: (failed: number, total: number) => `${failed} of ${total}`,
+    anomalies: 'anomalies',
+    skipped: 'skipped frames',
+    warnings: 'warnings',
+    tableFull: 'flow table full',
+    tableFullText: (cap: string, dropped: string) => `cap ${cap} connections reached; ${dropped} segments not tracked`,
+    diagnostics: 'diagnostics',
+    filtered: (shown: number, total: number) => `${shown} of ${total} connections selected`,
+  },
+  anomaly: {
+    retransmissions: 'retransmissions',
+    outOfOrder: 'out of order',
+    dupAcks: 'duplicate ACKs',
+    keepAlives: 'keep-alives',
+    zeroWindows: 'zero windows',
+    lostSegments: 'segments not captured',
+    ackedUnseen: 'ACKs of unseen segments',
+  } satisfies Record<keyof FlagCounts, string>,
+
+  explainLabel: 'why',
+  /** Reasons behind each step (RFC 9293 unless said otherwise). */
+  explain: {
+    synSeq:
+      'A SYN consumes one sequence number, like one byte of data, so that it can be acknowledged and retransmitted like data: the peer acknowledges ISN+1. A FIN does the same at the end (RFC 9293 §3.4).',
+    synNoData:
+      'The SYN and SYN-ACK carry no data: before the handshake completes nothing proves the client’s address is real, and a server that accepted and processed data here would let a SYN flood from spoofed addresses cost it far more than a SYN does. TCP Fast Open (RFC 7413) allows data on the SYN only with a cookie the server issued earlier, which proves the address.',
+    fastOpen:
+      'TCP Fast Open (RFC 7413): the client presented a cookie the server gave it on an earlier connection; the cookie proves the client owns its address, so the server may hand the SYN’s data to the application before the handshake completes, saving one round trip.',
+    thirdAck:
+      'Why a third segment: the SYN-ACK only proves that the server heard a SYN. An old duplicate SYN, delayed in the network, looks exactly the same; the client’s ACK of y+1 confirms that this SYN is current (the client answers an old SYN-ACK with RST instead), so a stale SYN cannot open a connection. It also tells the server that its own ISN arrived (RFC 9293 §3.5).',
+    simultaneousOpen:
+      'Both sides sent a SYN before they received the other’s. Each answers the SYN it receives with SYN-ACK and goes to SYN-RECEIVED; the handshake takes four segments and there is no client or server in the RFC’s sense (RFC 9293 §3.5, Figure 7).',
+    refused:
+      'Nothing was listening on that port (or a firewall rejected the SYN): a SYN to a closed port is answered with RST+ACK acknowledging it, and the client’s connect() fails with ECONNREFUSED (RFC 9293 §3.5.2).',
+    unanswered:
+      'No reply at all: the SYN or its answer was dropped — a firewall that drops instead of rejecting, a host that is down, or a full SYN or accept queue. The client retransmits the SYN with exponential back-off (Linux: 1 s, 2 s, 4 s … up to tcp_syn_retries) before connect() fails with ETIMEDOUT.',
+    finSeq:
+      'The FIN also consumes one sequence number, so its ACK is FIN seq + 1 (plus any data it carried): that is how the sender knows the FIN itself, not only the data before it, arrived (RFC 9293 §3.4).',
+    fourWay:
+      'Why closing takes four segments: each direction of a connection closes on its own. A FIN only says “I will send no more”; the peer acknowledges it at once, may keep sending (a half-close), and sends its own FIN when its application closes (RFC 9293 §3.6).',
+    threeSegment:
+      'Three segments instead of four: the passive side’s application closed its socket before the ACK of the first FIN went out, so the ACK travelled on its own FIN (delayed acknowledgment).',
+    simultaneousClose:
+      'Both sides sent a FIN before receiving the other’s: each goes FIN-WAIT-1 → CLOSING → TIME-WAIT, and both wait 2·MSL (RFC 9293 §3.6, Figure 13).',
+    halfClose:
+      'Data after a FIN is legal in the other direction: the FIN closed only its sender’s half (for example shutdown(SHUT_WR)); the receiver keeps sending until it closes too (RFC 9293 §3.6).',
+    timeWait:
+      'Why TIME-WAIT lasts 2·MSL (maximum segment lifetime): the last ACK may be lost, and then the peer retransmits its FIN; this side must still be there to acknowledge it again instead of answering with RST. And old duplicate segments of this connection must die out in the network before the same 4-tuple may carry a new connection, or they could be taken for its data (RFC 9293 §3.6.1; Linux waits 60 s).',
+    closeWait:
+      'CLOSE-WAIT means the peer closed its direction and this side’s application has not called close() yet. TCP never ends it by itself: it lasts until the application closes.',
+    reset:
+      'RST aborts the connection at once: no FIN exchange, no TIME-WAIT, data not yet read is discarded. It is sent when a segment arrives for no connection, on an abortive close (SO_LINGER with 0), or when a socket is closed with data still unread (RFC 9293 §3.5.2, RFC 2525 §2.17).',
+    midStream:
+      'The capture began after the opening: each side’s state before its first captured segment is inferred, and sequence numbers are counted from the first ones seen.',
+    reused:
+      'A new SYN on a 4-tuple whose previous connection had ended, with a new ISN, is a new connection, not a retransmission. It is allowed once the old TIME-WAIT has ended, or earlier when the new ISN lies beyond the old sequence space (RFC 9293 §3.6.1, RFC 6191).',
+    keepAlive:
+      'Keep-alive probes carry seq = next − 1 and zero or one byte, which the peer must answer with an ACK: they detect a dead peer and keep NAT and firewall state from expiring (RFC 9293 §3.8.4).',
+    pileTimeWait: (n: number) =>
+      `${n} ${n === 1 ? 'connection ends' : 'connections end'} with an endpoint in TIME-WAIT. Many TIME-WAIT sockets on one host mean it actively closes many short connections; each holds its 4-tuple for 2·MSL, and a client can run out of ephemeral ports toward one server:port. Remedies: keep connections alive and reuse them, let the other side close first, widen the ephemeral port range (net.ipv4.ip_local_port_range), tcp_tw_reuse for outgoing connections.`,
+    pileCloseWait: (n: number) =>
+      `${n} ${n === 1 ? 'connection ends' : 'connections end'} with an endpoint in CLOSE-WAIT. Many CLOSE-WAIT sockets on one host mean its application does not close connections after the peer closed them: a file-descriptor leak (a missing close(), often on an error path). They do not go away by themselves.`,
+  },
+
+  /** RFC 9293 state-diagram arcs, for the explanation of each transition. */
+  transition: {
+    'CLOSED>SYN-SENT': 'active open: sent SYN',
+    'LISTEN>SYN-RECEIVED': 'received SYN, sent SYN-ACK',
+    'CLOSED>SYN-RECEIVED': 'received SYN, sent SYN-ACK',
+    'SYN-SENT>SYN-RECEIVED': 'received a SYN while its own SYN was unanswered (simultaneous open)',
+    'SYN-SENT>ESTABLISHED': 'received SYN-ACK acknowledging its SYN, sent ACK',
+    'SYN-SENT>CLOSED': 'the opening failed: RST received, or it gave up',
+    'SYN-RECEIVED>ESTABLISHED': 'received the ACK of its SYN',
+    'SYN-RECEIVED>LISTEN': 'received RST: back to listening',
+    'SYN-RECEIVED>CLOSED': 'received or sent RST during the opening',
+    'SYN-RECEIVED>FIN-WAIT-1': 'closed before the handshake completed: sent FIN',
+    'ESTABLISHED>FIN-WAIT-1': 'its application closed: sent FIN',
+    'ESTABLISHED>CLOSE-WAIT': 'received FIN: the peer will send no more',
+    'ESTABLISHED>CLOSED': 'RST: the connection was aborted',
+    'FIN-WAIT-1>FIN-WAIT-2': 'its FIN was acknowledged',
+    'FIN-WAIT-1>CLOSING': 'received the peer’s FIN before the ACK of its own (simultaneous close)',
+    'FIN-WAIT-1>TIME-WAIT': 'received the peer’s FIN together with the ACK of its own',
+    'FIN-WAIT-2>TIME-WAIT': 'received the peer’s FIN, sent its ACK',
+    'CLOSING>TIME-WAIT': 'its FIN was acknowledged',
+    'CLOSE-WAIT>LAST-ACK': 'its application closed: sent FIN',
+    'LAST-ACK>CLOSED': 'its FIN was acknowledged: the connection is gone',
+    'TIME-WAIT>CLOSED': '2·MSL passed',
+  },
+  /** A state change with its reason: "client ESTABLISHED → FIN-WAIT-1: its application closed". */
+  transitionLine: (side: string, from: string, to: string, why: string | null) =>
+    `${side} ${from} → ${to}${why ? `: ${why}` : ''}`,
+};
+
+/** The shape every language implements. */
+export type Messages = typeof en;
+
+const zh: Messages = {
+  side: { client: '客户端', server: '服务器' },
+  theSide: { client: '客户端', server: '服务器' },
+  col: { pkt: '包', time: '时间' },
+
+  inputLine: (p) =>
+    `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} 个包 · ${p.segments} 个 TCP 报文段 · ${p.conns} 条连接`,
+  noConnections: '没有 TCP 连接',
+
+  openKind: {
+    'three-way': '三次握手',
+    simultaneous: '同时打开',
+    'fast-open': 'TCP 快速打开',
+    refused: '被拒绝',
+    unanswered: '无应答',
+    incomplete: '不完整的打开',
+    'mid-stream': '中途开始（未捕获到打开过程）',
+  },
+  closeKind: {
+    'four-way': '四次挥手',
+    'three-segment': '三段关闭',
+    simultaneous: '同时关闭',
+    reset: '被重置',
+    'half-closed': '半关闭',
+    none: '未关闭',
+  },
+  closeFirst: (by) => `，${by}先关闭`,
+  packetsIn: (n, d) => `${n} 个包，历时 ${d}`,
+  started: (iso) => `开始于 ${iso}`,
+  ends: (client, server) => `捕获结束时：客户端 ${client}，服务器 ${server}`,
+  basisInferred: '推断',
+  basisUnseen: '未见',
+  endOfCapture: '捕获结束',
+
+  fold: (p) =>
+    `${p.segments} 个报文段 · ${p.bytes} 字节${p.retrans > 0 ? ` · ${p.retrans} 次重传` : ''}${p.range ? ` · ${p.range}` : ''}`,
+  foldNoData: '没有数据',
+  keepAlive: (probes, interval) => `保活：${probes} 个探测${interval ? `，每 ${interval} 一次` : ''}`,
+
+  isn: (letter, value) => `ISN ${letter}=${value}`,
+  cookie: (hex) => (hex === '' ? '快速打开 cookie 请求' : `快速打开 cookie ${hex}`),
+
+  analysis: {
+    retransmission: '重传',
+    'out-of-order': '乱序',
+    'dup-ack': '重复 ACK',
+    'keep-alive': '保活',
+    'keep-alive-ack': '保活 ACK',
+    'zero-window': '零窗口',
+    'window-probe': '窗口探测',
+    'previous-segment-not-captured': '前一个报文段未捕获',
+    'acked-unseen-segment': '确认了未捕获的报文段',
+    'spurious-retransmission': '虚假重传',
+  },
+
+  check: {
+    'synack-acks-isn': 'ack=x+1',
+    'handshake-ack-acks-isn': 'ack=y+1',
+    'syn-no-data': 'SYN 不带数据',
+    'synack-no-data': 'SYN-ACK 不带数据',
+    'syn-consumes-one': 'SYN 占一个序号',
+    'fin-consumes-one': 'FIN 占一个序号',
+    'fin-acked': 'FIN 已被确认',
+    'time-wait-side': '主动关闭方进入 TIME-WAIT',
+    'no-data-after-fin': 'FIN 之后无新数据',
+    'rst-in-window': 'RST 在窗口内',
+  },
+  expectedGot: (e, a) => `应为 ${e}，实为 ${a}`,
+  checksElsewhere: '折叠的报文段上的检查',
+  passedElsewhere: (n) => `折叠的报文段上另有 ${n} 项检查通过`,
+
+  optionsOf: (side, list) => `${side}：${list}`,
+  optionsLabel: '选项',
+  inUseLabel: '启用',
+  inUse: { ws: '窗口缩放', sack: 'SACK', ts: '时间戳' },
+  rttLabel: '握手 RTT',
+  notesLabel: '备注',
+  none: '无',
+
+  words: {
+    simultaneousOpen: '同时打开：两个 SYN 在途中交错；双方各自应答对方的 SYN，都经历了 SYN-SENT → SYN-RECEIVED → ESTABLISHED。',
+    fastOpen: (bytes, cookie) => `TCP 快速打开：SYN 携带了 ${bytes} 字节数据（${cookie}）。`,
+    refused: (port) => `被拒绝：服务器用 RST 回应了 SYN；端口 ${port} 上没有程序接受连接。`,
+    unanswered: (count, times) => `无应答：发出 ${count} 个 SYN，没有任何回应${times ? `；重传时刻 ${times}` : ''}。`,
+    slowOpen: (times) => `握手继续之前，SYN 在 ${times} 重传过。`,
+    incomplete: '不完整的打开：只捕获到握手的一部分。',
+    midStream: (h) => `中途开始：没有捕获到打开过程；第一个报文段之前的状态是推断的${h ? `（客户端的判定依据：${h}）` : ''}。`,
+    fourWay: (w) => `四次挥手：${w.by}先发送 FIN，${w.other}确认后稍后发送自己的 FIN。`,
+    threeSegment: (w) => `三段关闭：${w.other}在同一个报文段中确认了${w.by}的 FIN 并发送了自己的 FIN。`,
+    simultaneousClose: '同时关闭：两个 FIN 在途中交错；双方都经历了 FIN-WAIT-1 → CLOSING → TIME-WAIT。',
+    reset: (w, state, packet) => `${w.by}在 ${state} 状态下发送 RST 重置了连接（第 ${packet} 个包）。`,
+    halfClosed: (w) => `捕获结束时处于半关闭：只看到${w.by}的 FIN；${w.other}仍可发送数据。`,
+    notClosed: '捕获结束时连接仍未关闭。',
+    dataAfterFin: (w, bytes) => `使用了半关闭：${w.other}在${w.by}的 FIN 之后又发送了 ${bytes} 字节。`,
+    reused: (id) => `端口复用：与第 ${id} 号连接相同的四元组，以新的 ISN 再次打开。`,
+    endCloseWait: (w) => `捕获结束时${w.by}处于 CLOSE-WAIT：它的应用程序还没有关闭套接字。`,
+    endTimeWait: (w, at, msl2, packet) => `捕获结束时${w.by}处于 TIME-WAIT；将在 ${at} 到期（第 ${packet} 个包之后 2·MSL = ${msl2}）。`,
+    endState: (w, state) => `捕获结束时${w.by}处于 ${state}。`,
+    basisInferred: (w, state) => `${w.by}的最终状态 ${state} 是根据${w.other}发送的报文推断的；没有来自${w.by}的报文可以证明。`,
+    basisUnseen: (w, state) => `没有捕获到来自${w.by}的任何报文：${state} 只是 RFC 的默认状态，并非观察所得。`,
+  },
+
+  summary: {
+    title: (path) => `${path} 汇总`,
+    connections: '连接数',
+    opening: '打开方式',
+    closing: '关闭方式',
+    finalStates: '最终状态',
+    zeek: 'zeek conn_state',
+    checksFailed: '失败的检查',
+    checksOf: (failed, total) => `${failed} / ${total}`,
+    anomalies: '异常',
+    skipped: '跳过的帧',
+    warnings: '警告',
+    tableFull: '连接表已满',
+    tableFullText: (cap, dropped) => `已达上限 ${cap} 条连接；${dropped} 个报文段未被跟踪`,
+    diagnostics: '诊断',
+    filtered: (shown, total) => `已选 ${shown} / ${total} 条连接`,
+  },
+  anomaly: {
+    retransmissions: '重传',
+    outOfOrder: '乱序',
+    dupAcks: '重复 ACK',
+    keepAlives: '保活',
+    zeroWindows: '零窗口',
+    lostSegments: '未捕获的报文段',
+    ackedUnseen: '确认了未见的报文段',
+  },
+
+  explainLabel: '原因',
+  explain: {
+    synSeq:
+      'SYN 像一个字节的数据一样占用一个序号，这样它就能像数据一样被确认和重传：对方确认的是 ISN+1。连接结束时 FIN 也是如此（RFC 9293 §3.4）。',
+    synNoData:
+      'SYN 和 SYN-ACK 不携带数据：握手完成之前，没有任何东西能证明客户端的地址是真实的；如果服务器此时就接受并处理数据，伪造源地址的 SYN 洪泛给它造成的代价就远不止一个 SYN。TCP 快速打开（RFC 7413）只允许带有服务器先前发放的 cookie 的 SYN 携带数据，cookie 证明了地址的真实性。',
+    fastOpen:
+      'TCP 快速打开（RFC 7413）：客户端出示了服务器在之前的连接中发给它的 cookie；cookie 证明客户端确实拥有该地址，因此服务器可以在握手完成之前就把 SYN 上的数据交给应用，节省一个往返时间。',
+    thirdAck:
+      '为什么需要第三个报文：SYN-ACK 只能证明服务器收到了某个 SYN。在网络中滞留的旧的重复 SYN 看起来完全一样；客户端以 ack=y+1 确认，表明这个 SYN 是当前的（对旧的 SYN-ACK 客户端会回应 RST），因此过期的 SYN 无法建立连接。它同时告诉服务器，自己的 ISN 已经送达（RFC 9293 §3.5）。',
+    simultaneousOpen:
+      '双方都在收到对方的 SYN 之前发出了自己的 SYN。各自用 SYN-ACK 回应收到的 SYN 并进入 SYN-RECEIVED；握手共四个报文，RFC 意义上没有客户端和服务器之分（RFC 9293 §3.5，图 7）。',
+    refused:
+      '该端口上没有程序在监听（或者防火墙拒绝了 SYN）：发往关闭端口的 SYN 会收到确认它的 RST+ACK，客户端的 connect() 以 ECONNREFUSED 失败（RFC 9293 §3.5.2）。',
+    unanswered:
+      '完全没有回应：SYN 或它的应答被丢弃了——防火墙丢弃而非拒绝、主机已宕机，或 SYN 队列、accept 队列已满。客户端以指数退避重传 SYN（Linux：1 秒、2 秒、4 秒……直到 tcp_syn_retries），之后 connect() 以 ETIMEDOUT 失败。',
+    finSeq:
+      'FIN 同样占用一个序号，所以对它的确认号是 FIN 的 seq + 1（再加上它携带的数据长度）：发送方由此得知 FIN 本身，而不只是它之前的数据，已经送达（RFC 9293 §3.4）。',
+    fourWay:
+      '为什么关闭需要四个报文：连接的两个方向各自独立关闭。FIN 只表示“我不再发送数据”；对方立即确认，仍可继续发送（半关闭），直到它的应用关闭时才发送自己的 FIN（RFC 9293 §3.6）。',
+    threeSegment:
+      '三个报文而不是四个：被动关闭方的应用在第一个 FIN 的 ACK 发出之前就关闭了套接字，于是这个 ACK 搭载在它自己的 FIN 上一起发出（延迟确认）。',
+    simultaneousClose:
+      '双方都在收到对方的 FIN 之前发出了自己的 FIN：各自经历 FIN-WAIT-1 → CLOSING → TIME-WAIT，并且双方都要等待 2·MSL（RFC 9293 §3.6，图 13）。',
+    halfClose:
+      'FIN 之后另一个方向上的数据是合法的：FIN 只关闭了发送方这一半（例如 shutdown(SHUT_WR)）；接收方可以继续发送，直到它也关闭（RFC 9293 §3.6）。',
+    timeWait:
+      '为什么 TIME-WAIT 要等待 2·MSL（报文段最大生存时间）：最后一个 ACK 可能丢失，此时对方会重传 FIN，这一端必须仍然存在才能再次确认，而不是回应 RST。此外，这条连接的旧的重复报文必须在网络中消亡，同一个四元组才能承载新的连接，否则它们可能被当作新连接的数据（RFC 9293 §3.6.1；Linux 等待 60 秒）。',
+    closeWait:
+      'CLOSE-WAIT 表示对方已经关闭了它的方向，而这一端的应用还没有调用 close()。TCP 自己不会结束这个状态：它会一直持续到应用关闭为止。',
+    reset:
+      'RST 立即中止连接：没有 FIN 交换，没有 TIME-WAIT，尚未读取的数据被丢弃。当报文段到达时没有对应的连接、应用以 SO_LINGER 为 0 异常关闭，或关闭套接字时仍有未读数据，都会发送 RST（RFC 9293 §3.5.2，RFC 2525 §2.17）。',
+    midStream:
+      '捕获开始于连接打开之后：每一端在其第一个被捕获的报文段之前的状态是推断的，序号从最先看到的序号开始计算。',
+    reused:
+      '在先前连接已结束的四元组上出现带新 ISN 的 SYN，这是一条新连接，而不是重传。旧连接的 TIME-WAIT 结束后允许这样做；如果新的 ISN 位于旧的序号空间之后，也可以更早（RFC 9293 §3.6.1，RFC 6191）。',
+    keepAlive:
+      '保活探测的 seq = 下一个序号 − 1，携带零或一个字节，对方必须以 ACK 回应：用来发现已失效的对端，并防止 NAT 和防火墙的状态过期（RFC 9293 §3.8.4）。',
+    pileTimeWait: (n) =>
+      `${n} 条连接结束时有一端处于 TIME-WAIT。一台主机上大量的 TIME-WAIT 套接字说明它主动关闭了许多短连接；每个都要占用它的四元组 2·MSL，客户端可能因此耗尽连向同一 服务器:端口 的临时端口。对策：保持连接并复用、让对方先关闭、扩大临时端口范围（net.ipv4.ip_local_port_range）、对外发连接启用 tcp_tw_reuse。`,
+    pileCloseWait: (n) =>
+      `${n} 条连接结束时有一端处于 CLOSE-WAIT。一台主机上大量的 CLOSE-WAIT 套接字说明它的应用在对方关闭连接后没有关闭：文件描述符泄漏（缺少 close()，常见于错误处理路径）。它们不会自行消失。`,
+  },
+
+  transition: {
+    'CLOSED>SYN-SENT': '主动打开：发送 SYN',
+    'LISTEN>SYN-RECEIVED': '收到 SYN，发送 SYN-ACK',
+    'CLOSED>SYN-RECEIVED': '收到 SYN，发送 SYN-ACK',
+    'SYN-SENT>SYN-RECEIVED': '自己的 SYN 未获应答时收到了对方的 SYN（同时打开）',
+    'SYN-SENT>ESTABLISHED': '收到确认自己 SYN 的 SYN-ACK，发送 ACK',
+    'SYN-SENT>CLOSED': '打开失败：收到 RST，或者放弃了',
+    'SYN-RECEIVED>ESTABLISHED': '收到对自己 SYN 的确认',
+    'SYN-RECEIVED>LISTEN': '收到 RST：回到监听状态',
+    'SYN-RECEIVED>CLOSED': '打开过程中收到或发送了 RST',
+    'SYN-RECEIVED>FIN-WAIT-1': '握手完成前关闭：发送 FIN',
+    'ESTABLISHED>FIN-WAIT-1': '应用关闭：发送 FIN',
+    'ESTABLISHED>CLOSE-WAIT': '收到 FIN：对方不再发送数据',
+    'ESTABLISHED>CLOSED': 'RST：连接被中止',
+    'FIN-WAIT-1>FIN-WAIT-2': '自己的 FIN 已被确认',
+    'FIN-WAIT-1>CLOSING': '在自己的 FIN 被确认之前收到对方的 FIN（同时关闭）',
+    'FIN-WAIT-1>TIME-WAIT': '收到对方的 FIN，同时确认了自己的 FIN',
+    'FIN-WAIT-2>TIME-WAIT': '收到对方的 FIN，发送 ACK',
+    'CLOSING>TIME-WAIT': '自己的 FIN 已被确认',
+    'CLOSE-WAIT>LAST-ACK': '应用关闭：发送 FIN',
+    'LAST-ACK>CLOSED': '自己的 FIN 已被确认：连接结束',
+    'TIME-WAIT>CLOSED': '2·MSL 已过',
+  },
+  transitionLine: (side, from, to, why) => `${side} ${from} → ${to}${why ? `：${why}` : ''}`,
+};
+
+/** All languages, for tests that walk every key. */
+export const MESSAGES: Record<Lang, Messages> = { en, zh };
+
+/** The messages of one language. */
+export function messages(lang: Lang): Messages {
+  return MESSAGES[lang];
+}
+
+/** The explanation of a state change in `lang`, or null when the arc is not in the table. */
+export function transitionText(m: Messages, from: TcpState, to: TcpState): string | null {
+  const key = `${from}>${to}` as keyof Messages['transition'];
+  return m.transition[key] ?? null;
+}

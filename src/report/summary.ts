@@ -1,0 +1,102 @@
+/**
+ * The summary table printed after the ladders (and alone with `--summary`): connections by
+ * opening and closing kind, final states of each side, Zeek conn_state codes, failed checks,
+ * anomaly counts, skipped frames, input warnings, and the diagnostics' findings.
+ *
+ * It prints the model's `summary` as it is; the only counting done here (conn_state codes, total
+ * checks) is tallying fields of the records for display.
+ */
+import type { Report } from '../diagnose/types.js';
+import type { ConnectionRecord, FlagCounts } from '../tcp/model.js';
+import { explainSummary } from './explain.js';
+import { displayWidth, esc, int, padEnd, wrap } from './format.js';
+import { messages } from './messages.js';
+import { makeStyle } from './style.js';
+import type { TextOptions } from './text.js';
+
+/** "a 3 · b 1", most frequent first, ties in first-seen order. */
+function tally(entries: Array<[string, number]>): string {
+  return entries
+    .filter(([, n]) => n > 0)
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => b.e[1] - a.e[1] || a.i - b.i)
+    .map(({ e }) => `${e[0]} ${int(e[1])}`)
+    .join(' · ');
+}
+
+function countBy(conns: ConnectionRecord[], key: (c: ConnectionRecord) => string): Array<[string, number]> {
+  const m = new Map<string, number>();
+  for (const c of conns) m.set(key(c), (m.get(key(c)) ?? 0) + 1);
+  return [...m];
+}
+
+/** The summary table for one input. */
+export function renderSummary(report: Report, opts: TextOptions): string {
+  const m = messages(opts.lang);
+  const ms = m.summary;
+  const st = makeStyle(opts.color);
+  const s = report.summary;
+  const rows: Array<[string, string[]]> = [];
+  const none = st.dim(m.none);
+
+  let conns = int(s.connections);
+  if (opts.totalConnections !== undefined && opts.totalConnections !== s.connections) {
+    conns += `  ${st.dim(`(${ms.filtered(s.connections, opts.totalConnections)})`)}`;
+  }
+  rows.push([ms.connections, [conns]]);
+  rows.push([
+    ms.opening,
+    [tally(Object.entries(s.byOpen).map(([k, n]) => [m.openKind[k as keyof typeof m.openKind] ?? esc(k), n ?? 0])) || none],
+  ]);
+  rows.push([
+    ms.closing,
+    [tally(Object.entries(s.byClose).map(([k, n]) => [m.closeKind[k as keyof typeof m.closeKind] ?? esc(k), n ?? 0])) || none],
+  ]);
+  const sideW = Math.max(displayWidth(m.side.client), displayWidth(m.side.server));
+  const states = (side: 'client' | 'server') =>
+    `${padEnd(m.side[side], sideW)}  ${tally(Object.entries(s.finalStates[side]).map(([k, n]) => [st.state(esc(k)), n ?? 0])) || none}`;
+  rows.push([ms.finalStates, [states('client'), states('server')]]);
+  if (report.connections.length > 0) {
+    rows.push([ms.zeek, [tally(countBy(report.connections, (c) => esc(c.zeek.conn_state)))]]);
+  }
+  const total = report.connections.reduce((n, c) => n + c.checks.length, 0);
+  const failed = ms.checksOf(s.checksFailed, total);
+  rows.push([ms.checksFailed, [s.checksFailed > 0 ? st.bad(failed) : st.ok(failed)]]);
+  const anomalies = tally(
+    (Object.entries(s.anomalies) as Array<[keyof FlagCounts, number | undefined]>).map(([k, n]) => [
+      m.anomaly[k] ?? esc(k),
+      n ?? 0,
+    ]),
+  );
+  rows.push([ms.anomalies, [anomalies ? st.warn(anomalies) : none]]);
+  const skipped = tally(Object.entries(report.input.skipped).map(([k, n]) => [esc(k), n]));
+  if (skipped) rows.push([ms.skipped, [skipped]]);
+  if (report.input.warnings.length > 0) rows.push([ms.warnings, report.input.warnings.map((w) => st.warn(esc(w)))]);
+  if (s.tableFull) {
+    rows.push([ms.tableFull, [st.warn(ms.tableFullText(int(s.tableFull.cap), int(s.tableFull.dropped)))]]);
+  }
+  const findings = report.diagnostics?.findings ?? [];
+  if (findings.length > 0) {
+    rows.push([
+      ms.diagnostics,
+      findings.flatMap((f) => {
+        const mark = f.severity === 'warning' ? st.warn('!') : st.dim('i');
+        const lines = wrap(`${esc(f.subject)}: ${esc(f.message)}`, 88);
+        return lines.map((l, i) => (i === 0 ? `${mark} ${st.dim(`[${esc(f.code)}]`)} ${l}` : `    ${l}`));
+      }),
+    ]);
+  }
+
+  const labelW = Math.max(...rows.map(([l]) => displayWidth(l)));
+  const out: string[] = [st.head(ms.title(esc(report.input.path)))];
+  for (const [label, values] of rows) {
+    values.forEach((v, i) => out.push(`  ${padEnd(i === 0 ? label : '', labelW)}  ${v}`.trimEnd()));
+  }
+  if (opts.explain) {
+    for (const e of explainSummary(report, m)) {
+      out.push('');
+      wrap(e, 96).forEach((t, i) => out.push(st.dim(`  ${i === 0 ? '↳ ' : '  '}${t}`)));
+    }
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,505 @@
+/**
+ * The text output: each connection drawn as a ladder between its two endpoints, as in a
+ * textbook figure — the client's lifeline on the left, the server's on the right, one arrow per
+ * opening or closing segment, each endpoint's state written beside its lifeline when it changes,
+ * and the checks of each step under its arrow.
+ *
+ *      pkt      time         client                                          server
+ *                            CLOSED │                                        │ LISTEN
+ *        1  0.000000       SYN-SENT │ ── SYN seq=0 win=64240 len=0 ─────────►│ SYN-RECEIVED
+ *                                   │    ISN x=1045370624 · mss 65495 · ws 7 │
+ *
+ * Addresses are in the connection's heading, not in the columns, so an IPv6 ladder is as wide
+ * as an IPv4 one. The arrow area is as wide as the widest label of the connection.
+ *
+ * Pure: `(report, options) -> string`. Everything that came from the capture goes through `esc`.
+ */
+import type { Report } from '../diagnose/types.js';
+import type {
+  Check,
+  CheckId,
+  ConnectionRecord,
+  DirectionSummary,
+  EndpointRecord,
+  NegotiatedOptions,
+  SegmentRecord,
+  Side,
+  TcpState,
+} from '../tcp/model.js';
+import { explainConnection, type Told } from './explain.js';
+import {
+  displayWidth,
+  duration,
+  endpoint,
+  esc,
+  flagNames,
+  int,
+  isoTime,
+  millis,
+  padEnd,
+  padStart,
+  rel32,
+  secs,
+  wrap,
+} from './format.js';
+import { messages, type Lang, type Messages } from './messages.js';
+import { makeStyle, type Style } from './style.js';
+import { renderSummary } from './summary.js';
+
+/** Options of the text renderers. */
+export interface TextOptions {
+  lang: Lang;
+  /** Chalk colour level; 0 = none (pipes, golden files). */
+  color: 0 | 1 | 2 | 3;
+  /** Absolute sequence numbers instead of relative ones. */
+  absolute: boolean;
+  /** The model holds every segment (`--all`): draw them all, fold nothing. */
+  all: boolean;
+  /** Add the reason behind each step. */
+  explain: boolean;
+  /** MSL in seconds, to say when a TIME-WAIT left at the end of the capture expires. */
+  mslSec: number;
+  /** Connections in the input before a selection (`--conn`, `--filter`, …) kept only some. */
+  totalConnections?: number;
+}
+
+/** Defaults for callers that only care about some options (tests, the programmatic API). */
+export const TEXT_DEFAULTS: TextOptions = { lang: 'en', color: 0, absolute: false, all: false, explain: false, mslSec: 30 };
+
+/** Per-output state shared by the connections of one render (explanations told once). */
+export interface TextContext {
+  told: Told;
+}
+
+/** A new per-output context. */
+export function newTextContext(): TextContext {
+  return { told: new Set() };
+}
+
+/** Widest state name (SYN-RECEIVED) plus the basis marker. */
+const STATE_W = 13;
+/** Narrowest arrow area; wider when a label needs it, and with --explain (fewer wrapped lines). */
+const MIN_AREA = 44;
+const MIN_AREA_EXPLAIN = 64;
+/** A heading on one line up to this width; longer (IPv6) ones are stacked. */
+const HEADING_W = 80;
+/** Indent of the lines under a connection's heading. */
+const IND = '    ';
+
+/** Checks whose numbers are acknowledgment numbers (shown relative to the ack's base). */
+const ACK_CHECKS: ReadonlySet<CheckId> = new Set([
+  'synack-acks-isn',
+  'handshake-ack-acks-isn',
+  'syn-consumes-one',
+  'fin-consumes-one',
+  'fin-acked',
+]);
+
+type Row =
+  | { kind: 'seg'; seg: SegmentRecord; pkt: string; time: string; c: string; s: string; label: string }
+  | { kind: 'sub'; text: string; paint: (s: string) => string; explain?: boolean }
+  | { kind: 'fold'; text: string; dir: Side | null }
+  | { kind: 'states'; c: string; s: string; text: string; edge: 'top' | 'bottom' };
+
+/** The input's one-line heading: path, format, link types, counts. */
+export function renderInputLine(report: Report, opts: TextOptions): string {
+  const m = messages(opts.lang);
+  const st = makeStyle(opts.color);
+  const i = report.input;
+  return (
+    st.head(
+      m.inputLine({
+        path: esc(i.path),
+        format: esc(i.format),
+        links: i.linkTypes.map(esc).join(', '),
+        packets: int(i.packets),
+        segments: int(i.tcpSegments),
+        conns: report.connections.length,
+      }),
+    ) + '\n'
+  );
+}
+
+/** The whole text output for one input: heading, one ladder per connection, then the summary. */
+export function renderText(report: Report, opts: TextOptions, ctx: TextContext = newTextContext()): string {
+  const m = messages(opts.lang);
+  let out = renderInputLine(report, opts) + '\n';
+  if (report.connections.length === 0) out += `${IND}${m.noConnections}\n\n`;
+  for (const c of report.connections) out += renderConnection(c, opts, ctx) + '\n';
+  out += renderSummary(report, opts);
+  return out;
+}
+
+/** A state as written beside a lifeline, with a marker when it is not observed. */
+function stateCell(state: TcpState, basis: EndpointRecord['stateBasis'] = 'observed'): string {
+  return esc(state) + (basis === 'inferred' ? '*' : basis === 'unseen' ? '?' : '');
+}
+
+/** Options as a short list: "mss 1460 · ws 7 · sack · ts". */
+function optionList(o: NegotiatedOptions | undefined, m: Messages): string[] {
+  if (!o) return [];
+  const out: string[] = [];
+  if (o.mss !== undefined) out.push(`mss ${o.mss}`);
+  if (o.wscale !== undefined) out.push(`ws ${o.wscale}`);
+  if (o.sackPermitted) out.push('sack');
+  if (o.timestamps) out.push('ts');
+  if (o.fastOpenCookie !== undefined) out.push(m.cookie(esc(o.fastOpenCookie)));
+  return out;
+}
+
+/** The arrow's label: "SYN+ACK seq=0 ack=1 win=65160 len=0". */
+function segLabel(s: SegmentRecord, absolute: boolean): string {
+  const seq = absolute ? s.seq : s.relSeq;
+  const ack = absolute ? s.ack : s.relAck;
+  return `${flagNames(s.flags)} seq=${seq}${ack !== null ? ` ack=${ack}` : ''} win=${s.window} len=${s.len}`;
+}
+
+/** A check's number in the same frame as the segment's label (relative unless --absolute). */
+function checkNumber(k: Check, v: number, seg: SegmentRecord | undefined, absolute: boolean): string {
+  if (absolute || !seg) return String(v);
+  const ackBase = seg.ack !== null && seg.relAck !== null ? rel32(seg.ack, seg.relAck) : null;
+  const seqBase = rel32(seg.seq, seg.relSeq);
+  if (k.actual === seg.ack && ackBase !== null) return String(rel32(v, ackBase));
+  if (k.actual === seg.seq) return String(rel32(v, seqBase));
+  if (ACK_CHECKS.has(k.id) && ackBase !== null) return String(rel32(v, ackBase));
+  if (k.id === 'rst-in-window') return String(rel32(v, seqBase));
+  return String(v);
+}
+
+/** A check as written under its arrow: "ack=x+1 ✓" or "ack=x+1 ✗ expected 1, got 0". */
+function checkText(k: Check, seg: SegmentRecord | undefined, m: Messages, absolute: boolean): string {
+  const label = m.check[k.id] ?? esc(k.id);
+  if (k.ok) return `${label} ✓`;
+  if (k.expected !== null && k.actual !== null) {
+    return `${label} ✗ ${m.expectedGot(checkNumber(k, k.expected, seg, absolute), checkNumber(k, k.actual, seg, absolute))}`;
+  }
+  return `${label} ✗ ${esc(k.message)}`;
+}
+
+/** "#4–#15" for a folded range. */
+function packetRange(d: DirectionSummary): string {
+  if (d.firstPacket === null) return '';
+  return d.lastPacket === null || d.lastPacket === d.firstPacket ? `#${d.firstPacket}` : `#${d.firstPacket}–#${d.lastPacket}`;
+}
+
+/** Where the data fold goes: before the first closing segment, or at the end. */
+function foldIndex(c: ConnectionRecord): number {
+  const closing = new Set(c.close.packets);
+  const i = c.segments.findIndex((s) => closing.has(s.packet));
+  return i < 0 ? c.segments.length : i;
+}
+
+/** Whether the connection reached the point where data could flow (a fold line makes sense). */
+function carriesData(c: ConnectionRecord): boolean {
+  const d = c.data.client.segments + c.data.server.segments;
+  return d > 0 || ['three-way', 'simultaneous', 'fast-open', 'mid-stream'].includes(c.open.kind);
+}
+
+/** Initial state of one side: the `from` of its first transition, else its state after the first segment. */
+function initialState(c: ConnectionRecord, side: Side): TcpState {
+  const t = c.timeline.find((x) => x.side === side);
+  if (t) return t.from;
+  const s = c.segments[0];
+  return s ? s[side] : c[side].state;
+}
+
+/** The connection's heading: addresses, kinds, counts, final states. */
+function heading(c: ConnectionRecord, m: Messages, st: Style): string[] {
+  const id = `#${c.id}`;
+  const cl = endpoint(c.client.ip, c.client.port);
+  const sv = endpoint(c.server.ip, c.server.port);
+  const lines: string[] = [];
+  const one = `${id}  ${cl} ⇄ ${sv}`;
+  if (displayWidth(one) <= HEADING_W) lines.push(st.head(one));
+  else lines.push(st.head(`${id}  ${cl}`), st.head(`${' '.repeat(id.length)}⇄ ${sv}`));
+
+  const unusualOpen = ['refused', 'unanswered', 'incomplete'].includes(c.open.kind);
+  const open = unusualOpen ? st.warn(m.openKind[c.open.kind]) : m.openKind[c.open.kind];
+  let close: string = m.closeKind[c.close.kind];
+  if (c.close.initiator && c.close.kind !== 'none' && c.close.kind !== 'simultaneous') {
+    close += m.closeFirst(m.side[c.close.initiator]);
+  }
+  if (c.close.kind === 'reset') close = st.warn(close);
+  const span = duration(Math.max(0, c.end - c.start));
+  lines.push(
+    `${IND}${[open, close, m.packetsIn(int(c.packets), span), `zeek ${esc(c.zeek.conn_state)} ${esc(c.zeek.history)}`].join(' · ')}`,
+  );
+  lines.push(
+    `${IND}${m.started(isoTime(c.start))} · ${m.ends(
+      st.state(stateCell(c.client.state, c.client.stateBasis)),
+      st.state(stateCell(c.server.state, c.server.stateBasis)),
+    )}`,
+  );
+  return lines;
+}
+
+/** Sub-rows under one arrow: ISN and options, SACK blocks, analysis flags, checks. */
+function subRows(
+  c: ConnectionRecord,
+  s: SegmentRecord,
+  checks: Check[],
+  m: Messages,
+  st: Style,
+  opts: TextOptions,
+): Row[] {
+  const rows: Row[] = [];
+  const info: string[] = [];
+  if (s.flags.includes('S')) {
+    const isn = c[s.from].isn;
+    if (isn !== null) info.push(m.isn(s.from === 'client' ? 'x' : 'y', String(isn)));
+    info.push(...optionList(s.options, m));
+  }
+  if (s.options?.sack && s.options.sack.length > 0) {
+    const base = !opts.absolute && s.ack !== null && s.relAck !== null ? rel32(s.ack, s.relAck) : 0;
+    info.push(`sack ${s.options.sack.map(([l, r]) => `${rel32(l, base)}–${rel32(r, base)}`).join(' ')}`);
+  }
+  if (info.length > 0) rows.push({ kind: 'sub', text: info.join(' · '), paint: st.dim });
+  if (s.analysis.length > 0) {
+    rows.push({ kind: 'sub', text: s.analysis.map((a) => m.analysis[a] ?? esc(a)).join(' · '), paint: st.warn });
+  }
+  const ok = checks.filter((k) => k.ok);
+  if (ok.length > 0) rows.push({ kind: 'sub', text: ok.map((k) => checkText(k, s, m, opts.absolute)).join('   '), paint: st.ok });
+  for (const k of checks.filter((x) => !x.ok)) {
+    rows.push({ kind: 'sub', text: checkText(k, s, m, opts.absolute), paint: st.bad });
+  }
+  return rows;
+}
+
+/** One folded direction: "──► 12 segments · 1,200 bytes · #4–#15". */
+function foldRow(d: DirectionSummary, dir: Side, m: Messages): Row {
+  return {
+    kind: 'fold',
+    dir,
+    text: m.fold({ segments: int(d.segments), bytes: int(d.bytes), retrans: d.retransmissions, range: packetRange(d) }),
+  };
+}
+
+/** The sentences under a ladder: options, RTT, unusual exchanges in words, the model's notes. */
+function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): string[] {
+  const lines: string[] = [];
+  const who = (side: Side) => ({ by: m.theSide[side], other: m.theSide[side === 'client' ? 'server' : 'client'] });
+  const co = optionList(c.client.options, m);
+  const so = optionList(c.server.options, m);
+  const labelW = Math.max(displayWidth(m.optionsLabel), displayWidth(m.inUseLabel), displayWidth(m.rttLabel), displayWidth(m.notesLabel));
+  const lab = (s: string) => st.dim(padEnd(s, labelW));
+  if (co.length > 0 || so.length > 0) {
+    lines.push(
+      `${lab(m.optionsLabel)}  ${m.optionsOf(m.side.client, co.join(' · ') || m.none)}   ${m.optionsOf(m.side.server, so.join(' · ') || m.none)}`,
+    );
+    const inUse: string[] = [];
+    // RFC 7323 §1.3, RFC 2018 §2: an option is in use only when both SYNs carried it.
+    if (c.client.options.wscale !== undefined && c.server.options.wscale !== undefined) inUse.push(m.inUse.ws);
+    if (c.client.options.sackPermitted && c.server.options.sackPermitted) inUse.push(m.inUse.sack);
+    if (c.client.options.timestamps && c.server.options.timestamps) inUse.push(m.inUse.ts);
+    if (inUse.length > 0) lines.push(`${lab(m.inUseLabel)}  ${inUse.join(' · ')}`);
+  }
+  if (c.open.rttMs !== null) lines.push(`${lab(m.rttLabel)}  ${millis(c.open.rttMs)}`);
+
+  const words: string[] = [];
+  const w = m.words;
+  const times = (list: number[] | undefined) => (list ?? []).map((t) => `+${t.toFixed(3)} s`).join(', ');
+  switch (c.open.kind) {
+    case 'simultaneous':
+      words.push(w.simultaneousOpen);
+      break;
+    case 'fast-open': {
+      const syn = c.segments.find((s) => s.from === 'client' && s.flags.includes('S'));
+      words.push(w.fastOpen(int(syn?.len ?? 0), m.cookie(esc(c.client.options.fastOpenCookie ?? ''))));
+      break;
+    }
+    case 'refused':
+      words.push(w.refused(c.server.port));
+      break;
+    case 'unanswered': {
+      const syns = c.segments.filter((s) => s.from === 'client' && s.flags.includes('S')).length;
+      words.push(w.unanswered(Math.max(syns, 1 + (c.open.synRetransmits?.length ?? 0)), times(c.open.synRetransmits)));
+      break;
+    }
+    case 'incomplete':
+      words.push(w.incomplete);
+      break;
+    case 'mid-stream':
+      words.push(w.midStream(esc(c.open.heuristic ?? '')));
+      break;
+    default:
+      if (c.open.synRetransmits && c.open.synRetransmits.length > 0) words.push(w.slowOpen(times(c.open.synRetransmits)));
+  }
+  const init = c.close.initiator;
+  switch (c.close.kind) {
+    case 'four-way':
+      if (init) words.push(w.fourWay(who(init)));
+      break;
+    case 'three-segment':
+      if (init) words.push(w.threeSegment(who(init)));
+      break;
+    case 'simultaneous':
+      words.push(w.simultaneousClose);
+      break;
+    case 'reset': {
+      const r = c.close.reset;
+      if (r) words.push(w.reset(who(r.by), esc(r.state), r.packet));
+      break;
+    }
+    case 'half-closed':
+      if (init) words.push(w.halfClosed(who(init)));
+      break;
+    case 'none':
+      if (!['refused', 'unanswered'].includes(c.open.kind)) words.push(w.notClosed);
+      break;
+  }
+  if (c.close.dataAfterFin > 0 && init) words.push(w.dataAfterFin(who(init), int(c.close.dataAfterFin)));
+  if (c.reusedFrom !== null) words.push(w.reused(c.reusedFrom));
+  for (const side of ['client', 'server'] as const) {
+    const e = c[side];
+    if (e.state === 'CLOSE-WAIT') words.push(w.endCloseWait(who(side)));
+    else if (e.state === 'TIME-WAIT') {
+      const entered = [...c.timeline].reverse().find((t) => t.side === side && t.to === 'TIME-WAIT');
+      if (entered) {
+        const msl2 = 2 * opts.mslSec;
+        words.push(w.endTimeWait(who(side), `+${secs(entered.time + msl2)} s`, `${Number(msl2.toFixed(3))} s`, entered.packet));
+      } else words.push(w.endState(who(side), 'TIME-WAIT'));
+    } else if (!['CLOSED', 'ESTABLISHED', 'LISTEN'].includes(e.state) && c.close.kind !== 'half-closed') {
+      words.push(w.endState(who(side), esc(e.state)));
+    }
+    if (e.stateBasis === 'inferred') words.push(w.basisInferred(who(side), esc(e.state)));
+    else if (e.stateBasis === 'unseen') words.push(w.basisUnseen(who(side), esc(e.state)));
+  }
+  // First letter up for sentences that start with a side ("the client’s …").
+  for (const s of words) lines.push(s.charAt(0).toUpperCase() + s.slice(1));
+  for (const n of c.notes) lines.push(`${lab(m.notesLabel)}  ${esc(n)}`);
+  return lines;
+}
+
+/** One connection: heading, ladder, notes. */
+export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: TextContext = newTextContext()): string {
+  const m = messages(opts.lang);
+  const st = makeStyle(opts.color);
+  const ex = opts.explain ? explainConnection(c, m, opts.lang, ctx.told) : null;
+
+  // Checks by packet; those on segments not drawn are listed under the ladder.
+  const shown = new Set(c.segments.map((s) => s.packet));
+  const checksAt = new Map<number, Check[]>();
+  for (const k of c.checks) {
+    const list = checksAt.get(k.packet);
+    if (list) list.push(k);
+    else checksAt.set(k.packet, [k]);
+  }
+
+  const rows: Row[] = [];
+  let prevC = initialState(c, 'client');
+  let prevS = initialState(c, 'server');
+  rows.push({ kind: 'states', c: stateCell(prevC), s: stateCell(prevS), text: '', edge: 'top' });
+  const fold = opts.all ? -1 : foldIndex(c);
+  const pushFold = () => {
+    if (!carriesData(c)) return;
+    const before = rows.length;
+    if (c.data.client.segments > 0) rows.push(foldRow(c.data.client, 'client', m));
+    if (c.data.server.segments > 0) rows.push(foldRow(c.data.server, 'server', m));
+    if (rows.length === before) rows.push({ kind: 'fold', dir: null, text: m.foldNoData });
+    if (c.keepAlive && c.keepAlive.probes > 0) {
+      const iv = c.keepAlive.intervalSec;
+      rows.push({ kind: 'fold', dir: null, text: m.keepAlive(c.keepAlive.probes, iv === null ? null : duration(iv)) });
+    }
+  };
+  c.segments.forEach((s, i) => {
+    if (i === fold) pushFold();
+    rows.push({
+      kind: 'seg',
+      seg: s,
+      pkt: String(s.packet),
+      time: secs(s.time),
+      c: s.client !== prevC ? stateCell(s.client) : '',
+      s: s.server !== prevS ? stateCell(s.server) : '',
+      label: segLabel(s, opts.absolute),
+    });
+    prevC = s.client;
+    prevS = s.server;
+    rows.push(...subRows(c, s, checksAt.get(s.packet) ?? [], m, st, opts));
+    for (const line of ex?.byPacket.get(s.packet) ?? []) rows.push({ kind: 'sub', text: line, paint: st.dim, explain: true });
+  });
+  if (fold === c.segments.length) pushFold();
+  rows.push({
+    kind: 'states',
+    c: stateCell(c.client.state, c.client.stateBasis),
+    s: stateCell(c.server.state, c.server.stateBasis),
+    text: m.endOfCapture,
+    edge: 'bottom',
+  });
+
+  // Geometry: the arrow area fits the widest label; explanations wrap to it.
+  let area = opts.explain ? MIN_AREA_EXPLAIN : MIN_AREA;
+  for (const r of rows) {
+    if (r.kind === 'seg') area = Math.max(area, displayWidth(r.label) + 8);
+    else if (r.kind === 'sub' && !r.explain) area = Math.max(area, displayWidth(r.text) + 4);
+    else if (r.kind === 'fold') area = Math.max(area, displayWidth(r.text) + 9);
+  }
+  const pktW = Math.max(displayWidth(m.col.pkt), ...rows.map((r) => (r.kind === 'seg' ? r.pkt.length : 0)));
+  const timeW = Math.max(displayWidth(m.col.time), ...rows.map((r) => (r.kind === 'seg' ? r.time.length : 0)));
+  const lead = (pkt: string, time: string) => `  ${padStart(pkt, pktW)}  ${padStart(time, timeW)}  `;
+  const blank = lead('', '');
+  const stateL = (s: string) => padStart(s ? st.state(s) : '', STATE_W);
+  const stateR = (s: string) => (s ? ` ${st.state(s)}` : '');
+
+  const out: string[] = heading(c, m, st);
+  out.push('');
+  out.push(
+    st.dim(`${lead(m.col.pkt, m.col.time)}${padStart(m.side.client, STATE_W)}  ${' '.repeat(area)}  ${m.side.server}`).trimEnd(),
+  );
+  const line = (left: string, l: string, mid: string, r: string, right: string) =>
+    `${left}${l}${mid}${r}${right}`.trimEnd();
+  for (const r of rows) {
+    switch (r.kind) {
+      case 'states': {
+        const edge = r.edge === 'top' ? '│' : '╵';
+        const mid = r.text ? st.dim(padEnd(`   ${r.text}`, area)) : ' '.repeat(area);
+        out.push(line(blank + stateL(r.c), ` ${st.dim(edge)}`, mid, st.dim(edge), stateR(r.s)));
+        break;
+      }
+      case 'seg': {
+        const paint = r.seg.from === 'client' ? st.client : st.server;
+        const fill = (n: number) => '─'.repeat(Math.max(1, n));
+        const body =
+          r.seg.from === 'client'
+            ? `── ${r.label} ${fill(area - displayWidth(r.label) - 5)}►`
+            : `◄${fill(area - displayWidth(r.label) - 5)} ${r.label} ──`;
+        out.push(line(lead(r.pkt, r.time) + stateL(r.c), ` ${st.dim('│')}`, paint(body), st.dim('│'), stateR(r.s)));
+        break;
+      }
+      case 'sub': {
+        const texts = r.explain ? wrap(r.text, area - 5) : [r.text];
+        texts.forEach((t, i) => {
+          const prefix = r.explain && i === 0 ? ' ↳ ' : '   ';
+          const cell = `${prefix}${r.paint(t)}`;
+          out.push(line(blank + ' '.repeat(STATE_W), ` ${st.dim('│')}`, padEnd(cell, area), st.dim('│'), ''));
+        });
+        break;
+      }
+      case 'fold': {
+        const arrow = r.dir === 'client' ? '──►' : r.dir === 'server' ? '◄──' : '···';
+        const paint = r.dir === 'client' ? st.client : r.dir === 'server' ? st.server : st.dim;
+        const cell = ` ${paint(arrow)} ${r.text}`;
+        out.push(line(blank + ' '.repeat(STATE_W), ` ${st.dim('┆')}`, padEnd(cell, area), st.dim('┆'), ''));
+        break;
+      }
+    }
+  }
+
+  // Checks on segments not drawn (folded data, say): failures in full, passes counted.
+  const elsewhere = c.checks.filter((k) => !shown.has(k.packet));
+  const failedElsewhere = elsewhere.filter((k) => !k.ok);
+  const under: string[] = [];
+  if (failedElsewhere.length > 0) {
+    under.push(`${m.checksElsewhere}:`);
+    for (const k of failedElsewhere) under.push(`  #${k.packet} ${st.bad(checkText(k, undefined, m, true))}`);
+  }
+  if (elsewhere.length > failedElsewhere.length) under.push(st.dim(m.passedElsewhere(elsewhere.length - failedElsewhere.length)));
+  under.push(...notes(c, m, opts, st));
+  if (ex) {
+    for (const e of ex.atEnd) {
+      wrap(e, 96).forEach((t, i) => under.push(st.dim(`${i === 0 ? '↳ ' : '  '}${t}`)));
+    }
+  }
+  if (under.length > 0) out.push('');
+  for (const u of under) out.push(`${IND}${u}`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { displayWidth, duration, esc, escJson, flagNames, int, isoTime, padEnd, padStart, rel32, wrap } from '../../src/report/format.js';
+
+describe('esc', () => {
+  it.each([
+    ['plain.pcap', 'plain.pcap'],
+    ['a\u001b[31mb', 'a\\x1b[31mb'],
+    ['tab\tnl\ncr\r', 'tab\\tnl\\ncr\\r'],
+    ['del\u007f c1\u009b', 'del\\x7f c1\\x9b'],
+    ['rtl\u202eabc\u2066', 'rtl\\u202eabc\\u2066'],
+    ['中文 ok', '中文 ok'],
+  ])('%j -> %j', (input, want) => {
+    expect(esc(input)).toBe(want);
+  });
+
+  it('keeps JSON valid while escaping', () => {
+    const json = escJson(JSON.stringify({ p: 'x\u009by\u202e' }));
+    expect(json).toBe('{"p":"x\\u009by\\u202e"}');
+    expect(JSON.parse(json)).toEqual({ p: 'x\u009by\u202e' });
+  });
+});
+
+describe('widths', () => {
+  it('counts CJK as two columns and colour codes as none', () => {
+    expect(displayWidth('abc')).toBe(3);
+    expect(displayWidth('客户端')).toBe(6);
+    expect(displayWidth('\u001b[31mred\u001b[39m')).toBe(3);
+    expect(padEnd('客户', 6)).toBe('客户  ');
+    expect(padStart('ab', 4)).toBe('  ab');
+  });
+
+  it('wraps Latin at spaces and CJK anywhere, never starting a line with closing punctuation', () => {
+    expect(wrap('the quick brown fox jumps', 10)).toEqual(['the quick', 'brown fox', 'jumps']);
+    const zh = wrap('一二三四五，六七', 10);
+    expect(zh).toEqual(['一二三四五，', '六七']);
+    for (const l of wrap('为什么需要第三个报文：SYN-ACK 只能证明服务器收到了某个 SYN。', 12)) {
+      expect(displayWidth(l)).toBeLessThanOrEqual(14);
+      expect(l).not.toMatch(/^[，。；：]/);
+    }
+    expect(wrap('x'.repeat(25), 10)).toEqual(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5)]);
+  });
+});
+
+describe('numbers and names', () => {
+  it('formats without the locale', () => {
+    expect(int(1234567)).toBe('1,234,567');
+    expect(int(999)).toBe('999');
+    expect(duration(0.000412)).toBe('412 µs');
+    expect(duration(0.012345)).toBe('12.345 ms');
+    expect(duration(60)).toBe('60 s');
+    expect(duration(125)).toBe('2 min 5 s');
+    expect(isoTime(1764000000.25)).toBe('2025-11-24T16:00:00.250000Z');
+    expect(isoTime(1764000000.9999996)).toBe('2025-11-24T16:00:01.000000Z');
+  });
+
+  it('names tcpdump flags and keeps unknown letters', () => {
+    expect(flagNames('S')).toBe('SYN');
+    expect(flagNames('S.')).toBe('SYN+ACK');
+    expect(flagNames('FP.')).toBe('FIN+PSH+ACK');
+    expect(flagNames('R')).toBe('RST');
+    expect(flagNames('SEW')).toBe('SYN+ECE+CWR');
+    expect(flagNames('.Z')).toBe('ACK+Z');
+  });
+
+  it('subtracts in 32-bit sequence space', () => {
+    expect(rel32(5, 4294967295)).toBe(6);
+    expect(rel32(1000, 1000)).toBe(0);
+  });
+});
