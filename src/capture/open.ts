@@ -67,8 +67,10 @@ function reason(e: unknown): string {
       return 'is a directory';
     case 'ENOTDIR':
       return 'a component of the path is not a directory';
-    default:
-      return err?.code ? `${err.code}: ${err.message.split('\n')[0]}` : String((err as Error)?.message ?? e);
+    default: {
+      const first = String(err?.message ?? e).split('\n')[0]!;
+      return err?.code && !first.startsWith(err.code) ? `${err.code}: ${first}` : first;
+    }
   }
 }
 
