@@ -47,6 +47,25 @@ function group<G extends OpeningGroup>(
   return [...out.values()].map((e) => e.g).sort((a, b) => b.connections - a.connections || a.server.localeCompare(b.server));
 }
 
+/**
+ * How the gaps between SYNs grow: all about equal ('linear'), each about twice the last
+ * ('exponential', RFC 6298 §5.5), equal then doubling ('linear-then-exponential', Linux with
+ * net.ipv4.tcp_syn_linear_timeouts), anything else 'irregular'; null with fewer than two gaps.
+ */
+export function backoffShape(gaps: readonly number[]): UnansweredGroup['backoff'] {
+  if (gaps.length < 2) return null;
+  // Timer granularity and scheduling jitter: a ratio within 25% of 1 (or of 2) counts as equal (doubled).
+  const kind = (a: number, b: number) => (b <= a * 1.25 && b >= a / 1.25 ? 'same' : b >= a * 1.6 && b <= a * 2.5 ? 'double' : 'other');
+  const steps = gaps.slice(1).map((g, i) => kind(gaps[i]!, g));
+  if (steps.every((s) => s === 'same')) return 'linear';
+  if (steps.every((s) => s === 'double')) return 'exponential';
+  const firstDouble = steps.indexOf('double');
+  if (firstDouble > 0 && steps.slice(0, firstDouble).every((s) => s === 'same') && steps.slice(firstDouble).every((s) => s === 'double')) {
+    return 'linear-then-exponential';
+  }
+  return 'irregular';
+}
+
 /** Unanswered, refused and half-open openings, plus their findings. */
 export function diagnoseOpenings(
   records: readonly ConnectionRecord[],
@@ -54,7 +73,7 @@ export function diagnoseOpenings(
 ): { openings: OpeningDiagnostics; findings: Finding[] } {
   const unanswered = group<UnansweredGroup>(
     records.filter((r) => r.open.kind === 'unanswered'),
-    () => ({ maxSyns: 0, synRetransmits: [], backoffSec: [] }),
+    () => ({ maxSyns: 0, synRetransmits: [], backoffSec: [], backoff: null }),
     (g, r) => {
       const re = r.open.synRetransmits ?? [];
       if (re.length + 1 <= g.maxSyns) return;
@@ -62,6 +81,7 @@ export function diagnoseOpenings(
       g.synRetransmits = re;
       // Gaps between successive SYNs: the retransmission timer doubling (RFC 6298 §5.5).
       g.backoffSec = re.map((t, i) => t - (i === 0 ? 0 : re[i - 1]!));
+      g.backoff = backoffShape(g.backoffSec);
     },
   );
   const refused = group<OpeningGroup>(
@@ -83,10 +103,18 @@ export function diagnoseOpenings(
 
   const findings: Finding[] = [];
   for (const g of unanswered) {
+    const why =
+      g.backoff === 'exponential'
+        ? 'the timer doubling, RFC 6298 \u00a75.5'
+        : g.backoff === 'linear'
+          ? 'evenly spaced, as with Linux net.ipv4.tcp_syn_linear_timeouts'
+          : g.backoff === 'linear-then-exponential'
+            ? 'evenly spaced, then doubling: Linux tcp_syn_linear_timeouts, then RFC 6298 \u00a75.5'
+            : 'the retransmission timer';
     const backoff =
       g.backoffSec.length === 0
         ? 'no SYN was retransmitted within the capture'
-        : `SYNs retransmitted after ${g.backoffSec.map(formatSec).join(', ')} (RTO back-off, RFC 6298 \u00a75.5)`;
+        : `SYNs retransmitted after gaps of ${g.backoffSec.map(formatSec).join(', ')} (${why})`;
     findings.push({
       severity: 'warning',
       code: 'unanswered-syn',

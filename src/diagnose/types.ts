@@ -157,6 +157,8 @@ export interface UnansweredGroup extends OpeningGroup {
   /** That attempt's retransmission times (s after its first SYN) and the gaps between SYNs (the RTO back-off). */
   synRetransmits: number[];
   backoffSec: number[];
+  /** How those gaps grow; null with fewer than two retransmissions. */
+  backoff: 'linear' | 'exponential' | 'linear-then-exponential' | 'irregular' | null;
 }
 
 /** Half-open openings (SYN-ACK sent, final ACK never came) to one server endpoint. */

@@ -239,13 +239,33 @@ describe('failed and half-open openings', () => {
         maxSyns: 4,
         synRetransmits: [1, 3, 7],
         backoffSec: [1, 2, 4],
+        backoff: 'exponential',
       },
     ]);
     // Unanswered is not half-open, although the server's state is inferred SYN-RECEIVED.
     expect(d.openings.halfOpen).toEqual([]);
     const f = d.findings[0]!;
     expect([f.severity, f.code, f.subject]).toEqual(['warning', 'unanswered-syn', '198.18.0.2:81']);
-    expect(f.message).toContain('retransmitted after 1 s, 2 s, 4 s');
+    expect(f.message).toContain('retransmitted after gaps of 1 s, 2 s, 4 s (the timer doubling, RFC 6298 \u00a75.5)');
+  });
+
+  it('tells linear SYN retransmission (Linux tcp_syn_linear_timeouts) from doubling', () => {
+    // As recorded on Linux 6.18 with tcp_syn_linear_timeouts=4: SYNs 1 s apart.
+    const d = diagnose([unanswered({ id: 1, retransmits: [1.0087, 2.0327, 3.0567, 4.0806] })], opts);
+    expect(d.openings.unanswered[0]!.backoff).toBe('linear');
+    expect(d.findings[0]!.message).toContain('gaps of 1.01 s, 1.02 s, 1.02 s, 1.02 s (evenly spaced, as with Linux net.ipv4.tcp_syn_linear_timeouts)');
+  });
+
+  it.each([
+    [[1], null],
+    [[1, 1, 1.1], 'linear'],
+    [[1, 2, 4, 8], 'exponential'],
+    [[1, 1, 1, 1, 2, 4], 'linear-then-exponential'],
+    [[1, 5, 1], 'irregular'],
+    [[1, 2, 2], 'irregular'],
+  ])('back-off shape of gaps %j is %s', async (gaps, shape) => {
+    const { backoffShape } = await import('../../src/diagnose/openings.js');
+    expect(backoffShape(gaps)).toBe(shape);
   });
 
   it('says when no SYN was retransmitted', () => {
