@@ -1,5 +1,354 @@
-/** Entry point placeholder until the CLI lands (issue 4). */
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('tcptrace: not built yet\n');
-  return 2;
+/**
+ * `tcptrace`: parse the command line, trace each input, render, exit. No TCP logic lives here:
+ * the model comes from trace(), the words from report/.
+ *
+ * Exit status: 0 ok; 1 a --fail-on condition held; 2 bad usage or an unreadable input;
+ * 70 an internal error. Every error is one line on stderr, never a stack trace.
+ *
+ * `main` takes its streams, environment and stage loaders as arguments, so tests drive it
+ * directly; bin/tcptrace.js passes the real process.
+ */
+import { readFileSync } from 'node:fs';
+import { openCapture, STDIN_NAME } from '../capture/open.js';
+import { CaptureError, type CaptureSource } from '../capture/frame.js';
+import type { LiveInterface, LiveOptions } from '../capture/live.js';
+import { diagnose } from '../diagnose/diagnose.js';
+import type { Report } from '../diagnose/types.js';
+import { esc } from '../report/format.js';
+import { renderJson, renderNdjsonLine } from '../report/json.js';
+import { renderSummary } from '../report/summary.js';
+import { newTextContext, renderConnection, renderText, type TextContext, type TextOptions } from '../report/text.js';
+import type { ConnectionRecord } from '../tcp/model.js';
+import { summarize } from '../tcp/summary.js';
+import { trace, type TraceOptions } from '../trace.js';
+import { colorLevel, languageFrom, type Env } from './env.js';
+import { hostPredicate, portPredicate, type ConnectionPredicate } from './filter.js';
+import { parseCommandLine, type CliOptions } from './options.js';
+import { startProgress } from './progress.js';
+
+/** A stream main() writes to. */
+export interface OutStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
+/** The process as main() sees it. */
+export interface CliIO {
+  stdout: OutStream;
+  stderr: OutStream;
+  env: Env;
+  /** What `-` reads; default the process's standard input. */
+  stdin?: AsyncIterable<Uint8Array>;
+}
+
+/** The live-capture API (src/capture/live.ts), loaded only when -i or -D is given. */
+export interface LiveApi {
+  openLive(o: LiveOptions): Promise<CaptureSource>;
+  listInterfaces(): Promise<LiveInterface[]>;
+}
+
+/** The CI subcommand (src/check/cli.ts): `tcptrace check ...`. */
+export type CheckApi = Pick<typeof import('../check/cli.js'), 'runCheck'>;
+
+/** What main() loads and starts; tests replace some of it. */
+export interface CliDeps {
+  openCapture(path: string, opts: { stdin?: AsyncIterable<Uint8Array> }): CaptureSource;
+  loadLive(): Promise<LiveApi>;
+  loadCheck(): Promise<CheckApi>;
+  /** Install SIGINT/SIGTERM handlers that stop the trace (the real process only). */
+  signals: boolean;
+  /** How long a read runs before the spinner appears. */
+  progressDelayMs: number;
+}
+
+const DEFAULT_DEPS: CliDeps = {
+  openCapture,
+  loadLive: () => import('../capture/live.js'),
+  // Loaded on demand: a plain `tcptrace FILE` never pays for check/'s modules.
+  loadCheck: () => import('../check/cli.js'),
+  signals: false,
+  progressDelayMs: 300,
+};
+
+/** The package version, from package.json (two levels up from both src/cli and dist/cli). */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The real process's streams. A closed pipe (`tcptrace x.pcap | head`) ends the program quietly. */
+export function processIO(): CliIO {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+}
+
+/** One run of the program: the parsed options and what they imply. */
+interface Run {
+  o: CliOptions;
+  io: CliIO;
+  deps: CliDeps;
+  text: TextOptions;
+  ctx: TextContext;
+  select: ConnectionPredicate | null;
+  /** Whether any selected connection failed a check (for --fail-on check). */
+  checksFailed: boolean;
+  /** Inputs rendered so far (a blank line separates text outputs). */
+  rendered: number;
+}
+
+/** The first line of an error's message. */
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return (msg.split('\n')[0] ?? '').trim();
+}
+
+/** Writes one error line and returns the exit status it implies. */
+function fail(io: CliIO, name: string, e: unknown): number {
+  if (e instanceof CaptureError) {
+    io.stderr.write(`tcptrace: ${esc(e.message)}\n`);
+    return 2;
+  }
+  io.stderr.write(`tcptrace: ${esc(name)}: internal error: ${esc(firstLine(e))}\n`);
+  return 70;
+}
+
+/** The selection of --conn, --host, --port and --filter, ANDed; null when none is given. */
+function selection(o: CliOptions): ConnectionPredicate | null {
+  const parts: ConnectionPredicate[] = [];
+  if (o.conn.length > 0) {
+    const ids = new Set(o.conn);
+    parts.push((c) => ids.has(c.id));
+  }
+  if (o.host.length > 0) {
+    const hosts = o.host.map((h) => hostPredicate(h)!);
+    parts.push((c) => hosts.some((p) => p(c)));
+  }
+  if (o.port.length > 0) {
+    const ports = o.port.map((p) => portPredicate(p));
+    parts.push((c) => ports.some((p) => p(c)));
+  }
+  for (const f of o.filter) parts.push(f.test);
+  if (parts.length === 0) return null;
+  return (c) => parts.every((p) => p(c));
+}
+
+/** The report restricted to the selected connections, with the summary and diagnostics recomputed on them. */
+function selected(run: Run, report: Report): Report {
+  if (run.select === null) return report;
+  const connections = report.connections.filter(run.select);
+  const summary = summarize(connections);
+  if (report.summary.tableFull) summary.tableFull = report.summary.tableFull;
+  const out: Report = { ...report, connections, summary };
+  if (report.diagnostics) out.diagnostics = diagnose(connections, { mslSec: run.o.msl, portRange: run.o.portRange });
+  return out;
+}
+
+function traceOptions(o: CliOptions): TraceOptions {
+  return { mslSec: o.msl, idleTimeoutSec: o.idleTimeout, maxConnections: o.maxConnections, allSegments: o.all, portRange: o.portRange };
+}
+
+/** SIGINT/SIGTERM stop the trace; a second one ends the process at once. Returns the unhook. */
+function onSignals(ac: AbortController, enabled: boolean): () => void {
+  if (!enabled) return () => {};
+  const handler = () => {
+    if (ac.signal.aborted) process.exit(130);
+    ac.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+/** What is printed once a report is complete (everything except what streamed already). */
+function output(run: Run, report: Report, streamedLadders: boolean): void {
+  const { o, io } = run;
+  const shown = selected(run, report);
+  if (shown.connections.some((c) => c.checks.some((k) => !k.ok))) run.checksFailed = true;
+  if (o.ndjson) return;
+  if (o.json) {
+    io.stdout.write(renderJson(shown));
+    return;
+  }
+  const opts: TextOptions = { ...run.text, totalConnections: run.select ? report.connections.length : undefined };
+  const sep = run.rendered++ > 0 ? '\n' : '';
+  if (o.summary || streamedLadders) io.stdout.write(sep + renderSummary(shown, opts));
+  else io.stdout.write(sep + renderText(shown, opts, run.ctx));
+}
+
+/** Warnings of a finished read (damaged input, live drops), one line each on stderr. */
+function warnings(run: Run, name: string, report: Report, interrupted: boolean): void {
+  for (const w of report.input.warnings) run.io.stderr.write(`tcptrace: ${esc(name)}: ${esc(w)}\n`);
+  if (interrupted) run.io.stderr.write(`tcptrace: ${esc(name)}: interrupted; the results so far follow\n`);
+}
+
+/** Traces one file (or '-'); returns its exit status contribution (0, 2 or 70). */
+async function runFile(run: Run, path: string): Promise<number> {
+  const { o, io, deps } = run;
+  const name = path === '-' ? STDIN_NAME : path;
+  let source: CaptureSource;
+  try {
+    source = deps.openCapture(path, { stdin: io.stdin });
+  } catch (e) {
+    return fail(io, name, e);
+  }
+  const ac = new AbortController();
+  const unhook = onSignals(ac, deps.signals);
+  const spinner = startProgress(
+    esc(name),
+    io.stderr as NodeJS.WritableStream,
+    !o.json && !o.ndjson && io.stderr.isTTY === true,
+    deps.progressDelayMs,
+  );
+  let report: Report;
+  try {
+    report = await trace(source, {
+      ...traceOptions(o),
+      signal: ac.signal,
+      onProgress: (bytes, packets) => spinner.update(bytes, packets),
+      onConnection: o.ndjson ? (r: ConnectionRecord) => ndjson(run, r) : undefined,
+    });
+  } catch (e) {
+    return fail(io, name, e);
+  } finally {
+    spinner.stop();
+    unhook();
+  }
+  warnings(run, name, report, ac.signal.aborted);
+  output(run, report, false);
+  return 0;
+}
+
+function ndjson(run: Run, r: ConnectionRecord): void {
+  if (run.select === null || run.select(r)) run.io.stdout.write(renderNdjsonLine(r));
+}
+
+/** `-D`: the interfaces, numbered as tcpdump -D numbers them. */
+async function listInterfaces(run: Run, live: LiveApi): Promise<number> {
+  let list: LiveInterface[];
+  try {
+    list = await live.listInterfaces();
+  } catch (e) {
+    return fail(run.io, 'live capture', e);
+  }
+  list.forEach((d, i) => {
+    const desc = d.description ? ` (${esc(d.description)})` : '';
+    const addrs = d.addresses.length > 0 ? `  ${d.addresses.map(esc).join(', ')}` : '';
+    run.io.stdout.write(`${i + 1}. ${esc(d.name)}${desc}${addrs}\n`);
+  });
+  return 0;
+}
+
+/** `-i IFACE [filter]`: ladders print as connections finish; Ctrl-C prints the summary. */
+async function runLive(run: Run, bpf: string): Promise<number> {
+  const { o, io, deps } = run;
+  let live: LiveApi;
+  try {
+    live = await deps.loadLive();
+  } catch (e) {
+    return fail(io, 'live capture', e);
+  }
+  if (o.listInterfaces) return listInterfaces(run, live);
+  const iface = o.interface!;
+  let source: CaptureSource;
+  try {
+    source = await live.openLive({
+      iface,
+      filter: bpf,
+      snaplen: o.snaplen,
+      count: o.count,
+      durationSec: o.duration,
+      writeFile: o.write,
+    });
+  } catch (e) {
+    return fail(io, iface, e);
+  }
+  io.stderr.write(`tcptrace: capturing on ${esc(iface)}${bpf ? ` (${esc(bpf)})` : ''}; Ctrl-C stops and prints the summary\n`);
+  const ac = new AbortController();
+  const unhook = onSignals(ac, deps.signals);
+  const stream = !o.json && !o.summary;
+  const onConnection = (r: ConnectionRecord) => {
+    if (o.ndjson) return ndjson(run, r);
+    if (stream && (run.select === null || run.select(r))) io.stdout.write(renderConnection(r, run.text, run.ctx) + '\n');
+  };
+  let report: Report;
+  try {
+    report = await trace(source, { ...traceOptions(o), signal: ac.signal, onConnection: o.json ? undefined : onConnection });
+  } catch (e) {
+    return fail(io, iface, e);
+  } finally {
+    unhook();
+  }
+  // Ctrl-C is how a live capture normally ends: not worth a warning.
+  warnings(run, iface, report, false);
+  output(run, report, stream);
+  return 0;
+}
+
+/**
+ * `tcptrace check ...` (issue 6): check/ parses its own arguments and judges; it may not import
+ * trace.ts, so it gets the loader from here. (A file named "check" is read as `./check`.)
+ */
+async function runCheck(args: string[], io: CliIO, deps: CliDeps): Promise<number> {
+  let api: CheckApi;
+  try {
+    api = await deps.loadCheck();
+  } catch (e) {
+    return fail(io, 'check', e);
+  }
+  const streams = { stdout: io.stdout, stderr: io.stderr } as { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+  try {
+    return await api.runCheck(args, streams, (path, o) => trace(deps.openCapture(path, { stdin: io.stdin }), o));
+  } catch (e) {
+    return fail(io, 'check', e);
+  }
+}
+
+/** The program. `argv` is process.argv (node, script, then the arguments). */
+export async function main(argv: string[], io: CliIO = processIO(), deps: Partial<CliDeps> = {}): Promise<number> {
+  const d: CliDeps = { ...DEFAULT_DEPS, signals: io.stdout === process.stdout, ...deps };
+  const args = argv.slice(2);
+  if (args[0] === 'check') return runCheck(args.slice(1), io, d);
+
+  const inv = parseCommandLine(args, version(), {
+    stdout: (s) => void io.stdout.write(s),
+    stderr: (s) => void io.stderr.write(s),
+  });
+  if (inv.kind === 'exit') return inv.code;
+  const o = inv.options;
+  const run: Run = {
+    o,
+    io,
+    deps: d,
+    text: {
+      lang: languageFrom(o.lang, io.env),
+      color: colorLevel(o.color, io.env, io.stdout.isTTY === true),
+      absolute: o.absolute,
+      all: o.all,
+      explain: o.explain,
+      mslSec: o.msl,
+    },
+    ctx: newTextContext(),
+    select: selection(o),
+    checksFailed: false,
+    rendered: 0,
+  };
+
+  let status = 0;
+  if (o.interface !== undefined || o.listInterfaces) {
+    status = await runLive(run, inv.bpf);
+  } else {
+    for (const path of inv.inputs) status = Math.max(status, await runFile(run, path));
+  }
+  if (status === 0 && o.failOn.includes('check') && run.checksFailed) return 1;
+  return status;
 }

@@ -1,0 +1,429 @@
+/**
+ * The command line, declared in ONE typed table (vitest's cli-config style): every option has its
+ * flags, help text, group, default and a parse/validate function. `OptionTable` maps every key of
+ * `CliOptions` to a spec, so an option without help text or parser does not compile.
+ *
+ * commander does the tokenising (short/long forms, `--opt=value`, `--`, help, version); the
+ * table's `parse` functions turn each raw string into a typed value and reject bad ones with
+ * esbuild-style messages (`--msl must be a positive number (got "x")`).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { DEFAULTS } from '../trace.js';
+import type { Lang } from '../report/messages.js';
+import { canonicalIp, compileFilter, FilterError, hostPredicate, type ConnectionPredicate } from './filter.js';
+import { HELP_AFTER, USAGE } from './help.js';
+
+/** A usage error: one line, exit status 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** What `--fail-on` can name. */
+export type FailOn = 'check';
+
+/** A compiled `--filter`, with its text for messages. */
+export interface FilterOption {
+  text: string;
+  test: ConnectionPredicate;
+}
+
+/** Everything the command line can say, typed. */
+export interface CliOptions {
+  json: boolean;
+  ndjson: boolean;
+  summary: boolean;
+  all: boolean;
+  absolute: boolean;
+  explain: boolean;
+  lang: Lang | undefined;
+  color: boolean | undefined;
+  conn: number[];
+  host: string[];
+  port: number[];
+  filter: FilterOption[];
+  msl: number;
+  idleTimeout: number;
+  maxConnections: number;
+  portRange: [number, number];
+  failOn: FailOn[];
+  interface: string | undefined;
+  listInterfaces: boolean;
+  count: number | undefined;
+  duration: number | undefined;
+  write: string | undefined;
+  snaplen: number | undefined;
+}
+
+const GROUPS = {
+  output: 'Output:',
+  select: 'Selection:',
+  track: 'Tracking:',
+  live: 'Live capture (needs libpcap and the privilege to capture):',
+} as const;
+
+/** One option of the table. */
+export interface OptionSpec<T> {
+  /** commander flags: '-c, --count <n>'. The long name is the key in camelCase. */
+  flags: string;
+  description: string;
+  group: (typeof GROUPS)[keyof typeof GROUPS];
+  default: T;
+  /** Shown as "(default: …)" in the help when set. */
+  defaultText?: string;
+  /** Turns one occurrence's argument into the value, given the value so far; throws UsageError. */
+  parse?: (raw: string, previous: T, name: string) => T;
+  /** The negated form (`--no-color`) and its help text. */
+  negate?: { flags: string; description: string };
+}
+
+/** Every option, each with help text and parser: a missing one fails to compile. */
+export type OptionTable = { [K in keyof CliOptions]-?: OptionSpec<CliOptions[K]> };
+
+// --- esbuild-style validators: `${name} must be ${what} (got "raw")` ---------------------------
+
+const mustBe = (name: string, what: string, raw: string) => new UsageError(`${name} must be ${what} (got ${JSON.stringify(raw)})`);
+
+function positiveNumber(raw: string, _p: number, name: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw mustBe(name, 'a positive number', raw);
+  return n;
+}
+
+function positiveInteger(raw: string, _p: number | undefined, name: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n <= 0) throw mustBe(name, 'a positive integer', raw);
+  return n;
+}
+
+/** Comma-separated and repeatable: `--conn 1,2 --conn 5`. */
+function list<T>(item: (raw: string, name: string) => T): (raw: string, prev: T[], name: string) => T[] {
+  return (raw, prev, name) => [...prev, ...raw.split(',').map((r) => item(r.trim(), name))];
+}
+
+const connId = (raw: string, name: string): number => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw mustBe(name, 'a connection number (0, 1, 2, ...)', raw);
+  return n;
+};
+
+const portNumber = (raw: string, name: string): number => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 65535) throw mustBe(name, 'a port number from 0 to 65535', raw);
+  return n;
+};
+
+const hostAddr = (raw: string, name: string): string => {
+  if (hostPredicate(raw) === null) throw mustBe(name, 'an IPv4 or IPv6 address, or a CIDR network', raw);
+  // Canonical spelling (RFC 5952), so `2001:DB8:0::1` and `2001:db8::1` select the same.
+  return raw.includes('/') ? raw : (canonicalIp(raw) ?? raw);
+};
+
+function oneOf<T extends string>(values: readonly T[]): (raw: string, prev: unknown, name: string) => T {
+  return (raw, _prev, name) => {
+    const v = values.find((x) => x === raw.toLowerCase());
+    if (v === undefined) throw mustBe(name, `one of ${values.join(', ')}`, raw);
+    return v;
+  };
+}
+
+function portRange(raw: string, _p: [number, number], name: string): [number, number] {
+  const m = /^(\d{1,5})\s*[-:]\s*(\d{1,5})$/.exec(raw.trim());
+  const lo = m ? Number(m[1]) : NaN;
+  const hi = m ? Number(m[2]) : NaN;
+  if (!m || lo < 1 || hi > 65535 || lo > hi) throw mustBe(name, 'a port range LOW-HIGH within 1-65535 (32768-60999)', raw);
+  return [lo, hi];
+}
+
+function filterExpr(raw: string, prev: FilterOption[], name: string): FilterOption[] {
+  try {
+    return [...prev, { text: raw, test: compileFilter(raw) }];
+  } catch (e) {
+    if (e instanceof FilterError) throw new UsageError(`${name}: ${e.message}`);
+    throw e;
+  }
+}
+
+function nonEmpty(raw: string, _p: string | undefined, name: string): string {
+  if (raw === '') throw mustBe(name, 'a name', raw);
+  return raw;
+}
+
+/** The table. Order here is the order in `--help` within each group. */
+export const OPTIONS: OptionTable = {
+  json: {
+    flags: '--json',
+    description: 'print the whole model as JSON, one document per input (schema tcptrace/1)',
+    group: GROUPS.output,
+    default: false,
+  },
+  ndjson: {
+    flags: '--ndjson',
+    description: 'print one JSON connection record per line, as each connection finishes',
+    group: GROUPS.output,
+    default: false,
+  },
+  summary: { flags: '--summary', description: 'print only the summary table', group: GROUPS.output, default: false },
+  all: {
+    flags: '--all',
+    description: 'draw every segment, not only the opening and closing (keeps them all in memory)',
+    group: GROUPS.output,
+    default: false,
+  },
+  absolute: {
+    flags: '--absolute',
+    description: 'absolute sequence numbers (default: relative to each side’s ISN, as tcpdump)',
+    group: GROUPS.output,
+    default: false,
+  },
+  explain: {
+    flags: '--explain',
+    description: 'add the reason behind each step (RFC 9293): why three segments, why TIME-WAIT, …',
+    group: GROUPS.output,
+    default: false,
+  },
+  lang: {
+    flags: '--lang <lang>',
+    description: 'language of the text output: en or zh (default: from LC_ALL, LC_MESSAGES, LANG)',
+    group: GROUPS.output,
+    default: undefined,
+    parse: oneOf(['en', 'zh'] as const),
+  },
+  color: {
+    flags: '--color',
+    description: 'colour even when stdout is not a terminal (default: on for a terminal unless NO_COLOR is set; FORCE_COLOR honoured)',
+    group: GROUPS.output,
+    default: undefined,
+    negate: { flags: '--no-color', description: 'never colour' },
+  },
+  conn: {
+    flags: '--conn <id>',
+    description: 'only connection ID (repeatable, or comma-separated: 0,3)',
+    group: GROUPS.select,
+    default: [],
+    parse: list(connId),
+  },
+  host: {
+    flags: '--host <addr>',
+    description: 'only connections with an endpoint at ADDR, or inside a CIDR network (repeatable)',
+    group: GROUPS.select,
+    default: [],
+    parse: list(hostAddr),
+  },
+  port: {
+    flags: '--port <n>',
+    description: 'only connections with an endpoint on port N (repeatable)',
+    group: GROUPS.select,
+    default: [],
+    parse: list(portNumber),
+  },
+  filter: {
+    flags: '--filter <expr>',
+    description: 'only connections matching EXPR, e.g. "host 198.18.0.1 and port 80" (see Filter expressions)',
+    group: GROUPS.select,
+    default: [],
+    parse: filterExpr,
+  },
+  msl: {
+    flags: '--msl <seconds>',
+    description: 'maximum segment lifetime; TIME-WAIT lasts 2·MSL',
+    group: GROUPS.track,
+    default: DEFAULTS.mslSec,
+    defaultText: String(DEFAULTS.mslSec),
+    parse: positiveNumber,
+  },
+  idleTimeout: {
+    flags: '--idle-timeout <seconds>',
+    description: 'a connection with no packet for this long is finished',
+    group: GROUPS.track,
+    default: DEFAULTS.idleTimeoutSec,
+    defaultText: String(DEFAULTS.idleTimeoutSec),
+    parse: positiveNumber,
+  },
+  maxConnections: {
+    flags: '--max-connections <n>',
+    description: 'most connections tracked at once; beyond it new ones are counted and dropped',
+    group: GROUPS.track,
+    default: DEFAULTS.maxConnections,
+    defaultText: String(DEFAULTS.maxConnections),
+    parse: positiveInteger,
+  },
+  portRange: {
+    flags: '--port-range <lo-hi>',
+    description: 'ephemeral port range for the TIME-WAIT diagnostics',
+    group: GROUPS.track,
+    default: DEFAULTS.portRange,
+    defaultText: DEFAULTS.portRange.join('-'),
+    parse: portRange,
+  },
+  failOn: {
+    flags: '--fail-on <what>',
+    description: 'exit 1 when WHAT happened; WHAT is check (a seq/ack check failed)',
+    group: GROUPS.track,
+    default: [],
+    parse: list((raw, name) => oneOf(['check'] as const)(raw, undefined, name)),
+  },
+  interface: {
+    flags: '-i, --interface <iface>',
+    description: 'capture live from IFACE (any = all, Linux); trailing words are a BPF filter',
+    group: GROUPS.live,
+    default: undefined,
+    parse: nonEmpty,
+  },
+  listInterfaces: {
+    flags: '-D, --list-interfaces',
+    description: 'list the interfaces live capture can use, and exit',
+    group: GROUPS.live,
+    default: false,
+  },
+  count: {
+    flags: '-c, --count <n>',
+    description: 'stop after N packets',
+    group: GROUPS.live,
+    default: undefined,
+    parse: positiveInteger,
+  },
+  duration: {
+    flags: '--duration <seconds>',
+    description: 'stop after this many seconds',
+    group: GROUPS.live,
+    default: undefined,
+    parse: (raw, _p, name) => positiveNumber(raw, 0, name),
+  },
+  write: {
+    flags: '-w, --write <file>',
+    description: 'also write the captured packets to FILE (classic pcap)',
+    group: GROUPS.live,
+    default: undefined,
+    parse: nonEmpty,
+  },
+  snaplen: {
+    flags: '-s, --snaplen <bytes>',
+    description: 'bytes kept per packet (default and maximum 65535)',
+    group: GROUPS.live,
+    default: undefined,
+    parse: (raw, _p, name) => {
+      const n = positiveInteger(raw, undefined, name);
+      if (n > 65535) throw mustBe(name, 'a positive integer up to 65535', raw);
+      return n;
+    },
+  },
+};
+
+/** What the command line asks for. */
+export type Invocation =
+  | { kind: 'run'; options: CliOptions; inputs: string[]; bpf: string }
+  | { kind: 'exit'; code: number };
+
+/** Where parsing writes help, version and errors. */
+export interface ParseOutput {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** The long flag of a spec (`--max-connections`), for messages. */
+function longName(flags: string): string {
+  return /--[a-z][a-z-]*/.exec(flags)?.[0] ?? flags;
+}
+
+/** Builds the commander program from the table. Fresh for each parse (commander keeps state). */
+export function buildProgram(version: string, out: ParseOutput): Command {
+  const program = new Command('tcptrace')
+    .usage(USAGE)
+    .description(
+      'Trace TCP handshakes: infer the RFC 9293 state of both endpoints of every connection in a capture ' +
+        'and draw its opening and closing as an annotated ladder.',
+    )
+    .argument('[inputs...]', 'capture files (pcap, pcapng); - reads standard input; with -i: a BPF filter')
+    .version(version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => out.stdout(s),
+      writeErr: (s) => out.stderr(s),
+      // commander's "error: unknown option '--x'\n(Did you mean --y?)" -> one line of ours.
+      outputError: (s, write) => {
+        const line = s
+          .replace(/^error: /, '')
+          .trim()
+          .replace(/\s*\n\s*\(Did you mean (.*)\?\)/, '; did you mean $1?')
+          .replace(/\s*\n\s*/g, ' ');
+        write(`tcptrace: ${line} (see tcptrace --help)\n`);
+      },
+    })
+    .addHelpText('after', HELP_AFTER);
+  for (const spec of Object.values(OPTIONS) as Array<OptionSpec<unknown>>) {
+    const description = spec.defaultText ? `${spec.description} (default: ${spec.defaultText})` : spec.description;
+    const opt = new Option(spec.flags, description).helpGroup(spec.group);
+    const parse = spec.parse;
+    if (parse) {
+      const name = longName(spec.flags);
+      opt.argParser((raw: string, prev: unknown) => parse(raw, prev === undefined ? spec.default : prev, name));
+    }
+    program.addOption(opt);
+    if (spec.negate) program.addOption(new Option(spec.negate.flags, spec.negate.description).helpGroup(spec.group));
+  }
+  return program;
+}
+
+/** Checks that need several options at once. */
+function validate(o: CliOptions, inputs: string[]): void {
+  if (o.json && o.ndjson) throw new UsageError('--json and --ndjson cannot be used together');
+  if (o.summary && (o.json || o.ndjson)) throw new UsageError('--summary prints text; it cannot be used with --json or --ndjson');
+  if (o.interface === undefined) {
+    const liveOnly: Array<[keyof CliOptions, string]> = [
+      ['count', '-c/--count'],
+      ['duration', '--duration'],
+      ['write', '-w/--write'],
+      ['snaplen', '-s/--snaplen'],
+    ];
+    for (const [k, flag] of liveOnly) {
+      if (o[k] !== undefined) throw new UsageError(`${flag} is for live capture: use it with -i IFACE`);
+    }
+    if (!o.listInterfaces && inputs.length === 0) {
+      throw new UsageError('no input: name a capture file, - for standard input, or -i IFACE to capture live (see tcptrace --help)');
+    }
+    if (inputs.filter((x) => x === '-').length > 1) throw new UsageError('- (standard input) can be read only once');
+  }
+}
+
+/**
+ * Parses `args` (without node and script). Help and version are written to `out.stdout` and
+ * give `{ kind: 'exit', code: 0 }`; a usage error is one line on `out.stderr` and code 2.
+ */
+export function parseCommandLine(args: string[], version: string, out: ParseOutput): Invocation {
+  const program = buildProgram(version, out);
+  try {
+    program.parse(args, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; commander already printed its error line through outputError.
+      return { kind: 'exit', code: e.exitCode === 0 ? 0 : 2 };
+    }
+    if (e instanceof UsageError) {
+      out.stderr(`tcptrace: ${e.message}\n`);
+      return { kind: 'exit', code: 2 };
+    }
+    throw e;
+  }
+  const raw = program.opts<Partial<CliOptions>>();
+  const options = {} as Record<keyof CliOptions, unknown>;
+  for (const key of Object.keys(OPTIONS) as Array<keyof CliOptions>) options[key] = raw[key] ?? OPTIONS[key].default;
+  const o = options as CliOptions;
+  const operands = program.args;
+  try {
+    validate(o, o.interface === undefined ? operands : []);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      out.stderr(`tcptrace: ${e.message}\n`);
+      return { kind: 'exit', code: 2 };
+    }
+    throw e;
+  }
+  // With -i the trailing words are a BPF filter, as tcpdump takes them.
+  if (o.interface !== undefined) return { kind: 'run', options: o, inputs: [], bpf: operands.join(' ') };
+  return { kind: 'run', options: o, inputs: operands, bpf: '' };
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { compileFilter, FilterError } from '../../src/cli/filter.js';
+import type { ConnectionRecord } from '../../src/tcp/model.js';
+import { classic, connection, handshake } from '../report/factory.js';
+
+/** Three connections to filter: a closed one, a refused one over IPv6, a CLOSE-WAIT one with a failed check. */
+function conns(): ConnectionRecord[] {
+  const a = classic(); // 198.18.0.1:41000 -> 198.18.0.2:80, TIME-WAIT / CLOSED, SF
+  const b = connection(handshake(), {
+    id: 1,
+    open: { kind: 'refused', complete: false, rttMs: null, packets: [1, 2] },
+    zeek: { conn_state: 'REJ', history: 'Sr' },
+    reusedFrom: 0,
+  });
+  b.client.ip = '2001:db8::1';
+  b.server.ip = '2001:db8:0:1::2';
+  b.server.port = 443;
+  b.client.state = 'CLOSED';
+  const c = connection(handshake(), { id: 2, close: { kind: 'half-closed', initiator: 'client', dataAfterFin: 0, packets: [] } });
+  c.client.ip = '198.19.5.5';
+  c.server.state = 'CLOSE-WAIT';
+  c.checks[0]!.ok = false;
+  return [a, b, c];
+}
+
+const ids = (expr: string) => conns().filter(compileFilter(expr)).map((c) => c.id);
+
+describe('filter language', () => {
+  it.each<[string, number[]]>([
+    ['host 198.18.0.1', [0]],
+    ['host 198.18.0.2', [0, 2]],
+    ['host 2001:DB8:0::1', [1]],
+    ['net 198.18.0.0/15', [0, 2]],
+    ['net 198.19.0.0/16', [2]],
+    ['net 2001:db8::/32', [1]],
+    ['net 2001:db8:0:1::/64', [1]],
+    ['client net 198.18.0.0/16', [0]],
+    ['port 80', [0, 2]],
+    ['server port 443', [1]],
+    ['client port 80', []],
+    ['host 198.18.0.1 and port 80', [0]],
+    ['host 198.18.0.2 port 80', [0, 2]],
+    ['state TIME-WAIT', [0]],
+    ['state time_wait', [0]],
+    ['server state CLOSE-WAIT', [2]],
+    ['client state CLOSE-WAIT', []],
+    ['open refused', [1]],
+    ['open refused or close half-closed', [1, 2]],
+    ['close four-way', [0]],
+    ['conn 2', [2]],
+    ['zeek REJ', [1]],
+    ['zeek sf', [0, 2]],
+    ['failed', [2]],
+    ['reused', [1]],
+    ['not port 80', [1]],
+    ['! failed && port 80', [0]],
+    ['(open refused || failed) and not reused', [2]],
+    ['port 80 and (state TIME-WAIT or state CLOSE-WAIT)', [0, 2]],
+    ['not not conn 1', [1]],
+  ])('%s', (expr, want) => {
+    expect(ids(expr)).toEqual(want);
+  });
+
+  it('binds "and" tighter than "or"', () => {
+    expect(ids('conn 0 or conn 1 and failed')).toEqual([0]);
+    expect(ids('(conn 0 or conn 2) and failed')).toEqual([2]);
+  });
+
+  it.each([
+    ['', 'the expression is empty'],
+    ['hots 1.2.3.4', 'unknown word "hots" (word 1); expected one of: host, net, port, state, open, close, conn, zeek, failed, reused, client, server, not, ('],
+    ['host', 'expected an IPv4 or IPv6 address, found the end of the expression'],
+    ['host 1.2.3', 'expected an IPv4 or IPv6 address, found "1.2.3" (word 2)'],
+    ['host 10.0.0.0/8', 'expected an IPv4 or IPv6 address, found "10.0.0.0/8" (word 2)'],
+    ['net 10.0.0.0/33', 'expected an address or CIDR network (198.18.0.0/15), found "10.0.0.0/33" (word 2)'],
+    ['port 65536', 'expected a port number (0-65535), found "65536" (word 2)'],
+    ['state OPEN', 'unknown state "OPEN" (one of: CLOSED, LISTEN, SYN-SENT, SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT)'],
+    ['open four-way', 'unknown opening kind "four-way" (one of: three-way, simultaneous, fast-open, refused, unanswered, incomplete, mid-stream)'],
+    ['client open refused', '"client" cannot qualify "open" (only host, net, port and state)'],
+    ['(port 80', 'expected ")", found the end of the expression'],
+    ['port 80 )', 'expected "and", "or" or the end of the expression, found ")" (word 3)'],
+    ['port 80 or', 'expected a condition (host, net, port, state, open, close, conn, zeek, failed, reused, client, server, not, (), found the end of the expression'],
+  ])('%j is rejected: %s', (expr, message) => {
+    expect(() => compileFilter(expr)).toThrow(FilterError);
+    expect(() => compileFilter(expr)).toThrow(message);
+  });
+});
