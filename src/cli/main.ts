@@ -206,7 +206,7 @@ async function runFile(run: Run, path: string): Promise<number> {
   const spinner = startProgress(
     esc(name),
     io.stderr as NodeJS.WritableStream,
-    !o.json && !o.ndjson && io.stderr.isTTY === true,
+    !o.json && !o.ndjson && io.stderr.isTTY === true && io.env.TERM !== 'dumb',
     deps.progressDelayMs,
   );
   let report: Report;

@@ -32,8 +32,9 @@ export function startProgress(name: string, stream: NodeJS.WritableStream, enabl
   const text = () => `reading ${name}: ${bytesText(bytes)}, ${int(packets)} packets`;
   const timer = setTimeout(() => {
     if (stopped) return;
-    // discardStdin: false — standard input may be the capture itself ('-').
-    spinner = ora({ text: text(), stream, discardStdin: false, hideCursor: true }).start();
+    // discardStdin: false — standard input may be the capture itself ('-'). isEnabled: the caller
+    // already decided (an interactive stderr), so ora's own guess (which also looks at $CI) is not needed.
+    spinner = ora({ text: text(), stream, discardStdin: false, hideCursor: true, isEnabled: true }).start();
   }, delayMs);
   timer.unref();
   return {
