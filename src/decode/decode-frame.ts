@@ -6,6 +6,10 @@
  * reads raw bytes from `frame.buf` after checking them against the captured length, so any
  * input (hostile ones included) gives a Segment or a SkipReason, never an exception.
  *
+ * Checksums are not verified: a capture taken on the sending host holds checksums the NIC had
+ * not filled in yet (offload), and tcpdump's "incorrect" there is no reason to drop a segment.
+ * Tunnels (GRE, VXLAN, Geneve, IP-in-IP) are not followed: their TCP is the tunnel's business.
+ *
  * Allocation: a skipped frame allocates nothing (reasons are string constants); a TCP frame
  * allocates its Segment, plus the options object when the header carries options. The Segment
  * holds no reference into `frame.buf`, so later stages may keep it.

@@ -149,7 +149,6 @@ export function decodeIpv6(c: Cursor): SkipReason | null {
     const jumbo = nh === 0 && o + 42 <= c.capEnd ? jumboLength(b, o + 40, c.capEnd) : -1;
     end = jumbo >= 0 ? o + 40 + jumbo : c.wireEnd;
   }
-  c.firstFragment = false;
   c.ipVersion = 6;
   c.src0 = u32(b, o + 8);
   c.src1 = u32(b, o + 12);

@@ -80,7 +80,10 @@ export interface Segment {
   readonly window: number;
   /** TCP payload bytes, from the IP lengths (not the captured length). */
   readonly payloadLen: number;
-  /** Parsed options, or null when the header has none. */
+  /**
+   * Parsed options, or null when the header has none (also when it holds only NOP/EOL padding,
+   * or the snaplen cut it before the first whole option: nothing to report).
+   */
   readonly options: TcpOptions | null;
   /**
    * True when the snaplen cut the TCP header's options or payload. Also true for a first IP
