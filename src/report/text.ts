@@ -338,6 +338,7 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
     case 'reset': {
       const r = c.close.reset;
       if (r) words.push(w.reset(who(r.by), esc(r.state), r.packet));
+      else if (init) words.push(w.resetBy(who(init)));
       break;
     }
     case 'half-closed':
