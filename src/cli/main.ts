@@ -84,7 +84,8 @@ function version(): string {
 export function processIO(): CliIO {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
+    process.stderr.write(`tcptrace: cannot write the output: ${esc(firstLine(e))}\n`);
+    process.exit(2);
   });
   return { stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
