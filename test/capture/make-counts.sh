@@ -17,3 +17,22 @@ out=test/capture/counts.tsv
     fi
   done
 } > "$out"
+
+# frames.tsv: per-frame timestamps and lengths for the captures pcap-parser cannot read (pcapng and
+# nanosecond pcap), the oracle for their timestamps (if_tsresol, ns) in corpus.test.ts.
+out=test/capture/frames.tsv
+{
+  echo "# Per-frame truth for every pcapng and nanosecond pcap under fixtures/, from tshark $(tshark -v 2>/dev/null | head -1 | grep -o '[0-9][0-9.]*' | head -1):"
+  echo "# tshark -r FILE -T fields -e frame.number -e frame.time_epoch -e frame.cap_len -e frame.len -e frame.interface_id"
+  echo "# Regenerate with test/capture/make-counts.sh."
+  printf 'file\tframe\ttime_epoch\tcap_len\tlen\tinterface_id\n'
+  find fixtures -type f \( -name '*.pcap' -o -name '*.pcapng' \) | LC_ALL=C sort | while read -r f; do
+    magic=$(head -c4 "$f" | od -An -tx1 | tr -d ' \n')
+    case "$magic" in
+      0a0d0d0a|a1b23c4d|4d3cb2a1) ;;
+      *) continue ;;
+    esac
+    tshark -r "$f" -T fields -e frame.number -e frame.time_epoch -e frame.cap_len -e frame.len -e frame.interface_id 2>/dev/null |
+      sed "s|^|$f\t|"
+  done
+} > "$out"
