@@ -73,7 +73,8 @@ class DetectingParser implements CaptureParser {
 
   end(): CaptureStats {
     if (this.inner) return this.inner.end();
-    if (this.stopRequested && this.have === 0) {
+    if (this.stopRequested) {
+      // Aborted before the format was known: nothing was read, and that is not an error.
       return { format: 'pcap', linkTypes: [], packets: 0, bytes: 0, warnings: [] };
     }
     if (this.have === 0) throw new CaptureError(this.name, 0, 'empty file: not a pcap or pcapng file');
