@@ -2,8 +2,12 @@
  * The readers against real captures: every pcap and pcapng under fixtures/ (found by walking the
  * folder, so captures added later are picked up).
  *
- * - Packet counts equal counts.tsv, made with capinfos/tcpdump (test/capture/make-counts.sh; CI
- *   has no tshark). Every capture under fixtures/corpus must be in it.
+ * - Packet counts: the vendored corpus against counts.tsv, made with capinfos/tcpdump
+ *   (test/capture/make-counts.sh; CI has no tshark); the kernel recordings against their own
+ *   NAME.tshark.tsv, which fixtures/record.sh rewrites with every recording.
+ * - fixtures/variants: the pcapng, nanosecond and big-endian conversions of a recording read as the
+ *   same frames as the original, and multi-link.pcapng (two interfaces, Ethernet with if_tsresol
+ *   10^-9 and LINUX_SLL2) as the two files it was merged from.
  * - Classic pcaps: the same records (timestamps, lengths, bytes) as the `pcap-parser` package, an
  *   independent reader. It knows only the microsecond magic, so nanosecond files are skipped there
  *   (the test says so) and, with every pcapng, compared with tshark's per-frame timestamps and
@@ -12,7 +16,7 @@
  * - Damage: real files cut mid-record and with a length field overwritten give a warning and the
  *   frames before the damage, never a throw.
  */
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,23 +78,35 @@ function oracle(path: string): Promise<Array<{ sec: number; usec: number; capLen
 
 describe('fixtures are found', () => {
   it('the walk finds the vendored corpus and every capture in counts.tsv', () => {
-    expect(captures.length).toBeGreaterThanOrEqual(180);
-    for (const f of counts.keys()) expect(captures).toContain(f);
+    const corpus = captures.filter((f) => f.startsWith('fixtures/corpus/'));
+    expect(corpus.length).toBeGreaterThanOrEqual(170);
+    expect(corpus).toEqual([...counts.keys()].sort()); // counts.tsv covers exactly the corpus
   });
 });
 
-describe('packet counts equal capinfos/tcpdump', () => {
+/**
+ * The kernel recordings outside the corpus are re-recorded from time to time (fixtures/record.sh),
+ * each with its NAME.tshark.tsv: a header line, then one line per frame. That file is their count.
+ */
+function tsharkTsvCount(path: string): number | undefined {
+  for (const tsv of [path.replace(/\.(pcap|pcapng)$/, '.tshark.tsv'), `${path}.tshark.tsv`]) {
+    if (existsSync(join(ROOT, tsv))) return readFileSync(join(ROOT, tsv), 'utf8').split('\n').filter((l) => l !== '').length - 1;
+  }
+  return undefined;
+}
+
+describe('packet counts equal capinfos/tcpdump (corpus) or the recording\'s own tshark.tsv', () => {
   it.each(captures)('%s', async (path) => {
     const { stats } = await readAll(path);
     expect(stats.warnings).toEqual([]);
-    const truth = counts.get(path);
-    if (truth === undefined) {
-      // A capture added after counts.tsv was made: it must still read cleanly (checked above),
-      // and the vendored corpus must always be covered.
-      expect(path.startsWith('fixtures/corpus/'), `${path} is missing from counts.tsv: run test/capture/make-counts.sh`).toBe(false);
+    if (path.startsWith('fixtures/corpus/')) {
+      expect(counts.has(path), `${path} is missing from counts.tsv: run test/capture/make-counts.sh`).toBe(true);
+      expect(stats.packets).toBe(counts.get(path));
       return;
     }
-    expect(stats.packets).toBe(truth);
+    const truth = tsharkTsvCount(path);
+    // A recording without a tshark.tsv still has to read cleanly (checked above).
+    if (truth !== undefined) expect(stats.packets).toBe(truth);
   });
 });
 
@@ -178,6 +194,48 @@ describe('several sections in one file (real captures concatenated, as `cat a.pc
     expect(together.stats.linkTypes).toEqual([113, 104, 1]);
     expect(together.stats.warnings).toEqual([]);
   });
+});
+
+describe('fixtures/variants: other formats of the same recording read as the same frames', () => {
+  const V = 'fixtures/variants';
+  const base = 'fixtures/handshake-client-close.pcap';
+  const has = (...fs: string[]) => fs.every((f) => existsSync(join(ROOT, f)));
+  const key = (f: FrameData) => ({ ...f, index: 0, iface: 0, linkType: 0 });
+
+  it.runIf(has(base, `${V}/handshake-client-close.pcapng`, `${V}/handshake-client-close.nsec.pcap`, `${V}/handshake-client-close.be.pcap`))(
+    'pcapng (editcap), nanosecond pcap (editcap) and big-endian pcap equal the original',
+    async () => {
+      const original = await readAll(base);
+      expect(original.frames.length).toBeGreaterThan(0);
+      for (const [file, format] of [
+        ['handshake-client-close.pcapng', 'pcapng'],
+        ['handshake-client-close.nsec.pcap', 'pcap-ns'],
+        ['handshake-client-close.be.pcap', 'pcap'],
+      ] as const) {
+        const v = await readAll(`${V}/${file}`);
+        expect(v.stats).toMatchObject({ format, packets: original.stats.packets, linkTypes: [1], warnings: [] });
+        expect(v.frames).toEqual(original.frames);
+      }
+    },
+  );
+
+  it.runIf(has(`${V}/multi-link.pcapng`, `${V}/handshake-client-close.nsec.pcap`, `${V}/ipv6.sll2.pcap`))(
+    'multi-link.pcapng (mergecap of an Ethernet ns file and a LINUX_SLL2 µs file) keeps each frame\'s interface and link type',
+    async () => {
+      const eth = await readAll(`${V}/handshake-client-close.nsec.pcap`);
+      const sll2 = await readAll(`${V}/ipv6.sll2.pcap`);
+      const merged = await readAll(`${V}/multi-link.pcapng`);
+      expect(merged.stats).toMatchObject({ format: 'pcapng', linkTypes: [1, 276], warnings: [] });
+      const on = (i: number) => merged.frames.filter((f) => f.iface === i);
+      expect(on(0).every((f) => f.linkType === 1)).toBe(true);
+      expect(on(1).every((f) => f.linkType === 276)).toBe(true);
+      expect(on(0).map(key)).toEqual(eth.frames.map(key));
+      expect(on(1).map(key)).toEqual(sll2.frames.map(key));
+      // mergecap interleaves by time.
+      const t = merged.frames.map((f) => f.tsSec * 1e9 + f.tsNsec);
+      expect(t).toEqual([...t].sort((a, b) => a - b));
+    },
+  );
 });
 
 describe('the chunk size does not change what a real file yields', () => {
