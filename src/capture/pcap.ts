@@ -103,12 +103,11 @@ export class PcapParser extends RecordParser {
     return this.recHdrLen + incl;
   }
 
-  protected record(b: Uint8Array, off: number, len: number, at: number): void {
+  protected record(b: Uint8Array, off: number, len: number, _at: number): void {
     if (!this.headerDone) {
       this.fileHeader(b, off);
       return;
     }
-    void at;
     this.emit(b, off, len);
   }
 

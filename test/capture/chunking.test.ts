@@ -9,7 +9,9 @@ import { splitTimestamp, tsResolution } from '../../src/capture/timestamp.js';
 import { concat, epb, idb, otherBlock, parse, pb, pcapHeader, pcapRecord, shb, spb } from './build.js';
 import type { PcapHeaderSpec } from './build.js';
 
-fc.configureGlobal({ interruptAfterTimeLimit: 20_000 });
+/** CAP_FUZZ_SCALE=20 multiplies every run count, for a longer local hunt. */
+const SCALE = Number(process.env.CAP_FUZZ_SCALE ?? 1);
+fc.configureGlobal({ interruptAfterTimeLimit: 20_000 * SCALE });
 
 const data = fc.uint8Array({ maxLength: 120 });
 
@@ -89,11 +91,25 @@ function sameWhateverTheChunks(capture: fc.Arbitrary<Uint8Array>, runs: number) 
         expect(chunked).toEqual(whole);
       },
     ),
-    { numRuns: runs },
+    { numRuns: runs * SCALE },
   );
 }
 
 describe('chunk boundaries do not matter', () => {
+  it('random bytes behind each magic: only CaptureErrors or warnings, the same for every chunking', () => {
+    const magics = [
+      [0xd4, 0xc3, 0xb2, 0xa1],
+      [0xa1, 0xb2, 0xc3, 0xd4],
+      [0x4d, 0x3c, 0xb2, 0xa1],
+      [0xa1, 0xb2, 0xcd, 0x34],
+      [0x0a, 0x0d, 0x0d, 0x0a],
+    ];
+    const garbage = fc
+      .tuple(fc.constantFrom(...magics), fc.uint8Array({ maxLength: 600 }))
+      .map(([m, rest]) => concat(Uint8Array.from(m), rest));
+    sameWhateverTheChunks(garbage, 300);
+  });
+
   it('a valid classic pcap yields every record and no warning', () => {
     fc.assert(
       fc.property(pcapCapture, (file) => {
@@ -101,7 +117,7 @@ describe('chunk boundaries do not matter', () => {
         expect(r.error).toBeUndefined();
         expect(r.stats!.warnings).toEqual([]);
       }),
-      { numRuns: 200 },
+      { numRuns: 200 * SCALE },
     );
   });
 
@@ -118,7 +134,7 @@ describe('chunk boundaries do not matter', () => {
         // Only packets for undefined interfaces (the generator makes some) may warn.
         for (const w of r.stats!.warnings) expect(w.message).toMatch(/is not defined|no interface is defined/);
       }),
-      { numRuns: 200 },
+      { numRuns: 200 * SCALE },
     );
   });
 });
@@ -143,7 +159,7 @@ describe('timestamps', () => {
           expect(out.tsNsec).toBe(Number(((units % d) * 1_000_000_000n) / d));
         },
       ),
-      { numRuns: 5000 },
+      { numRuns: 5000 * SCALE },
     );
   });
 
