@@ -1,0 +1,896 @@
+/**
+ * ConnectionTracker: one connection's two endpoint machines, checks, analysis flags, Zeek summary
+ * and kept segments, fed one segment at a time by trace.ts; `finish()` turns it into the model's
+ * ConnectionRecord.
+ *
+ * How a segment drives the machines (table.ts): it is a `sent` event for its source and a
+ * `received` event for its destination. The capture point sees A send it; that B receives it at
+ * that moment is an assumption, and B's own later segments correct it:
+ *   - A SYN or FIN must be acknowledged. If B's next segment does not acknowledge it, B sent that
+ *     segment before the SYN/FIN reached it (crossing SYNs or FINs): the transition the SYN/FIN
+ *     caused in B is undone, B's own segment is applied, and the SYN/FIN is applied after it.
+ *     That is how simultaneous open and close come out as SYN-SENT -> SYN-RECEIVED and
+ *     FIN-WAIT-1 -> CLOSING on both sides, as RFC 9293 §3.5/§3.6 draw them.
+ *   - If B retransmits a segment the peer had acknowledged, that ACK never reached B (lost last ACK,
+ *     lost SYN,ACK ...): the transition the ACK caused in B is undone (SHOWS_LOST in table.ts).
+ *   - If A retransmits a SYN/FIN that B had not acknowledged, the first copy is taken as lost and
+ *     B's transition is dated from the copy that got through.
+ *   - A listener's receipt of a SYN is not guessed: LISTEN becomes SYN-RECEIVED when its SYN,ACK
+ *     shows the SYN arrived (a SYN that draws nothing, or an RST, never made SYN-RECEIVED).
+ *
+ * Memory: a few numbers per endpoint, the timeline (bounded), and only the opening/closing
+ * segments (bounded) unless `allSegments`. Nothing per byte.
+ */
+import { TcpFlag, type Segment } from '../decode/segment.js';
+import {
+  CHECK_IDS,
+  TcpState,
+  type Check,
+  type CheckId,
+  type ConnectionRecord,
+  type DirectionSummary,
+  type EndpointRecord,
+  type FlagCounts,
+  type NegotiatedOptions,
+  type OpenKind,
+  type SegmentRecord,
+  type Side,
+  type Transition,
+} from './model.js';
+import { classify, judgeRst, newTrack, type Classified, type EndpointTrack, type RstJudgement } from './classify.js';
+import { A, analyze, flagNames } from './analysis.js';
+import { SHOWS_LOST, step, type ReceivedEvent, type SentEvent } from './table.js';
+import { newZeekEndpoint, zeekConnState, zeekStep, ZeekHistory, type ZeekEndpoint } from './zeek.js';
+import { tcpdumpFlags } from './format.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe } from './seq.js';
+
+/** Tracker settings from trace(). */
+export interface TrackerOptions {
+  /** Maximum segment lifetime, seconds; TIME-WAIT lasts 2·MSL. */
+  mslSec: number;
+  /** Keep every segment in `segments`, not only the opening and closing exchanges. */
+  allSegments: boolean;
+}
+
+/** One endpoint's address, already formatted by the caller. */
+export interface EndpointAddr {
+  ip: string;
+  port: number;
+}
+
+/** Most opening/closing segments kept per connection (the rest are counted in `notes`). */
+export const MAX_EXCHANGE_SEGMENTS = 64;
+/** Most packet numbers listed in `open.packets` / `close.packets`, and SYN retransmission times. */
+const MAX_PACKETS = 64;
+/** Most timeline entries per connection. */
+const MAX_TIMELINE = 256;
+
+const { Closed, Listen, SynSent, Established, TimeWait } = TcpState;
+const REXMIT: ReadonlySet<SentEvent> = new Set<SentEvent>(['SynRexmit', 'SynAckRexmit', 'FinRexmit']);
+
+/** What caused a transition: a received event, an assumption (mid-stream, a missed SYN), or (null) its own segment. */
+type Via = ReceivedEvent | 'assumed' | null;
+
+interface HistEntry {
+  tr: Transition;
+  via: Via;
+  basisBefore: 'observed' | 'inferred';
+}
+
+/** A SYN or FIN the endpoint received and has not acknowledged yet. */
+interface Pending {
+  event: ReceivedEvent;
+  packet: number;
+  /** The ACK that covers it. */
+  end: number;
+  /** The transition it caused (null: none, e.g. a SYN reaching LISTEN). */
+  tr: Transition | null;
+  from: TcpState;
+  why: string;
+}
+
+function newDirection(): DirectionSummary {
+  return { segments: 0, bytes: 0, retransmissions: 0, firstPacket: null, lastPacket: null };
+}
+
+/** One endpoint: its track (classify.ts), Zeek view, and everything the record needs. */
+class End {
+  readonly t: EndpointTrack;
+  readonly z: ZeekEndpoint;
+  basis: 'observed' | 'inferred' = 'observed';
+  readonly hist: HistEntry[] = [];
+  pending: Pending | null = null;
+  readonly options: NegotiatedOptions = {};
+  segments = 0;
+  bytes = 0;
+  /** Start of the current 2·MSL timer (seconds since the first packet) and the packet that started it. */
+  twStart = 0;
+  twPacket = 0;
+  /** The peer retransmitted a control segment: this endpoint's next ACK belongs to the exchange. */
+  owesAck: 'open' | 'close' | null = null;
+  awaitHandshakeAck = false;
+  awaitSeqAfterSyn = false;
+  awaitSeqAfterFin = false;
+  ackedPeerFin = false;
+  /** Checks already evaluated for this side (bit i = CHECK_IDS[i]). */
+  checked = 0;
+  keepAlives = 0;
+  lastKeepAlive = -1;
+  kaIntervalSum = 0;
+  kaIntervals = 0;
+  afterFin: { packet: number; end: number } | null = null;
+  readonly dir: DirectionSummary = newDirection();
+
+  constructor(
+    readonly name: Side,
+    readonly addr: EndpointAddr,
+    isOrig: boolean,
+  ) {
+    this.t = newTrack(Closed);
+    this.z = newZeekEndpoint(isOrig);
+  }
+
+  lastTr(): Transition | null {
+    const h = this.hist[this.hist.length - 1];
+    return h === undefined ? null : h.tr;
+  }
+}
+
+const CHECK_BIT: Record<CheckId, number> = Object.fromEntries(CHECK_IDS.map((id, i) => [id, 1 << i])) as Record<
+  CheckId,
+  number
+>;
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** Tracks one connection (one 4-tuple, one ISN pair) from its first captured segment. */
+export class ConnectionTracker {
+  private readonly c: End;
+  private readonly s: End;
+  private firstSec = 0;
+  private firstNsec = 0;
+  private lastAbs = 0;
+  private packets = 0;
+  private readonly timeline: Transition[] = [];
+  private timelineDropped = 0;
+  private readonly checks: Check[] = [];
+  private readonly records: SegmentRecord[] = [];
+  private omitted = 0;
+  private readonly curChecks: CheckId[] = [];
+  private readonly counts: FlagCounts = {
+    retransmissions: 0,
+    outOfOrder: 0,
+    dupAcks: 0,
+    keepAlives: 0,
+    zeroWindows: 0,
+    lostSegments: 0,
+    ackedUnseen: 0,
+  };
+  private readonly zhist = new ZeekHistory();
+  private readonly ev: Classified = { sent: 'Ack', received: 'Ack' };
+  // Opening.
+  private firstSynTime: number | null = null;
+  private lastSynTime: number | null = null;
+  private readonly synRexmits: number[] = [];
+  private rttSec: number | null = null;
+  private readonly openPackets: number[] = [];
+  private refused = false;
+  private fastOpen = false;
+  // Closing.
+  private readonly closePackets: number[] = [];
+  private firstFin: Side | null = null;
+  private secondFin = false;
+  private finsCrossed = false;
+  private threeSegment = false;
+  private firstCloseSide: Side | null = null;
+  private dataAfterFin = 0;
+  private reset: { by: Side; state: TcpState; packet: number } | null = null;
+  private resetSeen = false;
+  private readonly notes: string[] = [];
+
+  /** Starts a connection; nothing is known until the first `observe()`. */
+  constructor(
+    readonly id: number,
+    client: EndpointAddr,
+    server: EndpointAddr,
+    private readonly opts: TrackerOptions,
+    private readonly meta: { heuristic: string | null; reusedFrom: number | null },
+  ) {
+    this.c = new End('client', client, true);
+    this.s = new End('server', server, false);
+  }
+
+  /** True once nothing more can happen but TIME-WAIT expiry: both endpoints CLOSED or TIME-WAIT, or an RST was sent. */
+  get finished(): boolean {
+    if (this.packets === 0) return false;
+    const a = this.c.t.state;
+    const b = this.s.t.state;
+    if ((a === Closed || a === TimeWait) && (b === Closed || b === TimeWait)) return true;
+    return this.resetSeen;
+  }
+
+  /** Time of the last packet, seconds since the epoch (float). */
+  get lastTime(): number {
+    return this.lastAbs;
+  }
+
+  /**
+   * Port reuse: `seg` is a SYN (no ACK) with an ISN other than this connection's SYN from that side
+   * (a retransmitted SYN, same ISN, never is), and this connection is closed, reset or in TIME-WAIT,
+   * or its opening never completed (Linux keeps the ISN across SYN retransmissions, so a new ISN is
+   * a new attempt), or it has been quiet for at least one MSL (no segment of it can still be in
+   * flight, RFC 9293 §3.4.1). `idleSec` is how long it has been quiet (seg time − last packet time).
+   */
+  startsNewConnection(seg: Segment, fromClient: boolean, idleSec: number): boolean {
+    if ((seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return false;
+    const e = fromClient ? this.c : this.s;
+    if (e.t.isn !== null && seg.seq === e.t.isn) return false;
+    if (this.finished) return true;
+    const st = e.t.state;
+    if (e.t.isn !== null && (st === SynSent || st === Closed)) return true;
+    return idleSec >= this.opts.mslSec;
+  }
+
+  /** Feeds one segment of this connection; `fromClient` says its direction. */
+  observe(seg: Segment, fromClient: boolean): void {
+    if (this.packets === 0) this.start(seg, fromClient);
+    this.packets++;
+    const abs = seg.tsSec + seg.tsNsec / 1e9;
+    if (abs > this.lastAbs) this.lastAbs = abs;
+    const t = seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9;
+    const S = fromClient ? this.c : this.s;
+    const R = fromClient ? this.s : this.c;
+    const st = S.t;
+    const rt = R.t;
+    const f = seg.flags;
+    const len = seg.payloadLen;
+    this.curChecks.length = 0;
+
+    // Everything below reads the tracks as they were before this segment.
+    const mask = analyze(seg, st, rt, t, this.rttSec ?? 0.003);
+    const rst: RstJudgement | null = f & TcpFlag.RST ? judgeRst(seg, st, rt) : null;
+    const ev = classify(seg, st, rt, rst, this.ev);
+    const sent = ev.sent;
+    const received = ev.received;
+    const senderBefore = st.state;
+    const receiverBefore = rt.state;
+    const senderFirst = !st.sentAny;
+    let exchange: 'open' | 'close' | null = null;
+    if (f & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) exchange = f & TcpFlag.SYN ? 'open' : 'close';
+    else if (sent === 'AckOfSyn') exchange = 'open';
+    else if (sent === 'AckOfFin') exchange = 'close';
+    else if (S.owesAck !== null && seg.ack !== null) exchange = S.owesAck;
+    if (seg.ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST))) S.owesAck = null;
+
+    this.checkBefore(seg, S, R, rst);
+
+    this.applySent(S, seg, sent, t);
+    this.applyReceived(R, seg, received, sent, t);
+
+    // Zeek's view (TCPSessionAdapter::Process order: history, window, retransmission, state, gap).
+    this.zhist.packet(S.z, f, seg.seq, len);
+    if (seg.window === 0 && !(f & TcpFlag.RST) && R.z.state !== 'CLOSED' && S.z.state !== 'RESET') this.zhist.zeroWindow(S.z);
+    if (len > 0 && !(f & TcpFlag.RST) && S.z.state !== 'RESET' && st.nextSeq !== null && seqLe(seqAdd(seg.seq, len), st.nextSeq)) {
+      this.zhist.retransmission(S.z);
+    }
+    zeekStep(S.z, R.z, this.c.z, f, len);
+    if (mask & A.ACKED_UNSEEN) this.zhist.gap(R.z);
+
+    this.book(seg, S, R, sent, t, senderBefore, receiverBefore, senderFirst);
+    const fresh = this.updateTracks(seg, S, R, sent, received, mask, t);
+    S.z.size += fresh;
+    if (this.firstFin !== null && this.firstFin !== S.name) this.dataAfterFin += fresh;
+    S.segments++;
+    S.bytes += len;
+
+    this.count(S, mask, t);
+    if (exchange === null) {
+      // Data between the opening and the closing is folded per direction.
+      const d = S.dir;
+      d.segments++;
+      d.bytes += len;
+      if (mask & A.RETRANSMISSION) d.retransmissions++;
+      if (d.firstPacket === null) d.firstPacket = seg.packet;
+      d.lastPacket = seg.packet;
+      if (this.opts.allSegments) this.record(seg, S, t, mask);
+    } else {
+      pushCapped(exchange === 'open' ? this.openPackets : this.closePackets, seg.packet);
+      if (this.opts.allSegments || this.records.length < MAX_EXCHANGE_SEGMENTS) this.record(seg, S, t, mask);
+      else this.omitted++;
+    }
+  }
+
+  /** The record as of capture end at (endSec, endNsec): TIME-WAIT turns CLOSED if 2·MSL passed. Pure: may be called again. */
+  finish(endSec: number, endNsec: number): ConnectionRecord {
+    const endRel = endSec - this.firstSec + (endNsec - this.firstNsec) / 1e9;
+    const msl2 = 2 * this.opts.mslSec;
+    let timeline = this.timeline.map((x) => ({ ...x }));
+    const notes = [...this.notes];
+    const checks = this.checks.slice();
+    const segments = this.records.map((r) => ({ ...r, checks: r.checks.slice() }));
+    const out = {} as Record<Side, EndpointRecord>;
+
+    for (const E of [this.c, this.s]) {
+      const P = E === this.c ? this.s : this.c;
+      let state = E.t.state;
+      let basis: EndpointRecord['stateBasis'] = E.basis;
+      if (!E.t.sentAny) {
+        state = Closed;
+        basis = 'unseen';
+        timeline = timeline.filter((x) => x.side !== E.name);
+        for (const r of segments) r[E.name] = Closed;
+        if (this.packets > 0) {
+          notes.push(
+            `The ${E.name} sent no segment in this capture, so its state cannot be seen: it is reported CLOSED, the RFC's "no connection" state (RFC 9293 §3.3.2); the ${P.name}'s segments may never have reached it.`,
+          );
+        }
+      } else if (state === TimeWait) {
+        const expiry = E.twStart + msl2;
+        if (endRel >= expiry) {
+          state = Closed;
+          timeline.push({
+            packet: E.twPacket,
+            time: round6(expiry),
+            side: E.name,
+            from: TimeWait,
+            to: Closed,
+            why: `the 2·MSL timer (${msl2} s, started at packet ${E.twPacket}) expired: the TCB is deleted (RFC 9293 §3.10.8)`,
+          });
+          notes.push(
+            `The ${E.name}'s TIME-WAIT expired at +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}), before the capture ended at +${round6(endRel)} s; it is CLOSED.`,
+          );
+        } else {
+          notes.push(
+            `The ${E.name} is in TIME-WAIT until +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}); the capture ends at +${round6(endRel)} s.`,
+          );
+        }
+      }
+      out[E.name] = {
+        ip: E.addr.ip,
+        port: E.addr.port,
+        state,
+        stateBasis: basis,
+        isn: E.t.sentSyn || E.t.sentSynAck ? E.t.isn : null,
+        options: { ...E.options },
+        segments: E.segments,
+        bytes: E.bytes,
+      };
+      if (E.t.sentAny && !E.t.sentSyn && !E.t.sentSynAck && E.t.base !== null) {
+        notes.push(
+          `No SYN from the ${E.name} was captured: its relative sequence numbers count from ${E.t.base} (its first captured sequence number minus one, as Wireshark and Zeek do).`,
+        );
+      }
+    }
+
+    // Checks that can only be decided at the end.
+    const addAt = (packet: number, id: CheckId) => {
+      const r = segments.find((x) => x.packet === packet);
+      if (r && !r.checks.includes(id)) r.checks.push(id);
+    };
+    for (const E of [this.c, this.s]) {
+      const P = E === this.c ? this.s : this.c;
+      const fin = E.t.finSeq;
+      if (fin === null) continue;
+      const want = seqAdd(fin, 1);
+      if (!(E.checked & CHECK_BIT['fin-acked']) && P.t.sentAny && !this.resetSeen) {
+        checks.push({
+          id: 'fin-acked',
+          ok: false,
+          packet: E.t.finPacket,
+          expected: want,
+          actual: P.t.maxAck,
+          side: E.name,
+          message: `The ${E.name}'s FIN (packet ${E.t.finPacket}) was not acknowledged by the end of the capture (expected ACK ${want}).`,
+        });
+        addAt(E.t.finPacket, 'fin-acked');
+      }
+      if (E.afterFin === null && !(E.checked & CHECK_BIT['no-data-after-fin'])) {
+        checks.push({
+          id: 'no-data-after-fin',
+          ok: true,
+          packet: E.t.finPacket,
+          expected: want,
+          actual: E.t.nextSeq,
+          side: E.name,
+          message: `The ${E.name} sent no data after its FIN (its sequence space ends at ${want}).`,
+        });
+        addAt(E.t.finPacket, 'no-data-after-fin');
+      }
+    }
+    if (this.omitted > 0) {
+      notes.push(`${this.omitted} more opening/closing segments are not listed (limit ${MAX_EXCHANGE_SEGMENTS}).`);
+    }
+    if (this.timelineDropped > 0) notes.push(`${this.timelineDropped} later state changes are not listed (limit ${MAX_TIMELINE}).`);
+
+    const cs = this.c.t;
+    const ss = this.s.t;
+    const kind = this.openKind();
+    const open: ConnectionRecord['open'] = {
+      kind,
+      complete: (cs.sentSyn || cs.sentSynAck) && (ss.sentSyn || ss.sentSynAck) && cs.synAcked && ss.synAcked,
+      rttMs: this.rttSec === null ? null : Math.round(this.rttSec * 1e6) / 1e3,
+      packets: this.openPackets.slice(),
+    };
+    if (kind === 'mid-stream' && this.meta.heuristic !== null) open.heuristic = this.meta.heuristic;
+    if (this.synRexmits.length > 0) open.synRetransmits = this.synRexmits.slice();
+
+    const close: ConnectionRecord['close'] = {
+      kind: this.reset
+        ? 'reset'
+        : this.secondFin
+          ? this.finsCrossed
+            ? 'simultaneous'
+            : this.threeSegment
+              ? 'three-segment'
+              : 'four-way'
+          : this.firstFin !== null
+            ? 'half-closed'
+            : 'none',
+      initiator: this.firstCloseSide,
+      dataAfterFin: this.dataAfterFin,
+      packets: this.closePackets.slice(),
+    };
+    if (this.reset) close.reset = { ...this.reset };
+
+    const kaProbes = this.c.keepAlives + this.s.keepAlives;
+    const kaN = this.c.kaIntervals + this.s.kaIntervals;
+    return {
+      id: this.id,
+      client: out.client,
+      server: out.server,
+      start: this.firstSec + this.firstNsec / 1e9,
+      end: this.lastAbs,
+      packets: this.packets,
+      open,
+      close,
+      timeline,
+      checks,
+      flags: { ...this.counts },
+      zeek: {
+        conn_state: zeekConnState(this.c.z.state, this.s.z.state, this.c.z.size, this.s.z.size, this.zhist.text),
+        history: this.zhist.text,
+      },
+      reusedFrom: this.meta.reusedFrom,
+      segments,
+      data: { client: { ...this.c.dir }, server: { ...this.s.dir } },
+      keepAlive:
+        kaProbes === 0
+          ? null
+          : { probes: kaProbes, intervalSec: kaN === 0 ? null : round6((this.c.kaIntervalSum + this.s.kaIntervalSum) / kaN) },
+      notes,
+    };
+  }
+
+  // ---- opening -------------------------------------------------------------------------------
+
+  /** Initial states from the first segment: a SYN (passive OPEN assumed), a SYN,ACK (SYN missed), or mid-stream. */
+  private start(seg: Segment, fromClient: boolean): void {
+    this.firstSec = seg.tsSec;
+    this.firstNsec = seg.tsNsec;
+    if (!fromClient) this.zhist.flip();
+    const syn = (seg.flags & TcpFlag.SYN) !== 0;
+    const ack = (seg.flags & TcpFlag.ACK) !== 0;
+    if (syn && !ack && fromClient) {
+      // RFC 9293 §3.10.1: a connection is requested of a passive OPEN; the server is assumed to listen.
+      this.s.t.state = Listen;
+    } else if (syn && ack && !fromClient) {
+      this.s.t.state = Listen;
+      this.move(this.c, SynSent, seg.packet, 0, 'its SYN was not captured; the SYN,ACK answering it shows it was sent (RFC 9293 §3.10.1)', 'assumed');
+    } else {
+      const why = 'no opening was captured: the connection is taken as synchronized (ESTABLISHED) from its first captured segment (mid-stream)';
+      this.move(this.c, Established, seg.packet, 0, why, 'assumed');
+      this.move(this.s, Established, seg.packet, 0, why, 'assumed');
+    }
+  }
+
+  private openKind(): OpenKind {
+    const cs = this.c.t;
+    const ss = this.s.t;
+    if (!cs.sentSyn && !cs.sentSynAck && !ss.sentSyn && !ss.sentSynAck) return 'mid-stream';
+    if (cs.sentSyn && ss.sentSyn) return 'simultaneous';
+    if (this.fastOpen) return 'fast-open';
+    if (this.refused) return 'refused';
+    if (cs.sentSyn && !ss.sentAny) return 'unanswered';
+    if (cs.sentSyn && ss.sentSynAck && this.rttSec !== null) return 'three-way';
+    return 'incomplete';
+  }
+
+  // ---- the two machines ----------------------------------------------------------------------
+
+  /** Moves `E` to `next` (no-op if unchanged), recording the transition. */
+  private move(E: End, next: TcpState, packet: number, t: number, why: string, via: Via): Transition | null {
+    if (next === E.t.state) return null;
+    const tr: Transition = { packet, time: round6(t), side: E.name, from: E.t.state, to: next, why };
+    if (this.timeline.length < MAX_TIMELINE) this.timeline.push(tr);
+    else this.timelineDropped++;
+    E.hist.push({ tr, via, basisBefore: E.basis });
+    if (E.hist.length > 16) E.hist.shift();
+    E.t.state = next;
+    E.basis = via === null ? 'observed' : 'inferred';
+    if (next === TimeWait) {
+      E.twStart = t;
+      E.twPacket = packet;
+      this.onTimeWait(E, packet);
+    }
+    return tr;
+  }
+
+  /** Undoes `E`'s latest transition (it did not happen); `lost` when the event behind it was lost, not late. */
+  private undo(E: End, lost: boolean): void {
+    const h = E.hist.pop();
+    if (h === undefined) return;
+    const i = this.timeline.lastIndexOf(h.tr);
+    if (i >= 0) this.timeline.splice(i, 1);
+    E.t.state = h.tr.from;
+    E.basis = h.basisBefore;
+    for (let k = this.records.length - 1; k >= 0 && this.records[k]!.packet >= h.tr.packet; k--) this.records[k]![E.name] = h.tr.from;
+    if (lost) {
+      if (h.via === 'AckOfFin' || h.via === 'FinAck') E.t.finAcked = false;
+      if (h.via === 'AckOfSyn' || h.via === 'SynAck') E.t.synAcked = false;
+    }
+    if (E.pending !== null && E.pending.tr === h.tr) E.pending = null;
+  }
+
+  private applySent(S: End, seg: Segment, ev: SentEvent, t: number): void {
+    const f = seg.flags;
+    // A SYN/FIN the sender received earlier and this segment does not acknowledge reached it only afterwards.
+    let replay: Pending | null = null;
+    const p = S.pending;
+    if (p !== null) {
+      if (f & TcpFlag.RST) S.pending = null;
+      else if (seg.ack !== null && seqGe(seg.ack, p.end)) {
+        S.pending = null;
+        if (p.tr !== null && S.lastTr() === p.tr) S.basis = 'observed';
+      } else if (p.tr === null) {
+        S.pending = null;
+        replay = p;
+      } else if (S.lastTr() === p.tr) {
+        this.undo(S, REXMIT.has(ev) && (p.event === 'SynAck' || p.event === 'FinAck'));
+        replay = p;
+      } else S.pending = null;
+    }
+    // Retransmitting what an ACK had acknowledged: that ACK never arrived.
+    const lost = SHOWS_LOST[ev];
+    if (lost !== undefined) {
+      const h = S.hist[S.hist.length - 1];
+      if (h !== undefined && h.via !== null && h.via !== 'assumed' && lost.includes(h.via)) this.undo(S, true);
+    }
+    const cell = step(S.t.state, 'sent', ev);
+    this.move(S, cell.next, seg.packet, t, cell.why, null);
+    if (replay !== null && !REXMIT.has(ev)) {
+      const from = S.t.state;
+      const c2 = step(from, 'received', replay.event);
+      const why = `packet ${replay.packet} reached it only after it sent this segment, whose ACK does not cover it: ${c2.why}`;
+      const tr = this.move(S, c2.next, seg.packet, t, why, replay.event);
+      S.pending = { ...replay, tr, from, packet: seg.packet };
+    }
+  }
+
+  private applyReceived(R: End, seg: Segment, ev: ReceivedEvent, sent: SentEvent, t: number): void {
+    const f = seg.flags;
+    const control = (f & (TcpFlag.SYN | TcpFlag.FIN)) !== 0 && !(f & TcpFlag.RST);
+    const end = control
+      ? seqAdd(seg.seq, seg.payloadLen + (f & TcpFlag.SYN ? 1 : 0) + (f & TcpFlag.FIN ? 1 : 0))
+      : 0;
+    const p = R.pending;
+    if (control && REXMIT.has(sent) && p !== null && p.end === end && p.tr !== null && R.lastTr() === p.tr) {
+      // The first copy drew no ACK: take it as lost and date the receiver's transition from this copy.
+      const old = p.packet;
+      for (let k = this.records.length - 1; k >= 0 && this.records[k]!.packet >= p.tr.packet; k--) this.records[k]![R.name] = p.from;
+      p.tr.packet = seg.packet;
+      p.tr.time = round6(t);
+      p.tr.why = `${p.why} (the copy in packet ${old} drew no ACK and is taken as lost)`;
+      p.packet = seg.packet;
+      if (p.tr.to === TimeWait) {
+        R.twStart = t;
+        R.twPacket = seg.packet;
+      }
+      return;
+    }
+    const from = R.t.state;
+    const cell = step(from, 'received', ev);
+    const tr = this.move(R, cell.next, seg.packet, t, cell.why, ev);
+    if (cell.restart2msl && from === TimeWait) {
+      R.twStart = t;
+      R.twPacket = seg.packet;
+      if (this.timeline.length < MAX_TIMELINE) {
+        this.timeline.push({ packet: seg.packet, time: round6(t), side: R.name, from: TimeWait, to: TimeWait, why: cell.why });
+      }
+    }
+    if (control && !(p !== null && p.end === end)) {
+      R.pending = { event: ev, packet: seg.packet, end, tr, from, why: cell.why };
+    }
+  }
+
+  /** The "active closer enters TIME-WAIT" check, when an endpoint first enters TIME-WAIT. */
+  private onTimeWait(E: End, packet: number): void {
+    const ok = E.name === this.firstFin || this.finsCrossed;
+    this.check(E, 'time-wait-side', ok, packet, null, null,
+      ok
+        ? `The ${E.name} entered TIME-WAIT${this.finsCrossed ? ' (FINs crossed: both sides do)' : ', and it closed first'} (RFC 9293 §3.6).`
+        : `The ${E.name} entered TIME-WAIT though the ${this.firstFin ?? 'other side'} closed first: only the active closer should (RFC 9293 §3.6).`);
+  }
+
+  // ---- checks --------------------------------------------------------------------------------
+
+  private check(E: End, id: CheckId, ok: boolean, packet: number, expected: number | null, actual: number | null, message: string): void {
+    const bit = CHECK_BIT[id];
+    if (E.checked & bit) return;
+    E.checked |= bit;
+    this.checks.push({ id, ok, packet, expected, actual, side: E.name, message });
+    this.curChecks.push(id);
+  }
+
+  /** Checks decided by this segment, from the tracks before it. */
+  private checkBefore(seg: Segment, S: End, R: End, rst: RstJudgement | null): void {
+    const f = seg.flags;
+    const st = S.t;
+    const rt = R.t;
+    const len = seg.payloadLen;
+    const p = seg.packet;
+    const syn = (f & TcpFlag.SYN) !== 0;
+    const ack = seg.ack;
+    const newSyn = syn && (st.isn === null || seg.seq !== st.isn);
+
+    if (syn && !(f & TcpFlag.ACK) && newSyn) {
+      const tfo = seg.options?.fastOpen !== undefined && seg.options.fastOpen.cookie !== '';
+      this.check(S, 'syn-no-data', len === 0 || tfo, p, 0, len,
+        len === 0
+          ? `The ${S.name}'s SYN carries no data.`
+          : tfo
+            ? `The ${S.name}'s SYN carries ${len} bytes with a Fast Open cookie (RFC 7413): allowed.`
+            : `The ${S.name}'s SYN carries ${len} bytes without a Fast Open cookie: data on a SYN is not delivered before the handshake completes (RFC 9293 §3.10.7.2, RFC 7413).`);
+    }
+    if (syn && f & TcpFlag.ACK && newSyn) {
+      const tfo = this.fastOpen;
+      this.check(S, 'synack-no-data', len === 0 || tfo, p, 0, len,
+        len === 0 ? `The ${S.name}'s SYN,ACK carries no data.` : tfo ? `The ${S.name}'s SYN,ACK carries ${len} bytes on a Fast Open connection (RFC 7413).` : `The ${S.name}'s SYN,ACK carries ${len} bytes without Fast Open.`);
+      if (rt.isn !== null && ack !== null) {
+        const plain = seqAdd(rt.isn, 1);
+        const withData = seqAdd(rt.isn, 1 + rt.synLen);
+        const ok = ack === plain || (rt.synLen > 0 && ack === withData);
+        const expected = rt.synLen > 0 && ack === withData ? withData : plain;
+        this.check(S, 'synack-acks-isn', ok, p, expected, ack,
+          ok
+            ? `The SYN,ACK acknowledges the ${R.name}'s ISN + 1${expected !== plain ? ' + its SYN data' : ''} (RFC 9293 §3.5).`
+            : `The SYN,ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5: the SYN consumes one sequence number).`);
+      }
+    }
+    if (S.awaitSeqAfterSyn && !syn && st.isn !== null) {
+      S.awaitSeqAfterSyn = false;
+      const plain = seqAdd(st.isn, 1);
+      const withData = seqAdd(st.isn, 1 + st.synLen);
+      const ok = seg.seq === plain || seg.seq === withData;
+      const expected = seg.seq === withData ? withData : plain;
+      this.check(S, 'syn-consumes-one', ok, p, expected, seg.seq,
+        ok
+          ? `The ${S.name}'s first segment after its SYN starts at ISN + 1: the SYN consumed one sequence number (RFC 9293 §3.3.1).`
+          : `The ${S.name}'s first segment after its SYN starts at ${seg.seq}, not ISN + 1 = ${plain} (RFC 9293 §3.3.1).`);
+    }
+    if (S.awaitHandshakeAck && ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST)) && rt.isn !== null) {
+      S.awaitHandshakeAck = false;
+      const plain = seqAdd(rt.isn, 1);
+      const withData = seqAdd(rt.isn, 1 + rt.synLen);
+      const ok = ack === plain || (rt.synLen > 0 && ack === withData);
+      const expected = rt.synLen > 0 && ack === withData ? withData : plain;
+      this.check(S, 'handshake-ack-acks-isn', ok, p, expected, ack,
+        ok
+          ? `The handshake's final ACK acknowledges the ${R.name}'s ISN + 1 (RFC 9293 §3.5).`
+          : `The handshake's final ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5).`);
+    }
+    if (st.finSeq !== null) {
+      const finAt = st.finSeq;
+      const rexmitFin = f & TcpFlag.FIN && seqLe(seqAdd(seg.seq, len), finAt);
+      if (S.awaitSeqAfterFin && !rexmitFin && seqGe(seg.seq, finAt)) {
+        S.awaitSeqAfterFin = false;
+        const want = seqAdd(finAt, 1);
+        this.check(S, 'fin-consumes-one', seg.seq === want, p, want, seg.seq,
+          seg.seq === want
+            ? `The ${S.name}'s next segment after its FIN starts at FIN + 1: the FIN consumed one sequence number (RFC 9293 §3.3.1).`
+            : `The ${S.name}'s next segment after its FIN starts at ${seg.seq}, not FIN + 1 = ${want} (RFC 9293 §3.3.1).`);
+      }
+      if (len > 0 && S.afterFin === null && seqGt(seqAdd(seg.seq, len), finAt) && !(f & TcpFlag.RST)) {
+        const end = seqAdd(seg.seq, len);
+        S.afterFin = { packet: p, end };
+        this.check(S, 'no-data-after-fin', false, p, seqAdd(finAt, 1), end,
+          `The ${S.name} sent ${seqDiff(end, finAt)} bytes beyond its FIN (packet ${st.finPacket}): no data may follow a FIN (RFC 9293 §3.10.4).`);
+      }
+    }
+    if (rt.finSeq !== null && ack !== null && !(f & TcpFlag.RST) && seqGt(ack, rt.finSeq)) {
+      const want = seqAdd(rt.finSeq, 1);
+      this.check(R, 'fin-acked', ack === want, p, want, ack,
+        ack === want
+          ? `The ${R.name}'s FIN (packet ${rt.finPacket}) is acknowledged with FIN + 1 (RFC 9293 §3.6).`
+          : `The ${R.name}'s FIN (packet ${rt.finPacket}) is acknowledged with ${ack}, not FIN + 1 = ${want}: the ACK covers bytes never sent.`);
+    }
+    if (rst !== null && rst.expected !== null) {
+      const inSynSent = rt.state === SynSent;
+      this.check(S, 'rst-in-window', rst.inWindow, p, rst.expected, rst.actual,
+        rst.inWindow
+          ? inSynSent
+            ? `The RST acknowledges the ${R.name}'s SYN, so the ${R.name} accepts it (RFC 9293 §3.10.7.3).`
+            : `The RST's sequence number is within the ${R.name}'s receive window (RFC 9293 §3.10.7.4, RFC 5961 §3).`
+          : inSynSent
+            ? `The RST acknowledges ${rst.actual}, not the ${R.name}'s SYN (${rst.expected}): it is ignored (RFC 9293 §3.10.7.3).`
+            : `The RST's sequence number ${rst.actual} is outside the ${R.name}'s receive window starting at ${rst.expected}: it is ignored (RFC 9293 §3.10.7.4, RFC 5961 §3).`);
+    }
+  }
+
+  // ---- bookkeeping ---------------------------------------------------------------------------
+
+  /** Opening and closing facts of this segment (what kind, who first, RTT). */
+  private book(seg: Segment, S: End, R: End, sent: SentEvent, t: number, senderBefore: TcpState, receiverBefore: TcpState, senderFirst: boolean): void {
+    const f = seg.flags;
+    if (f & TcpFlag.SYN) {
+      if (!(f & TcpFlag.ACK)) {
+        if (S === this.c) {
+          if (this.firstSynTime === null) this.firstSynTime = t;
+          else if (sent === 'SynRexmit' && this.synRexmits.length < MAX_PACKETS) this.synRexmits.push(round6(t - this.firstSynTime));
+          if (!this.s.t.sentSynAck) this.lastSynTime = t;
+          const tfo = seg.options?.fastOpen;
+          if (sent === 'Syn' && seg.payloadLen > 0 && tfo !== undefined && tfo.cookie !== '') this.fastOpen = true;
+        }
+      } else if (sent === 'SynAck' && R.t.sentSyn) R.awaitHandshakeAck = true;
+      if (sent === 'SynAckRexmit') R.owesAck = 'open';
+      if (sent === 'Syn' || sent === 'SynAck') S.awaitSeqAfterSyn = true;
+    }
+    if (sent === 'AckOfSyn' && S === this.c && this.rttSec === null && this.s.t.sentSynAck) {
+      const from = this.lastSynTime ?? this.firstSynTime;
+      if (from !== null) this.rttSec = t - from;
+    }
+    if (f & TcpFlag.RST) {
+      this.resetSeen = true;
+      if (this.firstCloseSide === null) this.firstCloseSide = S.name;
+      if (this.reset === null && !(this.c.t.finAcked && this.s.t.finAcked)) {
+        this.reset = { by: S.name, state: senderBefore, packet: seg.packet };
+      }
+      if (S === this.s && senderFirst && receiverBefore === SynSent) this.refused = true;
+      if (receiverBefore === SynSent || senderBefore === SynSent || senderBefore === TcpState.SynReceived || receiverBefore === TcpState.SynReceived) {
+        pushCapped(this.openPackets, seg.packet);
+      }
+    } else if (f & TcpFlag.FIN) {
+      if (sent === 'Fin' || sent === 'FinAck') {
+        S.awaitSeqAfterFin = true;
+        if (this.firstFin === null) {
+          this.firstFin = S.name;
+          if (this.firstCloseSide === null) this.firstCloseSide = S.name;
+        } else if (this.firstFin !== S.name && !this.secondFin) {
+          this.secondFin = true;
+          if (sent === 'FinAck' && !S.ackedPeerFin) this.threeSegment = true;
+          else if (!S.ackedPeerFin) this.finsCrossed = true;
+        }
+        if (sent === 'FinAck') S.ackedPeerFin = true;
+      }
+      if (sent === 'FinRexmit') R.owesAck = 'close';
+    }
+    if (sent === 'AckOfFin') S.ackedPeerFin = true;
+  }
+
+  /** Updates both tracks after the segment; returns the payload bytes it added to the sender's stream. */
+  private updateTracks(seg: Segment, S: End, R: End, sent: SentEvent, received: ReceivedEvent, mask: number, t: number): number {
+    const st = S.t;
+    const rt = R.t;
+    const f = seg.flags;
+    const len = seg.payloadLen;
+    st.sentAny = true;
+    if (f & TcpFlag.SYN) {
+      if (st.isn === null || (seg.seq !== st.isn && (sent === 'Syn' || sent === 'SynAck') && st.nextSeq !== null && !st.synAcked)) {
+        st.isn = seg.seq;
+        st.synLen = len;
+        st.nextSeq = null;
+        st.base = seg.seq;
+      }
+      if (f & TcpFlag.ACK) st.sentSynAck = true;
+      else st.sentSyn = true;
+      const o = seg.options;
+      if (o !== null) {
+        if (o.wscale !== undefined) st.wscale = o.wscale;
+        const n = S.options;
+        if (o.mss !== undefined) n.mss = o.mss;
+        if (o.wscale !== undefined) n.wscale = o.wscale;
+        if (o.sackPermitted) n.sackPermitted = true;
+        if (o.tsVal !== undefined) n.timestamps = true;
+        if (o.fastOpen !== undefined) n.fastOpenCookie = o.fastOpen.cookie;
+      }
+    }
+    if (st.base === null) st.base = seqAdd(seg.seq, -1);
+    let fresh = 0;
+    if (!(f & TcpFlag.RST)) {
+      const dataStart = seqAdd(seg.seq, f & TcpFlag.SYN ? 1 : 0);
+      const dataEnd = seqAdd(dataStart, len);
+      if (len > 0) {
+        if (st.nextSeq === null) fresh = len;
+        else if (seqGt(dataEnd, st.nextSeq)) fresh = Math.min(len, seqDiff(dataEnd, st.nextSeq));
+      }
+      const end = seqAdd(dataEnd, f & TcpFlag.FIN ? 1 : 0);
+      if (st.nextSeq === null || seqGt(end, st.nextSeq)) {
+        st.nextSeq = end;
+        st.nextSeqTime = t;
+      }
+      if (f & TcpFlag.FIN && (st.finSeq === null || seqGt(dataEnd, st.finSeq))) {
+        if (st.finSeq === null) st.finPacket = seg.packet;
+        st.finSeq = dataEnd;
+        st.finAcked = false;
+      }
+    }
+    const ack = seg.ack;
+    if (ack !== null && !(f & TcpFlag.RST)) {
+      // Zeek: "Don't trust ack's in RST packets."
+      if (rt.base === null) rt.base = seqAdd(ack, -1);
+      if (st.maxAck === null || seqGt(ack, st.maxAck)) st.maxAck = ack;
+      if (rt.isn !== null && !rt.synAcked && seqGe(ack, seqAdd(rt.isn, 1))) rt.synAcked = true;
+      if (rt.finSeq !== null && !rt.finAcked && seqGe(ack, seqAdd(rt.finSeq, 1))) rt.finAcked = true;
+      if (mask & A.DUP_ACK) st.dupAcks++;
+      else if (ack !== st.lastAck) st.dupAcks = 0;
+      st.lastAck = ack;
+      st.lastAckTime = t;
+    }
+    if (received === 'SynAckBadAck') rt.badSynAckAck = ack;
+    st.windowRaw = seg.window;
+    st.lastWasKeepAlive = (mask & A.KEEP_ALIVE) !== 0;
+    return fresh;
+  }
+
+  /** Per-connection analysis counts and keep-alive statistics. */
+  private count(S: End, mask: number, t: number): void {
+    if (mask === 0) return;
+    const c = this.counts;
+    if (mask & A.RETRANSMISSION) c.retransmissions++;
+    if (mask & A.OUT_OF_ORDER) c.outOfOrder++;
+    if (mask & A.DUP_ACK) c.dupAcks++;
+    if (mask & A.ZERO_WINDOW) c.zeroWindows++;
+    if (mask & A.LOST_SEGMENT) c.lostSegments++;
+    if (mask & A.ACKED_UNSEEN) c.ackedUnseen++;
+    if (mask & A.KEEP_ALIVE) {
+      c.keepAlives++;
+      S.keepAlives++;
+      if (S.lastKeepAlive >= 0) {
+        S.kaIntervalSum += t - S.lastKeepAlive;
+        S.kaIntervals++;
+      }
+      S.lastKeepAlive = t;
+    }
+  }
+
+  /** Keeps one segment for the ladder, with both endpoints' states after it. */
+  private record(seg: Segment, S: End, t: number, mask: number): void {
+    const R = S === this.c ? this.s : this.c;
+    const f = seg.flags;
+    const rec: SegmentRecord = {
+      packet: seg.packet,
+      time: round6(t),
+      from: S.name,
+      flags: tcpdumpFlags(f),
+      seq: seg.seq,
+      ack: seg.ack,
+      relSeq: S.t.base === null ? seg.seq : seqAdd(seg.seq, -S.t.base),
+      relAck: seg.ack === null ? null : R.t.base === null ? seg.ack : seqAdd(seg.ack, -R.t.base),
+      len: seg.payloadLen,
+      window: seg.window,
+      client: this.c.t.state,
+      server: this.s.t.state,
+      analysis: flagNames(mask),
+      checks: this.curChecks.slice(),
+    };
+    const o = seg.options;
+    if (o !== null && (f & TcpFlag.SYN || (o.sack !== undefined && o.sack.length > 0))) {
+      const opt: NonNullable<SegmentRecord['options']> = {};
+      if (f & TcpFlag.SYN) {
+        if (o.mss !== undefined) opt.mss = o.mss;
+        if (o.wscale !== undefined) opt.wscale = o.wscale;
+        if (o.sackPermitted) opt.sackPermitted = true;
+        if (o.tsVal !== undefined) opt.timestamps = true;
+        if (o.fastOpen !== undefined) opt.fastOpenCookie = o.fastOpen.cookie;
+      }
+      if (o.sack !== undefined && o.sack.length > 0) opt.sack = o.sack.map(([l, r]) => [l, r] as [number, number]);
+      rec.options = opt;
+    }
+    this.records.push(rec);
+  }
+}
+
+function pushCapped(list: number[], packet: number): void {
+  if (list.length < MAX_PACKETS && list[list.length - 1] !== packet) list.push(packet);
+}
