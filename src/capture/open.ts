@@ -36,7 +36,8 @@ export function openCapture(path: string, opts: OpenOptions = {}): CaptureSource
       name: path,
       run(sink, options) {
         const stdin = opts.stdin ?? process.stdin;
-        if (opts.stdin === undefined && process.stdin.isTTY) {
+        // A terminal would wait for typed bytes that never make a capture.
+        if ((stdin as { isTTY?: boolean }).isTTY === true) {
           return Promise.reject(
             new CaptureError(STDIN_NAME, null, 'is a terminal; pipe a capture into it (tcpdump -w - ... | tcptrace -)'),
           );

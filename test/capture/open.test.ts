@@ -122,6 +122,12 @@ describe("openCapture('-') and streams", () => {
     expect(stats).toMatchObject({ format: 'pcap', packets: 3, bytes: file.length, warnings: [] });
   });
 
+  it('refuses a terminal as standard input, saying what to do', async () => {
+    const tty = Object.assign(Readable.from([]), { isTTY: true });
+    const e = await errorOf(openCapture('-', { stdin: tty }).run({ frame: () => {} }));
+    expect(e.message).toBe('standard input: is a terminal; pipe a capture into it (tcpdump -w - ... | tcptrace -)');
+  });
+
   it('calls standard input by that name in messages', async () => {
     const e = await errorOf(openCapture('-', { stdin: Readable.from([Buffer.from('GET / HTTP/1.1\r\n')]) }).run({ frame: () => {} }));
     expect(e.message).toBe('standard input: offset 0: not a pcap or pcapng file (magic 0x47455420)');
