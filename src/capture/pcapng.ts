@@ -20,7 +20,7 @@
  * A block that is well framed but wrong inside (packet for an undefined interface, captured
  * length beyond its block) is skipped with a warning, and reading goes on.
  */
-import { u16, u32, hex32 } from './bytes.js';
+import { hex32, i64, u16, u32 } from './bytes.js';
 import { CaptureError } from './frame.js';
 import type { FrameSink } from './frame.js';
 import { maxCapLen } from './link-types.js';
@@ -235,11 +235,7 @@ export class PcapngParser extends RecordParser {
         break;
       }
       if (code === OPT_IF_TSRESOL && olen >= 1) tsCode = b[p + 4]!;
-      else if (code === OPT_IF_TSOFFSET && olen >= 8) {
-        const hi = u32(b, le ? p + 8 : p + 4, le);
-        const lo = u32(b, le ? p + 4 : p + 8, le);
-        tsOffset = (hi | 0) * 4294967296 + lo;
-      }
+      else if (code === OPT_IF_TSOFFSET && olen >= 8) tsOffset = i64(b, p + 4, le);
       p += 4 + ((olen + 3) & ~3);
     }
     let ts = tsCode === 6 && tsOffset === 0 ? MICROSECONDS : tsResolution(tsCode, tsOffset);
