@@ -186,7 +186,8 @@ class TraceRun {
       packets: stats.packets,
       tcpSegments: this.tcpSegments,
       skipped: { ...this.skipped },
-      warnings: stats.warnings.map((w) => (w.offset === null ? w.message : `offset ${w.offset}: ${w.message}`)),
+      // Readers put the offset in the message itself ("file ends mid-record at offset N ...").
+      warnings: stats.warnings.map((w) => w.message),
     };
     const summary = summarize(connections);
     if (this.droppedSegments > 0) summary.tableFull = { cap: this.maxConnections, dropped: this.droppedSegments };
