@@ -99,8 +99,9 @@ const SYNSENT_DROP =
 const SYNRCVD_NOT_ACK = 'not an acceptable ACK of our SYN: SYN-RECEIVED is kept (RFC 9293 §3.10.7.4, fifth)';
 const NOT_OUR_FIN_YET = 'nothing in it acknowledges our FIN, so the state is kept (RFC 9293 §3.10.7.4)';
 const FIN_AGAIN = 'a repeated FIN is acknowledged again and changes nothing (RFC 9293 §3.10.7.4, eighth)';
-const SYN_FROM_LATE = 'a SYN sent after the opening changes nothing (port reuse is a new connection, decided by the flow stage)';
-const SYNACK_FROM_LATE = 'a SYN,ACK sent after the opening repeats the handshake and changes nothing';
+const SYN_FROM_LATE =
+  'a SYN sent after the opening changes nothing: a new ISN on this 4-tuple is a new connection (RFC 9293 §3.4.1), split off by the flow stage';
+const SYNACK_FROM_LATE = 'a SYN,ACK sent after the opening repeats the handshake and changes nothing (RFC 9293 §3.10.7.4)';
 const FINREXMIT_WAIT =
   'it retransmits its FIN: the FIN is not yet acknowledged (RFC 9293 §3.10.8 retransmission timeout); no change';
 
@@ -338,7 +339,7 @@ export const TABLE: Table = {
       FinAck: to(S.FinWait2, 'a further FIN changes nothing (RFC 9293 §3.10.4)'),
       FinRexmit: to(
         S.FinWait2,
-        'it retransmits its FIN; no change (when the ACK it was thought to have received is shown lost, FIN-WAIT-2 is undone first)',
+        'it retransmits its FIN; no change (RFC 9293 §3.10.8; when this shows the ACK of its FIN was lost, FIN-WAIT-2 is undone first)',
       ),
       AckOfFin: to(S.TimeWait, 'its ACK covers the peer’s FIN, so it received it: TIME-WAIT (RFC 9293 §3.10.7.4, eighth)'),
       Rst: to(S.Closed, ABORT),
@@ -462,8 +463,8 @@ export const TABLE: Table = {
 
   [S.TimeWait]: {
     sent: {
-      Syn: to(S.TimeWait, 'a SYN from TIME-WAIT on the same ISN changes nothing (a new ISN is port reuse: a new connection)'),
-      SynRexmit: to(S.TimeWait, 'a SYN from TIME-WAIT on the same ISN changes nothing (a new ISN is port reuse: a new connection)'),
+      Syn: to(S.TimeWait, 'a SYN from TIME-WAIT on the same ISN changes nothing; a new ISN is port reuse, a new connection (RFC 9293 §3.4.1, RFC 6191)'),
+      SynRexmit: to(S.TimeWait, 'a SYN from TIME-WAIT on the same ISN changes nothing (RFC 9293 §3.4.1, RFC 6191)'),
       SynAck: to(S.TimeWait, SYNACK_FROM_LATE),
       SynAckRexmit: to(S.TimeWait, SYNACK_FROM_LATE),
       AckOfSyn: to(S.TimeWait, 'an ACK sent in TIME-WAIT changes nothing (RFC 9293 §3.10.7.4)'),
@@ -473,7 +474,7 @@ export const TABLE: Table = {
       FinAck: to(S.TimeWait, 'a further FIN changes nothing (RFC 9293 §3.10.4)'),
       FinRexmit: to(
         S.TimeWait,
-        'it retransmits its FIN; no change (when the ACK it was thought to have received is shown lost, TIME-WAIT is undone first)',
+        'it retransmits its FIN; no change (RFC 9293 §3.10.8; when this shows the ACK of its FIN was lost, TIME-WAIT is undone first)',
       ),
       AckOfFin: to(S.TimeWait, 'the last ACK of the close: it acknowledges the peer’s FIN; TIME-WAIT holds for 2·MSL (RFC 9293 §3.6)'),
       Rst: to(S.Closed, 'it answered an unexpected segment with RST and dropped its TIME-WAIT state (Linux tcp_timewait_state_process)'),

@@ -1,0 +1,95 @@
+/**
+ * Zeek compatibility: conn_state and history as Zeek's conn.log would give them.
+ * The first block is Zeek's own RST baseline (testing/btest/Baseline/
+ * scripts.base.protocols.conn.conn_state-RST-behavior/out: R OTH, SR RSTOS0, SaR RSTOS0, SaFR OTH);
+ * the rest plays one exchange per conn_state code of base/protocols/conn/main.zeek.
+ */
+import { describe, expect, it } from 'vitest';
+import { zeekConnState } from '../../src/tcp/zeek.js';
+import { mkSeg, tracker, type SegSpec } from './helpers.js';
+
+const X = 0xfffffff0;
+const Y = 500;
+const a = (n: number) => (X + n) >>> 0;
+
+function zeek(specs: SegSpec[], heuristic: string | null = null) {
+  const tr = tracker({}, heuristic);
+  specs.forEach((s, i) => tr.observe(mkSeg({ ...s, packet: i + 1, t: 1e9 + i }), s.dir === 'c'));
+  return tr.finish(1e9 + 50, 0).zeek;
+}
+
+const SYN: SegSpec = { dir: 'c', flags: 'S', seq: X };
+const SYNACK: SegSpec = { dir: 's', flags: 'S.', seq: Y, ack: a(1) };
+const ACK: SegSpec = { dir: 'c', flags: '.', seq: a(1), ack: Y + 1 };
+const DATA: SegSpec = { dir: 'c', flags: 'P.', seq: a(1), ack: Y + 1, len: 10 };
+
+describe("Zeek's RST baseline", () => {
+  it.each([
+    ['R', [{ dir: 'c', flags: 'R', seq: a(1) }], 'OTH'],
+    ['SR', [SYN, { dir: 'c', flags: 'R', seq: a(1) }], 'RSTOS0'],
+    ['SaR', [SYN, { dir: 's', flags: '.', seq: Y, ack: a(1) }, { dir: 'c', flags: 'R', seq: a(1) }], 'RSTOS0'],
+    [
+      'SaFR',
+      [SYN, { dir: 's', flags: '.', seq: Y, ack: a(1) }, { dir: 'c', flags: 'F.', seq: a(1), ack: Y }, { dir: 'c', flags: 'R', seq: a(2) }],
+      'OTH',
+    ],
+  ] as Array<[string, SegSpec[], string]>)('%s -> %s', (history, specs, state) => {
+    expect(zeek(specs)).toEqual({ history, conn_state: state });
+  });
+});
+
+describe('every conn_state code from a played exchange', () => {
+  const FIN_C: SegSpec = { dir: 'c', flags: 'F.', seq: a(11), ack: Y + 1 };
+  const FIN_S: SegSpec = { dir: 's', flags: 'F.', seq: Y + 1, ack: a(11) };
+  it.each([
+    ['S0', [SYN], 'S'],
+    ['S1', [SYN, SYNACK, ACK, DATA], 'ShAD'],
+    ['SF', [SYN, SYNACK, ACK, DATA, FIN_S, { ...FIN_C, ack: Y + 2 }, { dir: 's', flags: '.', seq: Y + 2, ack: a(12) }], 'ShADfFa'],
+    ['REJ', [SYN, { dir: 's', flags: 'R.', seq: 0, ack: a(1) }], 'Sr'],
+    ['S2', [SYN, SYNACK, ACK, DATA, FIN_C], 'ShADF'],
+    ['S3', [SYN, SYNACK, ACK, DATA, FIN_S], 'ShADf'],
+    ['RSTO', [SYN, SYNACK, ACK, DATA, { dir: 'c', flags: 'R.', seq: a(11), ack: Y + 1 }], 'ShADR'],
+    ['RSTR', [SYN, SYNACK, ACK, DATA, { dir: 's', flags: 'R.', seq: Y + 1, ack: a(11) }], 'ShADr'],
+    ['RSTOS0', [SYN, { dir: 'c', flags: 'R', seq: a(1) }], 'SR'],
+    ['RSTRH', [SYNACK, { dir: 's', flags: 'R', seq: Y + 1 }], '^hr'],
+    ['SH', [SYN, { dir: 'c', flags: 'F', seq: a(1) }], 'SF'],
+    ['SHR', [SYNACK, { dir: 's', flags: 'F.', seq: Y + 1, ack: a(1) }], '^hf'],
+    ['OTH', [DATA, { dir: 's', flags: 'P.', seq: Y + 1, ack: a(11), len: 5 }], 'Dd'],
+  ] as Array<[string, SegSpec[], string]>)('%s (history %s)', (state, specs, history) => {
+    expect(zeek(specs)).toEqual({ conn_state: state, history });
+  });
+});
+
+describe('history letters', () => {
+  it('s/h/f/r repeat only when their sequence number changes; a/d once per direction', () => {
+    const h = zeek([SYN, SYN, { ...SYN, seq: 42 }, SYNACK, ACK, ACK, DATA, DATA]).history;
+    // The repeated SYN has the same seq: one S. The new ISN adds a second S. DATA again is a retransmission: T.
+    expect(h).toBe('SShADT');
+  });
+  it('FIN+RST is i, SYN+FIN is q', () => {
+    expect(zeek([SYN, SYNACK, ACK, { dir: 'c', flags: 'FR.', seq: a(1), ack: Y + 1 }]).history).toBe('ShAI');
+    expect(zeek([{ dir: 'c', flags: 'SF', seq: X }]).history).toBe('Q');
+  });
+  it('retransmissions and zero windows are logarithmic: 1, 10, 100', () => {
+    const specs: SegSpec[] = [SYN, SYNACK, ACK, DATA];
+    for (let i = 0; i < 100; i++) specs.push(DATA);
+    expect(zeek(specs).history).toBe('ShADTTT');
+  });
+  it('^ when the first packet came from the responder', () => {
+    expect(zeek([{ dir: 's', flags: 'P.', seq: Y, ack: a(1), len: 3 }, DATA], 'well-known-port').history).toBe('^dD');
+  });
+});
+
+describe('zeekConnState is a pure function of the endpoint states, sizes and history', () => {
+  it('REJ needs a reset originator with no bytes either way; with bytes it is RSTR', () => {
+    expect(zeekConnState('RESET', 'RESET', 0, 0, 'SRr')).toBe('REJ');
+    expect(zeekConnState('RESET', 'RESET', 5, 0, 'ShADRr')).toBe('RSTR');
+    expect(zeekConnState('SYN_ACK_SENT', 'RESET', 0, 0, 'Hr')).toBe('REJ');
+  });
+  it('an originator RST with an inactive responder: RSTOS0 only for ^?S[^HAFGIQ]*R', () => {
+    expect(zeekConnState('RESET', 'INACTIVE', 0, 0, '^SR')).toBe('RSTOS0');
+    expect(zeekConnState('RESET', 'PARTIAL', 0, 0, 'SdR')).toBe('RSTOS0');
+    expect(zeekConnState('RESET', 'PARTIAL', 0, 0, 'SAR')).toBe('OTH');
+    expect(zeekConnState('RESET', 'ESTABLISHED', 0, 0, 'ShAR')).toBe('RSTO');
+  });
+});
