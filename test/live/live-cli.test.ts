@@ -1,0 +1,143 @@
+// `tcptrace -i` as a user runs it: the built bin script in a child process capturing lo, stopped by
+// -c or by SIGINT. Root only (CI runs it as root); skipped elsewhere with the reason in its name.
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionRecord } from '../../src/tcp/model.js';
+import { closedPort, client, kernelStates, leftOpen, refusedClient, startServer, whyNoCapture } from './live-harness.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin/tcptrace.js');
+const skip = await whyNoCapture();
+const title = (s: string) => (skip === null ? s : `${s} [skipped: ${skip}]`);
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** A running `tcptrace` child: resolves `ready` once it says it is capturing. */
+function tcptrace(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+      // run() opens the capture in the same tick as this line; a moment more for the scheduler.
+      if (err.includes('capturing on')) setTimeout(resolve, 150);
+    });
+    child.on('exit', () => reject(new Error(`tcptrace exited before capturing: ${err}`)));
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, out, err })),
+  );
+  ready.catch(() => {});
+  return { child, ready, exited };
+}
+
+describe.skipIf(skip !== null)(title('tcptrace -i lo (the bin script, live)'), () => {
+  beforeAll(() => {
+    // `npm test` builds first; a direct `vitest run test/live` builds here when dist/ is older than src/.
+    let built = 0;
+    try {
+      built = statSync(path.join(ROOT, 'dist/cli/main.js')).mtimeMs;
+    } catch {
+      built = 0;
+    }
+    if (built < newest(path.join(ROOT, 'src'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
+  }, 120_000);
+
+  it('-c N stops by itself and --ndjson streams one record per connection', async () => {
+    // Refused connections are exactly two packets each (SYN, RST-ACK), so -c 6 is three of them.
+    const port = await closedPort();
+    const t = tcptrace(['-i', 'lo', '-c', '6', '--ndjson', 'tcp', 'port', String(port)]);
+    await t.ready;
+    for (let i = 0; i < 3; i++) await refusedClient(port);
+    const r = await t.exited;
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/^tcptrace: capturing on lo \(tcp port \d+\)/);
+    expect(r.err).toMatch(/tcptrace: lo: \d+ packets dropped by interface; kernel drops unknown/);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    const recs = lines.map((l) => JSON.parse(l) as ConnectionRecord);
+    for (const c of recs) {
+      expect(c.server.port).toBe(port);
+      expect(c.client.ip).toBe('127.0.0.1');
+      expect(c.open.kind).toBe('refused');
+      expect(c.client.state).toBe('CLOSED');
+      expect(c.packets).toBe(2);
+    }
+    expect(new Set(recs.map((c) => c.client.port)).size).toBe(3);
+  });
+
+  it('SIGINT stops capturing and prints the report with every endpoint as of that moment', async () => {
+    const server = await startServer();
+    const t = tcptrace(['-i', 'lo', '--json', 'tcp', 'port', String(server.port)]);
+    await t.ready;
+    const ports = {
+      hold: await client(server.port, 'hold'),
+      closeWait: await client(server.port, 'close-wait'),
+      clientClose: await client(server.port, 'client-close'),
+    };
+    await new Promise((r) => setTimeout(r, 250));
+    const kernel = kernelStates();
+    t.child.kill('SIGINT');
+    const r = await t.exited;
+    for (const s of leftOpen) s.destroy();
+    await server.close();
+    expect(r.code).toBe(0);
+    expect(r.err).not.toMatch(/internal error|at .*\.js:\d+/);
+    const doc = JSON.parse(r.out) as { schema: string; input: { format: string; path: string }; connections: ConnectionRecord[] };
+    expect(doc.schema).toBe('tcptrace/1');
+    expect(doc.input.format).toBe('live');
+    expect(doc.input.path).toBe('lo');
+    expect(doc.connections).toHaveLength(3);
+    for (const [name, port] of Object.entries(ports)) {
+      const c = doc.connections.find((x) => x.client.port === port);
+      expect(c, name).toBeDefined();
+      expect(c!.open.kind).toBe('three-way');
+      expect(c!.client.state, `${name} client`).toBe(kernel(port, server.port));
+      expect(c!.server.state, `${name} server`).toBe(kernel(server.port, port));
+    }
+    // The kernel agreed with these, so they are not vacuous:
+    expect(kernel(ports.hold, server.port)).toBe('ESTABLISHED');
+    expect(kernel(server.port, ports.closeWait)).toBe('CLOSE-WAIT');
+    expect(kernel(ports.clientClose, server.port)).toBe('TIME-WAIT');
+  });
+
+  it('SIGINT in text mode prints the summary table with the states at that moment', async () => {
+    const server = await startServer();
+    const t = tcptrace(['-i', 'lo', 'tcp', 'port', String(server.port)]);
+    await t.ready;
+    await client(server.port, 'close-wait');
+    await new Promise((r) => setTimeout(r, 250));
+    t.child.kill('SIGINT');
+    const r = await t.exited;
+    for (const s of leftOpen) s.destroy();
+    await server.close();
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('CLOSE-WAIT');
+    expect(r.out).toContain('FIN-WAIT-2');
+  });
+
+  it('a bad filter is one line on stderr and exit 2', async () => {
+    const r = spawnSync(process.execPath, [BIN, '-i', 'lo', 'tcp', 'porrt', '80'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('tcptrace: lo: bad capture filter "tcp porrt 80": can\'t parse filter expression: syntax error\n');
+  });
+
+  it('-D lists lo and any', () => {
+    const r = spawnSync(process.execPath, [BIN, '-D'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\d+\. lo\b.*127\.0\.0\.1/m);
+    expect(r.stdout).toMatch(/^\d+\. any \(/m);
+  });
+});
