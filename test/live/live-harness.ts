@@ -10,13 +10,24 @@ import type { CaptureSource, Frame, FrameSink } from '../../src/capture/frame.js
 export async function whyNoCapture(): Promise<string | null> {
   if (process.platform !== 'linux') return 'live tests use Linux loopback (lo)';
   if (process.getuid?.() !== 0) return 'not root: capturing needs CAP_NET_RAW (CI runs these as root)';
+  let cap: { Cap: new () => { open(d: string, f: string, n: number, b: Buffer): string; close(): boolean } };
   try {
-    await import('cap' as string);
+    cap = (await import('cap' as string)) as typeof cap;
   } catch (e) {
     return `cap is not built (${String((e as Error).message).split('\n')[0]}): apt-get install libpcap-dev && npm rebuild cap`;
   }
+  // Root is not always enough (a container without CAP_NET_RAW): try the real thing.
+  const probe = new cap.Cap();
+  probes.push(probe); // a Cap whose open() failed must never be garbage-collected (see src/capture/live.ts)
+  try {
+    probe.open('lo', '', 1 << 16, Buffer.alloc(64));
+  } catch (e) {
+    return `cannot capture on lo here (${String((e as Error).message).split('\n')[0]})`;
+  }
+  probe.close();
   return null;
 }
+const probes: unknown[] = [];
 
 /** The scenarios: what the server does once it has read the client's first line. */
 export type Scenario = 'client-close' | 'half-close' | 'server-close' | 'client-rst' | 'server-rst' | 'hold' | 'close-wait';

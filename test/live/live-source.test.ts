@@ -290,7 +290,7 @@ describe('LiveSource.run', () => {
       expect(s.capLen).toBe(Math.min(54, frames[i]!.capLen));
       expect(s.wireLen).toBe(frames[i]!.wireLen);
     });
-    expect(stats.warnings.map((w) => w.message)).toContain(`${long.length} frames cut to the snaplen of 54 bytes`);
+    expect(stats.warnings.map((w) => w.message)).toContain(`${long.length} frames longer than the snaplen of 54 bytes were cut (TCP lengths still come from the IP header)`);
   });
 
   it('writes what it captured to -w as pcap with the live link type and snaplen', async () => {
