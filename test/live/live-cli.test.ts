@@ -117,7 +117,7 @@ describe.skipIf(skip !== null)(title('tcptrace -i lo (the bin script, live)'), (
       closeWait: await client(server.port, 'close-wait'),
       clientClose: await client(server.port, 'client-close'),
     };
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 500)); // let the child read everything first
     const kernel = kernelStates();
     t.child.kill('SIGINT');
     const r = await t.exited;
@@ -148,7 +148,7 @@ describe.skipIf(skip !== null)(title('tcptrace -i lo (the bin script, live)'), (
     const t = tcptrace(['-i', 'lo', 'tcp', 'port', String(server.port)]);
     await t.ready;
     await client(server.port, 'close-wait');
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 500)); // let the child read everything first
     t.child.kill('SIGINT');
     const r = await t.exited;
     for (const s of leftOpen) s.destroy();
