@@ -14,7 +14,9 @@
  *   retransmission    (len > 0 or SYN or FIN), seq < next expected, not a keep-alive or window probe; split into
  *                     out-of-order (arrived within the handshake RTT, 3 ms if unknown, of the highest segment and does not
  *                     end at it) and spurious (everything in it was already acknowledged); fast retransmissions
- *                     (> 2 dup ACKs, seq = their ack, < 20 ms) count as retransmissions.
+ *                     (>= 2 dup ACKs, seq = their ack, < 20 ms after the last ACK) count as retransmissions.
+ *                     As tshark 4.0 (checked against fixtures/*.tshark.tsv): more than one byte at next - 1
+ *                     follows a window probe and is new data, not a retransmission.
  */
 import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { SegmentFlag } from './model.js';
@@ -92,9 +94,10 @@ export function analyze(seg: Segment, s: EndpointTrack, r: EndpointTrack, t: num
   if (seg.ack !== null && r.nextSeq !== null && !(f & TcpFlag.RST) && seqGt(seg.ack, r.nextSeq)) m |= A.ACKED_UNSEEN;
 
   const occupies = len > 0 || (f & (TcpFlag.SYN | TcpFlag.FIN)) !== 0;
-  if (occupies && !(f & TcpFlag.RST) && next !== null && seqLt(seg.seq, next) && !(m & (A.KEEP_ALIVE | A.WINDOW_PROBE))) {
+  const notAdvanced = next !== null && seqLt(seg.seq, next) && !(len > 1 && seg.seq === seqAdd(next, -1));
+  if (occupies && !(f & TcpFlag.RST) && notAdvanced && !(m & (A.KEEP_ALIVE | A.WINDOW_PROBE))) {
     const end = seqAdd(seg.seq, len + (f & TcpFlag.SYN ? 1 : 0) + (f & TcpFlag.FIN ? 1 : 0));
-    const fast = r.dupAcks > 2 && r.lastAck === seg.seq && t - r.lastAckTime < 0.02;
+    const fast = r.dupAcks >= 2 && r.lastAck === seg.seq && t - r.lastAckTime < 0.02;
     if (!fast && t - s.nextSeqTime < oooSec && end !== next) m |= A.OUT_OF_ORDER;
     else {
       m |= A.RETRANSMISSION;

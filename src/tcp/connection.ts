@@ -87,6 +87,8 @@ interface Pending {
   tr: Transition | null;
   from: TcpState;
   why: string;
+  /** An earlier copy of this same SYN/FIN was shown lost on its way to this endpoint. */
+  lossy: boolean;
 }
 
 function newDirection(): DirectionSummary {
@@ -119,6 +121,8 @@ class End {
   kaIntervalSum = 0;
   kaIntervals = 0;
   afterFin: { packet: number; end: number } | null = null;
+  /** End of the last SYN/FIN from the peer this endpoint showed it never received (it retransmitted over it). */
+  lostEnd: number | null = null;
   readonly dir: DirectionSummary = newDirection();
 
   constructor(
@@ -316,6 +320,21 @@ export class ConnectionTracker {
       const P = E === this.c ? this.s : this.c;
       let state = E.t.state;
       let basis: EndpointRecord['stateBasis'] = E.basis;
+      const p = E.pending;
+      const h = E.hist[E.hist.length - 1];
+      if (E.t.sentAny && p !== null && p.lossy && p.tr !== null && h !== undefined && h.tr === p.tr) {
+        // Earlier copies of this SYN/FIN never reached it (it retransmitted its own segment over
+        // them) and this copy was never acknowledged either: it is not assumed to have arrived.
+        const tr = p.tr;
+        const i = timeline.findIndex((x) => x.packet === tr.packet && x.side === E.name && x.from === tr.from && x.to === tr.to);
+        if (i >= 0) timeline.splice(i, 1);
+        state = p.from;
+        basis = h.basisBefore;
+        for (const r of segments) if (r.packet >= p.tr.packet) r[E.name] = p.from;
+        notes.push(
+          `The ${E.name} never acknowledged the ${P.name}'s segment in packet ${p.packet}, and earlier copies of it were lost on the way (the ${E.name} retransmitted over them), so it is not assumed to have arrived: the ${E.name} stays ${p.from}.`,
+        );
+      }
       if (!E.t.sentAny) {
         state = Closed;
         basis = 'unseen';
@@ -535,7 +554,11 @@ export class ConnectionTracker {
 
   private applySent(S: End, seg: Segment, ev: SentEvent, t: number): void {
     const f = seg.flags;
-    // A SYN/FIN the sender received earlier and this segment does not acknowledge reached it only afterwards.
+    // A SYN/FIN the sender received earlier and this segment does not acknowledge reached it only
+    // afterwards (the two crossed) or not at all (lost). Either way it had not arrived when this
+    // segment left: undo it, apply this segment, then apply it again as arriving later. If it was
+    // lost, the peer retransmits it and the retransmission re-dates the transition (applyReceived),
+    // or, if no copy is ever acknowledged, finish() does not assume it arrived.
     let replay: Pending | null = null;
     const p = S.pending;
     if (p !== null) {
@@ -547,7 +570,7 @@ export class ConnectionTracker {
         S.pending = null;
         replay = p;
       } else if (S.lastTr() === p.tr) {
-        this.undo(S, REXMIT.has(ev) && (p.event === 'SynAck' || p.event === 'FinAck'));
+        this.undo(S, false);
         replay = p;
       } else S.pending = null;
     }
@@ -559,12 +582,15 @@ export class ConnectionTracker {
     }
     const cell = step(S.t.state, 'sent', ev);
     this.move(S, cell.next, seg.packet, t, cell.why, null);
-    if (replay !== null && !REXMIT.has(ev)) {
+    if (replay !== null) {
+      // Its own retransmission over the peer's SYN/FIN: that copy was lost or is crossing.
+      const overIt = REXMIT.has(ev);
+      if (overIt) S.lostEnd = replay.end;
       const from = S.t.state;
       const c2 = step(from, 'received', replay.event);
       const why = `packet ${replay.packet} reached it only after it sent this segment, whose ACK does not cover it: ${c2.why}`;
       const tr = this.move(S, c2.next, seg.packet, t, why, replay.event);
-      S.pending = { ...replay, tr, from, packet: seg.packet };
+      S.pending = { ...replay, tr, from, why: c2.why, lossy: replay.lossy || overIt };
     }
   }
 
@@ -581,7 +607,7 @@ export class ConnectionTracker {
       for (let k = this.records.length - 1; k >= 0 && this.records[k]!.packet >= p.tr.packet; k--) this.records[k]![R.name] = p.from;
       p.tr.packet = seg.packet;
       p.tr.time = round6(t);
-      p.tr.why = `${p.why} (the copy in packet ${old} drew no ACK and is taken as lost)`;
+      p.tr.why = `${p.why} (the copy in packet ${old} had not arrived)`;
       p.packet = seg.packet;
       if (p.tr.to === TimeWait) {
         R.twStart = t;
@@ -600,7 +626,7 @@ export class ConnectionTracker {
       }
     }
     if (control && !(p !== null && p.end === end)) {
-      R.pending = { event: ev, packet: seg.packet, end, tr, from, why: cell.why };
+      R.pending = { event: ev, packet: seg.packet, end, tr, from, why: cell.why, lossy: R.lostEnd === end };
     }
   }
 
