@@ -169,7 +169,7 @@ export function evaluate(rule: Rule, report: Report): Verdict {
       const offenders = measured
         .filter((r) => !compare(r.open.rttMs!, rule.op, rule.ms))
         .map((r) => offender(r, openingPacket(r), `handshake RTT ${formatSec(r.open.rttMs! / 1000)}, expected ${rule.op} ${formatSec(bound)}`));
-      const max = Math.max(...measured.map((r) => r.open.rttMs!));
+      const max = measured.reduce((m, r) => Math.max(m, r.open.rttMs!), 0);
       return { ok: offenders.length === 0, summary: `largest handshake RTT ${formatSec(max / 1000)} of ${measured.length} measured`, offenders };
     }
     case 'no-warnings': {

@@ -23,7 +23,7 @@ export function diagnoseKeepAlive(records: readonly ConnectionRecord[]): { keepA
   }
   all.sort((a, b) => b.probes - a.probes || a.id - b.id);
   const intervals = all.map((c) => c.intervalSec).filter((x): x is number => x !== null);
-  const intervalSec = intervals.length === 0 ? null : { min: Math.min(...intervals), max: Math.max(...intervals) };
+  const intervalSec = intervals.length === 0 ? null : { min: intervals.reduce((a, b) => Math.min(a, b)), max: intervals.reduce((a, b) => Math.max(a, b)) };
 
   const byServer = new Map<string, KeepAliveConnection[]>();
   for (const c of all) {
@@ -34,8 +34,9 @@ export function diagnoseKeepAlive(records: readonly ConnectionRecord[]): { keepA
   const findings: Finding[] = [];
   for (const [server, list] of byServer) {
     const iv = list.map((c) => c.intervalSec).filter((x): x is number => x !== null);
-    const lo = Math.min(...iv);
-    const hi = Math.max(...iv);
+    // reduce, not Math.min(...iv): a spread of a million arguments overflows the stack.
+    const lo = iv.reduce((a, b) => Math.min(a, b), Infinity);
+    const hi = iv.reduce((a, b) => Math.max(a, b), -Infinity);
     const every = iv.length === 0 ? '' : lo === hi || hi - lo < 0.05 * hi ? ` every ${formatSec(lo)}` : ` every ${formatSec(lo)} to ${formatSec(hi)}`;
     const probes = list.reduce((n, c) => n + c.probes, 0);
     findings.push({
