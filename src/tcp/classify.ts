@@ -118,6 +118,12 @@ export function judgeRst(seg: Segment, s: EndpointTrack, r: EndpointTrack): RstJ
   return { accepted: exact, inWindow, expected: rcvNxt, actual: seg.seq };
 }
 
+function fill(out: Classified, sent: SentEvent, received: ReceivedEvent): Classified {
+  out.sent = sent;
+  out.received = received;
+  return out;
+}
+
 /** The two readings of one segment. */
 export interface Classified {
   sent: SentEvent;
@@ -136,17 +142,12 @@ export function classify(
   rst: RstJudgement | null,
   out: Classified = { sent: 'Ack', received: 'Ack' },
 ): Classified {
-  const set = (sent: SentEvent, received: ReceivedEvent): Classified => {
-    out.sent = sent;
-    out.received = received;
-    return out;
-  };
   const f = seg.flags;
   const ack = seg.ack;
   if (f & TcpFlag.RST) {
     // RFC 9293 §3.10.7.3: SYN-SENT answers an unacceptable ACK with <SEQ=SEG.ACK><CTL=RST> and stays.
     const answer = s.state === 'SYN-SENT' && s.badSynAckAck !== null && seg.seq === s.badSynAckAck && ack === null;
-    return set(answer ? 'RstAnswer' : 'Rst', rst === null || rst.accepted ? 'Rst' : 'RstUnacceptable');
+    return fill(out, answer ? 'RstAnswer' : 'Rst', rst === null || rst.accepted ? 'Rst' : 'RstUnacceptable');
   }
   if (f & TcpFlag.SYN) {
     if (f & TcpFlag.ACK) {
@@ -154,10 +155,10 @@ export function classify(
       // SYN-SENT/SYN-RECEIVED acceptability: SND.UNA < SEG.ACK =< SND.NXT (RFC 9293 §3.10.7.3, §3.3.1).
       const acceptable =
         r.isn === null || (ack !== null && seqGt(ack, r.isn) && (r.nextSeq === null || seqLe(ack, r.nextSeq)));
-      return set(sent, acceptable ? 'SynAck' : 'SynAckBadAck');
+      return fill(out, sent, acceptable ? 'SynAck' : 'SynAckBadAck');
     }
     const rexmit = s.isn !== null && seg.seq === s.isn;
-    return rexmit ? set('SynRexmit', 'SynRexmit') : set('Syn', 'Syn');
+    return rexmit ? fill(out, 'SynRexmit', 'SynRexmit') : fill(out, 'Syn', 'Syn');
   }
   const acksPeerFin = ack !== null && r.finSeq !== null && !r.finAcked && seqGe(ack, seqAdd(r.finSeq, 1));
   if (f & TcpFlag.FIN) {
@@ -166,11 +167,11 @@ export function classify(
     // The sender cares that it is repeating itself; the receiver cares whether its own FIN is acknowledged.
     const sent: SentEvent = rexmit ? 'FinRexmit' : acksPeerFin ? 'FinAck' : 'Fin';
     const received: ReceivedEvent = acksPeerFin ? 'FinAck' : rexmit ? 'FinRexmit' : 'Fin';
-    return set(sent, received);
+    return fill(out, sent, received);
   }
   if (ack !== null && r.isn !== null && !r.synAcked && seqGe(ack, seqAdd(r.isn, 1))) {
-    return set('AckOfSyn', 'AckOfSyn');
+    return fill(out, 'AckOfSyn', 'AckOfSyn');
   }
-  if (acksPeerFin) return set('AckOfFin', 'AckOfFin');
-  return seg.payloadLen > 0 ? set('Data', 'Data') : set('Ack', 'Ack');
+  if (acksPeerFin) return fill(out, 'AckOfFin', 'AckOfFin');
+  return seg.payloadLen > 0 ? fill(out, 'Data', 'Data') : fill(out, 'Ack', 'Ack');
 }

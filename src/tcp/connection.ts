@@ -123,6 +123,8 @@ class End {
   afterFin: { packet: number; end: number } | null = null;
   /** End of the last SYN/FIN from the peer this endpoint showed it never received (it retransmitted over it). */
   lostEnd: number | null = null;
+  /** It sent a segment that is neither a SYN nor an RST (so it got past SYN-SENT). */
+  sentNonSyn = false;
   readonly dir: DirectionSummary = newDirection();
 
   constructor(
@@ -250,7 +252,7 @@ export class ConnectionTracker {
     const rt = R.t;
     const f = seg.flags;
     const len = seg.payloadLen;
-    this.curChecks.length = 0;
+    if (this.curChecks.length !== 0) this.curChecks.length = 0;
 
     // Everything below reads the tracks as they were before this segment.
     const mask = analyze(seg, st, rt, t, this.rttSec ?? 0.003);
@@ -288,6 +290,7 @@ export class ConnectionTracker {
     if (this.firstFin !== null && this.firstFin !== S.name) this.dataAfterFin += fresh;
     S.segments++;
     S.bytes += len;
+    if (!(f & (TcpFlag.SYN | TcpFlag.RST))) S.sentNonSyn = true;
 
     this.count(S, mask, t);
     if (exchange === null) {
@@ -511,7 +514,8 @@ export class ConnectionTracker {
     if (cs.sentSyn && ss.sentSyn) return 'simultaneous';
     if (this.fastOpen) return 'fast-open';
     if (this.refused) return 'refused';
-    if (cs.sentSyn && !ss.sentAny) return 'unanswered';
+    // Unanswered: SYNs and nothing back; a client that went on to send ACKs got an answer this capture missed.
+    if (cs.sentSyn && !ss.sentAny && !this.c.sentNonSyn) return 'unanswered';
     if (cs.sentSyn && ss.sentSynAck && this.rttSec !== null) return 'three-way';
     return 'incomplete';
   }

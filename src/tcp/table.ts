@@ -513,12 +513,17 @@ export const TABLE: Table = {
   },
 };
 
+// The same cells as Maps, for the per-packet lookup (objects keyed "SYN-SENT" fall into dictionary mode).
+const SENT_CELLS = new Map<string, Map<string, Cell>>(Object.entries(TABLE).map(([st, row]) => [st, new Map(Object.entries(row.sent))]));
+const RECEIVED_CELLS = new Map<string, Map<string, Cell>>(
+  Object.entries(TABLE).map(([st, row]) => [st, new Map(Object.entries(row.received))]),
+);
+
 /** Looks up one cell: the state after `event` for an endpoint in `state` on the `dir` side of a segment. */
 export function step(state: TcpState, dir: 'sent', event: SentEvent): Cell;
 export function step(state: TcpState, dir: 'received', event: ReceivedEvent): Cell;
 export function step(state: TcpState, dir: Dir, event: SentEvent | ReceivedEvent): Cell {
-  const row = TABLE[state][dir] as Record<string, Cell>;
-  return row[event]!;
+  return (dir === 'sent' ? SENT_CELLS : RECEIVED_CELLS).get(state)!.get(event)!;
 }
 
 /**

@@ -390,3 +390,99 @@ describe('port reuse', () => {
     expect(u1.startsNewConnection(mkSeg({ dir: 'c', flags: 'S', seq: 777, t: 101 }), true, 1)).toBe(true);
   });
 });
+
+describe('RST in any state, from either side', () => {
+  const syn: Row = ['c', 'S', X, null, 0, 'SYN-SENT', 'LISTEN'];
+  const synAck: Row = ['s', 'S.', Y, u(X + 1), 0, 'ESTABLISHED', 'SYN-RECEIVED'];
+  const ack: Row = ['c', '.', u(X + 1), u(Y + 1), 0, 'ESTABLISHED', 'ESTABLISHED'];
+  const cFin: Row = ['c', 'F.', u(X + 1), u(Y + 1), 0, 'FIN-WAIT-1', 'CLOSE-WAIT'];
+  const sAckFin: Row = ['s', '.', u(Y + 1), u(X + 2), 0, 'FIN-WAIT-2', 'CLOSE-WAIT'];
+  const sFin: Row = ['s', 'F.', u(Y + 1), u(X + 2), 0, 'TIME-WAIT', 'LAST-ACK'];
+  // [name, rows to get there, client's next seq, server's next seq]
+  const at: Array<[string, Row[], number, number]> = [
+    ['SYN-SENT / LISTEN', [syn], u(X + 1), Y],
+    ['ESTABLISHED / SYN-RECEIVED', [syn, synAck], u(X + 1), u(Y + 1)],
+    ['ESTABLISHED / ESTABLISHED', [syn, synAck, ack], u(X + 1), u(Y + 1)],
+    ['FIN-WAIT-1 / CLOSE-WAIT', [syn, synAck, ack, cFin], u(X + 2), u(Y + 1)],
+    ['FIN-WAIT-2 / CLOSE-WAIT', [syn, synAck, ack, cFin, sAckFin], u(X + 2), u(Y + 1)],
+    ['TIME-WAIT / LAST-ACK', [syn, synAck, ack, cFin, sAckFin, sFin], u(X + 2), u(Y + 2)],
+    [
+      'CLOSING / CLOSING',
+      [syn, synAck, ack, ['c', 'F.', u(X + 1), u(Y + 1), 0, 'FIN-WAIT-1', 'ESTABLISHED'], ['s', 'F.', u(Y + 1), u(X + 1), 0, 'CLOSING', 'CLOSING']],
+      u(X + 2),
+      u(Y + 2),
+    ],
+    ['SYN-RECEIVED / SYN-RECEIVED (crossed SYNs)', [syn, ['s', 'S', Y, null, 0, 'SYN-RECEIVED', 'SYN-RECEIVED']], u(X + 1), u(Y + 1)],
+  ];
+  for (const [name, rows, cNext, sNext] of at) {
+    const [before] = name.split(' / ');
+    const cState = rows[rows.length - 1]![5];
+    const sState = rows[rows.length - 1]![6];
+    it(`${name}: the client's RST closes both (a listener ignores it)`, () => {
+      // A server that never sent anything is unseen: its column reads CLOSED throughout.
+      const seen = rows.map((x): Row => (sState === 'LISTEN' ? [x[0], x[1], x[2], x[3], x[4], x[5], 'CLOSED'] : x));
+      const r = expectRows([...seen, ['c', 'R.', cNext, sNext, 0, 'CLOSED', 'CLOSED']]);
+      expect(r.close.reset).toMatchObject({ by: 'client', state: cState });
+      expect(r.client.state).toBe('CLOSED');
+      expect(r.server.state).toBe('CLOSED');
+      expect(r.server.stateBasis).toBe(sState === 'LISTEN' ? 'unseen' : 'inferred');
+      expect(r.checks.find((c) => c.id === 'rst-in-window')?.ok ?? true).toBe(true);
+      expect(before).toBe(cState);
+    });
+    it(`${name}: the server's RST closes both`, () => {
+      const r = expectRows([...rows, ['s', 'R.', sNext, cNext, 0, 'CLOSED', 'CLOSED']]);
+      expect(r.close.reset).toMatchObject({ by: 'server', state: sState });
+      expect([r.client.state, r.server.state]).toEqual(['CLOSED', 'CLOSED']);
+      expect(r.checks.find((c) => c.id === 'rst-in-window')).toMatchObject({ ok: true });
+      expect(r.zeek.conn_state).toMatch(/^(REJ|RSTR|RSTRH|SF|RSTO)$/);
+    });
+  }
+});
+
+describe('unseen endpoints and bounded memory', () => {
+  it('a one-way mid-stream capture: the silent side is unseen, CLOSED, with no timeline of its own', () => {
+    const p = play([
+      ['c', 'P.', X, Y, 100, 'ESTABLISHED', 'CLOSED'],
+      ['c', 'P.', u(X + 100), Y, 100, 'ESTABLISHED', 'CLOSED'],
+      ['c', 'F.', u(X + 200), Y, 0, 'FIN-WAIT-1', 'CLOSED'],
+    ]);
+    expect(p.states).toEqual([
+      ['ESTABLISHED', 'CLOSED'],
+      ['ESTABLISHED', 'CLOSED'],
+      ['FIN-WAIT-1', 'CLOSED'],
+    ]);
+    const r = p.record;
+    expect(r.server).toMatchObject({ state: 'CLOSED', stateBasis: 'unseen', segments: 0 });
+    expect(r.timeline.some((t) => t.side === 'server')).toBe(false);
+    // Its FIN is never acknowledged, but nobody could have: no failing fin-acked for an unseen peer.
+    expect(r.checks.filter((c) => !c.ok)).toEqual([]);
+  });
+  it('keeps at most MAX_EXCHANGE_SEGMENTS opening/closing segments and counts the rest', () => {
+    const t = tracker();
+    for (let i = 0; i < 200; i++) t.observe(mkSeg({ dir: 'c', flags: 'S', seq: X, packet: i + 1, t: 1e9 + i }), true);
+    const r = t.finish(1e9 + 300, 0);
+    expect(r.segments.length).toBe(64);
+    expect(r.open.packets.length).toBe(64);
+    expect(r.open.synRetransmits!.length).toBe(64);
+    expect(r.packets).toBe(200);
+    expect(r.flags.retransmissions).toBe(199);
+    expect(r.notes.join(' ')).toMatch(/136 more opening\/closing segments/);
+  });
+  it('data between opening and closing is folded, not kept, however long the connection', () => {
+    const t = tracker();
+    t.observe(mkSeg({ dir: 'c', flags: 'S', seq: X, packet: 1 }), true);
+    t.observe(mkSeg({ dir: 's', flags: 'S.', seq: Y, ack: u(X + 1), packet: 2 }), false);
+    let seq = u(X + 1);
+    for (let i = 0; i < 10_000; i++) {
+      t.observe(mkSeg({ dir: 'c', flags: 'P.', seq, ack: u(Y + 1), len: 1000, packet: 3 + 2 * i }), true);
+      seq = u(seq + 1000);
+      t.observe(mkSeg({ dir: 's', flags: '.', seq: u(Y + 1), ack: seq, packet: 4 + 2 * i }), false);
+    }
+    const r = t.finish(1e9 + 1, 0);
+    expect(r.segments.map((s) => s.packet)).toEqual([1, 2, 3]);
+    expect(r.data.client).toMatchObject({ segments: 9_999, bytes: 9_999_000, retransmissions: 0 });
+    expect(r.data.server).toMatchObject({ segments: 10_000, bytes: 0 });
+    expect(r.client.bytes).toBe(10_000_000);
+    expect(r.timeline.length).toBe(4);
+  });
+});
