@@ -91,7 +91,12 @@ export interface CloseRecord {
   reset?: { by: Side; state: TcpState; packet: number };
 }
 
-/** One state change of one endpoint. */
+/**
+ * One state change of one endpoint. Two kinds of entry are not segment arrivals: a TIME-WAIT →
+ * TIME-WAIT entry records a retransmitted FIN restarting the 2·MSL timer (RFC 9293 §3.10.7.4), and
+ * a TIME-WAIT → CLOSED entry added at the end of the capture records the timer's expiry: its
+ * `packet` is the one that started the timer and its `time` the expiry time.
+ */
 export interface Transition {
   packet: number;
   /** Seconds since the connection's first packet. */
@@ -120,9 +125,9 @@ export const CHECK_IDS = [
   'handshake-ack-acks-isn', // final ACK ack = server ISN + 1
   'syn-no-data', // SYN carries no data unless Fast Open
   'synack-no-data', // SYN-ACK carries no data unless Fast Open
-  'syn-consumes-one', // peer's next ack after a SYN is ISN + 1, never ISN
-  'fin-consumes-one', // the FIN's ack is FIN seq + len + 1
-  'fin-acked', // each FIN is acknowledged with FIN seq + 1
+  'syn-consumes-one', // the SYN sender's next segment starts at ISN + 1 (+ SYN data), never ISN
+  'fin-consumes-one', // the FIN sender's next segment starts at FIN seq + len + 1
+  'fin-acked', // each FIN is acknowledged, with exactly FIN seq + len + 1 (side: the FIN's sender)
   'time-wait-side', // the active closer is the one that enters TIME-WAIT
   'no-data-after-fin', // no new data after FIN from its sender
   'rst-in-window', // RST seq within the receiver's window
@@ -164,7 +169,11 @@ export interface SegmentRecord {
   /** Absolute sequence and ack numbers (ack null when the ACK flag is clear). */
   seq: number;
   ack: number | null;
-  /** Relative to the sender's / receiver's ISN (tcpdump style); equal to absolute when the ISN is unknown. */
+  /**
+   * Relative to the sender's / receiver's ISN (tcpdump style). When that ISN was not captured:
+   * relative to the first sequence number seen in that space minus one (as Wireshark and Zeek do),
+   * and `notes` says so.
+   */
   relSeq: number;
   relAck: number | null;
   len: number;
