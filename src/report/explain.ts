@@ -111,7 +111,11 @@ function placeTopics(c: ConnectionRecord): Array<[Topic, number | 'end']> {
 function transitionLine(m: Messages, lang: 'en' | 'zh', side: Side, from: string, to: string, why: string): string {
   const table = transitionText(m, from as never, to as never);
   // The model's sentence is English; in another language the state-diagram arc's translation wins.
-  const reason = lang === 'en' ? (why.trim() !== '' ? esc(why) : table) : table;
+  // The model's sentence often repeats the arc ("CLOSE: it sent FIN, ESTABLISHED → FIN-WAIT-1 (…)"),
+  // which the line already starts with: drop that repetition.
+  const arc = new RegExp(`[,:]\\s*${from.replace(/[-]/g, '\\-')} → ${to.replace(/[-]/g, '\\-')}`);
+  const own = why.trim().replace(arc, '');
+  const reason = lang === 'en' ? (own !== '' ? esc(own) : table) : table;
   return m.transitionLine(m.side[side], esc(from), esc(to), reason);
 }
 
@@ -125,15 +129,13 @@ export function explainConnection(c: ConnectionRecord, m: Messages, lang: 'en' |
     if (list) list.push(line);
     else byPacket.set(packet, [line]);
   };
-  const shown = new Set(c.segments.map((s) => s.packet));
-  for (const t of c.timeline) {
-    // A change on a folded segment (or the expiry of TIME-WAIT) is told at the end of the ladder.
-    add(shown.has(t.packet) ? t.packet : 'end', transitionLine(m, lang, t.side, t.from, t.to, t.why));
-  }
+  // Keyed by packet even when that packet is not drawn: the ladder tells those where it can
+  // (a state change on a folded segment has a row of its own) and the rest at its end.
+  for (const t of c.timeline) add(t.packet, transitionLine(m, lang, t.side, t.from, t.to, t.why));
   for (const [topic, where] of placeTopics(c)) {
     if (told.has(topic)) continue;
     told.add(topic);
-    add(where === 'end' || shown.has(where) ? where : 'end', m.explain[topic]);
+    add(where, m.explain[topic]);
   }
   return { byPacket, atEnd };
 }

@@ -86,6 +86,10 @@ export function padStart(text: string, width: number, fill = ' '): string {
 /** Characters that must not begin a line in CJK text (they may hang one column past the width). */
 const NO_LINE_START = '，。、；：！？）》」』】,.;:!?)';
 
+const OPEN = '（“「『《【';
+const CJK = '\\u2e80-\\u9fff\\uac00-\\ud7a3\\uff00-\\uffe6';
+const TOKENS = new RegExp(`[${OPEN}]*(?:[^\\s${CJK}${OPEN}]+|[${CJK}])|[${OPEN}]+|\\s`, 'g');
+
 /**
  * Breaks `text` into lines of at most `width` columns: at spaces for Latin text, between any two
  * characters for CJK (which has no spaces between words). A word longer than the width is cut.
@@ -94,8 +98,9 @@ export function wrap(text: string, width: number): string[] {
   const out: string[] = [];
   let line = '';
   let lineW = 0;
-  // Tokens: a run of non-space Latin characters, one CJK character, or one space.
-  for (const tok of text.match(/[^\s\u2e80-\u9fff\uac00-\ud7a3\uff00-\uffe6]+|[\u2e80-\u9fff\uac00-\ud7a3\uff00-\uffe6]|\s/g) ?? []) {
+  // Tokens: a run of non-space Latin characters, one CJK character, or one space; opening
+  // brackets stick to what follows them (kinsoku: "（" never ends a line).
+  for (const tok of text.match(TOKENS) ?? []) {
     const tw = displayWidth(tok);
     if (tok === ' ' || tok === '\n') {
       if (tok === '\n') {

@@ -52,9 +52,10 @@ const en = {
   basisInferred: 'inferred',
   basisUnseen: 'unseen',
   endOfCapture: 'end of capture',
+  notDrawn: '(on a segment not drawn)',
 
-  fold: (p: { segments: string; bytes: string; retrans: number; range: string }) =>
-    `${p.segments} segments · ${p.bytes} bytes${p.retrans > 0 ? ` · ${p.retrans} retransmitted` : ''}${p.range ? ` · ${p.range}` : ''}`,
+  fold: (p: { segments: number; segmentsText: string; bytes: string; retrans: number; range: string }) =>
+    `${p.segmentsText} ${p.segments === 1 ? 'segment' : 'segments'} · ${p.bytes} bytes${p.retrans > 0 ? ` · ${p.retrans} retransmitted` : ''}${p.range ? ` · ${p.range}` : ''}`,
   foldNoData: 'no data',
   keepAlive: (probes: number, interval: string | null) =>
     `keep-alive: ${probes} ${probes === 1 ? 'probe' : 'probes'}${interval ? `, every ${interval}` : ''}`,
@@ -88,6 +89,8 @@ const en = {
     'rst-in-window': 'RST in window',
   } satisfies Record<CheckId, string>,
   expectedGot: (e: string, a: string) => `expected ${e}, got ${a}`,
+  /** The syn-no-data check when the SYN does carry data, legitimately (RFC 7413). */
+  synDataFastOpen: 'data on SYN with a Fast Open cookie',
   checksElsewhere: 'checks on folded segments',
   passedElsewhere: (n: number) => `${n} more ${n === 1 ? 'check' : 'checks'} passed on folded segments`,
 
@@ -96,12 +99,14 @@ const en = {
   inUseLabel: 'in use',
   inUse: { ws: 'window scaling', sack: 'SACK', ts: 'timestamps' },
   rttLabel: 'handshake RTT',
-  notesLabel: 'notes',
+  /** Heading of the model's own notes when they are in another language than the output. */
+  modelNotes: 'notes',
   none: 'none',
 
   words: {
     simultaneousOpen: 'Simultaneous open: the two SYNs crossed; each side answered the other’s SYN, so both went SYN-SENT → SYN-RECEIVED → ESTABLISHED.',
     fastOpen: (bytes: string, cookie: string) => `TCP Fast Open: the SYN carried ${bytes} bytes of data (${cookie}).`,
+    cookieIssued: 'The client asked for a Fast Open cookie and the server sent one with its SYN-ACK, for later connections (RFC 7413 §4.1).',
     refused: (port: number) => `Refused: the server answered the SYN with RST; nothing accepted connections on port ${port}.`,
     unanswered: (count: number, times: string) =>
       `Unanswered: ${count} ${count === 1 ? 'SYN' : 'SYNs'} and no reply${times ? `; retransmitted at ${times}` : ''}.`,
@@ -123,7 +128,7 @@ const en = {
       `The capture ended with ${w.by} in TIME-WAIT; it expires at ${at} (2·MSL = ${msl2} after packet #${packet}).`,
     endState: (w: Who, state: string) => `The capture ended with ${w.by} in ${state}.`,
     basisInferred: (w: Who, state: string) =>
-      `${w.by}’s final state ${state} is inferred from what ${w.other} sent; nothing from ${w.by} shows it.`,
+      `${w.by}’s final state ${state} is inferred from ${w.other}’s segments; no later segment from ${w.by} shows it.`,
     basisUnseen: (w: Who, state: string) =>
       `Nothing was captured from ${w.by}: ${state} is only the RFC default, not observed.`,
   },
@@ -265,9 +270,10 @@ const zh: Messages = {
   basisInferred: '推断',
   basisUnseen: '未见',
   endOfCapture: '捕获结束',
+  notDrawn: '（发生在未画出的报文段上）',
 
   fold: (p) =>
-    `${p.segments} 个报文段 · ${p.bytes} 字节${p.retrans > 0 ? ` · ${p.retrans} 次重传` : ''}${p.range ? ` · ${p.range}` : ''}`,
+    `${p.segmentsText} 个报文段 · ${p.bytes} 字节${p.retrans > 0 ? ` · ${p.retrans} 次重传` : ''}${p.range ? ` · ${p.range}` : ''}`,
   foldNoData: '没有数据',
   keepAlive: (probes, interval) => `保活：${probes} 个探测${interval ? `，每 ${interval} 一次` : ''}`,
 
@@ -300,6 +306,7 @@ const zh: Messages = {
     'rst-in-window': 'RST 在窗口内',
   },
   expectedGot: (e, a) => `应为 ${e}，实为 ${a}`,
+  synDataFastOpen: 'SYN 携带数据并带有快速打开 cookie',
   checksElsewhere: '折叠的报文段上的检查',
   passedElsewhere: (n) => `折叠的报文段上另有 ${n} 项检查通过`,
 
@@ -308,12 +315,13 @@ const zh: Messages = {
   inUseLabel: '启用',
   inUse: { ws: '窗口缩放', sack: 'SACK', ts: '时间戳' },
   rttLabel: '握手 RTT',
-  notesLabel: '备注',
+  modelNotes: '备注（英文原文）：',
   none: '无',
 
   words: {
     simultaneousOpen: '同时打开：两个 SYN 在途中交错；双方各自应答对方的 SYN，都经历了 SYN-SENT → SYN-RECEIVED → ESTABLISHED。',
     fastOpen: (bytes, cookie) => `TCP 快速打开：SYN 携带了 ${bytes} 字节数据（${cookie}）。`,
+    cookieIssued: '客户端请求了快速打开 cookie，服务器在 SYN-ACK 中发给了它，供以后的连接使用（RFC 7413 §4.1）。',
     refused: (port) => `被拒绝：服务器用 RST 回应了 SYN；端口 ${port} 上没有程序接受连接。`,
     unanswered: (count, times) => `无应答：发出 ${count} 个 SYN，没有任何回应${times ? `；重传时刻 ${times}` : ''}。`,
     slowOpen: (times) => `握手继续之前，SYN 在 ${times} 重传过。`,
@@ -331,7 +339,7 @@ const zh: Messages = {
     endCloseWait: (w) => `捕获结束时${w.by}处于 CLOSE-WAIT：它的应用程序还没有关闭套接字。`,
     endTimeWait: (w, at, msl2, packet) => `捕获结束时${w.by}处于 TIME-WAIT；将在 ${at} 到期（第 ${packet} 个包之后 2·MSL = ${msl2}）。`,
     endState: (w, state) => `捕获结束时${w.by}处于 ${state}。`,
-    basisInferred: (w, state) => `${w.by}的最终状态 ${state} 是根据${w.other}发送的报文推断的；没有来自${w.by}的报文可以证明。`,
+    basisInferred: (w, state) => `${w.by}的最终状态 ${state} 是根据${w.other}的报文推断的；之后没有来自${w.by}的报文可以证实。`,
     basisUnseen: (w, state) => `没有捕获到来自${w.by}的任何报文：${state} 只是 RFC 的默认状态，并非观察所得。`,
   },
 

@@ -81,7 +81,8 @@ export function renderSummary(report: Report, opts: TextOptions): string {
       ms.diagnostics,
       findings.flatMap((f) => {
         const mark = f.severity === 'warning' ? st.warn('!') : st.dim('i');
-        const lines = wrap(`${esc(f.subject)}: ${esc(f.message)}`, 88);
+        // The message names its subject already ("198.18.0.2:80 refused 3 connections ...").
+        const lines = wrap(esc(f.message), 88);
         return lines.map((l, i) => (i === 0 ? `${mark} ${st.dim(`[${esc(f.code)}]`)} ${l}` : `    ${l}`));
       }),
     ]);

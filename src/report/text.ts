@@ -98,7 +98,11 @@ const ACK_CHECKS: ReadonlySet<CheckId> = new Set([
 type Row =
   | { kind: 'seg'; seg: SegmentRecord; pkt: string; time: string; c: string; s: string; label: string }
   | { kind: 'sub'; text: string; paint: (s: string) => string; explain?: boolean }
+  /** Short items (passed checks) packed side by side, as many per line as fit. */
+  | { kind: 'items'; items: string[]; sep: string; paint: (s: string) => string }
   | { kind: 'fold'; text: string; dir: Side | null }
+  /** A state change on a segment that is not drawn (folded data, a mid-stream start). */
+  | { kind: 'change'; pkt: string; time: string; c: string; s: string; text: string }
   | { kind: 'states'; c: string; s: string; text: string; edge: 'top' | 'bottom' };
 
 /** The input's one-line heading: path, format, link types, counts. */
@@ -169,6 +173,7 @@ function checkNumber(k: Check, v: number, seg: SegmentRecord | undefined, absolu
 /** A check as written under its arrow: "ack=x+1 ✓" or "ack=x+1 ✗ expected 1, got 0". */
 function checkText(k: Check, seg: SegmentRecord | undefined, m: Messages, absolute: boolean): string {
   const label = m.check[k.id] ?? esc(k.id);
+  if (k.ok && k.id === 'syn-no-data' && seg !== undefined && seg.len > 0) return `${m.synDataFastOpen} ✓`;
   if (k.ok) return `${label} ✓`;
   if (k.expected !== null && k.actual !== null) {
     return `${label} ✗ ${m.expectedGot(checkNumber(k, k.expected, seg, absolute), checkNumber(k, k.actual, seg, absolute))}`;
@@ -241,10 +246,14 @@ function subRows(
   m: Messages,
   st: Style,
   opts: TextOptions,
+  shownSyn: Partial<Record<Side, string>>,
 ): Row[] {
   const rows: Row[] = [];
   const info: string[] = [];
-  if (s.flags.includes('S')) {
+  // ISN and options on a side's SYN; a retransmitted SYN identical to one already shown repeats nothing.
+  const synKey = `${s.seq}/${JSON.stringify(s.options ?? {})}`;
+  if (s.flags.includes('S') && shownSyn[s.from] !== synKey) {
+    shownSyn[s.from] = synKey;
     const isn = c[s.from].isn;
     if (isn !== null) info.push(m.isn(s.from === 'client' ? 'x' : 'y', String(isn)));
     info.push(...optionList(s.options, m));
@@ -253,12 +262,12 @@ function subRows(
     const base = !opts.absolute && s.ack !== null && s.relAck !== null ? rel32(s.ack, s.relAck) : 0;
     info.push(`sack ${s.options.sack.map(([l, r]) => `${rel32(l, base)}–${rel32(r, base)}`).join(' ')}`);
   }
-  if (info.length > 0) rows.push({ kind: 'sub', text: info.join(' · '), paint: st.dim });
+  if (info.length > 0) rows.push({ kind: 'items', items: info, sep: ' · ', paint: st.dim });
   if (s.analysis.length > 0) {
     rows.push({ kind: 'sub', text: s.analysis.map((a) => m.analysis[a] ?? esc(a)).join(' · '), paint: st.warn });
   }
   const ok = checks.filter((k) => k.ok);
-  if (ok.length > 0) rows.push({ kind: 'sub', text: ok.map((k) => checkText(k, s, m, opts.absolute)).join('   '), paint: st.ok });
+  if (ok.length > 0) rows.push({ kind: 'items', items: ok.map((k) => checkText(k, s, m, opts.absolute)), sep: '   ', paint: st.ok });
   for (const k of checks.filter((x) => !x.ok)) {
     rows.push({ kind: 'sub', text: checkText(k, s, m, opts.absolute), paint: st.bad });
   }
@@ -270,7 +279,7 @@ function foldRow(d: DirectionSummary, dir: Side, m: Messages): Row {
   return {
     kind: 'fold',
     dir,
-    text: m.fold({ segments: int(d.segments), bytes: int(d.bytes), retrans: d.retransmissions, range: packetRange(d) }),
+    text: m.fold({ segments: d.segments, segmentsText: int(d.segments), bytes: int(d.bytes), retrans: d.retransmissions, range: packetRange(d) }),
   };
 }
 
@@ -280,12 +289,11 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
   const who = (side: Side) => ({ by: m.theSide[side], other: m.theSide[side === 'client' ? 'server' : 'client'] });
   const co = optionList(c.client.options, m);
   const so = optionList(c.server.options, m);
-  const labelW = Math.max(displayWidth(m.optionsLabel), displayWidth(m.inUseLabel), displayWidth(m.rttLabel), displayWidth(m.notesLabel));
+  const labelW = Math.max(displayWidth(m.optionsLabel), displayWidth(m.inUseLabel), displayWidth(m.rttLabel));
   const lab = (s: string) => st.dim(padEnd(s, labelW));
   if (co.length > 0 || so.length > 0) {
-    lines.push(
-      `${lab(m.optionsLabel)}  ${m.optionsOf(m.side.client, co.join(' · ') || m.none)}   ${m.optionsOf(m.side.server, so.join(' · ') || m.none)}`,
-    );
+    lines.push(`${lab(m.optionsLabel)}  ${m.optionsOf(m.side.client, co.join(' · ') || m.none)}`);
+    lines.push(`${padEnd('', labelW)}  ${m.optionsOf(m.side.server, so.join(' · ') || m.none)}`);
     const inUse: string[] = [];
     // RFC 7323 §1.3, RFC 2018 §2: an option is in use only when both SYNs carried it.
     if (c.client.options.wscale !== undefined && c.server.options.wscale !== undefined) inUse.push(m.inUse.ws);
@@ -324,6 +332,7 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
     default:
       if (c.open.synRetransmits && c.open.synRetransmits.length > 0) words.push(w.slowOpen(times(c.open.synRetransmits)));
   }
+  if (c.client.options.fastOpenCookie === '' && c.server.options.fastOpenCookie) words.push(w.cookieIssued);
   const init = c.close.initiator;
   switch (c.close.kind) {
     case 'four-way':
@@ -350,10 +359,15 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
   }
   if (c.close.dataAfterFin > 0 && init) words.push(w.dataAfterFin(who(init), int(c.close.dataAfterFin)));
   if (c.reusedFrom !== null) words.push(w.reused(c.reusedFrom));
+  // The model's notes (English) already tell when TIME-WAIT expires and which side was never seen;
+  // in English they are printed as they are, in another language these sentences say the same.
+  const modelTells = opts.lang === 'en' && c.notes.length > 0;
   for (const side of ['client', 'server'] as const) {
     const e = c[side];
     if (e.state === 'CLOSE-WAIT') words.push(w.endCloseWait(who(side)));
-    else if (e.state === 'TIME-WAIT') {
+    else if (e.state === 'TIME-WAIT' && modelTells) {
+      // said by the model's note
+    } else if (e.state === 'TIME-WAIT') {
       const entered = [...c.timeline].reverse().find((t) => t.side === side && t.to === 'TIME-WAIT');
       if (entered) {
         const msl2 = 2 * opts.mslSec;
@@ -363,11 +377,12 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
       words.push(w.endState(who(side), esc(e.state)));
     }
     if (e.stateBasis === 'inferred') words.push(w.basisInferred(who(side), esc(e.state)));
-    else if (e.stateBasis === 'unseen') words.push(w.basisUnseen(who(side), esc(e.state)));
+    else if (e.stateBasis === 'unseen' && !modelTells) words.push(w.basisUnseen(who(side), esc(e.state)));
   }
   // First letter up for sentences that start with a side ("the client’s …").
   for (const s of words) lines.push(s.charAt(0).toUpperCase() + s.slice(1));
-  for (const n of c.notes) lines.push(`${lab(m.notesLabel)}  ${esc(n)}`);
+  if (opts.lang === 'en') lines.push(...c.notes.map(esc));
+  else if (c.notes.length > 0) lines.push(st.dim(m.modelNotes), ...c.notes.map((n) => st.dim(`  ${esc(n)}`)));
   return lines;
 }
 
@@ -391,6 +406,7 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
   let prevS = initialState(c, 'server');
   rows.push({ kind: 'states', c: stateCell(prevC), s: stateCell(prevS), text: '', edge: 'top' });
   const fold = opts.all ? -1 : foldIndex(c);
+  const shownSyn: Partial<Record<Side, string>> = {};
   const pushFold = () => {
     if (!carriesData(c)) return;
     const before = rows.length;
@@ -402,7 +418,40 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
       rows.push({ kind: 'fold', dir: null, text: m.keepAlive(c.keepAlive.probes, iv === null ? null : duration(iv)) });
     }
   };
+  // State changes on packets not drawn get a row of their own, in packet order.
+  const hidden = c.timeline.filter((t) => !shown.has(t.packet)).sort((a, b) => a.packet - b.packet);
+  const told = new Set<number>();
+  const explainRows = (packet: number) => {
+    told.add(packet);
+    for (const line of ex?.byPacket.get(packet) ?? []) rows.push({ kind: 'sub', text: line, paint: st.dim, explain: true });
+  };
+  const flushHidden = (before: number) => {
+    while (hidden.length > 0 && hidden[0]!.packet < before) {
+      const packet = hidden[0]!.packet;
+      let cs = prevC;
+      let ss = prevS;
+      let time = 0;
+      while (hidden.length > 0 && hidden[0]!.packet === packet) {
+        const t = hidden.shift()!;
+        if (t.side === 'client') cs = t.to;
+        else ss = t.to;
+        time = t.time;
+      }
+      rows.push({
+        kind: 'change',
+        pkt: String(packet),
+        time: secs(time),
+        c: cs !== prevC ? stateCell(cs) : '',
+        s: ss !== prevS ? stateCell(ss) : '',
+        text: m.notDrawn,
+      });
+      prevC = cs;
+      prevS = ss;
+      explainRows(packet);
+    }
+  };
   c.segments.forEach((s, i) => {
+    flushHidden(s.packet);
     if (i === fold) pushFold();
     rows.push({
       kind: 'seg',
@@ -415,9 +464,21 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
     });
     prevC = s.client;
     prevS = s.server;
-    rows.push(...subRows(c, s, checksAt.get(s.packet) ?? [], m, st, opts));
-    for (const line of ex?.byPacket.get(s.packet) ?? []) rows.push({ kind: 'sub', text: line, paint: st.dim, explain: true });
+    // Two changes of one side on one segment (FIN-WAIT-1 → CLOSING when FINs cross) would show
+    // only the last state beside the lifeline: spell the path out (--explain lists each change anyway).
+    if (!opts.explain) {
+      for (const side of ['client', 'server'] as const) {
+        const steps = c.timeline.filter((t) => t.packet === s.packet && t.side === side);
+        if (steps.length > 1) {
+          const path = [steps[0]!.from, ...steps.map((t) => t.to)].map(esc).join(' → ');
+          rows.push({ kind: 'sub', text: `${m.side[side]} ${path}`, paint: st.state });
+        }
+      }
+    }
+    rows.push(...subRows(c, s, checksAt.get(s.packet) ?? [], m, st, opts, shownSyn));
+    explainRows(s.packet);
   });
+  flushHidden(Infinity);
   if (fold === c.segments.length) pushFold();
   rows.push({
     kind: 'states',
@@ -433,6 +494,8 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
     if (r.kind === 'seg') area = Math.max(area, displayWidth(r.label) + 8);
     else if (r.kind === 'sub' && !r.explain) area = Math.max(area, displayWidth(r.text) + 4);
     else if (r.kind === 'fold') area = Math.max(area, displayWidth(r.text) + 9);
+    else if (r.kind === 'change') area = Math.max(area, displayWidth(r.text) + 4);
+    else if (r.kind === 'items') area = Math.max(area, ...r.items.map((t) => displayWidth(t) + 4));
   }
   const pktW = Math.max(displayWidth(m.col.pkt), ...rows.map((r) => (r.kind === 'seg' ? r.pkt.length : 0)));
   const timeW = Math.max(displayWidth(m.col.time), ...rows.map((r) => (r.kind === 'seg' ? r.time.length : 0)));
@@ -475,6 +538,33 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
         });
         break;
       }
+      case 'items': {
+        // Greedy packing: as many items per line as fit, a new line when the next would not.
+        const packed: string[][] = [[]];
+        const sepW = displayWidth(r.sep);
+        let w = 0;
+        for (const it of r.items) {
+          const iw = displayWidth(it);
+          const cur = packed[packed.length - 1]!;
+          if (cur.length > 0 && w + sepW + iw > area - 4) {
+            packed.push([it]);
+            w = iw;
+          } else {
+            w += (cur.length > 0 ? sepW : 0) + iw;
+            cur.push(it);
+          }
+        }
+        for (const p of packed) {
+          const cell = `   ${r.paint(p.join(r.sep))}`;
+          out.push(line(blank + ' '.repeat(STATE_W), ` ${st.dim('│')}`, padEnd(cell, area), st.dim('│'), ''));
+        }
+        break;
+      }
+      case 'change': {
+        const cell = st.dim(`   ${r.text}`);
+        out.push(line(lead(r.pkt, r.time) + stateL(r.c), ` ${st.dim('┆')}`, padEnd(cell, area), st.dim('┆'), stateR(r.s)));
+        break;
+      }
       case 'fold': {
         const arrow = r.dir === 'client' ? '──►' : r.dir === 'server' ? '◄──' : '···';
         const paint = r.dir === 'client' ? st.client : r.dir === 'server' ? st.server : st.dim;
@@ -496,7 +586,8 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
   if (elsewhere.length > failedElsewhere.length) under.push(st.dim(m.passedElsewhere(elsewhere.length - failedElsewhere.length)));
   under.push(...notes(c, m, opts, st));
   if (ex) {
-    for (const e of ex.atEnd) {
+    const rest = [...ex.byPacket].filter(([p]) => !told.has(p)).flatMap(([, lines]) => lines);
+    for (const e of [...rest, ...ex.atEnd]) {
       wrap(e, 96).forEach((t, i) => under.push(st.dim(`${i === 0 ? '↳ ' : '  '}${t}`)));
     }
   }

@@ -38,6 +38,8 @@ describe('widths', () => {
       expect(l).not.toMatch(/^[，。；：]/);
     }
     expect(wrap('x'.repeat(25), 10)).toEqual(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5)]);
+    // An opening bracket never ends a line: it moves down with what it opens.
+    expect(wrap('一二三四五六（RFC 9293）', 14)).toEqual(['一二三四五六', '（RFC 9293）']);
   });
 });
 

@@ -64,8 +64,8 @@ describe('summary table', () => {
       ],
     } as unknown as Diagnostics;
     const s = renderSummary(r, o);
-    expect(s).toMatch(/^  diagnostics +! \[close-wait-leak\] 198\.18\.0\.2:80: 3 connections sat in CLOSE-WAIT\.$/m);
-    expect(s).toMatch(/^ +i \[refused\] 198\.18\.0\.2:81: 1 opening refused\.$/m);
+    expect(s).toMatch(/^  diagnostics +! \[close-wait-leak\] 3 connections sat in CLOSE-WAIT\.$/m);
+    expect(s).toMatch(/^ +i \[refused\] 1 opening refused\.$/m);
   });
 
   it('explains piles of TIME-WAIT and CLOSE-WAIT with --explain, in either language', () => {
