@@ -246,6 +246,9 @@ export class ConnectionTracker {
     const abs = seg.tsSec + seg.tsNsec / 1e9;
     if (abs > this.lastAbs) this.lastAbs = abs;
     const t = seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9;
+    // A TIME-WAIT that ran out before this segment: the endpoint has no TCB any more (RFC 9293 §3.10.8).
+    if (this.c.t.state === TimeWait) this.expire(this.c, t);
+    if (this.s.t.state === TimeWait) this.expire(this.s, t);
     const S = fromClient ? this.c : this.s;
     const R = fromClient ? this.s : this.c;
     const st = S.t;
@@ -352,14 +355,7 @@ export class ConnectionTracker {
         const expiry = E.twStart + msl2;
         if (endRel >= expiry) {
           state = Closed;
-          timeline.push({
-            packet: E.twPacket,
-            time: round6(expiry),
-            side: E.name,
-            from: TimeWait,
-            to: Closed,
-            why: `the 2·MSL timer (${msl2} s, started at packet ${E.twPacket}) expired: the TCB is deleted (RFC 9293 §3.10.8)`,
-          });
+          timeline.push({ packet: E.twPacket, time: round6(expiry), side: E.name, from: TimeWait, to: Closed, why: this.expiryWhy(E) });
           notes.push(
             `The ${E.name}'s TIME-WAIT expired at +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}), before the capture ended at +${round6(endRel)} s; it is CLOSED.`,
           );
@@ -538,6 +534,16 @@ export class ConnectionTracker {
       this.onTimeWait(E, packet);
     }
     return tr;
+  }
+
+  private expiryWhy(E: End): string {
+    return `the 2·MSL timer (${2 * this.opts.mslSec} s, started at packet ${E.twPacket}) expired: the TCB is deleted (RFC 9293 §3.10.8)`;
+  }
+
+  /** TIME-WAIT -> CLOSED once 2·MSL has passed by time `t`; the entry carries the expiry time and the packet that started the timer. */
+  private expire(E: End, t: number): void {
+    const expiry = E.twStart + 2 * this.opts.mslSec;
+    if (t >= expiry) this.move(E, Closed, E.twPacket, expiry, this.expiryWhy(E), 'assumed');
   }
 
   /** Undoes `E`'s latest transition (it did not happen); `lost` when the event behind it was lost, not late. */

@@ -486,3 +486,29 @@ describe('unseen endpoints and bounded memory', () => {
     expect(r.timeline.length).toBe(4);
   });
 });
+
+describe('TIME-WAIT expiry during the capture', () => {
+  it('a segment arriving after 2·MSL finds the endpoint CLOSED, not in TIME-WAIT', () => {
+    const t = tracker({ mslSec: 1, allSegments: true });
+    const rows: Array<[Parameters<typeof mkSeg>[0], boolean]> = [
+      [{ dir: 'c', flags: 'S', seq: X, t: 100 }, true],
+      [{ dir: 's', flags: 'S.', seq: Y, ack: u(X + 1), t: 100.1 }, false],
+      [{ dir: 'c', flags: '.', seq: u(X + 1), ack: u(Y + 1), t: 100.2 }, true],
+      [{ dir: 'c', flags: 'F.', seq: u(X + 1), ack: u(Y + 1), t: 100.3 }, true],
+      [{ dir: 's', flags: 'F.', seq: u(Y + 1), ack: u(X + 2), t: 100.4 }, false],
+      // The last ACK is lost on its way; the server retransmits its FIN 3 s later, after 2·MSL = 2 s.
+      [{ dir: 'c', flags: '.', seq: u(X + 2), ack: u(Y + 2), t: 100.5 }, true],
+      [{ dir: 's', flags: 'F.', seq: u(Y + 1), ack: u(X + 2), t: 103.4 }, false],
+      [{ dir: 'c', flags: 'R', seq: u(X + 2), t: 103.5 }, true],
+    ];
+    rows.forEach(([sp, fc], i) => t.observe(mkSeg({ ...sp, packet: i + 1 }), fc));
+    const r = t.finish(104, 0);
+    const exp = r.timeline.find((x) => x.side === 'client' && x.from === 'TIME-WAIT' && x.to === 'CLOSED')!;
+    expect(exp).toMatchObject({ packet: 5 });
+    expect(exp.time).toBeCloseTo(2.4, 6);
+    expect(r.segments[6]!.client).toBe('CLOSED');
+    expect([r.client.state, r.server.state]).toEqual(['CLOSED', 'CLOSED']);
+    // Its RST answers a segment for a connection it no longer has (RFC 9293 §3.10.7.1).
+    expect(r.timeline.filter((x) => x.side === 'server').map((x) => x.to)).toEqual(['SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT', 'LAST-ACK', 'CLOSED']);
+  });
+});
