@@ -57,6 +57,7 @@ const en = {
   fold: (p: { segments: number; segmentsText: string; bytes: string; retrans: number; range: string }) =>
     `${p.segmentsText} ${p.segments === 1 ? 'segment' : 'segments'} · ${p.bytes} bytes${p.retrans > 0 ? ` · ${p.retrans} retransmitted` : ''}${p.range ? ` · ${p.range}` : ''}`,
   foldNoData: 'no data',
+  afterFin: (bytes: string, by: string, last: number) => `${bytes} bytes after ${by}’s FIN · until #${last}`,
   keepAlive: (probes: number, interval: string | null) =>
     `keep-alive: ${probes} ${probes === 1 ? 'probe' : 'probes'}${interval ? `, every ${interval}` : ''}`,
 
@@ -275,6 +276,7 @@ const zh: Messages = {
   fold: (p) =>
     `${p.segmentsText} 个报文段 · ${p.bytes} 字节${p.retrans > 0 ? ` · ${p.retrans} 次重传` : ''}${p.range ? ` · ${p.range}` : ''}`,
   foldNoData: '没有数据',
+  afterFin: (bytes, by, last) => `${by}的 FIN 之后的 ${bytes} 字节 · 直到 #${last}`,
   keepAlive: (probes, interval) => `保活：${probes} 个探测${interval ? `，每 ${interval} 一次` : ''}`,
 
   isn: (letter, value) => `ISN ${letter}=${value}`,

@@ -450,8 +450,30 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
       explainRows(packet);
     }
   };
+  // A half-close in use: the passive side's data after the FIN is folded too, but where it
+  // happened — after the FIN's ACK, before the first drawn segment past its last packet.
+  let afterFin: { before: number; row: Row } | null = null;
+  const init = c.close.initiator;
+  if (!opts.all && init && c.close.dataAfterFin > 0) {
+    const sender: Side = init === 'client' ? 'server' : 'client';
+    const last = c.data[sender].lastPacket;
+    const firstClose = Math.min(...c.close.packets);
+    if (last !== null && last > firstClose) {
+      afterFin = {
+        before: last,
+        row: { kind: 'fold', dir: sender, text: m.afterFin(int(c.close.dataAfterFin), m.theSide[init], last) },
+      };
+    }
+  }
+  const flushAfterFin = (packet: number) => {
+    if (afterFin && packet > afterFin.before) {
+      rows.push(afterFin.row);
+      afterFin = null;
+    }
+  };
   c.segments.forEach((s, i) => {
     flushHidden(s.packet);
+    flushAfterFin(s.packet);
     if (i === fold) pushFold();
     rows.push({
       kind: 'seg',
@@ -479,6 +501,7 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
     explainRows(s.packet);
   });
   flushHidden(Infinity);
+  flushAfterFin(Infinity);
   if (fold === c.segments.length) pushFold();
   rows.push({
     kind: 'states',

@@ -188,6 +188,26 @@ describe('unusual exchanges are named in words', () => {
     expect(reset).toContain('Reset by the server in ESTABLISHED (packet #4).');
   });
 
+  it('half-close in use: the data after the FIN is folded after the FIN’s ACK, not before the FIN', () => {
+    const c = classic();
+    c.close.dataAfterFin = 2500;
+    c.data.server = { segments: 6, bytes: 2700, retransmissions: 0, firstPacket: 5, lastPacket: 9 };
+    // Renumber the close: client FIN #7, its ACK #8, server data #9 (folded), server FIN #11, last ACK #12.
+    const close = c.segments.slice(3);
+    [7, 8, 11, 12].forEach((p, i) => (close[i]!.packet = p));
+    c.close.packets = [7, 8, 11, 12];
+    const ls = lines(render(c));
+    const at = (re: RegExp) => ls.findIndex((l) => re.test(l));
+    const fin = at(/^\s+7 .*FIN\+ACK/);
+    const ackOfFin = at(/^\s+8 .*ACK seq=201/);
+    const after = at(/2,500 bytes after the client’s FIN · until #9/);
+    const serverFin = at(/^\s+11 .*FIN\+ACK/);
+    expect(fin).toBeGreaterThan(0);
+    expect(ackOfFin).toBeGreaterThan(fin);
+    expect(after).toBeGreaterThan(ackOfFin);
+    expect(serverFin).toBeGreaterThan(after);
+  });
+
   it('half-closed at the end, CLOSE-WAIT left behind, port reuse', () => {
     const steps = [
       ...handshake(),
