@@ -16,7 +16,8 @@
  *                     end at it) and spurious (everything in it was already acknowledged); fast retransmissions
  *                     (>= 2 dup ACKs, seq = their ack, < 20 ms after the last ACK) count as retransmissions.
  *                     As tshark 4.0 (checked against fixtures/*.tshark.tsv): more than one byte at next - 1
- *                     follows a window probe and is new data, not a retransmission.
+ *                     follows a window probe and is new data, not a retransmission. Unlike tshark, the
+ *                     SYN,ACK an endpoint sends after its own SYN in a simultaneous open (same ISN) is not one.
  */
 import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { SegmentFlag } from './model.js';
@@ -59,6 +60,7 @@ export function flagNames(mask: number): SegmentFlag[] {
 }
 
 const CONTROL = TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST;
+const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
 
 /**
  * Analysis flags of `seg` sent by `s` to `r` at time `t` (seconds). `oooSec` is the out-of-order
@@ -93,7 +95,12 @@ export function analyze(seg: Segment, s: EndpointTrack, r: EndpointTrack, t: num
 
   if (seg.ack !== null && r.nextSeq !== null && !(f & TcpFlag.RST) && seqGt(seg.ack, r.nextSeq)) m |= A.ACKED_UNSEEN;
 
-  const occupies = len > 0 || (f & (TcpFlag.SYN | TcpFlag.FIN)) !== 0;
+  // Simultaneous open (RFC 9293 §3.5 figure 7): an endpoint in SYN-SENT that receives the peer's
+  // crossing SYN answers with a SYN,ACK carrying its own ISN again. That is a new segment of the
+  // handshake, not a retransmission of its SYN (tshark flags it; we deliberately do not). A SYN,ACK
+  // after an earlier SYN,ACK from the same endpoint still is a retransmission.
+  const crossingSynAck = (f & SYN_ACK) === SYN_ACK && s.sentSyn && !s.sentSynAck && seg.seq === s.isn;
+  const occupies = !crossingSynAck && (len > 0 || (f & (TcpFlag.SYN | TcpFlag.FIN)) !== 0);
   const notAdvanced = next !== null && seqLt(seg.seq, next) && !(len > 1 && seg.seq === seqAdd(next, -1));
   if (occupies && !(f & TcpFlag.RST) && notAdvanced && !(m & (A.KEEP_ALIVE | A.WINDOW_PROBE))) {
     const end = seqAdd(seg.seq, len + (f & TcpFlag.SYN ? 1 : 0) + (f & TcpFlag.FIN ? 1 : 0));

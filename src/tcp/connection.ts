@@ -590,6 +590,10 @@ export class ConnectionTracker {
       const h = S.hist[S.hist.length - 1];
       if (h !== undefined && h.via !== null && h.via !== 'assumed' && lost.includes(h.via)) this.undo(S, true);
     }
+    // LISTEN was only assumed when the peer's SYN came first. An endpoint whose first segment is a
+    // SYN of its own did an active OPEN from CLOSED (RFC 9293 §3.5 figure 7: simultaneous open has
+    // no listener; Linux cannot send a SYN from a listening socket): it never listened.
+    if (ev === 'Syn' && S.t.state === Listen && !S.t.sentAny && S.hist.length === 0) this.neverListened(S);
     const cell = step(S.t.state, 'sent', ev);
     this.move(S, cell.next, seg.packet, t, cell.why, null);
     if (replay !== null) {
@@ -602,6 +606,12 @@ export class ConnectionTracker {
       const tr = this.move(S, c2.next, seg.packet, t, why, replay.event);
       S.pending = { ...replay, tr, from, why: c2.why, lossy: replay.lossy || overIt };
     }
+  }
+
+  /** `E` was taken as LISTEN from the start, but its own SYN shows it was CLOSED: rewrite what was kept. */
+  private neverListened(E: End): void {
+    E.t.state = Closed;
+    for (const r of this.records) if (r[E.name] === Listen) r[E.name] = Closed;
   }
 
   private applyReceived(R: End, seg: Segment, ev: ReceivedEvent, sent: SentEvent, t: number): void {

@@ -88,7 +88,8 @@ describe('data on the SYN', () => {
 describe('simultaneous open', () => {
   it('SYN crossing SYN: both SYN-SENT -> SYN-RECEIVED -> ESTABLISHED', () => {
     const r = expectRows([
-      ['c', 'S', X, null, 0, 'SYN-SENT', 'LISTEN'],
+      // The server never listened: its own SYN shows an active OPEN from CLOSED (RFC 9293 §3.5 figure 7).
+      ['c', 'S', X, null, 0, 'SYN-SENT', 'CLOSED'],
       ['s', 'S', Y, null, 0, 'SYN-RECEIVED', 'SYN-RECEIVED'],
       ['c', 'S.', X, u(Y + 1), 0, 'SYN-RECEIVED', 'ESTABLISHED'],
       ['s', 'S.', Y, u(X + 1), 0, 'ESTABLISHED', 'ESTABLISHED'],
@@ -99,6 +100,47 @@ describe('simultaneous open', () => {
     expect(path('server')).toEqual(['SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED']);
     // The server's SYN-RECEIVED is dated from its own SYN (packet 2), after which the client's SYN reached it.
     expect(r.timeline.find((t) => t.side === 'server' && t.to === 'SYN-RECEIVED')!.why).toMatch(/packet 1 reached it only after/);
+    // Both started CLOSED and went through an active OPEN; nobody was ever LISTEN.
+    expect(r.timeline.filter((t) => t.to === 'SYN-SENT').map((t) => [t.side, t.from])).toEqual([['client', 'CLOSED'], ['server', 'CLOSED']]);
+    expect(r.timeline.some((t) => t.from === 'LISTEN' || t.to === 'LISTEN')).toBe(false);
+  });
+  it('each side’s SYN,ACK answering the crossing SYN is not a retransmission of its own SYN (same ISN)', () => {
+    const r = expectRows([
+      ['c', 'S', X, null, 0, 'SYN-SENT', 'CLOSED'],
+      ['s', 'S', Y, null, 0, 'SYN-RECEIVED', 'SYN-RECEIVED'],
+      ['c', 'S.', X, u(Y + 1), 0, 'SYN-RECEIVED', 'ESTABLISHED'],
+      ['s', 'S.', Y, u(X + 1), 0, 'ESTABLISHED', 'ESTABLISHED'],
+    ]);
+    expect(r.segments.map((s) => s.analysis)).toEqual([[], [], [], []]);
+    expect(r.flags.retransmissions).toBe(0);
+  });
+  it('a SYN,ACK repeated after the first one in a simultaneous open still is a retransmission', () => {
+    const r = expectRows([
+      ['c', 'S', X, null, 0, 'SYN-SENT', 'CLOSED'],
+      ['s', 'S', Y, null, 0, 'SYN-RECEIVED', 'SYN-RECEIVED'],
+      ['c', 'S.', X, u(Y + 1), 0, 'SYN-RECEIVED', 'ESTABLISHED'],
+      ['c', 'S.', X, u(Y + 1), 0, 'SYN-RECEIVED', 'ESTABLISHED'],
+      ['s', 'S.', Y, u(X + 1), 0, 'ESTABLISHED', 'ESTABLISHED'],
+    ]);
+    expect(r.segments.map((s) => s.analysis)).toEqual([[], [], [], ['retransmission'], []]);
+  });
+  it('a retransmitted SYN in a simultaneous open still is a retransmission', () => {
+    const r = play([
+      ['c', 'S', X, null, 0, 'SYN-SENT', 'CLOSED'],
+      ['s', 'S', Y, null, 0, 'SYN-RECEIVED', 'SYN-RECEIVED'],
+      ['s', 'S', Y, null, 0, 'SYN-RECEIVED', 'SYN-RECEIVED'],
+    ]).record;
+    expect(r.segments[2]!.analysis).toEqual(['retransmission']);
+  });
+});
+
+describe('a listener is assumed only until the endpoint shows otherwise', () => {
+  it('a plain three-way handshake keeps the server LISTEN before its SYN,ACK', () => {
+    const r = expectRows([
+      ['c', 'S', X, null, 0, 'SYN-SENT', 'LISTEN'],
+      ['s', 'S.', Y, u(X + 1), 0, 'ESTABLISHED', 'SYN-RECEIVED'],
+    ]);
+    expect(r.timeline.find((t) => t.side === 'server')).toMatchObject({ from: 'LISTEN', to: 'SYN-RECEIVED' });
   });
 });
 
@@ -412,7 +454,8 @@ describe('RST in any state, from either side', () => {
       u(X + 2),
       u(Y + 2),
     ],
-    ['SYN-RECEIVED / SYN-RECEIVED (crossed SYNs)', [syn, ['s', 'S', Y, null, 0, 'SYN-RECEIVED', 'SYN-RECEIVED']], u(X + 1), u(Y + 1)],
+    // Crossed SYNs: the server's own SYN shows it was CLOSED, not listening, before it.
+    ['SYN-RECEIVED / SYN-RECEIVED (crossed SYNs)', [['c', 'S', X, null, 0, 'SYN-SENT', 'CLOSED'], ['s', 'S', Y, null, 0, 'SYN-RECEIVED', 'SYN-RECEIVED']], u(X + 1), u(Y + 1)],
   ];
   for (const [name, rows, cNext, sNext] of at) {
     const [before] = name.split(' / ');
