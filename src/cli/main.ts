@@ -223,6 +223,10 @@ async function runFile(run: Run, path: string): Promise<number> {
   } finally {
     spinner.stop();
     unhook();
+    // An interrupted read of the process's stdin leaves a read pending on the pipe (an async
+    // iterator cannot cancel its pending next()), which would keep the process alive until the
+    // writer closes it: let go of stdin ourselves.
+    if (ac.signal.aborted && path === '-' && io.stdin === undefined) process.stdin.destroy();
   }
   warnings(run, name, report, ac.signal.aborted);
   output(run, report, false);

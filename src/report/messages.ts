@@ -5,6 +5,7 @@
  * RFC 9293 state names, flag names and the x/y/u/w of textbook figures stay as they are in both
  * languages: that is how Chinese textbooks print them too.
  */
+import { esc } from './format.js';
 import type { CheckId, CloseKind, OpenKind, SegmentFlag, FlagCounts, Side, TcpState } from '../tcp/model.js';
 
 /** Output languages. */
@@ -23,6 +24,7 @@ const en = {
   /** "the client" as a sentence subject. */
   theSide: { client: 'the client', server: 'the server' } satisfies Record<Side, string>,
   col: { pkt: 'pkt', time: 'time' },
+  stdin: 'standard input',
 
   inputLine: (p: { path: string; format: string; links: string; packets: string; segments: string; conns: number }) =>
     `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} packets · ${p.segments} TCP segments · ${p.conns} ${p.conns === 1 ? 'connection' : 'connections'}`,
@@ -242,6 +244,7 @@ const zh: Messages = {
   side: { client: '客户端', server: '服务器' },
   theSide: { client: '客户端', server: '服务器' },
   col: { pkt: '包', time: '时间' },
+  stdin: '标准输入',
 
   inputLine: (p) =>
     `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} 个包 · ${p.segments} 个 TCP 报文段 · ${p.conns} 条连接`,
@@ -448,6 +451,11 @@ export const MESSAGES: Record<Lang, Messages> = { en, zh };
 /** The messages of one language. */
 export function messages(lang: Lang): Messages {
   return MESSAGES[lang];
+}
+
+/** How an input is named in text: its path, escaped, or "standard input" for `-`. */
+export function inputName(path: string, m: Messages): string {
+  return path === '-' ? m.stdin : esc(path);
 }
 
 /** The explanation of a state change in `lang`, or null when the arc is not in the table. */

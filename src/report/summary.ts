@@ -10,7 +10,7 @@ import type { Report } from '../diagnose/types.js';
 import type { ConnectionRecord, FlagCounts } from '../tcp/model.js';
 import { explainSummary } from './explain.js';
 import { displayWidth, esc, int, padEnd, wrap } from './format.js';
-import { messages } from './messages.js';
+import { inputName, messages } from './messages.js';
 import { makeStyle } from './style.js';
 import type { TextOptions } from './text.js';
 
@@ -89,7 +89,7 @@ export function renderSummary(report: Report, opts: TextOptions): string {
   }
 
   const labelW = Math.max(...rows.map(([l]) => displayWidth(l)));
-  const out: string[] = [st.head(ms.title(esc(report.input.path)))];
+  const out: string[] = [st.head(ms.title(inputName(report.input.path, m)))];
   for (const [label, values] of rows) {
     values.forEach((v, i) => out.push(`  ${padEnd(i === 0 ? label : '', labelW)}  ${v}`.trimEnd()));
   }

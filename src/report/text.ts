@@ -42,7 +42,7 @@ import {
   secs,
   wrap,
 } from './format.js';
-import { messages, type Lang, type Messages } from './messages.js';
+import { inputName, messages, type Lang, type Messages } from './messages.js';
 import { makeStyle, type Style } from './style.js';
 import { renderSummary } from './summary.js';
 
@@ -113,7 +113,7 @@ export function renderInputLine(report: Report, opts: TextOptions): string {
   return (
     st.head(
       m.inputLine({
-        path: esc(i.path),
+        path: inputName(i.path, m),
         format: esc(i.format),
         links: i.linkTypes.map(esc).join(', '),
         packets: int(i.packets),

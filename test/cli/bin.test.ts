@@ -1,6 +1,6 @@
 // The installed command as a user runs it: `node bin/tcptrace.js ...` as a child process, checking
 // exit codes, stdout/stderr separation, stdin, damaged input and the colour rules.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -144,6 +144,24 @@ describe('tcptrace (the bin script)', () => {
     const r = tcptrace(['--summary', '--filter', 'client port 41018', FIX('fast-open.pcap')]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/connections +1 {2}\(1 of 2 connections selected\)/);
+  });
+
+  it('SIGINT stops reading a pipe that never ends and prints what was read, exit 0', async () => {
+    const child = spawn(process.execPath, [BIN, '--no-color', '-'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    // The whole capture, but the pipe stays open: only the signal can end the read.
+    child.stdin.write(readFileSync(FIX('closewait-leak.pcap')));
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('exit', (c) => resolve(c));
+      setTimeout(() => child.kill('SIGINT'), 1500);
+    });
+    expect(code).toBe(0);
+    expect(err).toBe('tcptrace: standard input: interrupted; the results so far follow\n');
+    expect(out).toContain('standard input — pcap · ETHERNET · 27 packets');
+    expect(out).toMatch(/final states +client {2}FIN-WAIT-2 3\n +server {2}CLOSE-WAIT 3/);
   });
 
   it('tcptrace check reaches the CI mode', () => {
