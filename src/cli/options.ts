@@ -10,16 +10,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULTS } from '../trace.js';
 import type { Lang } from '../report/messages.js';
+import { mustBePort, mustBePositiveNumber, quote, UsageError } from '../check/validate.js';
 import { canonicalIp, compileFilter, FilterError, hostPredicate, type ConnectionPredicate } from './filter.js';
 import { HELP_AFTER, USAGE } from './help.js';
-
-/** A usage error: one line, exit status 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 /** What `--fail-on` can name. */
 export type FailOn = 'check';
@@ -84,12 +77,13 @@ export type OptionTable = { [K in keyof CliOptions]-?: OptionSpec<CliOptions[K]>
 
 // --- esbuild-style validators: `${name} must be ${what} (got "raw")` ---------------------------
 
-const mustBe = (name: string, what: string, raw: string) => new UsageError(`${name} must be ${what} (got ${JSON.stringify(raw)})`);
+// The value checks are check/'s (the same rules for `tcptrace check` and the main command).
+const mustBe = (name: string, what: string, raw: string) => new UsageError(`${name} must be ${what} (got ${quote(raw)})`);
 
 function positiveNumber(raw: string, _p: number, name: string): number {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw mustBe(name, 'a positive number', raw);
-  return n;
+  const why = mustBePositiveNumber(raw.trim());
+  if (why !== null) throw mustBe(name, why, raw);
+  return Number(raw);
 }
 
 function positiveInteger(raw: string, _p: number | undefined, name: string): number {
@@ -110,9 +104,9 @@ const connId = (raw: string, name: string): number => {
 };
 
 const portNumber = (raw: string, name: string): number => {
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n > 65535) throw mustBe(name, 'a port number from 0 to 65535', raw);
-  return n;
+  const why = mustBePort(raw);
+  if (why !== null) throw mustBe(name, why, raw);
+  return Number(raw);
 };
 
 const hostAddr = (raw: string, name: string): string => {

@@ -7,6 +7,8 @@
  * machine that produced it.
  */
 
+import { hostPort } from '../diagnose/endpoint.js';
+
 /**
  * C0 and C1 control characters, DEL, and the Unicode bidirectional overrides/isolates and
  * line/paragraph separators: each could move the cursor, recolour the terminal or reorder
@@ -174,9 +176,9 @@ export function isoTime(epochSec: number): string {
   return `${iso.slice(0, 19)}.${String(us).padStart(6, '0')}Z`;
 }
 
-/** `ip:port`, with the IPv6 address in brackets (RFC 5952 §6). */
+/** `ip:port`, IPv6 in brackets (RFC 5952 §6), escaped for the terminal. */
 export function endpoint(ip: string, port: number): string {
-  return ip.includes(':') ? `[${esc(ip)}]:${port}` : `${esc(ip)}:${port}`;
+  return hostPort(esc(ip), port);
 }
 
 /** tcpdump's flag letters -> names, in the order a reader expects them. */
