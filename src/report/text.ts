@@ -26,7 +26,7 @@ import type {
   Side,
   TcpState,
 } from '../tcp/model.js';
-import { explainConnection, type Told } from './explain.js';
+import { explainConnection, type ConnectionExplanations, type Told } from './explain.js';
 import {
   displayWidth,
   duration,
@@ -386,13 +386,18 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
   return lines;
 }
 
-/** One connection: heading, ladder, notes. */
-export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: TextContext = newTextContext()): string {
-  const m = messages(opts.lang);
-  const st = makeStyle(opts.color);
-  const ex = opts.explain ? explainConnection(c, m, opts.lang, ctx.told) : null;
-
-  // Checks by packet; those on segments not drawn are listed under the ladder.
+/**
+ * The ladder's rows in order: initial states, each drawn segment with what goes under it, folds
+ * and state changes on segments not drawn where they belong, final states. Also which packets'
+ * explanations found a place (the rest go under the ladder).
+ */
+function ladderRows(
+  c: ConnectionRecord,
+  opts: TextOptions,
+  m: Messages,
+  st: Style,
+  ex: ConnectionExplanations | null,
+): { rows: Row[]; told: Set<number> } {
   const shown = new Set(c.segments.map((s) => s.packet));
   const checksAt = new Map<number, Check[]>();
   for (const k of c.checks) {
@@ -510,7 +515,11 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
     text: m.endOfCapture,
     edge: 'bottom',
   });
+  return { rows, told };
+}
 
+/** Draws the rows: a header line, then two lifelines with the arrows and notes between them. */
+function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style): string[] {
   // Geometry: the arrow area fits the widest label; explanations wrap to it.
   let area = opts.explain ? MIN_AREA_EXPLAIN : MIN_AREA;
   for (const r of rows) {
@@ -527,13 +536,15 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
   const stateL = (s: string) => padStart(s ? st.state(s) : '', STATE_W);
   const stateR = (s: string) => (s ? ` ${st.state(s)}` : '');
 
-  const out: string[] = heading(c, m, st);
-  out.push('');
+  const out: string[] = [];
   out.push(
     st.dim(`${lead(m.col.pkt, m.col.time)}${padStart(m.side.client, STATE_W)}  ${' '.repeat(area)}  ${m.side.server}`).trimEnd(),
   );
   const line = (left: string, l: string, mid: string, r: string, right: string) =>
     `${left}${l}${mid}${r}${right}`.trimEnd();
+  /** A row with nothing in the side columns: `cell` between two lifelines drawn with `edge`. */
+  const inner = (cell: string, edge = '│') =>
+    out.push(line(blank + ' '.repeat(STATE_W), ` ${st.dim(edge)}`, padEnd(cell, area), st.dim(edge), ''));
   for (const r of rows) {
     switch (r.kind) {
       case 'states': {
@@ -556,8 +567,7 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
         const texts = r.explain ? wrap(r.text, area - 5) : [r.text];
         texts.forEach((t, i) => {
           const prefix = r.explain && i === 0 ? ' ↳ ' : '   ';
-          const cell = `${prefix}${r.paint(t)}`;
-          out.push(line(blank + ' '.repeat(STATE_W), ` ${st.dim('│')}`, padEnd(cell, area), st.dim('│'), ''));
+          inner(`${prefix}${r.paint(t)}`);
         });
         break;
       }
@@ -577,10 +587,7 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
             cur.push(it);
           }
         }
-        for (const p of packed) {
-          const cell = `   ${r.paint(p.join(r.sep))}`;
-          out.push(line(blank + ' '.repeat(STATE_W), ` ${st.dim('│')}`, padEnd(cell, area), st.dim('│'), ''));
-        }
+        for (const p of packed) inner(`   ${r.paint(p.join(r.sep))}`);
         break;
       }
       case 'change': {
@@ -591,14 +598,24 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
       case 'fold': {
         const arrow = r.dir === 'client' ? '──►' : r.dir === 'server' ? '◄──' : '···';
         const paint = r.dir === 'client' ? st.client : r.dir === 'server' ? st.server : st.dim;
-        const cell = ` ${paint(arrow)} ${r.text}`;
-        out.push(line(blank + ' '.repeat(STATE_W), ` ${st.dim('┆')}`, padEnd(cell, area), st.dim('┆'), ''));
+        inner(` ${paint(arrow)} ${r.text}`, '┆');
         break;
       }
     }
   }
+  return out;
+}
+
+/** One connection: heading, ladder, notes. */
+export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: TextContext = newTextContext()): string {
+  const m = messages(opts.lang);
+  const st = makeStyle(opts.color);
+  const ex = opts.explain ? explainConnection(c, m, opts.lang, ctx.told) : null;
+  const { rows, told } = ladderRows(c, opts, m, st, ex);
+  const out = [...heading(c, m, st), '', ...drawLadder(rows, opts, m, st)];
 
   // Checks on segments not drawn (folded data, say): failures in full, passes counted.
+  const shown = new Set(c.segments.map((s) => s.packet));
   const elsewhere = c.checks.filter((k) => !shown.has(k.packet));
   const failedElsewhere = elsewhere.filter((k) => !k.ok);
   const under: string[] = [];
