@@ -11,6 +11,7 @@ import {
   type Check,
   type CheckId,
   type ConnectionRecord,
+  type EndpointRecord,
   type NegotiatedOptions,
   type SegmentFlag,
   type SegmentRecord,
@@ -90,29 +91,20 @@ export function connection(steps: Step[], over: Partial<ConnectionRecord> = {}, 
     }
   });
   const last = steps[steps.length - 1];
-  const synOpts = (side: Side): NegotiatedOptions => steps.find((s) => s.from === side && s.flags.includes('S'))?.options ?? {};
+  const endpoint = (side: Side, ip: string, port: number, fallback: TcpState): EndpointRecord => ({
+    ip,
+    port,
+    state: last?.[side] ?? fallback,
+    stateBasis: 'observed',
+    isn: isnOf(side),
+    options: steps.find((s) => s.from === side && s.flags.includes('S'))?.options ?? {},
+    segments: steps.filter((s) => s.from === side).length,
+    bytes: 0,
+  });
   const record: ConnectionRecord = {
     id: 0,
-    client: {
-      ip: '198.18.0.1',
-      port: 41000,
-      state: last?.client ?? 'CLOSED',
-      stateBasis: 'observed',
-      isn: CLIENT_ISN,
-      options: synOpts('client'),
-      segments: steps.filter((s) => s.from === 'client').length,
-      bytes: 0,
-    },
-    server: {
-      ip: '198.18.0.2',
-      port: 80,
-      state: last?.server ?? 'LISTEN',
-      stateBasis: 'observed',
-      isn: SERVER_ISN,
-      options: synOpts('server'),
-      segments: steps.filter((s) => s.from === 'server').length,
-      bytes: 0,
-    },
+    client: endpoint('client', '198.18.0.1', 41000, 'CLOSED'),
+    server: endpoint('server', '198.18.0.2', 80, 'LISTEN'),
     start: 1_764_000_000.25,
     end: 1_764_000_000.25 + (last?.time ?? 0),
     packets: steps.length,
