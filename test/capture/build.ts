@@ -9,6 +9,7 @@
 import { CaptureError } from '../../src/capture/frame.js';
 import type { CaptureStats, Frame } from '../../src/capture/frame.js';
 import { createParser } from '../../src/capture/detect.js';
+import { concat } from '../helpers/bytes.js';
 
 /** A frame as plain data, with its bytes copied out of the reader's buffer. */
 export interface FrameData {
@@ -63,16 +64,7 @@ export function parse(bytes: Uint8Array, cuts: number[] = [], name = 'x.pcap'): 
   }
 }
 
-/** Concatenates byte arrays. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export { concat };
 
 /** A little writer of integers in one byte order. */
 export class Writer {

@@ -2,6 +2,7 @@
 import type { Frame } from '../../src/capture/frame.js';
 import { decodeFrame } from '../../src/decode/decode-frame.js';
 import type { Segment } from '../../src/decode/segment.js';
+import { concat } from '../helpers/bytes.js';
 
 /** Bytes from hex text; whitespace is ignored so layers can be written one per line. */
 export function hex(...parts: string[]): Uint8Array {
@@ -12,16 +13,7 @@ export function hex(...parts: string[]): Uint8Array {
   return out;
 }
 
-/** Concatenates byte arrays. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export { concat };
 
 /** `n` copies of byte `v`. */
 export function fill(n: number, v: number): Uint8Array {

@@ -19,7 +19,7 @@ import {
   openLive,
   setCapLoader,
 } from '../../src/capture/live.js';
-import { readPcap, type PcapRecord } from './pcap-read.js';
+import { readPcap, type PcapRecord } from '../helpers/pcap-oracle.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CORPUS = path.join(ROOT, 'fixtures/corpus/tcpdump/tcp');

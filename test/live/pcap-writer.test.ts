@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/capture/frame.js';
 import { openCapture } from '../../src/capture/open.js';
 import { PCAP_FILE_HEADER_LEN, PcapFileWriter, PcapWriter, pcapFileHeader } from '../../src/capture/pcap-writer.js';
-import { readPcap } from './pcap-read.js';
+import { readPcap } from '../helpers/pcap-oracle.js';
 
 const CORPUS = path.resolve(import.meta.dirname, '../../fixtures/corpus/tcpdump/tcp');
 const tmp = mkdtempSync(path.join(tmpdir(), 'live-pcapw-'));
