@@ -15,9 +15,9 @@ import type { LiveInterface, LiveOptions } from '../capture/live.js';
 import { diagnose } from '../diagnose/diagnose.js';
 import type { Report } from '../diagnose/types.js';
 import { esc } from '../report/format.js';
-import { renderJson, renderNdjsonLine } from '../report/json.js';
+import { jsonChunks, renderNdjsonLine } from '../report/json.js';
 import { renderSummary } from '../report/summary.js';
-import { newTextContext, renderConnection, renderText, type TextContext, type TextOptions } from '../report/text.js';
+import { newTextContext, renderConnection, textChunks, type TextContext, type TextOptions } from '../report/text.js';
 import type { ConnectionRecord } from '../tcp/model.js';
 import { summarize } from '../tcp/summary.js';
 import { trace, type TraceOptions } from '../trace.js';
@@ -25,12 +25,10 @@ import { colorLevel, languageFrom, type Env } from './env.js';
 import { hostPredicate, portPredicate, type ConnectionPredicate } from './filter.js';
 import { parseCommandLine, type CliOptions } from './options.js';
 import { startProgress } from './progress.js';
+import { backpressure, pacedCapture, writeChunks, type OutStream } from './write.js';
 
-/** A stream main() writes to. */
-export interface OutStream {
-  write(chunk: string): unknown;
-  isTTY?: boolean;
-}
+/** A stream main() writes to (Node's Writable, or anything with a `write`). */
+export type { OutStream } from './write.js';
 
 /** The process as main() sees it. */
 export interface CliIO {
@@ -170,20 +168,26 @@ function onSignals(ac: AbortController, enabled: boolean): () => void {
   };
 }
 
-/** What is printed once a report is complete (everything except what streamed already). */
-function output(run: Run, report: Report, streamedLadders: boolean): void {
+/**
+ * What is printed once a report is complete (everything except what streamed already), in
+ * pieces and at the reader's pace: the output of a big capture is longer than any one string.
+ */
+async function output(run: Run, report: Report, streamedLadders: boolean): Promise<void> {
   const { o, io } = run;
   const shown = selected(run, report);
   if (shown.connections.some((c) => c.checks.some((k) => !k.ok))) run.checksFailed = true;
   if (o.ndjson) return;
-  if (o.json) {
-    io.stdout.write(renderJson(shown));
-    return;
-  }
+  if (o.json) return writeChunks(io.stdout, jsonChunks(shown));
   const opts: TextOptions = { ...run.text, totalConnections: run.select ? report.connections.length : undefined };
   const sep = run.rendered++ > 0 ? '\n' : '';
   if (o.summary || streamedLadders) io.stdout.write(sep + renderSummary(shown, opts));
-  else io.stdout.write(sep + renderText(shown, opts, run.ctx));
+  else await writeChunks(io.stdout, prefixed(sep, textChunks(shown, opts, run.ctx)));
+}
+
+/** `first`, then the pieces of `rest` (lazily: a big output is never all in memory). */
+function* prefixed(first: string, rest: Iterable<string>): Generator<string, void, undefined> {
+  yield first;
+  yield* rest;
 }
 
 /** Warnings of a finished read (damaged input, live drops), one line each on stderr. */
@@ -198,7 +202,12 @@ async function runFile(run: Run, path: string): Promise<number> {
   const name = path === '-' ? STDIN_NAME : path;
   let source: CaptureSource;
   try {
-    source = deps.openCapture(path, { stdin: io.stdin });
+    // --ndjson writes while reading; on a stream with backpressure, reading waits for the output.
+    const out = io.stdout;
+    source =
+      o.ndjson && out.writableNeedDrain !== undefined
+        ? pacedCapture(path, io.stdin, () => backpressure(out), (stdin) => deps.openCapture(path, { stdin }))
+        : deps.openCapture(path, { stdin: io.stdin });
   } catch (e) {
     return fail(io, name, e);
   }
@@ -229,7 +238,11 @@ async function runFile(run: Run, path: string): Promise<number> {
     if (ac.signal.aborted && path === '-' && io.stdin === undefined) process.stdin.destroy();
   }
   warnings(run, name, report, ac.signal.aborted);
-  output(run, report, false);
+  try {
+    await output(run, report, false);
+  } catch (e) {
+    return fail(io, name, e);
+  }
   return 0;
 }
 
@@ -295,7 +308,11 @@ async function runLive(run: Run, bpf: string): Promise<number> {
   }
   // Ctrl-C is how a live capture normally ends: not worth a warning.
   warnings(run, iface, report, false);
-  output(run, report, stream);
+  try {
+    await output(run, report, stream);
+  } catch (e) {
+    return fail(io, iface, e);
+  }
   return 0;
 }
 

@@ -4,6 +4,11 @@
  * `--json` prints one Report document per input. With one input that is the contract's single
  * document; with several, the documents follow one another, which is what jq reads natively
  * (`jq '.summary' a.pcap.json` works on each in turn, `jq -s` collects them into an array).
+ * The document is produced in pieces (`jsonChunks`): the header fields, then each connection
+ * serialised on its own, then the summary and diagnostics. A capture with tens of thousands of
+ * connections makes a document longer than V8's longest string (~512 M characters), so it can
+ * never be built as one string; concatenated, the pieces are byte for byte
+ * `JSON.stringify(report, null, 2)`.
  *
  * `--ndjson` prints one ConnectionRecord per line, each the same object as in `connections`.
  *
@@ -14,9 +19,49 @@ import type { Report } from '../diagnose/types.js';
 import type { ConnectionRecord } from '../tcp/model.js';
 import { escJson } from './format.js';
 
-/** One input's document, pretty-printed, ending with a newline. */
+/**
+ * `JSON.stringify(value, null, 2)` as it reads nested `depth` levels deep: every line after the
+ * first indented by two spaces per level. Safe because a newline in that output is always layout
+ * (JSON escapes the ones inside strings).
+ */
+function nested(value: unknown, depth: number): string {
+  const json = JSON.stringify(value, null, 2);
+  return depth === 0 ? json : json.replace(/\n/g, '\n' + '  '.repeat(depth));
+}
+
+/**
+ * One input's document in pieces, each small (one top-level field, or one connection record);
+ * joined they equal `JSON.stringify(report, null, 2) + '\n'` (with `escJson`), ready to be
+ * written one after another.
+ */
+export function* jsonChunks(report: Report): Generator<string, void, undefined> {
+  let first = true;
+  for (const [key, value] of Object.entries(report)) {
+    // JSON.stringify leaves out properties whose value is undefined or a function.
+    if (value === undefined || typeof value === 'function') continue;
+    const head = `${first ? '{' : ','}\n  ${JSON.stringify(key)}: `;
+    first = false;
+    if (key === 'connections' && Array.isArray(value) && value.length > 0) {
+      yield head + '[';
+      for (let i = 0; i < value.length; i++) {
+        // Array elements that JSON cannot represent become null, as in JSON.stringify.
+        const v: unknown = value[i];
+        const item = v === undefined || typeof v === 'function' ? 'null' : escJson(nested(v, 2));
+        yield `${i === 0 ? '' : ','}\n    ${item}`;
+      }
+      yield '\n  ]';
+    } else {
+      yield head + escJson(nested(value, 1));
+    }
+  }
+  yield first ? '{}\n' : '\n}\n';
+}
+
+/** One input's document, pretty-printed, ending with a newline (small reports: tests, the API). */
 export function renderJson(report: Report): string {
-  return escJson(JSON.stringify(report, null, 2)) + '\n';
+  let out = '';
+  for (const chunk of jsonChunks(report)) out += chunk;
+  return out;
 }
 
 /** One connection record as one NDJSON line (newline included). */

@@ -124,13 +124,23 @@ export function renderInputLine(report: Report, opts: TextOptions): string {
   );
 }
 
+/**
+ * The whole text output for one input in pieces (heading, one ladder per connection, the
+ * summary), to be written one after another: a big capture's output is longer than the longest
+ * string V8 can build.
+ */
+export function* textChunks(report: Report, opts: TextOptions, ctx: TextContext = newTextContext()): Generator<string, void, undefined> {
+  const m = messages(opts.lang);
+  yield renderInputLine(report, opts) + '\n';
+  if (report.connections.length === 0) yield `${IND}${m.noConnections}\n\n`;
+  for (const c of report.connections) yield renderConnection(c, opts, ctx) + '\n';
+  yield renderSummary(report, opts);
+}
+
 /** The whole text output for one input: heading, one ladder per connection, then the summary. */
 export function renderText(report: Report, opts: TextOptions, ctx: TextContext = newTextContext()): string {
-  const m = messages(opts.lang);
-  let out = renderInputLine(report, opts) + '\n';
-  if (report.connections.length === 0) out += `${IND}${m.noConnections}\n\n`;
-  for (const c of report.connections) out += renderConnection(c, opts, ctx) + '\n';
-  out += renderSummary(report, opts);
+  let out = '';
+  for (const chunk of textChunks(report, opts, ctx)) out += chunk;
   return out;
 }
 
