@@ -31,6 +31,14 @@ export interface TraceOptions {
   portRange?: [number, number];
   /** Called with each connection record as soon as it is finished (NDJSON streaming, live capture). */
   onConnection?: (record: ConnectionRecord) => void;
+  /**
+   * Called once per connection as soon as its opening exchange is over, with its record as of
+   * then (live capture prints the opening before the connection ends): at the first segment that
+   * is not a SYN or SYN-ACK, i.e. the handshake's final ACK, the RST of a refused SYN, or a
+   * mid-stream connection's first segment. An opening that never got that far (SYNs unanswered,
+   * a SYN-ACK never acknowledged) gets no call; onConnection still gets the record.
+   */
+  onOpen?: (record: ConnectionRecord) => void;
   /** Input progress, for the spinner. */
   onProgress?: ProgressFn;
   /** Stops reading (live capture's Ctrl-C); the report then describes every endpoint as of that moment. */
@@ -56,6 +64,8 @@ interface Tracked {
   tracker: ConnectionTracker;
   /** Whether `onConnection` already received this connection's record. */
   emitted: boolean;
+  /** Whether `onOpen` already received this connection's record. */
+  opened: boolean;
 }
 
 /** The state of one trace: a FrameSink that feeds the stages and collects what they find. */
@@ -122,6 +132,11 @@ class TraceRun {
     }
     const tracked = entry.value;
     tracked.tracker.observe(seg, flows.fromClient);
+    // The opening is over at the first segment that is not a SYN or SYN-ACK (see onOpen).
+    if (this.options.onOpen && !tracked.opened && (seg.flags & TcpFlag.SYN) === 0) {
+      tracked.opened = true;
+      this.options.onOpen(tracked.tracker.finish(this.lastSec, this.lastNsec));
+    }
     flows.touch(entry, this.now);
     if (tracked.tracker.finished && !entry.closing) {
       flows.markClosing(entry);
@@ -146,7 +161,7 @@ class TraceRun {
       { mslSec: this.mslSec, allSegments: this.options.allSegments ?? false },
       { heuristic, reusedFrom },
     );
-    return { tracker, emitted: false };
+    return { tracker, emitted: false, opened: false };
   }
 
   /** Evicts connections idle past their limit: 2·MSL once closing (TIME-WAIT is over), else the idle timeout. */

@@ -234,6 +234,18 @@ export function compileFilter(text: string): ConnectionPredicate {
   return p;
 }
 
+/** Words whose answer can change after a connection opened (its end, its checks, its opening kind). */
+const DECIDED_LATER = new Set(['state', 'open', 'close', 'zeek', 'failed']);
+
+/**
+ * Whether a (valid) filter expression can be decided when a connection's opening is over: it
+ * asks only about addresses, ports, the connection number and port reuse, none of which change
+ * later. Live capture prints a connection's opening early only for such a selection.
+ */
+export function decidedAtOpening(text: string): boolean {
+  return !tokenize(text).some((t) => DECIDED_LATER.has(t.toLowerCase()));
+}
+
 /** The filter language in brief, for `--help`. */
 export const FILTER_HELP = `Filter expressions (--filter), on each connection:
   host ADDR            either endpoint's address is ADDR (IPv4 or IPv6)

@@ -17,12 +17,20 @@ import type { Report } from '../diagnose/types.js';
 import { esc } from '../report/format.js';
 import { jsonChunks, renderNdjsonLine } from '../report/json.js';
 import { renderSummary } from '../report/summary.js';
-import { newTextContext, renderConnection, textChunks, type TextContext, type TextOptions } from '../report/text.js';
+import {
+  newTextContext,
+  renderConnection,
+  renderConnectionClosing,
+  renderConnectionOpening,
+  textChunks,
+  type TextContext,
+  type TextOptions,
+} from '../report/text.js';
 import type { ConnectionRecord } from '../tcp/model.js';
 import { summarize } from '../tcp/summary.js';
 import { trace, type TraceOptions } from '../trace.js';
 import { colorLevel, languageFrom, type Env } from './env.js';
-import { hostPredicate, portPredicate, type ConnectionPredicate } from './filter.js';
+import { decidedAtOpening, hostPredicate, portPredicate, type ConnectionPredicate } from './filter.js';
 import { parseCommandLine, type CliOptions } from './options.js';
 import { startProgress } from './progress.js';
 import { backpressure, pacedCapture, writeChunks, type OutStream } from './write.js';
@@ -266,7 +274,10 @@ async function listInterfaces(run: Run, live: LiveApi): Promise<number> {
   return 0;
 }
 
-/** `-i IFACE [filter]`: ladders print as connections finish; Ctrl-C prints the summary. */
+/**
+ * `-i IFACE [filter]`: each connection's opening prints as soon as it is over, the rest of its
+ * ladder when it finishes (issue 5); Ctrl-C prints the summary.
+ */
 async function runLive(run: Run, bpf: string): Promise<number> {
   const { o, io, deps } = run;
   let live: LiveApi;
@@ -294,13 +305,31 @@ async function runLive(run: Run, bpf: string): Promise<number> {
   const ac = new AbortController();
   const unhook = onSignals(ac, deps.signals);
   const stream = !o.json && !o.summary;
+  // Openings print early only when the selection can already be decided then (a --filter on
+  // states or kinds is answered by the finished connection): otherwise each ladder prints whole.
+  const openings = stream && !o.ndjson && o.filter.every((f) => decidedAtOpening(f.text));
+  const opened = new Set<number>();
+  const onOpen = (r: ConnectionRecord) => {
+    // A SYN answered with RST is over as soon as it opened: its whole ladder follows at once.
+    if (r.close.kind === 'reset') return;
+    if (run.select !== null && !run.select(r)) return;
+    opened.add(r.id);
+    io.stdout.write(renderConnectionOpening(r, run.text, run.ctx) + '\n');
+  };
   const onConnection = (r: ConnectionRecord) => {
     if (o.ndjson) return ndjson(run, r);
-    if (stream && (run.select === null || run.select(r))) io.stdout.write(renderConnection(r, run.text, run.ctx) + '\n');
+    if (!stream) return;
+    if (opened.delete(r.id)) io.stdout.write(renderConnectionClosing(r, run.text, run.ctx) + '\n');
+    else if (run.select === null || run.select(r)) io.stdout.write(renderConnection(r, run.text, run.ctx) + '\n');
   };
   let report: Report;
   try {
-    report = await trace(source, { ...traceOptions(o), signal: ac.signal, onConnection: o.json ? undefined : onConnection });
+    report = await trace(source, {
+      ...traceOptions(o),
+      signal: ac.signal,
+      onConnection: o.json ? undefined : onConnection,
+      onOpen: openings ? onOpen : undefined,
+    });
   } catch (e) {
     return fail(io, iface, e);
   } finally {

@@ -23,6 +23,8 @@ export type Told = Set<Topic>;
 export interface ConnectionExplanations {
   byPacket: Map<number, string[]>;
   atEnd: string[];
+  /** The topics this call told (added to `told`), and where each went. */
+  placed: Array<[Topic, number | 'end']>;
 }
 
 const isSyn = (s: SegmentRecord) => s.flags.includes('S');
@@ -123,6 +125,7 @@ function transitionLine(m: Messages, lang: 'en' | 'zh', side: Side, from: string
 export function explainConnection(c: ConnectionRecord, m: Messages, lang: 'en' | 'zh', told: Told): ConnectionExplanations {
   const byPacket = new Map<number, string[]>();
   const atEnd: string[] = [];
+  const placed: Array<[Topic, number | 'end']> = [];
   const add = (packet: number | 'end', line: string) => {
     if (packet === 'end') return void atEnd.push(line);
     const list = byPacket.get(packet);
@@ -135,9 +138,10 @@ export function explainConnection(c: ConnectionRecord, m: Messages, lang: 'en' |
   for (const [topic, where] of placeTopics(c)) {
     if (told.has(topic)) continue;
     told.add(topic);
+    placed.push([topic, where]);
     add(where, m.explain[topic]);
   }
-  return { byPacket, atEnd };
+  return { byPacket, atEnd, placed };
 }
 
 /** The summary's explanations: what piles of TIME-WAIT or CLOSE-WAIT mean, when the capture has any. */

@@ -54,6 +54,8 @@ const en = {
   basisInferred: 'inferred',
   basisUnseen: 'unseen',
   endOfCapture: 'end of capture',
+  /** Live capture: the first row of a connection's rest, printed apart from its opening. */
+  openingAbove: 'opening printed above',
   notDrawn: '(on a segment not drawn)',
 
   fold: (p: { segments: number; segmentsText: string; bytes: string; retrans: number; range: string }) =>
@@ -274,6 +276,7 @@ const zh: Messages = {
   basisInferred: '推断',
   basisUnseen: '未见',
   endOfCapture: '捕获结束',
+  openingAbove: '打开过程见上文',
   notDrawn: '（发生在未画出的报文段上）',
 
   fold: (p) =>

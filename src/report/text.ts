@@ -95,6 +95,17 @@ const ACK_CHECKS: ReadonlySet<CheckId> = new Set([
   'fin-acked',
 ]);
 
+/** A connection's ladder as rows, and where its opening ends. */
+interface Ladder {
+  rows: Row[];
+  /** Packets whose explanations found a row (the rest go under the ladder). */
+  told: Set<number>;
+  /** Index of the first row after the opening exchange (`rows.slice(0, split)` is the opening). */
+  split: number;
+  /** Both states as the opening left them (the cells of the row a separately printed rest starts with). */
+  resume: { c: string; s: string };
+}
+
 type Row =
   | { kind: 'seg'; seg: SegmentRecord; pkt: string; time: string; c: string; s: string; label: string }
   | { kind: 'sub'; text: string; paint: (s: string) => string; explain?: boolean }
@@ -218,18 +229,31 @@ function initialState(c: ConnectionRecord, side: Side): TcpState {
   return s ? s[side] : c[side].state;
 }
 
-/** The connection's heading: addresses, kinds, counts, final states. */
-function heading(c: ConnectionRecord, m: Messages, st: Style): string[] {
+/** The connection's number and addresses: one line, or two when they are long (IPv6). */
+function addressLines(c: ConnectionRecord, st: Style): string[] {
   const id = `#${c.id}`;
   const cl = endpoint(c.client.ip, c.client.port);
   const sv = endpoint(c.server.ip, c.server.port);
-  const lines: string[] = [];
   const one = `${id}  ${cl} ⇄ ${sv}`;
-  if (displayWidth(one) <= HEADING_W) lines.push(st.head(one));
-  else lines.push(st.head(`${id}  ${cl}`), st.head(`${' '.repeat(id.length)}⇄ ${sv}`));
+  if (displayWidth(one) <= HEADING_W) return [st.head(one)];
+  return [st.head(`${id}  ${cl}`), st.head(`${' '.repeat(id.length)}⇄ ${sv}`)];
+}
 
-  const unusualOpen = ['refused', 'unanswered', 'incomplete'].includes(c.open.kind);
-  const open = unusualOpen ? st.warn(m.openKind[c.open.kind]) : m.openKind[c.open.kind];
+/** The opening kind as the heading writes it (the unusual ones stand out). */
+function openText(c: ConnectionRecord, m: Messages, st: Style): string {
+  const unusual = ['refused', 'unanswered', 'incomplete'].includes(c.open.kind);
+  return unusual ? st.warn(m.openKind[c.open.kind]) : m.openKind[c.open.kind];
+}
+
+/** The heading of a connection's opening alone (live capture): addresses, opening kind, start. */
+function openingHeading(c: ConnectionRecord, m: Messages, st: Style): string[] {
+  return [...addressLines(c, st), `${IND}${openText(c, m, st)} · ${m.started(isoTime(c.start))}`];
+}
+
+/** The connection's heading: addresses, kinds, counts, final states. */
+function heading(c: ConnectionRecord, m: Messages, st: Style): string[] {
+  const lines = addressLines(c, st);
+  const open = openText(c, m, st);
   let close: string = m.closeKind[c.close.kind];
   if (c.close.initiator && c.close.kind !== 'none' && c.close.kind !== 'simultaneous') {
     close += m.closeFirst(m.side[c.close.initiator]);
@@ -407,7 +431,7 @@ function ladderRows(
   m: Messages,
   st: Style,
   ex: ConnectionExplanations | null,
-): { rows: Row[]; told: Set<number> } {
+): Ladder {
   const shown = new Set(c.segments.map((s) => s.packet));
   const checksAt = new Map<number, Check[]>();
   for (const k of c.checks) {
@@ -420,10 +444,22 @@ function ladderRows(
   let prevC = initialState(c, 'client');
   let prevS = initialState(c, 'server');
   rows.push({ kind: 'states', c: stateCell(prevC), s: stateCell(prevS), text: '', edge: 'top' });
+  // Rows up to the last packet of the opening exchange (the first packet, for a mid-stream start)
+  // are the opening; the first row past it (a fold, a later segment, the end) starts the rest.
+  const openEnd =
+    c.open.packets.length > 0 ? c.open.packets.reduce((a, b) => Math.max(a, b)) : (c.timeline[0]?.packet ?? 0);
+  let split = -1;
+  let resume = { c: '', s: '' };
+  const closingStarts = () => {
+    if (split >= 0) return;
+    split = rows.length;
+    resume = { c: stateCell(prevC), s: stateCell(prevS) };
+  };
   const fold = opts.all ? -1 : foldIndex(c);
   const shownSyn: Partial<Record<Side, string>> = {};
   const pushFold = () => {
     if (!carriesData(c)) return;
+    closingStarts();
     const before = rows.length;
     if (c.data.client.segments > 0) rows.push(foldRow(c.data.client, 'client', m));
     if (c.data.server.segments > 0) rows.push(foldRow(c.data.server, 'server', m));
@@ -446,6 +482,7 @@ function ladderRows(
       let cs = prevC;
       let ss = prevS;
       let time = 0;
+      if (packet > openEnd) closingStarts();
       while (hidden.length > 0 && hidden[0]!.packet === packet) {
         const t = hidden.shift()!;
         if (t.side === 'client') cs = t.to;
@@ -482,6 +519,7 @@ function ladderRows(
   }
   const flushAfterFin = (packet: number) => {
     if (afterFin && packet > afterFin.before) {
+      closingStarts();
       rows.push(afterFin.row);
       afterFin = null;
     }
@@ -490,6 +528,7 @@ function ladderRows(
     flushHidden(s.packet);
     flushAfterFin(s.packet);
     if (i === fold) pushFold();
+    if (s.packet > openEnd) closingStarts();
     rows.push({
       kind: 'seg',
       seg: s,
@@ -518,6 +557,7 @@ function ladderRows(
   flushHidden(Infinity);
   flushAfterFin(Infinity);
   if (fold === c.segments.length) pushFold();
+  closingStarts();
   rows.push({
     kind: 'states',
     c: stateCell(c.client.state, c.client.stateBasis),
@@ -525,22 +565,27 @@ function ladderRows(
     text: m.endOfCapture,
     edge: 'bottom',
   });
-  return { rows, told };
+  return { rows, told, split, resume };
 }
 
-/** Draws the rows: a header line, then two lifelines with the arrows and notes between them. */
-function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style): string[] {
+/**
+ * Draws the rows: a header line, then two lifelines with the arrows and notes between them.
+ * The geometry fits `measure` (by default the rows themselves), so a part of a ladder printed on
+ * its own can line up with the rest of it.
+ */
+function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, measure: Row[] = rows): string[] {
   // Geometry: the arrow area fits the widest label; explanations wrap to it.
   let area = opts.explain ? MIN_AREA_EXPLAIN : MIN_AREA;
-  for (const r of rows) {
+  for (const r of measure) {
     if (r.kind === 'seg') area = Math.max(area, displayWidth(r.label) + 8);
     else if (r.kind === 'sub' && !r.explain) area = Math.max(area, displayWidth(r.text) + 4);
     else if (r.kind === 'fold') area = Math.max(area, displayWidth(r.text) + 9);
     else if (r.kind === 'change') area = Math.max(area, displayWidth(r.text) + 4);
     else if (r.kind === 'items') area = Math.max(area, ...r.items.map((t) => displayWidth(t) + 4));
   }
-  const pktW = Math.max(displayWidth(m.col.pkt), ...rows.map((r) => (r.kind === 'seg' ? r.pkt.length : 0)));
-  const timeW = Math.max(displayWidth(m.col.time), ...rows.map((r) => (r.kind === 'seg' ? r.time.length : 0)));
+  // Both kinds of row with a packet number and time (a mid-stream opening has only a 'change').
+  const pktW = Math.max(displayWidth(m.col.pkt), ...measure.map((r) => (r.kind === 'seg' || r.kind === 'change' ? r.pkt.length : 0)));
+  const timeW = Math.max(displayWidth(m.col.time), ...measure.map((r) => (r.kind === 'seg' || r.kind === 'change' ? r.time.length : 0)));
   const lead = (pkt: string, time: string) => `  ${padStart(pkt, pktW)}  ${padStart(time, timeW)}  `;
   const blank = lead('', '');
   const stateL = (s: string) => padStart(s ? st.state(s) : '', STATE_W);
@@ -616,14 +661,15 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style): str
   return out;
 }
 
-/** One connection: heading, ladder, notes. */
-export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: TextContext = newTextContext()): string {
-  const m = messages(opts.lang);
-  const st = makeStyle(opts.color);
-  const ex = opts.explain ? explainConnection(c, m, opts.lang, ctx.told) : null;
-  const { rows, told } = ladderRows(c, opts, m, st, ex);
-  const out = [...heading(c, m, st), '', ...drawLadder(rows, opts, m, st)];
-
+/** What is written under a ladder: checks on folded segments, notes, explanations not told in it. */
+function underLadder(
+  c: ConnectionRecord,
+  opts: TextOptions,
+  m: Messages,
+  st: Style,
+  ex: ConnectionExplanations | null,
+  told: Set<number>,
+): string[] {
   // Checks on segments not drawn (folded data, say): failures in full, passes counted.
   const shown = new Set(c.segments.map((s) => s.packet));
   const elsewhere = c.checks.filter((k) => !shown.has(k.packet));
@@ -641,7 +687,54 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
       wrap(e, 96).forEach((t, i) => under.push(st.dim(`${i === 0 ? '↳ ' : '  '}${t}`)));
     }
   }
-  if (under.length > 0) out.push('');
-  for (const u of under) out.push(`${IND}${u}`);
+  return under.length > 0 ? ['', ...under.map((u) => `${IND}${u}`)] : [];
+}
+
+/** One connection: heading, ladder, notes. */
+export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: TextContext = newTextContext()): string {
+  const m = messages(opts.lang);
+  const st = makeStyle(opts.color);
+  const ex = opts.explain ? explainConnection(c, m, opts.lang, ctx.told) : null;
+  const { rows, told } = ladderRows(c, opts, m, st, ex);
+  const out = [...heading(c, m, st), '', ...drawLadder(rows, opts, m, st), ...underLadder(c, opts, m, st, ex, told)];
+  return out.join('\n') + '\n';
+}
+
+/**
+ * A connection's opening on its own, as live capture prints it the moment the opening is over
+ * (`c` is the record as of then): the addresses, the opening kind and start, and the ladder down
+ * to the opening's last segment. `renderConnectionClosing` prints the rest once it finished.
+ */
+export function renderConnectionOpening(c: ConnectionRecord, opts: TextOptions, ctx: TextContext = newTextContext()): string {
+  const m = messages(opts.lang);
+  const st = makeStyle(opts.color);
+  // Explanations are told once per output: only those this part really prints count as told.
+  const ex = opts.explain ? explainConnection(c, m, opts.lang, new Set(ctx.told)) : null;
+  const { rows, split } = ladderRows(c, opts, m, st, ex);
+  const opening = rows.slice(0, split);
+  const drawn = new Set<number>();
+  for (const r of opening) {
+    if (r.kind === 'seg') drawn.add(r.seg.packet);
+    else if (r.kind === 'change') drawn.add(Number(r.pkt));
+  }
+  for (const [topic, where] of ex?.placed ?? []) if (where !== 'end' && drawn.has(where)) ctx.told.add(topic);
+  const out = [...openingHeading(c, m, st), '', ...drawLadder(opening, opts, m, st)];
+  return out.join('\n') + '\n';
+}
+
+/**
+ * The rest of a connection whose opening `renderConnectionOpening` printed, once it finished
+ * (`c` is the final record): the full heading (how it closed, counts, final states), a row with
+ * both states where the opening left them, the ladder from there to the end, and the notes.
+ */
+export function renderConnectionClosing(c: ConnectionRecord, opts: TextOptions, ctx: TextContext = newTextContext()): string {
+  const m = messages(opts.lang);
+  const st = makeStyle(opts.color);
+  const ex = opts.explain ? explainConnection(c, m, opts.lang, ctx.told) : null;
+  const { rows, told, split, resume } = ladderRows(c, opts, m, st, ex);
+  const from: Row = { kind: 'states', c: resume.c, s: resume.s, text: m.openingAbove, edge: 'top' };
+  const rest = [from, ...rows.slice(split)];
+  // Measured on the whole ladder, so the lifelines continue those of the opening above.
+  const out = [...heading(c, m, st), '', ...drawLadder(rest, opts, m, st, [...rows, from]), ...underLadder(c, opts, m, st, ex, told)];
   return out.join('\n') + '\n';
 }
