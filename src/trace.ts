@@ -14,7 +14,7 @@ import { diagnose } from './diagnose/diagnose.js';
 import type { Report } from './diagnose/types.js';
 import { FlowTable, type FlowEntry } from './flow/flow-table.js';
 import { orient } from './flow/orientation.js';
-import { ConnectionTracker } from './tcp/connection.js';
+import { ConnectionTracker, type TrackerOptions } from './tcp/connection.js';
 import { SCHEMA, type ConnectionRecord, type InputRecord } from './tcp/model.js';
 import { summarize } from './tcp/summary.js';
 
@@ -76,6 +76,8 @@ class TraceRun {
   private readonly mslSec: number;
   private readonly idleSec: number;
   private readonly maxConnections: number;
+  /** One settings object for every tracker (not one per connection). */
+  private readonly trackerOptions: TrackerOptions;
   private nextId = 0;
   private tcpSegments = 0;
   private droppedSegments = 0;
@@ -87,6 +89,7 @@ class TraceRun {
     this.mslSec = options.mslSec ?? DEFAULTS.mslSec;
     this.idleSec = options.idleTimeoutSec ?? DEFAULTS.idleTimeoutSec;
     this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
+    this.trackerOptions = { mslSec: this.mslSec, allSegments: options.allSegments ?? false };
   }
 
   /** FrameSink: one captured frame. */
@@ -158,7 +161,7 @@ class TraceRun {
       this.nextId++,
       clientIsSrc ? src : dst,
       clientIsSrc ? dst : src,
-      { mslSec: this.mslSec, allSegments: this.options.allSegments ?? false },
+      this.trackerOptions,
       { heuristic, reusedFrom },
     );
     return { tracker, emitted: false, opened: false };
@@ -182,7 +185,8 @@ class TraceRun {
 
   /** Hands a connection's final record to the report; the tracker is dropped after this. */
   private complete(t: Tracked, endSec: number, endNsec: number): void {
-    const record = t.tracker.finish(endSec, endNsec);
+    // The last finish(): the record takes over the tracker's lists instead of copying them.
+    const record = t.tracker.finish(endSec, endNsec, true);
     this.records.push(record);
     if (!t.emitted && this.options.onConnection) {
       t.emitted = true;
@@ -192,7 +196,8 @@ class TraceRun {
 
   /** Ends the run: every connection still tracked is described as of the last packet's time. */
   finish(name: string, stats: CaptureStats): Report {
-    for (const e of this.flows.drain()) this.complete(e.value, this.lastSec, this.lastNsec);
+    // One entry at a time, so each tracker can be collected as soon as its record exists.
+    for (let e = this.flows.removeOldest(); e !== null; e = this.flows.removeOldest()) this.complete(e.value, this.lastSec, this.lastNsec);
     const connections = this.records.sort((a, b) => a.id - b.id);
     const input: InputRecord = {
       path: name,

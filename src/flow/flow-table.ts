@@ -233,6 +233,18 @@ export class FlowTable<T> {
     return null;
   }
 
+  /**
+   * Removes and returns the oldest entry (closing list first, as `drain`), or null when the table
+   * is empty. Ending a run with it instead of `drain` lets each entry's value be dropped as soon as
+   * the caller is done with it.
+   */
+  removeOldest(): FlowEntry<T> | null {
+    const e = this.closingList.head ?? this.active.head;
+    if (e === null) return null;
+    this.remove(e);
+    return e;
+  }
+
   /** Removes and returns every entry, oldest activity first within each list. */
   drain(): FlowEntry<T>[] {
     const out: FlowEntry<T>[] = [];

@@ -21,7 +21,7 @@
  * Memory: a few numbers per endpoint, the timeline (bounded), and only the opening/closing
  * segments (bounded) unless `allSegments`. Nothing per byte.
  */
-import { TcpFlag, type Segment } from '../decode/segment.js';
+import { TcpFlag, type Segment, type TcpOptions } from '../decode/segment.js';
 import {
   CHECK_IDS,
   TcpState,
@@ -33,14 +33,15 @@ import {
   type FlagCounts,
   type NegotiatedOptions,
   type OpenKind,
+  type SegmentFlag,
   type SegmentRecord,
   type Side,
   type Transition,
 } from './model.js';
-import { classify, judgeRst, newTrack, type Classified, type EndpointTrack, type RstJudgement } from './classify.js';
+import { classify, judgeRst, type Classified, type EndpointTrack, type RstJudgement } from './classify.js';
 import { A, analyze, flagNames } from './analysis.js';
 import { SHOWS_LOST, step, type ReceivedEvent, type SentEvent } from './table.js';
-import { newZeekEndpoint, zeekConnState, zeekStep, ZeekHistory, type ZeekEndpoint } from './zeek.js';
+import { zeekConnState, zeekStep, ZeekHistory, type ZeekEndpoint, type ZeekEndpointState } from './zeek.js';
 import { tcpdumpFlags } from './format.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe } from './seq.js';
 
@@ -71,11 +72,8 @@ const REXMIT: ReadonlySet<SentEvent> = new Set<SentEvent>(['SynRexmit', 'SynAckR
 /** What caused a transition: a received event, an assumption (mid-stream, a missed SYN), or (null) its own segment. */
 type Via = ReceivedEvent | 'assumed' | null;
 
-interface HistEntry {
-  tr: Transition;
-  via: Via;
-  basisBefore: 'observed' | 'inferred';
-}
+/** Most recent transitions an endpoint remembers for undo(). */
+const HIST_MAX = 16;
 
 /** A SYN or FIN the endpoint received and has not acknowledged yet. */
 interface Pending {
@@ -95,12 +93,58 @@ function newDirection(): DirectionSummary {
   return { segments: 0, bytes: 0, retransmissions: 0, firstPacket: null, lastPacket: null };
 }
 
-/** One endpoint: its track (classify.ts), Zeek view, and everything the record needs. */
-class End {
-  readonly t: EndpointTrack;
-  readonly z: ZeekEndpoint;
+/**
+ * One endpoint: its track (classify.ts), Zeek view, and everything the record needs. It is its own
+ * EndpointTrack and ZeekEndpoint (`t` and `z` are the endpoint itself): one object per endpoint
+ * instead of three, since every connection's objects live until the report is made.
+ */
+class End implements EndpointTrack, ZeekEndpoint {
+  // EndpointTrack (classify.ts documents each field).
+  state: TcpState = Closed;
+  sentAny = false;
+  isn: number | null = null;
+  synLen = 0;
+  sentSyn = false;
+  sentSynAck = false;
+  synAcked = false;
+  base: number | null = null;
+  nextSeq: number | null = null;
+  nextSeqTime = 0;
+  finSeq: number | null = null;
+  finAcked = false;
+  finPacket = 0;
+  maxAck: number | null = null;
+  lastAck: number | null = null;
+  lastAckTime = 0;
+  windowRaw: number | null = null;
+  wscale: number | null = null;
+  dupAcks = 0;
+  lastWasKeepAlive = false;
+  badSynAckAck: number | null = null;
+
+  // ZeekEndpoint (zeek.ts).
+  zState: ZeekEndpointState = 'INACTIVE';
+  zPrev: ZeekEndpointState = 'INACTIVE';
+  zHistSeen = 0;
+  zLastSyn: number | null = null;
+  zLastFin: number | null = null;
+  zLastRst: number | null = null;
+  zRxmit = 0;
+  zRxmitThresh = 1;
+  zWin0 = 0;
+  zWin0Thresh = 1;
+  zGap = 0;
+  zGapThresh = 1;
+  zSize = 0;
+
+  readonly t: EndpointTrack = this;
+  readonly z: ZeekEndpoint = this;
   basis: 'observed' | 'inferred' = 'observed';
-  readonly hist: HistEntry[] = [];
+  /**
+   * Its latest transitions, oldest first, as flat triples (transition, what caused it, the basis
+   * before it): one array, no object per entry.
+   */
+  readonly hist: Array<Transition | Via | 'observed' | 'inferred'> = [];
   pending: Pending | null = null;
   readonly options: NegotiatedOptions = {};
   segments = 0;
@@ -130,15 +174,30 @@ class End {
   constructor(
     readonly name: Side,
     readonly addr: EndpointAddr,
-    isOrig: boolean,
-  ) {
-    this.t = newTrack(Closed);
-    this.z = newZeekEndpoint(isOrig);
+    readonly zIsOrig: boolean,
+  ) {}
+
+  /** Its latest transition, or null. */
+  lastTr(): Transition | null {
+    const n = this.hist.length;
+    return n === 0 ? null : (this.hist[n - 3] as Transition);
   }
 
-  lastTr(): Transition | null {
-    const h = this.hist[this.hist.length - 1];
-    return h === undefined ? null : h.tr;
+  /** What caused its latest transition (undefined when none). */
+  lastVia(): Via | undefined {
+    const n = this.hist.length;
+    return n === 0 ? undefined : (this.hist[n - 2] as Via);
+  }
+
+  /** Its state basis before its latest transition. */
+  lastBasisBefore(): 'observed' | 'inferred' {
+    return this.hist[this.hist.length - 1] as 'observed' | 'inferred';
+  }
+
+  pushHist(tr: Transition, via: Via): void {
+    const h = this.hist;
+    if (h.length === 3 * HIST_MAX) h.splice(0, 3);
+    h.push(tr, via, this.basis);
   }
 }
 
@@ -146,6 +205,60 @@ const CHECK_BIT: Record<CheckId, number> = Object.fromEntries(CHECK_IDS.map((id,
   CheckId,
   number
 >;
+
+/**
+ * Messages of passing checks. They depend only on the side, so they are built once here and every
+ * connection shares them (a capture has about a dozen passing checks per connection; building each
+ * message per connection was a tenth of the retained heap). Failing checks, which are rare, get a
+ * message with their numbers.
+ */
+function okMessages(s: Side, r: Side) {
+  return {
+    synNoData: `The ${s}'s SYN carries no data.`,
+    synAckNoData: `The ${s}'s SYN,ACK carries no data.`,
+    synAckAcksIsn: `The SYN,ACK acknowledges the ${r}'s ISN + 1 (RFC 9293 §3.5).`,
+    synAckAcksIsnData: `The SYN,ACK acknowledges the ${r}'s ISN + 1 + its SYN data (RFC 9293 §3.5).`,
+    synConsumesOne: `The ${s}'s first segment after its SYN starts at ISN + 1: the SYN consumed one sequence number (RFC 9293 §3.3.1).`,
+    handshakeAck: `The handshake's final ACK acknowledges the ${r}'s ISN + 1 (RFC 9293 §3.5).`,
+    finConsumesOne: `The ${s}'s next segment after its FIN starts at FIN + 1: the FIN consumed one sequence number (RFC 9293 §3.3.1).`,
+    // Side of fin-acked is the FIN's sender.
+    finAcked: `The ${s}'s FIN is acknowledged with FIN + 1 (RFC 9293 §3.6).`,
+    timeWait: `The ${s} entered TIME-WAIT, and it closed first (RFC 9293 §3.6).`,
+    timeWaitCrossed: `The ${s} entered TIME-WAIT (FINs crossed: both sides do) (RFC 9293 §3.6).`,
+    noDataAfterFin: `The ${s} sent no data after its FIN.`,
+    rstAcksSyn: `The RST acknowledges the ${r}'s SYN, so the ${r} accepts it (RFC 9293 §3.10.7.3).`,
+    rstInWindow: `The RST's sequence number is within the ${r}'s receive window (RFC 9293 §3.10.7.4, RFC 5961 §3).`,
+  };
+}
+const OK: Record<Side, ReturnType<typeof okMessages>> = { client: okMessages('client', 'server'), server: okMessages('server', 'client') };
+
+/** Shared, frozen empty lists for kept segments without analysis flags or checks (most of them). */
+const NO_FLAGS: SegmentFlag[] = Object.freeze([]) as unknown as SegmentFlag[];
+const NO_CHECKS: CheckId[] = Object.freeze([]) as unknown as CheckId[];
+
+// Per-packet scratch shared by all trackers (observe() is never re-entered): the two events of the
+// current segment and the checks it decided (the first CUR_N entries of CUR_CHECKS).
+const EV: Classified = { sent: 'Ack', received: 'Ack' };
+const CUR_CHECKS: CheckId[] = [];
+let CUR_N = 0;
+
+/**
+ * A kept SYN's options as the record shows them. Connections of one capture mostly announce the
+ * same few option sets, so equal ones are shared (frozen) instead of built per segment; Fast Open
+ * cookies are not shared.
+ */
+const SYN_OPTIONS = new Map<number, Readonly<NonNullable<SegmentRecord['options']>>>();
+const SYN_OPTIONS_MAX = 4096;
+
+/**
+ * `s` as one flat string. A template literal is a tree of string pieces in V8 (a few hundred bytes
+ * for a sentence); reading a character flattens it in place, and a connection's notes live as long
+ * as the report.
+ */
+function flat(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}
 
 function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
@@ -164,7 +277,6 @@ export class ConnectionTracker {
   private readonly checks: Check[] = [];
   private readonly records: SegmentRecord[] = [];
   private omitted = 0;
-  private readonly curChecks: CheckId[] = [];
   private readonly counts: FlagCounts = {
     retransmissions: 0,
     outOfOrder: 0,
@@ -175,11 +287,10 @@ export class ConnectionTracker {
     ackedUnseen: 0,
   };
   private readonly zhist = new ZeekHistory();
-  private readonly ev: Classified = { sent: 'Ack', received: 'Ack' };
   // Opening.
   private firstSynTime: number | null = null;
   private lastSynTime: number | null = null;
-  private readonly synRexmits: number[] = [];
+  private synRexmits: number[] | null = null;
   private rttSec: number | null = null;
   private readonly openPackets: number[] = [];
   private refused = false;
@@ -195,6 +306,8 @@ export class ConnectionTracker {
   private reset: { by: Side; state: TcpState; packet: number } | null = null;
   private resetSeen = false;
   private readonly notes: string[] = [];
+  /** finish() ran with `last`: the record owns the lists now. */
+  private done = false;
 
   /** Starts a connection; nothing is known until the first `observe()`. */
   constructor(
@@ -241,6 +354,7 @@ export class ConnectionTracker {
 
   /** Feeds one segment of this connection; `fromClient` says its direction. */
   observe(seg: Segment, fromClient: boolean): void {
+    if (this.done) throw new Error(`connection ${this.id}: observe() after the last finish()`);
     if (this.packets === 0) this.start(seg, fromClient);
     this.packets++;
     const abs = seg.tsSec + seg.tsNsec / 1e9;
@@ -255,12 +369,12 @@ export class ConnectionTracker {
     const rt = R.t;
     const f = seg.flags;
     const len = seg.payloadLen;
-    if (this.curChecks.length !== 0) this.curChecks.length = 0;
+    CUR_N = 0;
 
     // Everything below reads the tracks as they were before this segment.
     const mask = analyze(seg, st, rt, t, this.rttSec ?? 0.003);
     const rst: RstJudgement | null = f & TcpFlag.RST ? judgeRst(seg, st, rt) : null;
-    const ev = classify(seg, st, rt, rst, this.ev);
+    const ev = classify(seg, st, rt, rst, EV);
     const sent = ev.sent;
     const received = ev.received;
     const senderBefore = st.state;
@@ -280,8 +394,8 @@ export class ConnectionTracker {
 
     // Zeek's view (TCPSessionAdapter::Process order: history, window, retransmission, state, gap).
     this.zhist.packet(S.z, f, seg.seq, len);
-    if (seg.window === 0 && !(f & TcpFlag.RST) && R.z.state !== 'CLOSED' && S.z.state !== 'RESET') this.zhist.zeroWindow(S.z);
-    if (len > 0 && !(f & TcpFlag.RST) && S.z.state !== 'RESET' && st.nextSeq !== null && seqLe(seqAdd(seg.seq, len), st.nextSeq)) {
+    if (seg.window === 0 && !(f & TcpFlag.RST) && R.z.zState !== 'CLOSED' && S.z.zState !== 'RESET') this.zhist.zeroWindow(S.z);
+    if (len > 0 && !(f & TcpFlag.RST) && S.z.zState !== 'RESET' && st.nextSeq !== null && seqLe(seqAdd(seg.seq, len), st.nextSeq)) {
       this.zhist.retransmission(S.z);
     }
     zeekStep(S.z, R.z, this.c.z, f, len);
@@ -289,7 +403,7 @@ export class ConnectionTracker {
 
     this.book(seg, S, R, sent, t, senderBefore, receiverBefore, senderFirst);
     const fresh = this.updateTracks(seg, S, R, sent, received, mask, t);
-    S.z.size += fresh;
+    S.z.zSize += fresh;
     if (this.firstFin !== null && this.firstFin !== S.name) this.dataAfterFin += fresh;
     S.segments++;
     S.bytes += len;
@@ -312,30 +426,37 @@ export class ConnectionTracker {
     }
   }
 
-  /** The record as of capture end at (endSec, endNsec): TIME-WAIT turns CLOSED if 2·MSL passed. Pure: may be called again. */
-  finish(endSec: number, endNsec: number): ConnectionRecord {
+  /**
+   * The record as of capture end at (endSec, endNsec): TIME-WAIT turns CLOSED if 2·MSL passed.
+   * Pure (may be called again, the tracker may go on) unless `last`: then the record takes over the
+   * tracker's own lists instead of copying them, and the tracker must not be used again (trace()
+   * does this when it drops the connection, so a finished connection costs one record, not two).
+   */
+  finish(endSec: number, endNsec: number, last = false): ConnectionRecord {
+    if (this.done) throw new Error(`connection ${this.id}: finish() after the last finish()`);
+    this.done = last;
     const endRel = endSec - this.firstSec + (endNsec - this.firstNsec) / 1e9;
     const msl2 = 2 * this.opts.mslSec;
-    let timeline = this.timeline.map((x) => ({ ...x }));
-    const notes = [...this.notes];
-    const checks = this.checks.slice();
-    const segments = this.records.map((r) => ({ ...r, checks: r.checks.slice() }));
+    let timeline = last ? this.timeline : this.timeline.map(copyTransition);
+    const notes = last ? this.notes : this.notes.slice();
+    const checks = last ? this.checks : this.checks.slice();
+    const segments = last ? this.records : this.records.map(copySegment);
     const out = {} as Record<Side, EndpointRecord>;
 
-    for (const E of [this.c, this.s]) {
-      const P = E === this.c ? this.s : this.c;
+    for (let k = 0; k < 2; k++) {
+      const E = k === 0 ? this.c : this.s;
+      const P = k === 0 ? this.s : this.c;
       let state = E.t.state;
       let basis: EndpointRecord['stateBasis'] = E.basis;
       const p = E.pending;
-      const h = E.hist[E.hist.length - 1];
-      if (E.t.sentAny && p !== null && p.lossy && p.tr !== null && h !== undefined && h.tr === p.tr) {
+      if (E.t.sentAny && p !== null && p.lossy && p.tr !== null && E.lastTr() === p.tr) {
         // Earlier copies of this SYN/FIN never reached it (it retransmitted its own segment over
         // them) and this copy was never acknowledged either: it is not assumed to have arrived.
         const tr = p.tr;
         const i = timeline.findIndex((x) => x.packet === tr.packet && x.side === E.name && x.from === tr.from && x.to === tr.to);
         if (i >= 0) timeline.splice(i, 1);
         state = p.from;
-        basis = h.basisBefore;
+        basis = E.lastBasisBefore();
         for (const r of segments) if (r.packet >= p.tr.packet) r[E.name] = p.from;
         notes.push(
           `The ${E.name} never acknowledged the ${P.name}'s segment in packet ${p.packet}, and earlier copies of it were lost on the way (the ${E.name} retransmitted over them), so it is not assumed to have arrived: the ${E.name} stays ${p.from}.`,
@@ -357,11 +478,11 @@ export class ConnectionTracker {
           state = Closed;
           timeline.push({ packet: E.twPacket, time: round6(expiry), side: E.name, from: TimeWait, to: Closed, why: this.expiryWhy(E) });
           notes.push(
-            `The ${E.name}'s TIME-WAIT expired at +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}), before the capture ended at +${round6(endRel)} s; it is CLOSED.`,
+            flat(`The ${E.name}'s TIME-WAIT expired at +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}), before the capture ended at +${round6(endRel)} s; it is CLOSED.`),
           );
         } else {
           notes.push(
-            `The ${E.name} is in TIME-WAIT until +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}); the capture ends at +${round6(endRel)} s.`,
+            flat(`The ${E.name} is in TIME-WAIT until +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}); the capture ends at +${round6(endRel)} s.`),
           );
         }
       }
@@ -371,7 +492,7 @@ export class ConnectionTracker {
         state,
         stateBasis: basis,
         isn: E.t.sentSyn || E.t.sentSynAck ? E.t.isn : null,
-        options: { ...E.options },
+        options: last ? E.options : { ...E.options },
         segments: E.segments,
         bytes: E.bytes,
       };
@@ -383,12 +504,9 @@ export class ConnectionTracker {
     }
 
     // Checks that can only be decided at the end.
-    const addAt = (packet: number, id: CheckId) => {
-      const r = segments.find((x) => x.packet === packet);
-      if (r && !r.checks.includes(id)) r.checks.push(id);
-    };
-    for (const E of [this.c, this.s]) {
-      const P = E === this.c ? this.s : this.c;
+    for (let k = 0; k < 2; k++) {
+      const E = k === 0 ? this.c : this.s;
+      const P = k === 0 ? this.s : this.c;
       const fin = E.t.finSeq;
       if (fin === null) continue;
       const want = seqAdd(fin, 1);
@@ -402,7 +520,7 @@ export class ConnectionTracker {
           side: E.name,
           message: `The ${E.name}'s FIN (packet ${E.t.finPacket}) was not acknowledged by the end of the capture (expected ACK ${want}).`,
         });
-        addAt(E.t.finPacket, 'fin-acked');
+        addCheckAt(segments, E.t.finPacket, 'fin-acked');
       }
       if (E.afterFin === null && !(E.checked & CHECK_BIT['no-data-after-fin'])) {
         checks.push({
@@ -412,9 +530,9 @@ export class ConnectionTracker {
           expected: want,
           actual: E.t.nextSeq,
           side: E.name,
-          message: `The ${E.name} sent no data after its FIN (its sequence space ends at ${want}).`,
+          message: OK[E.name].noDataAfterFin,
         });
-        addAt(E.t.finPacket, 'no-data-after-fin');
+        addCheckAt(segments, E.t.finPacket, 'no-data-after-fin');
       }
     }
     if (this.omitted > 0) {
@@ -429,10 +547,10 @@ export class ConnectionTracker {
       kind,
       complete: (cs.sentSyn || cs.sentSynAck) && (ss.sentSyn || ss.sentSynAck) && cs.synAcked && ss.synAcked,
       rttMs: this.rttSec === null ? null : Math.round(this.rttSec * 1e6) / 1e3,
-      packets: this.openPackets.slice(),
+      packets: last ? this.openPackets : this.openPackets.slice(),
     };
     if (kind === 'mid-stream' && this.meta.heuristic !== null) open.heuristic = this.meta.heuristic;
-    if (this.synRexmits.length > 0) open.synRetransmits = this.synRexmits.slice();
+    if (this.synRexmits !== null) open.synRetransmits = last ? this.synRexmits : this.synRexmits.slice();
 
     const close: ConnectionRecord['close'] = {
       kind: this.reset
@@ -448,9 +566,9 @@ export class ConnectionTracker {
             : 'none',
       initiator: this.firstCloseSide,
       dataAfterFin: this.dataAfterFin,
-      packets: this.closePackets.slice(),
+      packets: last ? this.closePackets : this.closePackets.slice(),
     };
-    if (this.reset) close.reset = { ...this.reset };
+    if (this.reset) close.reset = last ? this.reset : { ...this.reset };
 
     const kaProbes = this.c.keepAlives + this.s.keepAlives;
     const kaN = this.c.kaIntervals + this.s.kaIntervals;
@@ -465,14 +583,14 @@ export class ConnectionTracker {
       close,
       timeline,
       checks,
-      flags: { ...this.counts },
+      flags: last ? this.counts : { ...this.counts },
       zeek: {
-        conn_state: zeekConnState(this.c.z.state, this.s.z.state, this.c.z.size, this.s.z.size, this.zhist.text),
+        conn_state: zeekConnState(this.c.z.zState, this.s.z.zState, this.c.z.zSize, this.s.z.zSize, this.zhist.text),
         history: this.zhist.text,
       },
       reusedFrom: this.meta.reusedFrom,
       segments,
-      data: { client: { ...this.c.dir }, server: { ...this.s.dir } },
+      data: last ? { client: this.c.dir, server: this.s.dir } : { client: { ...this.c.dir }, server: { ...this.s.dir } },
       keepAlive:
         kaProbes === 0
           ? null
@@ -524,8 +642,7 @@ export class ConnectionTracker {
     const tr: Transition = { packet, time: round6(t), side: E.name, from: E.t.state, to: next, why };
     if (this.timeline.length < MAX_TIMELINE) this.timeline.push(tr);
     else this.timelineDropped++;
-    E.hist.push({ tr, via, basisBefore: E.basis });
-    if (E.hist.length > 16) E.hist.shift();
+    E.pushHist(tr, via);
     E.t.state = next;
     E.basis = via === null ? 'observed' : 'inferred';
     if (next === TimeWait) {
@@ -537,7 +654,7 @@ export class ConnectionTracker {
   }
 
   private expiryWhy(E: End): string {
-    return `the 2·MSL timer (${2 * this.opts.mslSec} s, started at packet ${E.twPacket}) expired: the TCB is deleted (RFC 9293 §3.10.8)`;
+    return flat(`the 2·MSL timer (${2 * this.opts.mslSec} s, started at packet ${E.twPacket}) expired: the TCB is deleted (RFC 9293 §3.10.8)`);
   }
 
   /** TIME-WAIT -> CLOSED once 2·MSL has passed by time `t`; the entry carries the expiry time and the packet that started the timer. */
@@ -548,18 +665,21 @@ export class ConnectionTracker {
 
   /** Undoes `E`'s latest transition (it did not happen); `lost` when the event behind it was lost, not late. */
   private undo(E: End, lost: boolean): void {
-    const h = E.hist.pop();
-    if (h === undefined) return;
-    const i = this.timeline.lastIndexOf(h.tr);
+    const tr = E.lastTr();
+    if (tr === null) return;
+    const via = E.lastVia();
+    const basisBefore = E.lastBasisBefore();
+    E.hist.length -= 3;
+    const i = this.timeline.lastIndexOf(tr);
     if (i >= 0) this.timeline.splice(i, 1);
-    E.t.state = h.tr.from;
-    E.basis = h.basisBefore;
-    for (let k = this.records.length - 1; k >= 0 && this.records[k]!.packet >= h.tr.packet; k--) this.records[k]![E.name] = h.tr.from;
+    E.t.state = tr.from;
+    E.basis = basisBefore;
+    for (let k = this.records.length - 1; k >= 0 && this.records[k]!.packet >= tr.packet; k--) this.records[k]![E.name] = tr.from;
     if (lost) {
-      if (h.via === 'AckOfFin' || h.via === 'FinAck') E.t.finAcked = false;
-      if (h.via === 'AckOfSyn' || h.via === 'SynAck') E.t.synAcked = false;
+      if (via === 'AckOfFin' || via === 'FinAck') E.t.finAcked = false;
+      if (via === 'AckOfSyn' || via === 'SynAck') E.t.synAcked = false;
     }
-    if (E.pending !== null && E.pending.tr === h.tr) E.pending = null;
+    if (E.pending !== null && E.pending.tr === tr) E.pending = null;
   }
 
   private applySent(S: End, seg: Segment, ev: SentEvent, t: number): void {
@@ -587,8 +707,8 @@ export class ConnectionTracker {
     // Retransmitting what an ACK had acknowledged: that ACK never arrived.
     const lost = SHOWS_LOST[ev];
     if (lost !== undefined) {
-      const h = S.hist[S.hist.length - 1];
-      if (h !== undefined && h.via !== null && h.via !== 'assumed' && lost.includes(h.via)) this.undo(S, true);
+      const via = S.lastVia();
+      if (via !== undefined && via !== null && via !== 'assumed' && lost.includes(via)) this.undo(S, true);
     }
     // LISTEN was only assumed when the peer's SYN came first. An endpoint whose first segment is a
     // SYN of its own did an active OPEN from CLOSED (RFC 9293 §3.5 figure 7: simultaneous open has
@@ -652,21 +772,27 @@ export class ConnectionTracker {
 
   /** The "active closer enters TIME-WAIT" check, when an endpoint first enters TIME-WAIT. */
   private onTimeWait(E: End, packet: number): void {
+    if (!this.due(E, 'time-wait-side')) return;
     const ok = E.name === this.firstFin || this.finsCrossed;
     this.check(E, 'time-wait-side', ok, packet, null, null,
       ok
-        ? `The ${E.name} entered TIME-WAIT${this.finsCrossed ? ' (FINs crossed: both sides do)' : ', and it closed first'} (RFC 9293 §3.6).`
+        ? this.finsCrossed ? OK[E.name].timeWaitCrossed : OK[E.name].timeWait
         : `The ${E.name} entered TIME-WAIT though the ${this.firstFin ?? 'other side'} closed first: only the active closer should (RFC 9293 §3.6).`);
   }
 
   // ---- checks --------------------------------------------------------------------------------
 
+  // Every check is evaluated once per side: callers test due() first, so no message is built for
+  // a check already decided (fin-acked would otherwise build one for every ACK after the FIN).
   private check(E: End, id: CheckId, ok: boolean, packet: number, expected: number | null, actual: number | null, message: string): void {
-    const bit = CHECK_BIT[id];
-    if (E.checked & bit) return;
-    E.checked |= bit;
+    E.checked |= CHECK_BIT[id];
     this.checks.push({ id, ok, packet, expected, actual, side: E.name, message });
-    this.curChecks.push(id);
+    CUR_CHECKS[CUR_N++] = id;
+  }
+
+  /** Whether check `id` is still to be evaluated for `E` (each is evaluated once per side). */
+  private due(E: End, id: CheckId): boolean {
+    return (E.checked & CHECK_BIT[id]) === 0;
   }
 
   /** Checks decided by this segment, from the tracks before it. */
@@ -680,84 +806,94 @@ export class ConnectionTracker {
     const ack = seg.ack;
     const newSyn = syn && (st.isn === null || seg.seq !== st.isn);
 
-    if (syn && !(f & TcpFlag.ACK) && newSyn) {
+    if (syn && !(f & TcpFlag.ACK) && newSyn && this.due(S, 'syn-no-data')) {
       const tfo = seg.options?.fastOpen !== undefined && seg.options.fastOpen.cookie !== '';
       this.check(S, 'syn-no-data', len === 0 || tfo, p, 0, len,
         len === 0
-          ? `The ${S.name}'s SYN carries no data.`
+          ? OK[S.name].synNoData
           : tfo
             ? `The ${S.name}'s SYN carries ${len} bytes with a Fast Open cookie (RFC 7413): allowed.`
             : `The ${S.name}'s SYN carries ${len} bytes without a Fast Open cookie: data on a SYN is not delivered before the handshake completes (RFC 9293 §3.10.7.2, RFC 7413).`);
     }
     if (syn && f & TcpFlag.ACK && newSyn) {
-      const tfo = this.fastOpen;
-      this.check(S, 'synack-no-data', len === 0 || tfo, p, 0, len,
-        len === 0 ? `The ${S.name}'s SYN,ACK carries no data.` : tfo ? `The ${S.name}'s SYN,ACK carries ${len} bytes on a Fast Open connection (RFC 7413).` : `The ${S.name}'s SYN,ACK carries ${len} bytes without Fast Open.`);
-      if (rt.isn !== null && ack !== null) {
+      if (this.due(S, 'synack-no-data')) {
+        const tfo = this.fastOpen;
+        this.check(S, 'synack-no-data', len === 0 || tfo, p, 0, len,
+          len === 0 ? OK[S.name].synAckNoData : tfo ? `The ${S.name}'s SYN,ACK carries ${len} bytes on a Fast Open connection (RFC 7413).` : `The ${S.name}'s SYN,ACK carries ${len} bytes without Fast Open.`);
+      }
+      if (rt.isn !== null && ack !== null && this.due(S, 'synack-acks-isn')) {
         const plain = seqAdd(rt.isn, 1);
         const withData = seqAdd(rt.isn, 1 + rt.synLen);
         const ok = ack === plain || (rt.synLen > 0 && ack === withData);
         const expected = rt.synLen > 0 && ack === withData ? withData : plain;
         this.check(S, 'synack-acks-isn', ok, p, expected, ack,
           ok
-            ? `The SYN,ACK acknowledges the ${R.name}'s ISN + 1${expected !== plain ? ' + its SYN data' : ''} (RFC 9293 §3.5).`
+            ? expected !== plain ? OK[S.name].synAckAcksIsnData : OK[S.name].synAckAcksIsn
             : `The SYN,ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5: the SYN consumes one sequence number).`);
       }
     }
     if (S.awaitSeqAfterSyn && !syn && st.isn !== null) {
       S.awaitSeqAfterSyn = false;
-      const plain = seqAdd(st.isn, 1);
-      const withData = seqAdd(st.isn, 1 + st.synLen);
-      const ok = seg.seq === plain || seg.seq === withData;
-      const expected = seg.seq === withData ? withData : plain;
-      this.check(S, 'syn-consumes-one', ok, p, expected, seg.seq,
-        ok
-          ? `The ${S.name}'s first segment after its SYN starts at ISN + 1: the SYN consumed one sequence number (RFC 9293 §3.3.1).`
-          : `The ${S.name}'s first segment after its SYN starts at ${seg.seq}, not ISN + 1 = ${plain} (RFC 9293 §3.3.1).`);
+      if (this.due(S, 'syn-consumes-one')) {
+        const plain = seqAdd(st.isn, 1);
+        const withData = seqAdd(st.isn, 1 + st.synLen);
+        const ok = seg.seq === plain || seg.seq === withData;
+        const expected = seg.seq === withData ? withData : plain;
+        this.check(S, 'syn-consumes-one', ok, p, expected, seg.seq,
+          ok
+            ? OK[S.name].synConsumesOne
+            : `The ${S.name}'s first segment after its SYN starts at ${seg.seq}, not ISN + 1 = ${plain} (RFC 9293 §3.3.1).`);
+      }
     }
     if (S.awaitHandshakeAck && ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST)) && rt.isn !== null) {
       S.awaitHandshakeAck = false;
-      const plain = seqAdd(rt.isn, 1);
-      const withData = seqAdd(rt.isn, 1 + rt.synLen);
-      const ok = ack === plain || (rt.synLen > 0 && ack === withData);
-      const expected = rt.synLen > 0 && ack === withData ? withData : plain;
-      this.check(S, 'handshake-ack-acks-isn', ok, p, expected, ack,
-        ok
-          ? `The handshake's final ACK acknowledges the ${R.name}'s ISN + 1 (RFC 9293 §3.5).`
-          : `The handshake's final ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5).`);
+      if (this.due(S, 'handshake-ack-acks-isn')) {
+        const plain = seqAdd(rt.isn, 1);
+        const withData = seqAdd(rt.isn, 1 + rt.synLen);
+        const ok = ack === plain || (rt.synLen > 0 && ack === withData);
+        const expected = rt.synLen > 0 && ack === withData ? withData : plain;
+        this.check(S, 'handshake-ack-acks-isn', ok, p, expected, ack,
+          ok
+            ? OK[S.name].handshakeAck
+            : `The handshake's final ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5).`);
+      }
     }
     if (st.finSeq !== null) {
       const finAt = st.finSeq;
       const rexmitFin = f & TcpFlag.FIN && seqLe(seqAdd(seg.seq, len), finAt);
       if (S.awaitSeqAfterFin && !rexmitFin && seqGe(seg.seq, finAt)) {
         S.awaitSeqAfterFin = false;
-        const want = seqAdd(finAt, 1);
-        this.check(S, 'fin-consumes-one', seg.seq === want, p, want, seg.seq,
-          seg.seq === want
-            ? `The ${S.name}'s next segment after its FIN starts at FIN + 1: the FIN consumed one sequence number (RFC 9293 §3.3.1).`
-            : `The ${S.name}'s next segment after its FIN starts at ${seg.seq}, not FIN + 1 = ${want} (RFC 9293 §3.3.1).`);
+        if (this.due(S, 'fin-consumes-one')) {
+          const want = seqAdd(finAt, 1);
+          this.check(S, 'fin-consumes-one', seg.seq === want, p, want, seg.seq,
+            seg.seq === want
+              ? OK[S.name].finConsumesOne
+              : `The ${S.name}'s next segment after its FIN starts at ${seg.seq}, not FIN + 1 = ${want} (RFC 9293 §3.3.1).`);
+        }
       }
       if (len > 0 && S.afterFin === null && seqGt(seqAdd(seg.seq, len), finAt) && !(f & TcpFlag.RST)) {
         const end = seqAdd(seg.seq, len);
         S.afterFin = { packet: p, end };
-        this.check(S, 'no-data-after-fin', false, p, seqAdd(finAt, 1), end,
-          `The ${S.name} sent ${seqDiff(end, finAt)} bytes beyond its FIN (packet ${st.finPacket}): no data may follow a FIN (RFC 9293 §3.10.4).`);
+        if (this.due(S, 'no-data-after-fin')) {
+          this.check(S, 'no-data-after-fin', false, p, seqAdd(finAt, 1), end,
+            `The ${S.name} sent ${seqDiff(end, finAt)} bytes beyond its FIN (packet ${st.finPacket}): no data may follow a FIN (RFC 9293 §3.10.4).`);
+        }
       }
     }
-    if (rt.finSeq !== null && ack !== null && !(f & TcpFlag.RST) && seqGt(ack, rt.finSeq)) {
+    if (rt.finSeq !== null && ack !== null && !(f & TcpFlag.RST) && seqGt(ack, rt.finSeq) && this.due(R, 'fin-acked')) {
       const want = seqAdd(rt.finSeq, 1);
       this.check(R, 'fin-acked', ack === want, p, want, ack,
         ack === want
-          ? `The ${R.name}'s FIN (packet ${rt.finPacket}) is acknowledged with FIN + 1 (RFC 9293 §3.6).`
+          ? OK[R.name].finAcked
           : `The ${R.name}'s FIN (packet ${rt.finPacket}) is acknowledged with ${ack}, not FIN + 1 = ${want}: the ACK covers bytes never sent.`);
     }
-    if (rst !== null && rst.expected !== null) {
+    if (rst !== null && rst.expected !== null && this.due(S, 'rst-in-window')) {
       const inSynSent = rt.state === SynSent;
       this.check(S, 'rst-in-window', rst.inWindow, p, rst.expected, rst.actual,
         rst.inWindow
           ? inSynSent
-            ? `The RST acknowledges the ${R.name}'s SYN, so the ${R.name} accepts it (RFC 9293 §3.10.7.3).`
-            : `The RST's sequence number is within the ${R.name}'s receive window (RFC 9293 §3.10.7.4, RFC 5961 §3).`
+            ? OK[S.name].rstAcksSyn
+            : OK[S.name].rstInWindow
           : inSynSent
             ? `The RST acknowledges ${rst.actual}, not the ${R.name}'s SYN (${rst.expected}): it is ignored (RFC 9293 §3.10.7.3).`
             : `The RST's sequence number ${rst.actual} is outside the ${R.name}'s receive window starting at ${rst.expected}: it is ignored (RFC 9293 §3.10.7.4, RFC 5961 §3).`);
@@ -773,7 +909,10 @@ export class ConnectionTracker {
       if (!(f & TcpFlag.ACK)) {
         if (S === this.c) {
           if (this.firstSynTime === null) this.firstSynTime = t;
-          else if (sent === 'SynRexmit' && this.synRexmits.length < MAX_PACKETS) this.synRexmits.push(round6(t - this.firstSynTime));
+          else if (sent === 'SynRexmit') {
+            const list = (this.synRexmits ??= []);
+            if (list.length < MAX_PACKETS) list.push(round6(t - this.firstSynTime));
+          }
           if (!this.s.t.sentSynAck) this.lastSynTime = t;
           const tfo = seg.options?.fastOpen;
           if (sent === 'Syn' && seg.payloadLen > 0 && tfo !== undefined && tfo.cookie !== '') this.fastOpen = true;
@@ -917,11 +1056,14 @@ export class ConnectionTracker {
       window: seg.window,
       client: this.c.t.state,
       server: this.s.t.state,
-      analysis: flagNames(mask),
-      checks: this.curChecks.slice(),
+      analysis: mask === 0 ? NO_FLAGS : flagNames(mask),
+      checks: CUR_N === 0 ? NO_CHECKS : CUR_CHECKS.slice(0, CUR_N),
     };
     const o = seg.options;
-    if (o !== null && (f & TcpFlag.SYN || (o.sack !== undefined && o.sack.length > 0))) {
+    const sackBlocks = o !== null && o.sack !== undefined && o.sack.length > 0;
+    if (o !== null && f & TcpFlag.SYN && !sackBlocks && o.fastOpen === undefined) {
+      rec.options = synOptions(o);
+    } else if (o !== null && (f & TcpFlag.SYN || sackBlocks)) {
       const opt: NonNullable<SegmentRecord['options']> = {};
       if (f & TcpFlag.SYN) {
         if (o.mss !== undefined) opt.mss = o.mss;
@@ -934,6 +1076,39 @@ export class ConnectionTracker {
       rec.options = opt;
     }
     this.records.push(rec);
+  }
+}
+
+/** The options object of a kept SYN without Fast Open or SACK blocks (shared, see SYN_OPTIONS). */
+function synOptions(o: TcpOptions): NonNullable<SegmentRecord['options']> {
+  // 17 bits of MSS (65536: none), 9 of window scale (256: none), SACK-permitted, timestamps.
+  const key = (((o.mss ?? 65536) * 512 + (o.wscale ?? 256)) * 2 + (o.sackPermitted ? 1 : 0)) * 2 + (o.tsVal !== undefined ? 1 : 0);
+  const hit = SYN_OPTIONS.get(key);
+  if (hit !== undefined) return hit as NonNullable<SegmentRecord['options']>;
+  const opt: NonNullable<SegmentRecord['options']> = {};
+  if (o.mss !== undefined) opt.mss = o.mss;
+  if (o.wscale !== undefined) opt.wscale = o.wscale;
+  if (o.sackPermitted) opt.sackPermitted = true;
+  if (o.tsVal !== undefined) opt.timestamps = true;
+  if (SYN_OPTIONS.size < SYN_OPTIONS_MAX) SYN_OPTIONS.set(key, Object.freeze(opt));
+  return opt;
+}
+
+function copyTransition(x: Transition): Transition {
+  return { ...x };
+}
+
+function copySegment(r: SegmentRecord): SegmentRecord {
+  return { ...r, checks: r.checks.length === 0 ? NO_CHECKS : r.checks.slice() };
+}
+
+/** Lists check `id` on the kept segment `packet` (if kept), replacing the shared empty list. */
+function addCheckAt(segments: SegmentRecord[], packet: number, id: CheckId): void {
+  for (const r of segments) {
+    if (r.packet !== packet) continue;
+    if (r.checks.length === 0) r.checks = [id];
+    else if (!r.checks.includes(id)) r.checks.push(id);
+    return;
   }
 }
 

@@ -1,6 +1,16 @@
 /** summarize(): the `summary` block of the report, counted from finished connection records. */
 import type { ConnectionRecord, FlagCounts, Summary } from './model.js';
 
+const FLAG_KEYS: ReadonlyArray<keyof FlagCounts> = [
+  'retransmissions',
+  'outOfOrder',
+  'dupAcks',
+  'keepAlives',
+  'zeroWindows',
+  'lostSegments',
+  'ackedUnseen',
+];
+
 /** Counts connections by opening, closing and final states, failed checks and analysis flags (all but `tableFull`). */
 export function summarize(records: readonly ConnectionRecord[]): Summary {
   const s: Summary = {
@@ -17,7 +27,7 @@ export function summarize(records: readonly ConnectionRecord[]): Summary {
     s.finalStates.client[r.client.state] = (s.finalStates.client[r.client.state] ?? 0) + 1;
     s.finalStates.server[r.server.state] = (s.finalStates.server[r.server.state] ?? 0) + 1;
     for (const c of r.checks) if (!c.ok) s.checksFailed++;
-    for (const k of Object.keys(r.flags) as Array<keyof FlagCounts>) {
+    for (const k of FLAG_KEYS) {
       const n = r.flags[k];
       if (n > 0) s.anomalies[k] = (s.anomalies[k] ?? 0) + n;
     }

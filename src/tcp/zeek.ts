@@ -27,42 +27,45 @@ const H_DATA = 0x10;
 const H_ACK = 0x20;
 const H_MULTI = 0x40;
 
-/** One endpoint in Zeek's terms. */
+/**
+ * One endpoint in Zeek's terms. Field names carry a `z` so that connection.ts's endpoint object can
+ * hold them beside its RFC 9293 fields (one object per endpoint, not two).
+ */
 export interface ZeekEndpoint {
-  state: ZeekEndpointState;
-  prev: ZeekEndpointState;
-  isOrig: boolean;
-  histSeen: number;
-  lastSyn: number | null;
-  lastFin: number | null;
-  lastRst: number | null;
-  rxmit: number;
-  rxmitThresh: number;
-  win0: number;
-  win0Thresh: number;
-  gap: number;
-  gapThresh: number;
+  zState: ZeekEndpointState;
+  zPrev: ZeekEndpointState;
+  zIsOrig: boolean;
+  zHistSeen: number;
+  zLastSyn: number | null;
+  zLastFin: number | null;
+  zLastRst: number | null;
+  zRxmit: number;
+  zRxmitThresh: number;
+  zWin0: number;
+  zWin0Thresh: number;
+  zGap: number;
+  zGapThresh: number;
   /** Unique payload bytes (Zeek's Size(), from sequence numbers). */
-  size: number;
+  zSize: number;
 }
 
 /** A fresh endpoint. */
 export function newZeekEndpoint(isOrig: boolean): ZeekEndpoint {
   return {
-    state: 'INACTIVE',
-    prev: 'INACTIVE',
-    isOrig,
-    histSeen: 0,
-    lastSyn: null,
-    lastFin: null,
-    lastRst: null,
-    rxmit: 0,
-    rxmitThresh: 1,
-    win0: 0,
-    win0Thresh: 1,
-    gap: 0,
-    gapThresh: 1,
-    size: 0,
+    zState: 'INACTIVE',
+    zPrev: 'INACTIVE',
+    zIsOrig: isOrig,
+    zHistSeen: 0,
+    zLastSyn: null,
+    zLastFin: null,
+    zLastRst: null,
+    zRxmit: 0,
+    zRxmitThresh: 1,
+    zWin0: 0,
+    zWin0Thresh: 1,
+    zGap: 0,
+    zGapThresh: 1,
+    zSize: 0,
   };
 }
 
@@ -77,13 +80,13 @@ export class ZeekHistory {
   }
 
   private letter(e: ZeekEndpoint, code: string): void {
-    this.text += e.isOrig ? code : code.toLowerCase();
+    this.text += e.zIsOrig ? code : code.toLowerCase();
   }
 
   /** Connection::CheckHistory: adds the letter the first time; true if it was already seen. */
   private check(e: ZeekEndpoint, mask: number, code: string): boolean {
-    if (e.histSeen & mask) return true;
-    e.histSeen |= mask;
+    if (e.zHistSeen & mask) return true;
+    e.zHistSeen |= mask;
     this.letter(e, code);
     return false;
   }
@@ -100,17 +103,17 @@ export class ZeekHistory {
     } else if (bits === 1) {
       if (syn) {
         const code = flags & TcpFlag.ACK ? 'H' : 'S';
-        if (this.check(e, H_SYN, code) && seq !== e.lastSyn) this.letter(e, code);
-        e.lastSyn = seq;
+        if (this.check(e, H_SYN, code) && seq !== e.zLastSyn) this.letter(e, code);
+        e.zLastSyn = seq;
       }
       if (fin) {
         const at = (seq + len) >>> 0;
-        if (this.check(e, H_FIN, 'F') && at !== e.lastFin) this.letter(e, 'F');
-        e.lastFin = at;
+        if (this.check(e, H_FIN, 'F') && at !== e.zLastFin) this.letter(e, 'F');
+        e.zLastFin = at;
       }
       if (rst) {
-        if (this.check(e, H_RST, 'R') && seq !== e.lastRst) this.letter(e, 'R');
-        e.lastRst = seq;
+        if (this.check(e, H_RST, 'R') && seq !== e.zLastRst) this.letter(e, 'R');
+        e.zLastRst = seq;
       }
     } else if (len > 0) this.check(e, H_DATA, 'D');
     else if (flags & TcpFlag.ACK) this.check(e, H_ACK, 'A');
@@ -118,32 +121,32 @@ export class ZeekHistory {
 
   /** Connection::ScaledHistoryEntry for 't' (retransmitted payload). */
   retransmission(e: ZeekEndpoint): void {
-    if (++e.rxmit === e.rxmitThresh) {
+    if (++e.zRxmit === e.zRxmitThresh) {
       this.letter(e, 'T');
-      e.rxmitThresh *= 10;
+      e.zRxmitThresh *= 10;
     }
   }
 
   /** ScaledHistoryEntry for 'w' (zero window). */
   zeroWindow(e: ZeekEndpoint): void {
-    if (++e.win0 === e.win0Thresh) {
+    if (++e.zWin0 === e.zWin0Thresh) {
       this.letter(e, 'W');
-      e.win0Thresh *= 10;
+      e.zWin0Thresh *= 10;
     }
   }
 
   /** ScaledHistoryEntry for 'g' (content gap in `e`'s stream). */
   gap(e: ZeekEndpoint): void {
-    if (++e.gap === e.gapThresh) {
+    if (++e.zGap === e.zGapThresh) {
       this.letter(e, 'G');
-      e.gapThresh *= 10;
+      e.zGapThresh *= 10;
     }
   }
 }
 
 function set(e: ZeekEndpoint, s: ZeekEndpointState): void {
-  e.prev = e.state;
-  e.state = s;
+  e.zPrev = e.zState;
+  e.zState = s;
 }
 
 /**
@@ -155,22 +158,22 @@ export function zeekStep(e: ZeekEndpoint, peer: ZeekEndpoint, orig: ZeekEndpoint
   const fin = (flags & TcpFlag.FIN) !== 0;
   const rst = (flags & TcpFlag.RST) !== 0;
   const ack = (flags & TcpFlag.ACK) !== 0;
-  switch (e.state) {
+  switch (e.zState) {
     case 'INACTIVE': {
       if (syn) {
-        if (e.isOrig) set(e, ack ? 'SYN_ACK_SENT' : 'SYN_SENT');
+        if (e.zIsOrig) set(e, ack ? 'SYN_ACK_SENT' : 'SYN_SENT');
         else {
-          if (peer.state === 'SYN_SENT') set(peer, 'ESTABLISHED');
+          if (peer.zState === 'SYN_SENT') set(peer, 'ESTABLISHED');
           set(e, 'ESTABLISHED');
         }
       }
       if (fin) set(e, 'CLOSED');
       if (rst) set(e, 'RESET');
-      if (e.state === 'INACTIVE') {
+      if (e.zState === 'INACTIVE') {
         // "Some eccentric TCP's will ack an initial SYN prior to sending a SYN reply."
-        if (!e.isOrig && len === 0 && orig.state === 'SYN_SENT') {
+        if (!e.zIsOrig && len === 0 && orig.zState === 'SYN_SENT') {
           /* stays INACTIVE */
-        } else if (ack && peer.state === 'ESTABLISHED') set(e, 'ESTABLISHED');
+        } else if (ack && peer.zState === 'ESTABLISHED') set(e, 'ESTABLISHED');
         else set(e, 'PARTIAL');
       }
       break;
@@ -182,17 +185,17 @@ export function zeekStep(e: ZeekEndpoint, peer: ZeekEndpoint, orig: ZeekEndpoint
       break;
     case 'ESTABLISHED':
     case 'PARTIAL':
-      if (syn && e.state === 'PARTIAL' && peer.state === 'INACTIVE' && !ack) set(e, 'SYN_SENT');
+      if (syn && e.zState === 'PARTIAL' && peer.zState === 'INACTIVE' && !ack) set(e, 'SYN_SENT');
       if (fin && !rst) {
         set(e, 'CLOSED');
         // "The peer sent a FIN followed by a RST. Turn it back into CLOSED state."
-        if (peer.state === 'RESET' && peer.prev === 'CLOSED') set(peer, 'CLOSED');
+        if (peer.zState === 'RESET' && peer.zPrev === 'CLOSED') set(peer, 'CLOSED');
       }
       if (rst) set(e, 'RESET');
       break;
     case 'CLOSED':
       // "If our peer was also closed, then don't change our state now on a RST."
-      if (rst && peer.state !== 'CLOSED') set(e, 'RESET');
+      if (rst && peer.zState !== 'CLOSED') set(e, 'RESET');
       break;
     case 'RESET':
       break;

@@ -113,6 +113,31 @@ describe('FlowTable', () => {
     expect(t.drain().map((e) => e.value).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(t.size).toBe(0);
   });
+
+  it('removeOldest() empties the table one entry at a time, in drain() order', () => {
+    const fill = () => {
+      const t = new FlowTable<number>();
+      for (let i = 0; i < 10; i++) {
+        const s = seg(A, i + 1, B, 80);
+        t.lookup(s);
+        const e = t.insert(s, true, i, i);
+        if (i % 3 === 0) t.markClosing(e);
+      }
+      t.touch(t.lookup(seg(A, 2, B, 80))!, 50);
+      return t;
+    };
+    const order: number[] = [];
+    const t = fill();
+    for (let e = t.removeOldest(); e !== null; e = t.removeOldest()) {
+      order.push(e.value);
+      expect(t.lookup(seg(A, e.value + 1, B, 80))).toBeNull();
+    }
+    // Closing entries first, then the active ones by last activity (1 was touched last).
+    expect(order).toEqual([0, 3, 6, 9, 2, 4, 5, 7, 8, 1]);
+    expect(order).toEqual(fill().drain().map((e) => e.value));
+    expect(t.size).toBe(0);
+    expect(t.removeOldest()).toBeNull();
+  });
 });
 
 describe('orient', () => {
