@@ -7,6 +7,7 @@
  */
 import { esc } from './format.js';
 import type { CheckId, CloseKind, OpenKind, SegmentFlag, FlagCounts, Side, TcpState } from '../tcp/model.js';
+import type { FindingTemplates, TimeWaitTupleData } from './findings.js';
 
 /** Output languages. */
 export type Lang = 'en' | 'zh';
@@ -446,6 +447,63 @@ const zh: Messages = {
     'TIME-WAIT>CLOSED': '2·MSL 已过',
   },
   transitionLine: (side, from, to, why) => `${side} ${from} → ${to}${why ? `：${why}` : ''}`,
+};
+
+/** Remedies of a TIME-WAIT finding, by which host holds the sockets. */
+const zhTimeWaitRemedies = (holder: Side) =>
+  holder === 'server'
+    ? '对策：让客户端先关闭，保持连接或使用连接池，扩大客户端的 net.ipv4.ip_local_port_range；tcp_tw_reuse 对服务器不起作用，SO_REUSEADDR 也不能释放处于 TIME-WAIT 的四元组。'
+    : '对策：保持连接或使用连接池，不要每个请求新建一条连接；扩大 net.ipv4.ip_local_port_range，或设置 net.ipv4.tcp_tw_reuse=1（适用于带 TCP 时间戳的外发连接，RFC 7323）；SO_REUSEADDR 对 connect() 没有帮助。';
+const zhHolder = (t: TimeWaitTupleData) => (t.holder === 'server' ? `服务器 ${t.serverIp} 上` : `客户端 ${t.clientIp} 上`);
+const zhObserved = (t: TimeWaitTupleData) =>
+  `${zhHolder(t)}同时有 ${t.peak} 个四元组处于 TIME-WAIT（占 ${t.rangeSize} 个端口的范围 ${t.range[0]}-${t.range[1]} 的 ${t.pct}，于 ${t.at}）`;
+
+/**
+ * The diagnostics' findings in each language, built from their data (report/findings.ts). English
+ * has none: diagnose/ writes its findings in English, and that sentence is printed as it is.
+ */
+export const FINDING_TEXT: Record<Lang, FindingTemplates> = {
+  en: {},
+  zh: {
+    'time-wait-exhaustion': (t) =>
+      `${t.exhausted ? `从 ${t.clientIp} 到 ${t.server} 的 connect() 耗尽了临时端口（EADDRNOTAVAIL）` : `连向 ${t.server} 的临时端口即将耗尽`}：${zhObserved(t)}。${zhTimeWaitRemedies(t.holder)}`,
+    'time-wait-pressure': (t) =>
+      t.projection === null
+        ? `${zhObserved(t)}。${zhTimeWaitRemedies(t.holder)}`
+        : `按观察到的每秒 ${t.projection.rate} 次关闭，稳定状态下${zhHolder(t)}的 TIME-WAIT 将占用约 ${t.projection.ports} 个端口（速率 × 2·MSL；占 ${t.rangeSize} 个端口的范围 ${t.range[0]}-${t.range[1]} 的 ${t.projection.pct}）；观察到的峰值为 ${t.peak}。${zhTimeWaitRemedies(t.holder)}`,
+    'time-wait-server-close': (d) =>
+      `服务器 ${d.ip} 在 ${d.closes} 条已关闭的连接中先关闭了 ${d.serverFirst} 条，因此由它承担这些连接的 TIME-WAIT（进入 ${d.entered} 次，峰值 ${d.peak}，于 ${d.at}，每个持续 2·MSL = ${d.msl2}）。对策：让客户端先关闭（TIME-WAIT 便留在客户端自己的端口上），保持连接或使用连接池；SO_REUSEADDR 只能让重启的监听程序绑定它的端口，tcp_tw_reuse 只适用于外发连接。`,
+    'close-wait-leak': (d) => {
+      // A space between Latin and Chinese text, none after a full-width bracket.
+      const who = d.side === 'server' ? `${d.service} ` : `${d.ip}（${d.service} 的客户端）`;
+      const how = d.longest === null ? '' : `（最长的一条停留了 ${d.longest}，直到捕获结束）`;
+      return d.leak
+        ? `${who}有 ${d.connections} 条连接停留在 CLOSE-WAIT${how}：对方已经关闭，而应用程序始终没有对套接字调用 close()，这是描述符泄漏。应在 read() 返回 0（EOF）时关闭套接字，错误处理路径上也一样。`
+        : `${who}有 ${d.connections} 条连接处于 CLOSE-WAIT${how}：对方在捕获结束前不久才关闭；只有一直停留在这个状态才算泄漏。`;
+    },
+    'unanswered-syn': (d) => {
+      const why =
+        d.backoff === 'exponential'
+          ? '定时器加倍，RFC 6298 §5.5'
+          : d.backoff === 'linear'
+            ? '间隔相等，与 Linux 的 net.ipv4.tcp_syn_linear_timeouts 一致'
+            : d.backoff === 'linear-then-exponential'
+              ? '先等间隔、后加倍：Linux 的 tcp_syn_linear_timeouts，之后按 RFC 6298 §5.5'
+              : '重传定时器';
+      const backoff = d.gaps.length === 0 ? '捕获期间没有重传 SYN' : `SYN 的重传间隔为 ${d.gaps.join('、')}（${why}）`;
+      return `来自 ${d.clients} 个客户端、发往 ${d.server} 的 ${d.connections} 次连接尝试没有得到任何应答；${backoff}：可能是防火墙丢弃了 SYN、监听队列已满，或主机已宕机。`;
+    },
+    refused: (d) =>
+      `${d.server} 拒绝了来自 ${d.clients} 个客户端的 ${d.connections} 条连接（以 RST 回应 SYN，RFC 9293 §3.5.2）：该端口上没有程序在监听，或者防火墙以重置拒绝。`,
+    'syn-flood': (d) =>
+      `${d.server} 有来自 ${d.clients} 个地址的 ${d.connections} 条半开连接（占它的打开次数的 ${d.pct}）：SYN-ACK 始终没有被确认，这是 SYN 洪泛的特征（RFC 4987）。请保持 net.ipv4.tcp_syncookies 开启，并在上游过滤这些来源。`,
+    'half-open': (d) =>
+      `${d.server} 有 ${d.connections} 条半开连接（已发送 SYN-ACK，未见最后的 ACK；占它的打开次数的 ${d.pct}）。`,
+    'keep-alive': (d) => {
+      const every = d.every === null ? '' : d.every.length === 1 ? `，每 ${d.every[0]} 一次` : `，每 ${d.every[0]} 到 ${d.every[1]} 一次`;
+      return `${d.connections} 条连往 ${d.server} 的连接靠保活探测维持（共 ${d.probes} 个探测${every}）。`;
+    },
+  },
 };
 
 /** All languages, for tests that walk every key. */

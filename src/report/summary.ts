@@ -9,6 +9,7 @@
 import type { Report } from '../diagnose/types.js';
 import type { ConnectionRecord, FlagCounts } from '../tcp/model.js';
 import { explainSummary } from './explain.js';
+import { findingText } from './findings.js';
 import { displayWidth, esc, int, padEnd, wrap } from './format.js';
 import { inputName, messages } from './messages.js';
 import { makeStyle } from './style.js';
@@ -82,7 +83,7 @@ export function renderSummary(report: Report, opts: TextOptions): string {
       findings.flatMap((f) => {
         const mark = f.severity === 'warning' ? st.warn('!') : st.dim('i');
         // The message names its subject already ("198.18.0.2:80 refused 3 connections ...").
-        const lines = wrap(esc(f.message), 88);
+        const lines = wrap(esc(findingText(f, report, opts.lang)), 88);
         return lines.map((l, i) => (i === 0 ? `${mark} ${st.dim(`[${esc(f.code)}]`)} ${l}` : `    ${l}`));
       }),
     ]);
