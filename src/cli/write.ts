@@ -68,8 +68,13 @@ export async function writeChunks(out: OutStream, chunks: Iterable<string>): Pro
   if (buf !== '' && out.write(buf) === false) await drained(out);
 }
 
-/** Size of each read of a paced file (the regular reader's size too). */
-const CHUNK = 1 << 20;
+/**
+ * Size of each read of a paced file: 64 KiB, not the regular reader's 1 MiB. The output one chunk's
+ * connections write (NDJSON of about a hundred records here, several MB for 1 MiB) sits in the
+ * stream's queue until the reader takes it; kept small it dies young instead of piling up in the
+ * old generation (1.1 GB peak RSS with 1 MiB reads on the bench capture, 0.69 GB with 64 KiB).
+ */
+const CHUNK = 1 << 16;
 
 /** An async iterable that asks `gate` before each next chunk, so it is read no faster than allowed. */
 function gated(src: AsyncIterable<Uint8Array>, gate: () => Promise<void> | null): AsyncIterable<Uint8Array> {
@@ -93,7 +98,7 @@ function gated(src: AsyncIterable<Uint8Array>, gate: () => Promise<void> | null)
   };
 }
 
-/** A file as an async iterable of fresh 1 MiB chunks (the parser may look at a chunk until the next). */
+/** A file as an async iterable of fresh chunks (the parser may look at a chunk until the next). */
 function fileChunks(fh: FileHandle): AsyncIterable<Uint8Array> {
   return {
     [Symbol.asyncIterator]() {
