@@ -101,21 +101,37 @@ export interface RstJudgement {
   actual: number | null;
 }
 
-/** Judges an RST from `s` arriving at `r`. */
-export function judgeRst(seg: Segment, s: EndpointTrack, r: EndpointTrack): RstJudgement {
+function judged(out: RstJudgement, accepted: boolean, inWindow: boolean, expected: number | null, actual: number | null): RstJudgement {
+  out.accepted = accepted;
+  out.inWindow = inWindow;
+  out.expected = expected;
+  out.actual = actual;
+  return out;
+}
+
+/**
+ * Judges an RST from `s` arriving at `r`. `out` is filled and returned, so the per-packet path can
+ * reuse one object.
+ */
+export function judgeRst(
+  seg: Segment,
+  s: EndpointTrack,
+  r: EndpointTrack,
+  out: RstJudgement = { accepted: false, inWindow: false, expected: null, actual: null },
+): RstJudgement {
   if (r.state === 'SYN-SENT' && r.isn !== null) {
     // SYN-SENT: "If the ACK bit is set ... the RST is acceptable if the ACK field acknowledges the SYN."
     const expected = seqAdd(r.isn, 1 + r.synLen);
     const ok = seg.ack !== null && seqGt(seg.ack, r.isn) && r.nextSeq !== null && seqLe(seg.ack, r.nextSeq);
-    return { accepted: ok, inWindow: ok, expected, actual: seg.ack };
+    return judged(out, ok, ok, expected, seg.ack);
   }
   // RCV.NXT as the receiver knows it: what the sender has sent, if delivered; else the receiver's own last ACK.
   const rcvNxt = s.nextSeq ?? r.lastAck;
-  if (rcvNxt === null) return { accepted: true, inWindow: true, expected: null, actual: seg.seq };
+  if (rcvNxt === null) return judged(out, true, true, null, seg.seq);
   const exact = seg.seq === rcvNxt || seg.seq === r.lastAck;
   const wnd = Math.max(windowBytes(r, s) ?? 1, 1);
   const inWindow = exact || seqInWindow(seg.seq, rcvNxt, wnd);
-  return { accepted: exact, inWindow, expected: rcvNxt, actual: seg.seq };
+  return judged(out, exact, inWindow, rcvNxt, seg.seq);
 }
 
 function fill(out: Classified, sent: SentEvent, received: ReceivedEvent): Classified {

@@ -239,6 +239,7 @@ const NO_CHECKS: CheckId[] = Object.freeze([]) as unknown as CheckId[];
 // Per-packet scratch shared by all trackers (observe() is never re-entered): the two events of the
 // current segment and the checks it decided (the first CUR_N entries of CUR_CHECKS).
 const EV: Classified = { sent: 'Ack', received: 'Ack' };
+const RST: RstJudgement = { accepted: false, inWindow: false, expected: null, actual: null };
 const CUR_CHECKS: CheckId[] = [];
 let CUR_N = 0;
 
@@ -373,7 +374,7 @@ export class ConnectionTracker {
 
     // Everything below reads the tracks as they were before this segment.
     const mask = analyze(seg, st, rt, t, this.rttSec ?? 0.003);
-    const rst: RstJudgement | null = f & TcpFlag.RST ? judgeRst(seg, st, rt) : null;
+    const rst: RstJudgement | null = f & TcpFlag.RST ? judgeRst(seg, st, rt, RST) : null;
     const ev = classify(seg, st, rt, rst, EV);
     const sent = ev.sent;
     const received = ev.received;
