@@ -4,7 +4,7 @@
 // Usage: npm run build && node bench/run.mjs [capture]   (default bench/.data/bench.pcap, made by
 // `sudo bench/make-capture.sh`).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -69,9 +69,12 @@ const commands = [
 ];
 const available = commands.filter(([, cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0);
 if (spawnSync('sh', ['-c', 'command -v hyperfine']).status === 0) {
-  const args = ['--warmup', '1', '--runs', '3', '--style', 'basic', '--export-markdown', '/dev/stdout'];
+  // hyperfine rewrites its export after every command, so it goes to a file printed once at the end.
+  const md = path.join(mkdtempSync(path.join(os.tmpdir(), 'tcptrace-bench-')), 'times.md');
+  const args = ['--warmup', '1', '--runs', '3', '--style', 'none', '--export-markdown', md];
   for (const [name, cmd, a] of available) args.push('-n', name, [cmd, ...a].map((x) => `'${x}'`).join(' ') + ' > /dev/null');
-  execFileSync('hyperfine', args, { stdio: ['ignore', 'inherit', 'ignore'] });
+  execFileSync('hyperfine', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  process.stdout.write(readFileSync(md, 'utf8'));
 } else {
   console.log('hyperfine not installed: whole-command times skipped');
 }
