@@ -66,7 +66,7 @@ const MAX_PACKETS = 64;
 /** Most timeline entries per connection. */
 const MAX_TIMELINE = 256;
 
-const { Closed, Listen, SynSent, Established, TimeWait } = TcpState;
+const { Closed, Listen, SynSent, Established, CloseWait, TimeWait } = TcpState;
 const REXMIT: ReadonlySet<SentEvent> = new Set<SentEvent>(['SynRexmit', 'SynAckRexmit', 'FinRexmit']);
 
 /** What caused a transition: a received event, an assumption (mid-stream, a missed SYN), or (null) its own segment. */
@@ -707,16 +707,27 @@ export class ConnectionTracker {
     }
     // Retransmitting what an ACK had acknowledged: that ACK never arrived.
     const lost = SHOWS_LOST[ev];
+    let undone = false;
     if (lost !== undefined) {
       const via = S.lastVia();
-      if (via !== undefined && via !== null && via !== 'assumed' && lost.includes(via)) this.undo(S, true);
+      if (via !== undefined && via !== null && via !== 'assumed' && lost.includes(via)) {
+        this.undo(S, true);
+        undone = true;
+      }
     }
     // LISTEN was only assumed when the peer's SYN came first. An endpoint whose first segment is a
     // SYN of its own did an active OPEN from CLOSED (RFC 9293 §3.5 figure 7: simultaneous open has
     // no listener; Linux cannot send a SYN from a listening socket): it never listened.
     if (ev === 'Syn' && S.t.state === Listen && !S.t.sentAny && S.hist.length === 0) this.neverListened(S);
     const cell = step(S.t.state, 'sent', ev);
-    this.move(S, cell.next, seg.packet, t, cell.why, null);
+    const moved = this.move(S, cell.next, seg.packet, t, cell.why, null);
+    // A state taken from what this endpoint received (e.g. ESTABLISHED from the peer's ACK of its SYN)
+    // is confirmed when it then sends new data: RFC 9293 §3.10.2 queues data until ESTABLISHED, so
+    // only ESTABLISHED and CLOSE-WAIT send it. A pure ACK proves nothing (it may answer anything).
+    if (moved === null && replay === null && !undone && S.pending === null && S.basis === 'inferred' &&
+        seg.payloadLen > 0 && ev === 'Data' && (S.t.state === Established || S.t.state === CloseWait)) {
+      S.basis = 'observed';
+    }
     if (replay !== null) {
       // Its own retransmission over the peer's SYN/FIN: that copy was lost or is crossing.
       const overIt = REXMIT.has(ev);

@@ -41,6 +41,12 @@ describe('three-way handshake and four-way close', () => {
     expect(r.checks.filter((c) => !c.ok)).toEqual([]);
     expect(r.zeek).toEqual({ conn_state: 'SF', history: 'ShADadFf' });
   });
+  it('confirms a state inferred from a received ACK once that endpoint sends data, and not before', () => {
+    // The server's ESTABLISHED comes from the client's ACK (row 3); its 20 bytes (row 6) prove it, since
+    // data waits in SYN-RECEIVED (RFC 9293 §3.10.2). A pure ACK (row 5) proves nothing.
+    expect(expectRows(rows.slice(0, 5)).server).toMatchObject({ state: 'ESTABLISHED', stateBasis: 'inferred' });
+    expect(expectRows(rows.slice(0, 6)).server).toMatchObject({ state: 'ESTABLISHED', stateBasis: 'observed' });
+  });
   it('gives relative numbers from each ISN, through the wrap', () => {
     const r = expectRows(rows);
     const fin = r.segments.find((s) => s.packet === 8)!;
