@@ -236,9 +236,9 @@ export class FlowTable<T> {
   }
 
   /**
-   * Removes and returns the oldest entry (closing list first, as `drain`), or null when the table
-   * is empty. Ending a run with it instead of `drain` lets each entry's value be dropped as soon as
-   * the caller is done with it.
+   * Removes and returns the oldest entry (the closing list first, then the active one, each by last
+   * activity), or null when the table is empty. Ending a run one entry at a time lets each entry's
+   * value be dropped as soon as the caller is done with it.
    */
   removeOldest(): FlowEntry<T> | null {
     const e = this.closingList.head ?? this.active.head;
@@ -247,17 +247,4 @@ export class FlowTable<T> {
     return e;
   }
 
-  /** Removes and returns every entry, oldest activity first within each list. */
-  drain(): FlowEntry<T>[] {
-    const out: FlowEntry<T>[] = [];
-    for (const list of [this.closingList, this.active]) {
-      for (let e = list.head; e; ) {
-        const next = e.next;
-        out.push(e);
-        e = next;
-      }
-    }
-    for (const e of out) this.remove(e);
-    return out;
-  }
 }
