@@ -246,5 +246,4 @@ export class FlowTable<T> {
     this.remove(e);
     return e;
   }
-
 }
