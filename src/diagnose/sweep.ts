@@ -22,53 +22,91 @@ export interface SweepResult {
 
 /** Sweeps `intervals` (empty ones ignored) over `window`, cut into at most `buckets` slices. */
 export function sweep(intervals: readonly Interval[], window: { start: number; end: number }, buckets = 60): SweepResult {
-  // All changes at one instant apply together, so an interval ending exactly where another starts
-  // never counts twice ([from, to) semantics).
-  const times: number[] = [];
-  const delta = new Map<number, number>();
-  for (const iv of intervals) {
-    if (!(iv.to > iv.from)) continue;
-    for (const [t, d] of [
-      [iv.from, 1],
-      [iv.to, -1],
-    ] as const) {
-      const prev = delta.get(t);
-      if (prev === undefined) times.push(t);
-      delta.set(t, (prev ?? 0) + d);
-    }
+  const from = new Float64Array(intervals.length);
+  const to = new Float64Array(intervals.length);
+  for (let i = 0; i < intervals.length; i++) {
+    from[i] = intervals[i]!.from;
+    to[i] = intervals[i]!.to;
   }
-  times.sort((a, b) => a - b);
+  return sweepArrays(from, to, intervals.length, window, buckets);
+}
+
+/**
+ * sweep() over intervals given as two parallel arrays (the first `n` entries; empty intervals
+ * ignored). Reorders the arrays in place. Sorting two typed arrays numerically and merging them
+ * costs a fraction of a Map of times: tens of thousands of TIME-WAIT sockets sweep in milliseconds.
+ */
+export function sweepArrays(
+  from: Float64Array,
+  to: Float64Array,
+  n: number,
+  window: { start: number; end: number },
+  buckets = 60,
+): SweepResult {
+  // Keep the non-empty intervals (a NaN end is empty too), compacted to the front.
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const f = from[i]!;
+    const t = to[i]!;
+    if (!(t > f)) continue;
+    from[m] = f;
+    to[m] = t;
+    m++;
+  }
+  const starts = from.subarray(0, m).sort();
+  const ends = to.subarray(0, m).sort();
+
+  // Merge into distinct times with their net change. All changes at one instant apply together, so
+  // an interval ending exactly where another starts never counts twice ([from, to) semantics).
+  const times = new Float64Array(2 * m);
+  const delta = new Int32Array(2 * m);
+  let k = 0;
+  for (let i = 0, j = 0; i < m || j < m; ) {
+    const t = j >= m || (i < m && starts[i]! < ends[j]!) ? starts[i]! : ends[j]!;
+    let d = 0;
+    while (i < m && starts[i] === t) {
+      d++;
+      i++;
+    }
+    while (j < m && ends[j] === t) {
+      d--;
+      j++;
+    }
+    times[k] = t;
+    delta[k] = d;
+    k++;
+  }
 
   let count = 0;
   let peak = 0;
   let peakAt = window.start;
-  for (const t of times) {
-    count += delta.get(t)!;
+  for (let x = 0; x < k; x++) {
+    count += delta[x]!;
     if (count > peak) {
       peak = count;
-      peakAt = t;
+      peakAt = times[x]!;
     }
   }
 
   const span = window.end - window.start;
-  const n = span > 0 ? Math.max(1, Math.floor(buckets)) : 1;
-  const width = span / n;
+  const nb = span > 0 ? Math.max(1, Math.floor(buckets)) : 1;
+  const width = span / nb;
   const series: Array<{ time: number; count: number }> = [];
   let i = 0;
   count = 0;
-  for (let b = 0; b < n; b++) {
+  for (let b = 0; b < nb; b++) {
     const bs = window.start + b * width;
-    const last = b === n - 1;
+    const last = b === nb - 1;
     const be = last ? window.end : bs + width;
-    while (i < times.length && times[i]! <= bs) count += delta.get(times[i++]!)!;
+    while (i < k && times[i]! <= bs) count += delta[i++]!;
     let max = count;
-    while (i < times.length && (last ? times[i]! <= be : times[i]! < be)) {
-      count += delta.get(times[i++]!)!;
+    while (i < k && (last ? times[i]! <= be : times[i]! < be)) {
+      count += delta[i++]!;
       if (count > max) max = count;
     }
     series.push({ time: bs, count: max });
   }
   // The count at the window's end: everything up to and including `end` applied.
-  while (i < times.length && times[i]! <= window.end) count += delta.get(times[i++]!)!;
+  while (i < k && times[i]! <= window.end) count += delta[i++]!;
   return { peak, peakAt, atEnd: count, series };
 }

@@ -4,9 +4,9 @@
  * short connections piles sockets up there. Everything here reads the model: the TIME-WAIT entry is
  * the timeline's transition into it, never a re-reading of FINs.
  */
-import type { ConnectionRecord, Side } from '../tcp/model.js';
+import type { ConnectionRecord } from '../tcp/model.js';
 import { formatSec, hostPort, plural } from './endpoint.js';
-import { sweep, type Interval } from './sweep.js';
+import { sweepArrays } from './sweep.js';
 import type { Finding, TimeWaitDiagnostics, TimeWaitHost, TimeWaitTuple } from './types.js';
 
 /**
@@ -26,12 +26,19 @@ export const TW_SERVER_CLOSE_MIN = 10;
 /** Most tuples listed. */
 const TUPLE_LIST_CAP = 20;
 
-/** One socket in TIME-WAIT: which connection, which host held it, and for when. */
-interface TwSocket {
-  record: ConnectionRecord;
-  side: Side;
-  from: number;
-  to: number;
+/**
+ * The TIME-WAIT sockets the model states, as parallel arrays (one entry per socket, a record's
+ * client before its server): tens of thousands of sockets cost no object each.
+ */
+export interface TwSockets {
+  /** How many sockets; the arrays may be longer. */
+  length: number;
+  /** Index into the records passed to timeWaitSockets(). */
+  record: Int32Array;
+  /** 0 client, 1 server. */
+  side: Uint8Array;
+  from: Float64Array;
+  to: Float64Array;
 }
 
 /**
@@ -39,33 +46,80 @@ interface TwSocket {
  * until the earliest of 2·MSL later, the timeline leaving TIME-WAIT (an RST, RFC 1337; or the
  * tracker's own expiry), and a new connection reusing the 4-tuple (RFC 6191).
  */
-export function timeWaitSockets(records: readonly ConnectionRecord[], mslSec: number): TwSocket[] {
-  const reusedAt = new Map<number, number>();
-  for (const r of records) {
+export function timeWaitSockets(records: readonly ConnectionRecord[], mslSec: number): TwSockets {
+  let reusedAt: Map<number, number> | null = null;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
     if (r.reusedFrom === null) continue;
+    reusedAt ??= new Map();
     const prev = reusedAt.get(r.reusedFrom);
     if (prev === undefined || r.start < prev) reusedAt.set(r.reusedFrom, r.start);
   }
-  const out: TwSocket[] = [];
-  for (const r of records) {
-    for (const side of ['client', 'server'] as const) {
-      let from: number | null = null;
-      let to = Infinity;
-      for (const t of r.timeline) {
-        if (t.side !== side) continue;
-        if (from === null) {
-          if (t.to === 'TIME-WAIT') from = r.start + t.time;
+  const cap = 2 * records.length;
+  const out: TwSockets = {
+    length: 0,
+    record: new Int32Array(cap),
+    side: new Uint8Array(cap),
+    from: new Float64Array(cap),
+    to: new Float64Array(cap),
+  };
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const tl = r.timeline;
+    // Both sides in one pass over the timeline: each side's first entry into TIME-WAIT, then its
+    // first transition out of it.
+    let cIn = false;
+    let cFrom = 0;
+    let cTo = Infinity;
+    let cDone = false;
+    let sIn = false;
+    let sFrom = 0;
+    let sTo = Infinity;
+    let sDone = false;
+    for (let j = 0; j < tl.length && !(cDone && sDone); j++) {
+      const t = tl[j]!;
+      if (t.side === 'client') {
+        if (cDone) continue;
+        if (!cIn) {
+          if (t.to === 'TIME-WAIT') {
+            cIn = true;
+            cFrom = r.start + t.time;
+          }
         } else if (t.from === 'TIME-WAIT' && t.to !== 'TIME-WAIT') {
-          to = r.start + t.time;
-          break;
+          cTo = r.start + t.time;
+          cDone = true;
+        }
+      } else {
+        if (sDone) continue;
+        if (!sIn) {
+          if (t.to === 'TIME-WAIT') {
+            sIn = true;
+            sFrom = r.start + t.time;
+          }
+        } else if (t.from === 'TIME-WAIT' && t.to !== 'TIME-WAIT') {
+          sTo = r.start + t.time;
+          sDone = true;
         }
       }
-      if (from === null) continue;
-      to = Math.min(to, from + 2 * mslSec, reusedAt.get(r.id) ?? Infinity);
-      out.push({ record: r, side, from, to });
     }
+    const reuse = reusedAt?.get(r.id) ?? Infinity;
+    if (cIn) push(out, i, 0, cFrom, Math.min(cTo, cFrom + 2 * mslSec, reuse));
+    if (sIn) push(out, i, 1, sFrom, Math.min(sTo, sFrom + 2 * mslSec, reuse));
   }
   return out;
+}
+
+function push(s: TwSockets, record: number, side: number, from: number, to: number): void {
+  const k = s.length++;
+  s.record[k] = record;
+  s.side[k] = side;
+  s.from[k] = from;
+  s.to[k] = to;
+}
+
+/** One group of TIME-WAIT intervals being collected: indexes into a TwSockets or a list of connections. */
+interface Bucket {
+  idx: number[];
 }
 
 /** TIME-WAIT per host and per (client IP, server IP, server port), plus the findings they call for. */
@@ -75,9 +129,16 @@ export function diagnoseTimeWait(
   opts: { mslSec: number; portRange: [number, number] },
 ): { timeWait: TimeWaitDiagnostics; findings: Finding[] } {
   const activeCloses = { client: 0, server: 0 };
-  for (const r of records) {
+  // Per server IP: graceful/half closes, and how many the server started.
+  const serverCloses = new Map<string, { server: number; total: number }>();
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
     if (r.close.initiator === null || r.close.kind === 'reset' || r.close.kind === 'none') continue;
     activeCloses[r.close.initiator]++;
+    let c = serverCloses.get(r.server.ip);
+    if (!c) serverCloses.set(r.server.ip, (c = { server: 0, total: 0 }));
+    c.total++;
+    if (r.close.initiator === 'server') c.server++;
   }
   const findings: Finding[] = [];
   const timeWait: TimeWaitDiagnostics = { activeCloses, hosts: [], tuples: [] };
@@ -87,21 +148,29 @@ export function diagnoseTimeWait(
   const rel = (t: number) => `+${formatSec(t - window.start)}`;
 
   // Per host: every socket that host held, whatever its role.
-  const byHost = new Map<string, TwSocket[]>();
-  for (const s of sockets) {
-    const ip = s.record[s.side].ip;
-    let list = byHost.get(ip);
-    if (!list) byHost.set(ip, (list = []));
-    list.push(s);
+  const byHost = new Map<string, Bucket>();
+  for (let k = 0; k < sockets.length; k++) {
+    const r = records[sockets.record[k]!]!;
+    const ip = sockets.side[k] === 0 ? r.client.ip : r.server.ip;
+    let b = byHost.get(ip);
+    if (!b) byHost.set(ip, (b = { idx: [] }));
+    b.idx.push(k);
   }
-  for (const [ip, list] of byHost) {
-    const sw = sweep(list, window);
+  for (const [ip, b] of byHost) {
+    const n = b.idx.length;
+    const from = new Float64Array(n);
+    const to = new Float64Array(n);
+    let asClient = 0;
+    for (let x = 0; x < n; x++) {
+      const k = b.idx[x]!;
+      from[x] = sockets.from[k]!;
+      to[x] = sockets.to[k]!;
+      if (sockets.side[k] === 0) asClient++;
+    }
+    const sw = sweepArrays(from, to, n, window);
     const host: TimeWaitHost = {
       ip,
-      entries: {
-        asClient: list.filter((s) => s.side === 'client').length,
-        asServer: list.filter((s) => s.side === 'server').length,
-      },
+      entries: { asClient, asServer: n - asClient },
       peak: sw.peak,
       peakAt: sw.peakAt,
       atEnd: sw.atEnd,
@@ -112,14 +181,6 @@ export function diagnoseTimeWait(
   timeWait.hosts.sort((a, b) => b.peak - a.peak || a.ip.localeCompare(b.ip));
 
   // A server that closes first on most of its connections holds their TIME-WAIT itself.
-  const serverCloses = new Map<string, { server: number; total: number }>();
-  for (const r of records) {
-    if (r.close.initiator === null || r.close.kind === 'reset' || r.close.kind === 'none') continue;
-    let c = serverCloses.get(r.server.ip);
-    if (!c) serverCloses.set(r.server.ip, (c = { server: 0, total: 0 }));
-    c.total++;
-    if (r.close.initiator === 'server') c.server++;
-  }
   for (const host of timeWait.hosts) {
     const c = serverCloses.get(host.ip);
     if (!c || host.entries.asServer < TW_SERVER_CLOSE_MIN || c.server * 2 < c.total) continue;
@@ -138,46 +199,74 @@ export function diagnoseTimeWait(
 
   // Per (client IP, server IP, server port): 4-tuples in TIME-WAIT on either host are client
   // ports this destination cannot reuse yet. One interval per connection (both sides after a
-  // simultaneous close cover the same 4-tuple).
+  // simultaneous close cover the same 4-tuple): a record's sockets are adjacent, so they merge
+  // into connection entries here.
   const [lo, hi] = opts.portRange;
   const rangeSize = hi - lo + 1;
-  const byConn = new Map<ConnectionRecord, { from: number; to: number; sides: Side[] }>();
-  for (const s of sockets) {
-    const c = byConn.get(s.record);
-    if (!c) byConn.set(s.record, { from: s.from, to: s.to, sides: [s.side] });
-    else {
-      c.from = Math.min(c.from, s.from);
-      c.to = Math.max(c.to, s.to);
-      c.sides.push(s.side);
+  const connRecord = new Int32Array(sockets.length);
+  const connFrom = new Float64Array(sockets.length);
+  const connTo = new Float64Array(sockets.length);
+  const connSides = new Uint8Array(sockets.length); // bit 0 client, bit 1 server
+  let nConn = 0;
+  for (let k = 0; k < sockets.length; k++) {
+    const ri = sockets.record[k]!;
+    const bit = sockets.side[k] === 0 ? 1 : 2;
+    if (nConn > 0 && connRecord[nConn - 1] === ri) {
+      const c = nConn - 1;
+      connFrom[c] = Math.min(connFrom[c]!, sockets.from[k]!);
+      connTo[c] = Math.max(connTo[c]!, sockets.to[k]!);
+      connSides[c] = connSides[c]! | bit;
+    } else {
+      connRecord[nConn] = ri;
+      connFrom[nConn] = sockets.from[k]!;
+      connTo[nConn] = sockets.to[k]!;
+      connSides[nConn] = bit;
+      nConn++;
     }
   }
-  const byTuple = new Map<string, { r: ConnectionRecord; iv: Interval; sides: Side[] }[]>();
-  for (const [r, c] of byConn) {
-    const key = `${r.client.ip} ${hostPort(r.server.ip, r.server.port)}`;
-    let list = byTuple.get(key);
-    if (!list) byTuple.set(key, (list = []));
-    list.push({ r, iv: { from: c.from, to: c.to }, sides: c.sides });
+  // Grouped by client IP, server IP, server port without building a key string per connection;
+  // `order` keeps the groups in order of first appearance (the tuple sort below is stable).
+  const byTuple = new Map<string, Map<string, Map<number, Bucket>>>();
+  const order: Bucket[] = [];
+  for (let c = 0; c < nConn; c++) {
+    const r = records[connRecord[c]!]!;
+    let byServer = byTuple.get(r.client.ip);
+    if (!byServer) byTuple.set(r.client.ip, (byServer = new Map()));
+    let byPort = byServer.get(r.server.ip);
+    if (!byPort) byServer.set(r.server.ip, (byPort = new Map()));
+    let b = byPort.get(r.server.port);
+    if (!b) {
+      byPort.set(r.server.port, (b = { idx: [] }));
+      order.push(b);
+    }
+    b.idx.push(c);
   }
   const tuples: TimeWaitTuple[] = [];
-  for (const list of byTuple.values()) {
-    const { r } = list[0]!;
-    const sw = sweep(
-      list.map((x) => x.iv),
-      window,
-      1,
-    );
-    const enters = list.map((x) => x.iv.from).sort((a, b) => a - b);
-    const spanSec = enters[enters.length - 1]! - enters[0]!;
-    const projectable = enters.length >= TW_PROJECT_MIN_CLOSES && spanSec >= TW_PROJECT_MIN_SPAN_SEC;
-    const closesPerSec = projectable ? (enters.length - 1) / spanSec : null;
+  for (const b of order) {
+    const r = records[connRecord[b.idx[0]!]!]!;
+    const n = b.idx.length;
+    const from = new Float64Array(n);
+    const to = new Float64Array(n);
+    const enters = new Float64Array(n);
+    let heldByClient = 0;
+    let heldByServer = 0;
+    for (let x = 0; x < n; x++) {
+      const c = b.idx[x]!;
+      from[x] = enters[x] = connFrom[c]!;
+      to[x] = connTo[c]!;
+      if (connSides[c]! & 1) heldByClient++;
+      if (connSides[c]! & 2) heldByServer++;
+    }
+    const sw = sweepArrays(from, to, n, window, 1);
+    enters.sort();
+    const spanSec = enters[n - 1]! - enters[0]!;
+    const projectable = n >= TW_PROJECT_MIN_CLOSES && spanSec >= TW_PROJECT_MIN_SPAN_SEC;
+    const closesPerSec = projectable ? (n - 1) / spanSec : null;
     tuples.push({
       clientIp: r.client.ip,
       serverIp: r.server.ip,
       serverPort: r.server.port,
-      heldBy: {
-        client: list.filter((x) => x.sides.includes('client')).length,
-        server: list.filter((x) => x.sides.includes('server')).length,
-      },
+      heldBy: { client: heldByClient, server: heldByServer },
       peak: sw.peak,
       peakAt: sw.peakAt,
       rangeSize,
