@@ -19,9 +19,11 @@ export function diagnoseCloseWait(
   opts: { closeWaitWarnSec: number },
 ): { closeWait: CloseWaitDiagnostics; findings: Finding[] } {
   const all: CloseWaitConnection[] = [];
-  for (const r of records) {
-    for (const side of ['client', 'server'] as const) {
-      const me = r[side];
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    for (let s = 0; s < 2; s++) {
+      const side: Side = s === 0 ? 'client' : 'server';
+      const me = s === 0 ? r.client : r.server;
       // An 'unseen' state is the RFC default, not a fact about this endpoint.
       if (me.state !== 'CLOSE-WAIT' || me.stateBasis === 'unseen') continue;
       let enteredAt: number | null = null;
@@ -46,7 +48,8 @@ export function diagnoseCloseWait(
   }
   all.sort((a, b) => (b.forSec ?? -1) - (a.forSec ?? -1) || a.id - b.id);
 
-  const byId = new Map(records.map((r) => [r.id, r]));
+  // Built only when there is something to group: a map of every record is most of this function's cost.
+  const byId = all.length === 0 ? new Map<number, ConnectionRecord>() : new Map(records.map((r) => [r.id, r]));
   const groups = new Map<string, CloseWaitGroup>();
   for (const c of all) {
     const r = byId.get(c.id)!;

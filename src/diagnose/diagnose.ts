@@ -8,6 +8,7 @@ import type { ConnectionRecord } from '../tcp/model.js';
 import { CLOSE_WAIT_WARN_SEC, diagnoseCloseWait } from './close-wait.js';
 import { diagnoseKeepAlive } from './keep-alive.js';
 import { diagnoseOpenings, SYN_FLOOD_MIN } from './openings.js';
+import { indexIps } from './ips.js';
 import { diagnoseTimeWait } from './time-wait.js';
 import { FINDING_CODES, type Diagnostics, type DiagnosticsParams, type Finding } from './types.js';
 
@@ -34,7 +35,8 @@ export function diagnose(connections: readonly ConnectionRecord[], opts: Diagnos
     synFloodMin: opts.synFloodMin ?? SYN_FLOOD_MIN,
   };
   let window: Diagnostics['window'] = null;
-  for (const r of connections) {
+  for (let i = 0; i < connections.length; i++) {
+    const r = connections[i]!;
     if (window === null) window = { start: r.start, end: r.end };
     else {
       if (r.start < window.start) window.start = r.start;
@@ -43,9 +45,11 @@ export function diagnose(connections: readonly ConnectionRecord[], opts: Diagnos
   }
   if (window !== null && opts.endTime !== undefined && opts.endTime > window.end) window.end = opts.endTime;
 
-  const tw = diagnoseTimeWait(connections, window, params);
+  // Addresses numbered once for every grouping below (comparing per-record strings is most of the cost).
+  const ips = indexIps(connections);
+  const tw = diagnoseTimeWait(connections, window, params, ips);
   const cw = diagnoseCloseWait(connections, window, params);
-  const op = diagnoseOpenings(connections, params);
+  const op = diagnoseOpenings(connections, params, ips);
   const ka = diagnoseKeepAlive(connections);
   const findings = sortFindings([...tw.findings, ...cw.findings, ...op.findings, ...ka.findings]);
   return {

@@ -5,6 +5,7 @@
  */
 import type { ConnectionRecord } from '../tcp/model.js';
 import { endpointText, formatSec, plural } from './endpoint.js';
+import { indexIps, type IpIndex } from './ips.js';
 import type { Finding, HalfOpenGroup, OpeningDiagnostics, OpeningGroup, UnansweredGroup } from './types.js';
 
 /** Default half-open openings on one server endpoint from which a SYN flood is reported. */
@@ -70,9 +71,45 @@ export function backoffShape(gaps: readonly number[]): UnansweredGroup['backoff'
 export function diagnoseOpenings(
   records: readonly ConnectionRecord[],
   opts: { synFloodMin: number },
+  ips: IpIndex = indexIps(records),
 ): { openings: OpeningDiagnostics; findings: Finding[] } {
+  // One pass sorts out the few records each group needs, and counts openings per server endpoint
+  // (IP by number, then port) without formatting an endpoint per record.
+  const unansweredRecords: ConnectionRecord[] = [];
+  const refusedRecords: ConnectionRecord[] = [];
+  const halfOpenRecords: ConnectionRecord[] = [];
+  const openingsTo = new Map<number, Map<number, number>>();
+  // Runs of openings to the same endpoint are counted first and added to the map once per run.
+  let runIp = -1;
+  let runPort = -1;
+  let run = 0;
+  const flush = () => {
+    if (run === 0) return;
+    let ports = openingsTo.get(runIp);
+    if (!ports) openingsTo.set(runIp, (ports = new Map()));
+    ports.set(runPort, (ports.get(runPort) ?? 0) + run);
+  };
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const kind = r.open.kind;
+    if (kind === 'unanswered') unansweredRecords.push(r);
+    else if (kind === 'refused') refusedRecords.push(r);
+    if (isHalfOpen(r)) halfOpenRecords.push(r);
+    if (kind === 'mid-stream') continue;
+    const ip = ips.server[i]!;
+    const port = r.server.port;
+    if (ip !== runIp || port !== runPort) {
+      flush();
+      runIp = ip;
+      runPort = port;
+      run = 0;
+    }
+    run++;
+  }
+  flush();
+
   const unanswered = group<UnansweredGroup>(
-    records.filter((r) => r.open.kind === 'unanswered'),
+    unansweredRecords,
     () => ({ maxSyns: 0, synRetransmits: [], backoffSec: [], backoff: null }),
     (g, r) => {
       const re = r.open.synRetransmits ?? [];
@@ -84,20 +121,12 @@ export function diagnoseOpenings(
       g.backoff = backoffShape(g.backoffSec);
     },
   );
-  const refused = group<OpeningGroup>(
-    records.filter((r) => r.open.kind === 'refused'),
-    () => ({}),
-  );
-
-  const openingsTo = new Map<string, number>();
-  for (const r of records) {
-    if (r.open.kind === 'mid-stream') continue;
-    const k = endpointText(r.server);
-    openingsTo.set(k, (openingsTo.get(k) ?? 0) + 1);
-  }
-  const halfOpen = group<HalfOpenGroup>(records.filter(isHalfOpen), () => ({ share: 0, flood: false }));
+  const refused = group<OpeningGroup>(refusedRecords, () => ({}));
+  const halfOpen = group<HalfOpenGroup>(halfOpenRecords, () => ({ share: 0, flood: false }));
   for (const g of halfOpen) {
-    g.share = g.connections / (openingsTo.get(g.server) ?? g.connections);
+    const ip = ips.id.get(g.ip);
+    const n = ip === undefined ? undefined : openingsTo.get(ip)?.get(g.port);
+    g.share = g.connections / (n ?? g.connections);
     g.flood = g.connections >= opts.synFloodMin && g.share >= SYN_FLOOD_SHARE;
   }
 

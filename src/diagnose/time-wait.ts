@@ -6,6 +6,7 @@
  */
 import type { ConnectionRecord } from '../tcp/model.js';
 import { formatSec, hostPort, plural } from './endpoint.js';
+import { indexIps, type IpIndex } from './ips.js';
 import { sweepArrays } from './sweep.js';
 import type { Finding, TimeWaitDiagnostics, TimeWaitHost, TimeWaitTuple } from './types.js';
 
@@ -47,13 +48,37 @@ export interface TwSockets {
  * tracker's own expiry), and a new connection reusing the 4-tuple (RFC 6191).
  */
 export function timeWaitSockets(records: readonly ConnectionRecord[], mslSec: number): TwSockets {
-  let reusedAt: Map<number, number> | null = null;
+  // When each connection was reused (RFC 6191), by id: a typed array when the ids are small
+  // non-negative integers (trace() numbers connections from 0), a Map otherwise.
+  let dense = true;
+  let maxId = -1;
+  let anyReuse = false;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    if (r.reusedFrom === null) continue;
-    reusedAt ??= new Map();
-    const prev = reusedAt.get(r.reusedFrom);
-    if (prev === undefined || r.start < prev) reusedAt.set(r.reusedFrom, r.start);
+    const id = r.id;
+    if (!(Number.isInteger(id) && id >= 0 && id < 4 * records.length + 16)) dense = false;
+    else if (id > maxId) maxId = id;
+    if (r.reusedFrom !== null) anyReuse = true;
+  }
+  let reusedAt: ((id: number) => number) | null = null;
+  if (anyReuse && dense) {
+    const at = new Float64Array(maxId + 1).fill(Infinity);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const from = r.reusedFrom;
+      // A reusedFrom naming no record here can match no id below.
+      if (from === null || !(from >= 0 && from <= maxId && Number.isInteger(from))) continue;
+      if (r.start < at[from]! || at[from] === Infinity) at[from] = r.start;
+    }
+    reusedAt = (id) => at[id]!;
+  } else if (anyReuse) {
+    const at = new Map<number, number>();
+    for (const r of records) {
+      if (r.reusedFrom === null) continue;
+      const prev = at.get(r.reusedFrom);
+      if (prev === undefined || r.start < prev) at.set(r.reusedFrom, r.start);
+    }
+    reusedAt = (id) => at.get(id) ?? Infinity;
   }
   const cap = 2 * records.length;
   const out: TwSockets = {
@@ -102,7 +127,7 @@ export function timeWaitSockets(records: readonly ConnectionRecord[], mslSec: nu
         }
       }
     }
-    const reuse = reusedAt?.get(r.id) ?? Infinity;
+    const reuse = reusedAt === null ? Infinity : reusedAt(r.id);
     if (cIn) push(out, i, 0, cFrom, Math.min(cTo, cFrom + 2 * mslSec, reuse));
     if (sIn) push(out, i, 1, sFrom, Math.min(sTo, sFrom + 2 * mslSec, reuse));
   }
@@ -127,18 +152,19 @@ export function diagnoseTimeWait(
   records: readonly ConnectionRecord[],
   window: { start: number; end: number } | null,
   opts: { mslSec: number; portRange: [number, number] },
+  ips: IpIndex = indexIps(records),
 ): { timeWait: TimeWaitDiagnostics; findings: Finding[] } {
   const activeCloses = { client: 0, server: 0 };
-  // Per server IP: graceful/half closes, and how many the server started.
-  const serverCloses = new Map<string, { server: number; total: number }>();
+  // Per server IP (by number): graceful/half closes, and how many the server started.
+  const closesTotal = new Int32Array(ips.ips.length);
+  const closesByServer = new Int32Array(ips.ips.length);
   for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    if (r.close.initiator === null || r.close.kind === 'reset' || r.close.kind === 'none') continue;
-    activeCloses[r.close.initiator]++;
-    let c = serverCloses.get(r.server.ip);
-    if (!c) serverCloses.set(r.server.ip, (c = { server: 0, total: 0 }));
-    c.total++;
-    if (r.close.initiator === 'server') c.server++;
+    const c = records[i]!.close;
+    if (c.initiator === null || c.kind === 'reset' || c.kind === 'none') continue;
+    activeCloses[c.initiator]++;
+    const s = ips.server[i]!;
+    closesTotal[s]!++;
+    if (c.initiator === 'server') closesByServer[s]!++;
   }
   const findings: Finding[] = [];
   const timeWait: TimeWaitDiagnostics = { activeCloses, hosts: [], tuples: [] };
@@ -147,16 +173,23 @@ export function diagnoseTimeWait(
   const sockets = timeWaitSockets(records, opts.mslSec);
   const rel = (t: number) => `+${formatSec(t - window.start)}`;
 
-  // Per host: every socket that host held, whatever its role.
-  const byHost = new Map<string, Bucket>();
+  // Per host: every socket that host held, whatever its role (hosts in order of first socket).
+  const hostOf = new Int32Array(ips.ips.length).fill(-1);
+  const hostIp: number[] = [];
+  const byHost: Bucket[] = [];
   for (let k = 0; k < sockets.length; k++) {
-    const r = records[sockets.record[k]!]!;
-    const ip = sockets.side[k] === 0 ? r.client.ip : r.server.ip;
-    let b = byHost.get(ip);
-    if (!b) byHost.set(ip, (b = { idx: [] }));
-    b.idx.push(k);
+    const ri = sockets.record[k]!;
+    const ip = sockets.side[k] === 0 ? ips.client[ri]! : ips.server[ri]!;
+    let h = hostOf[ip]!;
+    if (h < 0) {
+      h = hostOf[ip] = byHost.length;
+      byHost.push({ idx: [] });
+      hostIp.push(ip);
+    }
+    byHost[h]!.idx.push(k);
   }
-  for (const [ip, b] of byHost) {
+  for (let h = 0; h < byHost.length; h++) {
+    const b = byHost[h]!;
     const n = b.idx.length;
     const from = new Float64Array(n);
     const to = new Float64Array(n);
@@ -169,7 +202,7 @@ export function diagnoseTimeWait(
     }
     const sw = sweepArrays(from, to, n, window);
     const host: TimeWaitHost = {
-      ip,
+      ip: ips.ips[hostIp[h]!]!,
       entries: { asClient, asServer: n - asClient },
       peak: sw.peak,
       peakAt: sw.peakAt,
@@ -182,8 +215,9 @@ export function diagnoseTimeWait(
 
   // A server that closes first on most of its connections holds their TIME-WAIT itself.
   for (const host of timeWait.hosts) {
-    const c = serverCloses.get(host.ip);
-    if (!c || host.entries.asServer < TW_SERVER_CLOSE_MIN || c.server * 2 < c.total) continue;
+    const ip = ips.id.get(host.ip)!;
+    const c = { server: closesByServer[ip]!, total: closesTotal[ip]! };
+    if (c.total === 0 || host.entries.asServer < TW_SERVER_CLOSE_MIN || c.server * 2 < c.total) continue;
     findings.push({
       severity: 'info',
       code: 'time-wait-server-close',
@@ -224,22 +258,31 @@ export function diagnoseTimeWait(
       nConn++;
     }
   }
-  // Grouped by client IP, server IP, server port without building a key string per connection;
-  // `order` keeps the groups in order of first appearance (the tuple sort below is stable).
-  const byTuple = new Map<string, Map<string, Map<number, Bucket>>>();
+  // Grouped by client IP, server IP, server port by number, never by string; `order` keeps the
+  // groups in order of first appearance (the tuple sort below is stable).
+  const nIps = ips.ips.length;
+  const byTuple = new Map<number, Map<number, Bucket>>();
   const order: Bucket[] = [];
+  let lastPair = -1;
+  let lastPort = -1;
+  let last: Bucket | null = null;
   for (let c = 0; c < nConn; c++) {
-    const r = records[connRecord[c]!]!;
-    let byServer = byTuple.get(r.client.ip);
-    if (!byServer) byTuple.set(r.client.ip, (byServer = new Map()));
-    let byPort = byServer.get(r.server.ip);
-    if (!byPort) byServer.set(r.server.ip, (byPort = new Map()));
-    let b = byPort.get(r.server.port);
-    if (!b) {
-      byPort.set(r.server.port, (b = { idx: [] }));
-      order.push(b);
+    const ri = connRecord[c]!;
+    const pair = ips.client[ri]! * nIps + ips.server[ri]!;
+    const port = records[ri]!.server.port;
+    if (last === null || pair !== lastPair || port !== lastPort) {
+      let byPort = byTuple.get(pair);
+      if (!byPort) byTuple.set(pair, (byPort = new Map()));
+      let b = byPort.get(port);
+      if (!b) {
+        byPort.set(port, (b = { idx: [] }));
+        order.push(b);
+      }
+      last = b;
+      lastPair = pair;
+      lastPort = port;
     }
-    b.idx.push(c);
+    last.idx.push(c);
   }
   const tuples: TimeWaitTuple[] = [];
   for (const b of order) {
@@ -247,19 +290,23 @@ export function diagnoseTimeWait(
     const n = b.idx.length;
     const from = new Float64Array(n);
     const to = new Float64Array(n);
-    const enters = new Float64Array(n);
+    // The span of entries into TIME-WAIT: first and last, no sort needed (NaN spoils it, as a sort would).
+    let first = Infinity;
+    let lastEnter = -Infinity;
     let heldByClient = 0;
     let heldByServer = 0;
     for (let x = 0; x < n; x++) {
       const c = b.idx[x]!;
-      from[x] = enters[x] = connFrom[c]!;
+      const f = (from[x] = connFrom[c]!);
+      if (f < first) first = f;
+      if (f > lastEnter) lastEnter = f;
+      if (f !== f) first = lastEnter = NaN;
       to[x] = connTo[c]!;
       if (connSides[c]! & 1) heldByClient++;
       if (connSides[c]! & 2) heldByServer++;
     }
     const sw = sweepArrays(from, to, n, window, 1);
-    enters.sort();
-    const spanSec = enters[n - 1]! - enters[0]!;
+    const spanSec = lastEnter - first;
     const projectable = n >= TW_PROJECT_MIN_CLOSES && spanSec >= TW_PROJECT_MIN_SPAN_SEC;
     const closesPerSec = projectable ? (n - 1) / spanSec : null;
     tuples.push({
