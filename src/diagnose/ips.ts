@@ -14,6 +14,8 @@ export interface IpIndex {
   /** records[i].client.ip is ips[client[i]]; likewise for the server. */
   client: Int32Array;
   server: Int32Array;
+  /** records[i].server.port, read in the same pass (the endpoint object is already loaded). */
+  serverPort: Float64Array;
 }
 
 /** Indexes the client and server IPs of `records`. */
@@ -22,30 +24,38 @@ export function indexIps(records: readonly ConnectionRecord[]): IpIndex {
   const id = new Map<string, number>();
   const client = new Int32Array(records.length);
   const server = new Int32Array(records.length);
-  // Consecutive records mostly share their addresses: compare with the last two before hashing.
-  let lastA = '';
-  let idA = -1;
-  let lastB = '';
-  let idB = -1;
+  const serverPort = new Float64Array(records.length);
+  // Consecutive records mostly share their addresses: compare with the last client's and the last
+  // server's before hashing.
+  let lastC = '';
+  let idC = -1;
+  let lastS = '';
+  let idS = -1;
   const number = (ip: string): number => {
-    if (ip === lastA && idA >= 0) return idA;
-    if (ip === lastB && idB >= 0) return idB;
     let n = id.get(ip);
     if (n === undefined) {
       n = ips.length;
       ips.push(ip);
       id.set(ip, n);
     }
-    lastB = lastA;
-    idB = idA;
-    lastA = ip;
-    idA = n;
     return n;
   };
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    client[i] = number(r.client.ip);
-    server[i] = number(r.server.ip);
+    const c = r.client.ip;
+    if (idC < 0 || c !== lastC) {
+      idC = idS >= 0 && c === lastS ? idS : number(c);
+      lastC = c;
+    }
+    client[i] = idC;
+    const sv = r.server;
+    const s = sv.ip;
+    if (idS < 0 || s !== lastS) {
+      idS = s === lastC ? idC : number(s);
+      lastS = s;
+    }
+    server[i] = idS;
+    serverPort[i] = sv.port;
   }
-  return { ips, id, client, server };
+  return { ips, id, client, server, serverPort };
 }

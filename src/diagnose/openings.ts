@@ -97,7 +97,7 @@ export function diagnoseOpenings(
     if (isHalfOpen(r)) halfOpenRecords.push(r);
     if (kind === 'mid-stream') continue;
     const ip = ips.server[i]!;
-    const port = r.server.port;
+    const port = ips.serverPort[i]!;
     if (ip !== runIp || port !== runPort) {
       flush();
       runIp = ip;

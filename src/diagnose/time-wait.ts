@@ -269,7 +269,7 @@ export function diagnoseTimeWait(
   for (let c = 0; c < nConn; c++) {
     const ri = connRecord[c]!;
     const pair = ips.client[ri]! * nIps + ips.server[ri]!;
-    const port = records[ri]!.server.port;
+    const port = ips.serverPort[ri]!;
     if (last === null || pair !== lastPair || port !== lastPort) {
       let byPort = byTuple.get(pair);
       if (!byPort) byTuple.set(pair, (byPort = new Map()));
