@@ -204,6 +204,7 @@ export function diagnoseTimeWait(
     const host: TimeWaitHost = {
       ip: ips.ips[hostIp[h]!]!,
       entries: { asClient, asServer: n - asClient },
+      serverCloses: { total: closesTotal[hostIp[h]!]!, serverFirst: closesByServer[hostIp[h]!]! },
       peak: sw.peak,
       peakAt: sw.peakAt,
       atEnd: sw.atEnd,
@@ -215,15 +216,14 @@ export function diagnoseTimeWait(
 
   // A server that closes first on most of its connections holds their TIME-WAIT itself.
   for (const host of timeWait.hosts) {
-    const ip = ips.id.get(host.ip)!;
-    const c = { server: closesByServer[ip]!, total: closesTotal[ip]! };
-    if (c.total === 0 || host.entries.asServer < TW_SERVER_CLOSE_MIN || c.server * 2 < c.total) continue;
+    const c = host.serverCloses;
+    if (c.total === 0 || host.entries.asServer < TW_SERVER_CLOSE_MIN || c.serverFirst * 2 < c.total) continue;
     findings.push({
       severity: 'info',
       code: 'time-wait-server-close',
       subject: host.ip,
       message:
-        `server ${host.ip} closed first on ${c.server} of ${plural(c.total, 'closed connection')}, so it holds ` +
+        `server ${host.ip} closed first on ${c.serverFirst} of ${plural(c.total, 'closed connection')}, so it holds ` +
         `their TIME-WAIT (${host.entries.asServer} entered, peak ${host.peak} at ${rel(host.peakAt)}, ` +
         `each for 2\u00b7MSL = ${formatSec(2 * opts.mslSec)}). Remedies: let the client close first ` +
         `(it then keeps TIME-WAIT on its own ports), keep connections alive or pool them; SO_REUSEADDR only ` +

@@ -55,6 +55,11 @@ export interface TimeWaitHost {
   ip: string;
   /** Entries into TIME-WAIT on this host, by the host's role in the connection. */
   entries: { asClient: number; asServer: number };
+  /**
+   * Graceful and half closes (those counted in `activeCloses`) of the connections in which this
+   * host is the server, and how many of them the server started: its side of `activeCloses`.
+   */
+  serverCloses: { total: number; serverFirst: number };
   /** Most sockets in TIME-WAIT at once, and the first moment it was reached (epoch s). */
   peak: number;
   peakAt: number;

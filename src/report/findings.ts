@@ -7,9 +7,7 @@
  * language it is rebuilt from those structured data, found by code and subject, with that
  * language's template (messages.ts `FINDING_TEXT`); the English sentence is printed only when the
  * language has no template for the code or the data is not there (the sections list at most 20
- * tuples and 100 keep-alive connections). Nothing is re-derived from the capture: the one count a
- * section lacks (a server's closes, for `time-wait-server-close`) is tallied from the records'
- * close fields, as the summary tallies them.
+ * tuples and 100 keep-alive connections). Nothing is re-derived from the capture or the records.
  */
 import { formatSec, hostPort } from '../diagnose/endpoint.js';
 import { TW_INFO_FRACTION } from '../diagnose/time-wait.js';
@@ -120,13 +118,7 @@ export function findingData(f: Finding, report: Report): FindingDataMap[FindingC
     case 'time-wait-server-close': {
       const h = d.timeWait.hosts.find((x) => x.ip === f.subject);
       if (!h) return null;
-      let closes = 0;
-      let serverFirst = 0;
-      for (const r of report.connections) {
-        if (r.server.ip !== h.ip || r.close.initiator === null || r.close.kind === 'reset' || r.close.kind === 'none') continue;
-        closes++;
-        if (r.close.initiator === 'server') serverFirst++;
-      }
+      const { total: closes, serverFirst } = h.serverCloses;
       return { ip: h.ip, serverFirst, closes, entered: h.entries.asServer, peak: h.peak, at: rel(h.peakAt), msl2: formatSec(2 * d.params.mslSec) };
     }
     case 'close-wait-leak': {

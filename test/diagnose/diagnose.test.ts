@@ -61,6 +61,7 @@ describe('TIME-WAIT pressure', () => {
     const h = d.timeWait.hosts[0]!;
     expect(h.ip).toBe('198.18.0.2');
     expect(h.entries).toEqual({ asClient: 0, asServer: 50 });
+    expect(h.serverCloses).toEqual({ total: 50, serverFirst: 50 });
     expect(h.peak).toBe(50);
     // The 50th entered at T0 + 49·0.02 + the close offset (0.005 + 0.001).
     expect(h.peakAt).toBeCloseTo(T0 + 49 * 0.02 + 0.006, 6);
@@ -100,6 +101,17 @@ describe('TIME-WAIT pressure', () => {
     expect(w.message).toContain('tcp_tw_reuse=1');
     expect(d.timeWait.hosts[0]!.entries).toEqual({ asClient: 50, asServer: 0 });
     expect(d.findings.some((f) => f.code === 'time-wait-server-close')).toBe(false);
+  });
+
+  it("counts each host's closes as a server, and how many it started, whoever holds the TIME-WAIT", () => {
+    const d = diagnose([...pile(30, 'server'), ...pile(20, 'client', 0.02, 30)], opts);
+    const host = (ip: string) => d.timeWait.hosts.find((h) => h.ip === ip)!;
+    expect(host('198.18.0.2').serverCloses).toEqual({ total: 50, serverFirst: 30 });
+    expect(host('198.18.0.2').entries).toEqual({ asClient: 0, asServer: 30 });
+    // The client host is never a server: no closes to count, though it holds 20 TIME-WAITs.
+    expect(host('198.18.0.1').serverCloses).toEqual({ total: 0, serverFirst: 0 });
+    expect(d.timeWait.activeCloses).toEqual({ client: 20, server: 30 });
+    expect(d.findings.find((f) => f.code === 'time-wait-server-close')!.message).toContain('closed first on 30 of 50');
   });
 
   it('lets TIME-WAIT expire after 2·MSL', () => {

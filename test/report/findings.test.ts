@@ -98,6 +98,18 @@ describe('findings in Chinese', () => {
     expect(zhOf('fixtures/closewait-leak.pcap')[0]).toContain('只有一直停留在这个状态才算泄漏');
   });
 
+  it("takes a server's close counts from its TIME-WAIT host, which match a count over the records", () => {
+    const found = findings.filter(([, , f]) => f.code === 'time-wait-server-close');
+    expect(found.length).toBeGreaterThan(0);
+    for (const [name, r, f] of found) {
+      const closed = r.connections.filter((c) => c.server.ip === f.subject && c.close.initiator !== null && c.close.kind !== 'reset' && c.close.kind !== 'none');
+      const data = findingData(f, r) as { closes: number; serverFirst: number };
+      expect([data.closes, data.serverFirst], name).toEqual([closed.length, closed.filter((c) => c.close.initiator === 'server').length]);
+      // The records are not read again: without them the sentence is the same.
+      expect(findingText(f, { ...r, connections: [] }, 'zh')).toBe(findingText(f, r, 'zh'));
+    }
+  });
+
   it('falls back to the English sentence when the data is not listed (the tuple list is capped)', () => {
     const [, r, f] = findings.find(([n, , x]) => n === 'timewait-pile, ports 40000-40049' && x.code === 'time-wait-exhaustion')!;
     const capped: Report = { ...r, diagnostics: { ...r.diagnostics!, timeWait: { ...r.diagnostics!.timeWait, tuples: [] } } };
