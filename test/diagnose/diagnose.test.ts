@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/diagnose/diagnose.js';
 import { sweep } from '../../src/diagnose/sweep.js';
@@ -38,6 +39,35 @@ describe('sweep', () => {
     );
     expect(r.peak).toBe(1);
     expect(r.atEnd).toBe(0);
+  });
+
+  it('agrees with a plain event-by-event count (ties, empty intervals, any window and bucket count)', () => {
+    // The reference counts at each distinct instant by brute force: open = from <= t < to.
+    const reference = (ivs: { from: number; to: number }[], w: { start: number; end: number }, buckets: number) => {
+      const live = ivs.filter((iv) => iv.to > iv.from);
+      const times = [...new Set(live.flatMap((iv) => [iv.from, iv.to]))].sort((a, b) => a - b);
+      const openAt = (t: number) => live.filter((iv) => iv.from <= t && t < iv.to).length;
+      let peak = 0;
+      let peakAt = w.start;
+      for (const t of times) if (openAt(t) > peak) [peak, peakAt] = [openAt(t), t];
+      const span = w.end - w.start;
+      const n = span > 0 ? Math.max(1, Math.floor(buckets)) : 1;
+      const series = Array.from({ length: n }, (_, b) => {
+        const bs = w.start + b * (span / n);
+        const be = b === n - 1 ? w.end : bs + span / n;
+        const inside = times.filter((t) => t > bs && (b === n - 1 ? t <= be : t < be));
+        return { time: bs, count: Math.max(openAt(bs), ...inside.map(openAt)) };
+      });
+      return { peak, peakAt, atEnd: openAt(w.end), series };
+    };
+    const time = fc.integer({ min: 0, max: 20 });
+    fc.assert(
+      fc.property(fc.array(fc.record({ from: time, to: time }), { maxLength: 30 }), time, time, fc.integer({ min: 1, max: 8 }), (ivs, a, b, buckets) => {
+        const w = { start: Math.min(a, b), end: Math.max(a, b) };
+        expect(sweep(ivs, w, buckets)).toEqual(reference(ivs, w, buckets));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('gives zeros without intervals and one bucket for an empty window', () => {
