@@ -1,35 +1,16 @@
 // The installed command as a user runs it: `node bin/tcptrace.js ...` as a child process, checking
 // exit codes, stdout/stderr separation, stdin, damaged input and the colour rules.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, ensureBuilt } from '../helpers/built.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/tcptrace.js');
 const FIX = (name: string) => path.join(ROOT, 'fixtures', name);
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
-beforeAll(() => {
-  // `npm test` builds first; a direct `vitest run test/cli` builds here when dist/ is older than src/.
-  const built = (() => {
-    try {
-      return statSync(path.join(ROOT, 'dist/cli/main.js')).mtimeMs;
-    } catch {
-      return 0;
-    }
-  })();
-  if (built < newest(path.join(ROOT, 'src'))) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-}, 120_000);
+beforeAll(ensureBuilt, 120_000);
 
 function tcptrace(args: string[], opts: { input?: Buffer; env?: Record<string, string> } = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], {

@@ -1,25 +1,15 @@
 // `tcptrace -i` as a user runs it: the built bin script in a child process capturing lo, stopped by
 // -c or by SIGINT. Root only (CI runs it as root); skipped elsewhere with the reason in its name.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, ensureBuilt } from '../helpers/built.js';
 import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { closedPort, client, kernelStates, leftOpen, refusedClient, startServer, whyNoCapture } from './live-harness.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/tcptrace.js');
 const skip = await whyNoCapture();
 const title = (s: string) => (skip === null ? s : `${s} [skipped: ${skip}]`);
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
 /** A running `tcptrace` child: resolves `ready` once it says it is capturing. */
 function tcptrace(args: string[]) {
@@ -42,16 +32,7 @@ function tcptrace(args: string[]) {
   return { child, ready, exited };
 }
 
-beforeAll(() => {
-  // `npm test` builds first; a direct `vitest run test/live` builds here when dist/ is older than src/.
-  let built = 0;
-  try {
-    built = statSync(path.join(ROOT, 'dist/cli/main.js')).mtimeMs;
-  } catch {
-    built = 0;
-  }
-  if (built < newest(path.join(ROOT, 'src'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-}, 120_000);
+beforeAll(ensureBuilt, 120_000);
 
 // Needs only a built cap: an unprivileged process (root drops CAP_NET_RAW with setpriv) is the point.
 const capBuilt = await import('cap' as string).then(

@@ -2,35 +2,16 @@
 // connection is still open, and the rest of its ladder once it has closed. The built bin script in
 // a child process, capturing lo as root; skipped elsewhere with the reason in its name.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, ensureBuilt } from '../helpers/built.js';
 import { whyNoCapture } from './live-harness.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/tcptrace.js');
 const skip = await whyNoCapture();
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
-beforeAll(() => {
-  // A direct `vitest run test/live` builds here when dist/ is older than src/.
-  let built = 0;
-  try {
-    built = statSync(path.join(ROOT, 'dist/cli/main.js')).mtimeMs;
-  } catch {
-    built = 0;
-  }
-  if (built < newest(path.join(ROOT, 'src'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-}, 120_000);
+beforeAll(ensureBuilt, 120_000);
 
 /** Resolves once `test()` holds, polling every 20 ms; rejects after `ms` with what `what()` says. */
 async function until(test: () => boolean, ms: number, what: () => string): Promise<void> {
