@@ -3,7 +3,6 @@
 // a child process, capturing lo as root; skipped elsewhere with the reason in its name.
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, ensureBuilt } from '../helpers/built.js';
 import { whyNoCapture } from './live-harness.js';
