@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import { captureIo } from '../helpers/io.js';
 import { describe, expect, it } from 'vitest';
 import { checkHelp, parseCheckArgs } from '../../src/check/args.js';
 import { runCheck, siblingExpectFile, type LoadReport } from '../../src/check/cli.js';
@@ -10,19 +10,7 @@ import type { Report } from '../../src/diagnose/types.js';
 import { closeWait, graceful, refused, report } from '../diagnose/factory.js';
 import { parseXml } from './xml.js';
 
-/** Captured stdout/stderr. */
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (into: string[]) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        into.push(String(chunk));
-        cb();
-      },
-    });
-  return { io: { stdout: sink(out), stderr: sink(err) }, out: () => out.join(''), err: () => err.join('') };
-}
+const io = captureIo;
 
 /** A loader serving hand-built reports by path; unknown paths fail like a missing file. */
 function loader(reports: Record<string, Report>, seen: Array<[string, unknown]> = []): LoadReport {

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import { captureIo } from '../helpers/io.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/open.js';
 import { runCheck, type LoadReport } from '../../src/check/cli.js';
@@ -19,17 +19,9 @@ const fx = (name: string) => path.join(ROOT, 'fixtures', `${name}.pcap`);
 const load: LoadReport = (p, o) => trace(openCapture(p), o);
 
 async function check(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (into: string[]) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        into.push(String(chunk));
-        cb();
-      },
-    });
-  const code = await runCheck(args, { stdout: sink(out), stderr: sink(err) }, load);
-  return { code, out: out.join(''), err: err.join('') };
+  const c = captureIo();
+  const code = await runCheck(args, c.io, load);
+  return { code, out: c.out(), err: c.err() };
 }
 
 const reports = new Map<string, Report>();

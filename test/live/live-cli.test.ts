@@ -1,7 +1,6 @@
 // `tcptrace -i` as a user runs it: the built bin script in a child process capturing lo, stopped by
 // -c or by SIGINT. Root only (CI runs it as root); skipped elsewhere with the reason in its name.
 import { spawn, spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, ensureBuilt } from '../helpers/built.js';
 import type { ConnectionRecord } from '../../src/tcp/model.js';
