@@ -32,6 +32,20 @@ const probes: unknown[] = [];
 /** The scenarios: what the server does once it has read the client's first line. */
 export type Scenario = 'client-close' | 'half-close' | 'server-close' | 'client-rst' | 'server-rst' | 'hold' | 'close-wait';
 
+/**
+ * What the kernel holds for each scenario's sockets when capture stops, [scenario, client, server]:
+ * the oracle of the live tests (they also check the kernel really says so).
+ */
+export const FINAL_STATES: ReadonlyArray<[Scenario, string, string]> = [
+  ['client-close', 'TIME-WAIT', 'CLOSED'],
+  ['half-close', 'TIME-WAIT', 'CLOSED'],
+  ['server-close', 'CLOSED', 'TIME-WAIT'],
+  ['client-rst', 'CLOSED', 'CLOSED'],
+  ['server-rst', 'CLOSED', 'CLOSED'],
+  ['hold', 'ESTABLISHED', 'ESTABLISHED'],
+  ['close-wait', 'FIN-WAIT-2', 'CLOSE-WAIT'],
+];
+
 /** A server on 127.0.0.1 (random free port) acting out each client's requested scenario. */
 export async function startServer(): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();

@@ -7,7 +7,7 @@ import { openLive } from '../../src/capture/live.js';
 import type { Report } from '../../src/diagnose/types.js';
 import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
-import { closedPort, client, kernelStates, leftOpen, refusedClient, startServer, tee, whyNoCapture, type Copied, type Scenario } from './live-harness.js';
+import { FINAL_STATES, closedPort, client, kernelStates, leftOpen, refusedClient, startServer, tee, whyNoCapture, type Copied, type Scenario } from './live-harness.js';
 
 const skip = await whyNoCapture();
 const title = (s: string) => (skip === null ? s : `${s} [skipped: ${skip}]`);
@@ -88,15 +88,7 @@ describe.skipIf(skip !== null)(title('trace() on a live capture of lo'), () => {
   });
 
   // Final states, as the kernel had them when capture stopped.
-  it.each([
-    ['client-close', 'TIME-WAIT', 'CLOSED'],
-    ['half-close', 'TIME-WAIT', 'CLOSED'],
-    ['server-close', 'CLOSED', 'TIME-WAIT'],
-    ['client-rst', 'CLOSED', 'CLOSED'],
-    ['server-rst', 'CLOSED', 'CLOSED'],
-    ['hold', 'ESTABLISHED', 'ESTABLISHED'],
-    ['close-wait', 'FIN-WAIT-2', 'CLOSE-WAIT'],
-  ])('%s: client ends %s, server %s, as the kernel says', (sc, clientState, serverState) => {
+  it.each(FINAL_STATES)('%s: client ends %s, server %s, as the kernel says', (sc, clientState, serverState) => {
     const r = rec(sc);
     const port = ports.get(sc)!;
     expect(kernel(port, serverPort)).toBe(clientState);

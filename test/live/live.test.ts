@@ -16,7 +16,7 @@ import { openLive } from '../../src/capture/live.js';
 import { openCapture } from '../../src/capture/open.js';
 import { decodeFrame } from '../../src/decode/decode-frame.js';
 import { TcpFlag, type Segment } from '../../src/decode/segment.js';
-import { closedPort, client, kernelStates, leftOpen, refusedClient, startServer, tee, whyNoCapture, type Copied, type Scenario } from './live-harness.js';
+import { FINAL_STATES, closedPort, client, kernelStates, leftOpen, refusedClient, startServer, tee, whyNoCapture, type Copied, type Scenario } from './live-harness.js';
 
 const skip = await whyNoCapture();
 const title = (s: string) => (skip === null ? s : `${s} [skipped: ${skip}]`);
@@ -144,15 +144,7 @@ describe.skipIf(skip !== null)(title('live capture on lo (real kernel TCP)'), ()
   });
 
   // The scenarios themselves, as the kernel saw them when capture stopped (the oracle for trace()).
-  it.each([
-    ['client-close', 'TIME-WAIT', 'CLOSED'],
-    ['half-close', 'TIME-WAIT', 'CLOSED'],
-    ['server-close', 'CLOSED', 'TIME-WAIT'],
-    ['client-rst', 'CLOSED', 'CLOSED'],
-    ['server-rst', 'CLOSED', 'CLOSED'],
-    ['hold', 'ESTABLISHED', 'ESTABLISHED'],
-    ['close-wait', 'FIN-WAIT-2', 'CLOSE-WAIT'],
-  ])('kernel states at stop, %s: client %s, server %s', (sc, c, s) => {
+  it.each(FINAL_STATES)('kernel states at stop, %s: client %s, server %s', (sc, c, s) => {
     const port = run.ports.get(sc)!;
     expect(run.kernel(port, run.serverPort)).toBe(c);
     expect(run.kernel(run.serverPort, port)).toBe(s);
