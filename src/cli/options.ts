@@ -145,6 +145,12 @@ function nonEmpty(raw: string, _p: string | undefined, name: string): string {
   return raw;
 }
 
+/** `-w FILE`: a file, never standard output, which carries the trace's own output (text or JSON). */
+function pcapFileName(raw: string, p: string | undefined, name: string): string {
+  if (raw === '-') throw mustBe(name, 'a file name, not - (standard output carries the trace)', raw);
+  return nonEmpty(raw, p, name);
+}
+
 /** The table. Order here is the order in `--help` within each group. */
 export const OPTIONS: OptionTable = {
   json: {
@@ -291,7 +297,7 @@ export const OPTIONS: OptionTable = {
     description: 'also write the captured packets to FILE (classic pcap)',
     group: GROUPS.live,
     default: undefined,
-    parse: nonEmpty,
+    parse: pcapFileName,
   },
   snaplen: {
     flags: '-s, --snaplen <bytes>',

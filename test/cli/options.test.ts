@@ -130,6 +130,7 @@ describe('errors: one line, esbuild-style, exit 2', () => {
     ['-c 5 x.pcap', 'tcptrace: -c/--count is for live capture: use it with -i IFACE'],
     ['- -', 'tcptrace: - (standard input) can be read only once'],
     ['-s 70000 -i lo', 'tcptrace: --snaplen must be a positive integer up to 65535 (got "70000")'],
+    ['-i lo -w -', 'tcptrace: --write must be a file name, not - (standard output carries the trace) (got "-")'],
   ])('%j', (argv, line) => {
     expect(error(argv)).toBe(line);
   });
