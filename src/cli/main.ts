@@ -294,6 +294,7 @@ async function runLive(run: Run, bpf: string): Promise<number> {
       iface,
       filter: bpf,
       snaplen: o.snaplen,
+      bufferSize: o.bufferSize === undefined ? undefined : o.bufferSize * 1024,
       count: o.count,
       durationSec: o.duration,
       writeFile: o.write,

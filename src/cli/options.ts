@@ -48,6 +48,7 @@ export interface CliOptions {
   duration: number | undefined;
   write: string | undefined;
   snaplen: number | undefined;
+  bufferSize: number | undefined;
 }
 
 const GROUPS = {
@@ -310,6 +311,18 @@ export const OPTIONS: OptionTable = {
       return n;
     },
   },
+  bufferSize: {
+    flags: '-B, --buffer-size <KiB>',
+    description: "the kernel's capture buffer in KiB, as tcpdump -B: raise it when bursts drop packets (default: 4096)",
+    group: GROUPS.live,
+    default: undefined,
+    parse: (raw, _p, name) => {
+      const n = positiveInteger(raw, undefined, name);
+      // libpcap takes an int of bytes.
+      if (n > 2_097_151) throw mustBe(name, 'a positive integer up to 2097151 (KiB)', raw);
+      return n;
+    },
+  },
 };
 
 /** What the command line asks for. */
@@ -379,6 +392,7 @@ function validate(o: CliOptions, inputs: string[]): void {
       ['duration', '--duration'],
       ['write', '-w/--write'],
       ['snaplen', '-s/--snaplen'],
+      ['bufferSize', '-B/--buffer-size'],
     ];
     for (const [k, flag] of liveOnly) {
       if (o[k] !== undefined) throw new UsageError(`${flag} is for live capture: use it with -i IFACE`);

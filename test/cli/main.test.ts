@@ -68,8 +68,9 @@ describe('live capture wiring', () => {
         throw new CaptureError(o.iface, null, 'you need root or cap_net_raw to capture');
       },
     });
-    expect(await main(argv('-i', 'lo', '-c', '5', '--duration', '2', '-w', 'o.pcap', 'tcp', 'port', '8080'), io, { loadLive: async () => live })).toBe(2);
-    expect(got).toEqual({ iface: 'lo', filter: 'tcp port 8080', snaplen: undefined, count: 5, durationSec: 2, writeFile: 'o.pcap' });
+    expect(await main(argv('-i', 'lo', '-c', '5', '--duration', '2', '-w', 'o.pcap', '-B', '64', 'tcp', 'port', '8080'), io, { loadLive: async () => live })).toBe(2);
+    // -B is in KiB, as for tcpdump; libpcap takes bytes.
+    expect(got).toEqual({ iface: 'lo', filter: 'tcp port 8080', snaplen: undefined, bufferSize: 65536, count: 5, durationSec: 2, writeFile: 'o.pcap' });
     expect(io.err()).toBe('tcptrace: lo: you need root or cap_net_raw to capture\n');
   });
 

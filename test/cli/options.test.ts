@@ -92,6 +92,7 @@ describe('options', () => {
 
   it('takes the trailing words as a BPF filter with -i', () => {
     expect(options('-i lo tcp port 8080')).toMatchObject({ interface: 'lo', inputs: [], bpf: 'tcp port 8080' });
+    expect(options('-i any -B 16384 tcp')).toMatchObject({ interface: 'any', bufferSize: 16384, bpf: 'tcp' });
     expect(options('-i any -c 10 --duration 2.5 -w out.pcap -s 96 tcp')).toMatchObject({
       interface: 'any',
       count: 10,
@@ -130,6 +131,8 @@ describe('errors: one line, esbuild-style, exit 2', () => {
     ['-c 5 x.pcap', 'tcptrace: -c/--count is for live capture: use it with -i IFACE'],
     ['- -', 'tcptrace: - (standard input) can be read only once'],
     ['-s 70000 -i lo', 'tcptrace: --snaplen must be a positive integer up to 65535 (got "70000")'],
+    ['-B 1024 x.pcap', 'tcptrace: -B/--buffer-size is for live capture: use it with -i IFACE'],
+    ['-i lo -B 0', 'tcptrace: --buffer-size must be a positive integer (got "0")'],
     ['-i lo -w -', 'tcptrace: --write must be a file name, not - (standard output carries the trace) (got "-")'],
   ])('%j', (argv, line) => {
     expect(error(argv)).toBe(line);
