@@ -32,6 +32,13 @@ export interface TraceOptions {
   /** Called with each connection record as soon as it is finished (NDJSON streaming, live capture). */
   onConnection?: (record: ConnectionRecord) => void;
   /**
+   * Keep every record for the report (default true). With false, records reach only
+   * `onConnection` and are dropped after it, so memory stays bounded on an endless live capture or
+   * a huge file streamed as NDJSON; the report's `connections` is then empty and its summary and
+   * diagnostics describe no connection.
+   */
+  keepRecords?: boolean;
+  /**
    * Called once per connection as soon as its opening exchange is over, with its record as of
    * then (live capture prints the opening before the connection ends): at the first segment that
    * is not a SYN or SYN-ACK, i.e. the handshake's final ACK, the RST of a refused SYN, or a
@@ -187,7 +194,7 @@ class TraceRun {
   private complete(t: Tracked, endSec: number, endNsec: number): void {
     // The last finish(): the record takes over the tracker's lists instead of copying them.
     const record = t.tracker.finish(endSec, endNsec, true);
-    this.records.push(record);
+    if (this.options.keepRecords !== false) this.records.push(record);
     if (!t.emitted && this.options.onConnection) {
       t.emitted = true;
       this.options.onConnection(record);

@@ -158,7 +158,15 @@ function selected(run: Run, report: Report): Report {
 }
 
 function traceOptions(o: CliOptions): TraceOptions {
-  return { mslSec: o.msl, idleTimeoutSec: o.idleTimeout, maxConnections: o.maxConnections, allSegments: o.all, portRange: o.portRange };
+  return {
+    mslSec: o.msl,
+    idleTimeoutSec: o.idleTimeout,
+    maxConnections: o.maxConnections,
+    allSegments: o.all,
+    portRange: o.portRange,
+    // NDJSON prints each record as it finishes and nothing at the end: keep none.
+    keepRecords: !o.ndjson,
+  };
 }
 
 /** SIGINT/SIGTERM stop the trace; a second one ends the process at once. Returns the unhook. */
