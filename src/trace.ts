@@ -128,7 +128,7 @@ class TraceRun {
         this.droppedSegments++;
         return;
       }
-      entry = this.open(seg, null);
+      entry = this.open(seg);
     } else {
       const fromClient = flows.fromClient;
       const isSyn = (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
@@ -155,9 +155,9 @@ class TraceRun {
   }
 
   /** Starts tracking a new 4-tuple whose first captured segment is `seg`. */
-  private open(seg: Segment, reusedFrom: number | null): FlowEntry<Tracked> {
+  private open(seg: Segment): FlowEntry<Tracked> {
     const o = orient(seg);
-    const tracked = this.newTracked(seg, o.clientIsSrc, o.heuristic, reusedFrom);
+    const tracked = this.newTracked(seg, o.clientIsSrc, o.heuristic, null);
     return this.flows.insert(seg, o.clientIsSrc, tracked, this.now);
   }
 
