@@ -10,13 +10,13 @@ import { linkTypeName } from './capture/link-types.js';
 import { formatIp } from './decode/addr.js';
 import { decodeFrame } from './decode/decode-frame.js';
 import { TcpFlag, type Segment } from './decode/segment.js';
-import { diagnose } from './diagnose/diagnose.js';
-import type { Report } from './diagnose/types.js';
+import { DiagnosticsCollector } from './diagnose/diagnose.js';
+import type { Report, ReportTotals } from './diagnose/types.js';
 import { FlowTable, type FlowEntry } from './flow/flow-table.js';
 import { orient } from './flow/orientation.js';
-import { ConnectionTracker, type TrackerOptions } from './tcp/connection.js';
+import { ConnectionTracker, parkedStateAt, type ParkedConnection, type TrackerOptions } from './tcp/connection.js';
 import { SCHEMA, type ConnectionRecord, type InputRecord } from './tcp/model.js';
-import { summarize } from './tcp/summary.js';
+import { SummaryCounter } from './tcp/summary.js';
 
 export interface TraceOptions {
   /** Maximum segment lifetime in seconds; TIME-WAIT lasts 2·MSL. Default 30 (Linux's 60 s TIME-WAIT). */
@@ -32,12 +32,30 @@ export interface TraceOptions {
   /** Called with each connection record as soon as it is finished (NDJSON streaming, live capture). */
   onConnection?: (record: ConnectionRecord) => void;
   /**
+   * Called once per connection with its final record, when nothing can change it any more: its
+   * TIME-WAIT ran out (2·MSL after its last packet), it was idle past the idle timeout, a new
+   * connection reused its 4-tuple, its record was written early (see `finishedHold`), or the
+   * capture ended. Records come in that order; those still tracked at the end come last, by id.
+   */
+  onRecord?: (record: ConnectionRecord) => void;
+  /**
    * Keep every record for the report (default true). With false, records reach only
-   * `onConnection` and are dropped after it, so memory stays bounded on an endless live capture or
-   * a huge file streamed as NDJSON; the report's `connections` is then empty and its summary and
-   * diagnostics describe no connection.
+   * `onConnection`/`onRecord` and are dropped after them, so memory is bounded by the connections
+   * alive at one moment, not by the length of the capture: the report's `connections` is then
+   * empty while its summary and diagnostics, folded as the records went by, describe them all.
    */
   keepRecords?: boolean;
+  /**
+   * Without `keepRecords`: finished connections (both ends CLOSED or in TIME-WAIT, or reset) kept
+   * whole until their TIME-WAIT runs out, so that a late segment (a retransmitted FIN, an RST)
+   * still finds its tracker and the record states the end of the capture. Beyond this many, the
+   * oldest one's record is written early (its TIME-WAIT as of then) and the table keeps only a few
+   * numbers of it (ISNs for port reuse, TIME-WAIT start for the state at the end). Default 10,000;
+   * 0 writes every record the moment its connection finishes.
+   */
+  finishedHold?: number;
+  /** Only connections it accepts are counted in the summary and diagnostics (`--filter` and the like). */
+  select?: (record: ConnectionRecord) => boolean;
   /**
    * Called once per connection as soon as its opening exchange is over, with its record as of
    * then (live capture prints the opening before the connection ends): at the first segment that
@@ -56,6 +74,7 @@ export const DEFAULTS = {
   mslSec: 30,
   idleTimeoutSec: 300,
   maxConnections: 1_000_000,
+  finishedHold: 10_000,
   portRange: [32768, 60999] as [number, number],
 };
 
@@ -73,21 +92,44 @@ interface Tracked {
   emitted: boolean;
   /** Whether `onOpen` already received this connection's record. */
   opened: boolean;
+  /** Set once its final record is made: the tracker must not be used again. */
+  done: boolean;
+  parked: null;
 }
+
+/** A finished connection whose record is already written (see `TraceOptions.finishedHold`). */
+interface Parked {
+  parked: ParkedConnection;
+  /** Whether the record was selected (its final states go to the summary at the end). */
+  selected: boolean;
+}
+
+type Slot = Tracked | Parked;
 
 /** The state of one trace: a FrameSink that feeds the stages and collects what they find. */
 class TraceRun {
-  private readonly flows = new FlowTable<Tracked>();
+  private readonly flows = new FlowTable<Slot>();
   private readonly records: ConnectionRecord[] = [];
   private readonly skipped: Record<string, number> = Object.create(null);
   private readonly mslSec: number;
   private readonly idleSec: number;
   private readonly maxConnections: number;
+  private readonly keepRecords: boolean;
+  private readonly hold: number;
   /** One settings object for every tracker (not one per connection). */
   private readonly trackerOptions: TrackerOptions;
+  private readonly summary = new SummaryCounter();
+  private readonly diagnostics = new DiagnosticsCollector();
+  /** Finished connections still tracked whole, oldest first (entries already gone are skipped). */
+  private finishedQueue: Array<FlowEntry<Slot>> = [];
+  private finishedHead = 0;
+  private finishedHeld = 0;
+  private allConnections = 0;
   private nextId = 0;
   private tcpSegments = 0;
   private droppedSegments = 0;
+  /** Segments of a connection whose record was already written early. */
+  private lateSegments = 0;
   private lastSec = 0;
   private lastNsec = 0;
   private now = 0;
@@ -96,6 +138,9 @@ class TraceRun {
     this.mslSec = options.mslSec ?? DEFAULTS.mslSec;
     this.idleSec = options.idleTimeoutSec ?? DEFAULTS.idleTimeoutSec;
     this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
+    this.keepRecords = options.keepRecords !== false;
+    // Records kept for the report cost more than the trackers: holding trackers saves nothing then.
+    this.hold = this.keepRecords ? Infinity : Math.max(0, options.finishedHold ?? DEFAULTS.finishedHold);
     this.trackerOptions = { mslSec: this.mslSec, allSegments: options.allSegments ?? false };
   }
 
@@ -132,15 +177,28 @@ class TraceRun {
     } else {
       const fromClient = flows.fromClient;
       const isSyn = (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
-      if (isSyn && entry.value.tracker.startsNewConnection(seg, fromClient, this.now - entry.lastTime)) {
+      const slot = entry.value;
+      if (slot.parked !== null) {
+        const p = slot.parked;
+        const isn = fromClient ? p.clientIsn : p.serverIsn;
+        if (!isSyn || seg.seq === isn) {
+          // Its record is written: a retransmission or a stray segment of the old connection.
+          this.lateSegments++;
+          flows.touch(entry, this.now);
+          return;
+        }
+        // Port reuse of a finished connection: the old one ends here.
+        this.completeParked(slot, this.lastSec, this.lastNsec);
+        flows.reuse(entry, seg, true, this.newTracked(seg, true, null, p.id));
+      } else if (isSyn && slot.tracker.startsNewConnection(seg, fromClient, this.now - entry.lastTime)) {
         // Port reuse: the old connection ends here, a new one starts on the same 4-tuple.
-        const old = entry.value.tracker;
-        this.complete(entry.value, this.lastSec, this.lastNsec);
-        const fresh = this.newTracked(seg, true, null, old.id);
-        flows.reuse(entry, seg, true, fresh);
+        const old = slot.tracker;
+        if (entry.closing) this.finishedHeld--;
+        this.complete(slot, this.lastSec, this.lastNsec);
+        flows.reuse(entry, seg, true, this.newTracked(seg, true, null, old.id));
       }
     }
-    const tracked = entry.value;
+    const tracked = entry.value as Tracked;
     tracked.tracker.observe(seg, flows.fromClient);
     // The opening is over at the first segment that is not a SYN or SYN-ACK (see onOpen).
     if (this.options.onOpen && !tracked.opened && (seg.flags & TcpFlag.SYN) === 0) {
@@ -150,12 +208,21 @@ class TraceRun {
     flows.touch(entry, this.now);
     if (tracked.tracker.finished && !entry.closing) {
       flows.markClosing(entry);
+      if (this.hold === 0) {
+        // Written the moment it finishes (NDJSON): one record, no tracker kept. Its notes speak of
+        // the capture as it stood then, as a record streamed at that moment always has.
+        this.park(entry, tracked, false);
+        return;
+      }
       this.emit(tracked);
+      this.finishedHeld++;
+      this.finishedQueue.push(entry);
+      while (this.finishedHeld > this.hold) this.parkOldestFinished();
     }
   }
 
   /** Starts tracking a new 4-tuple whose first captured segment is `seg`. */
-  private open(seg: Segment): FlowEntry<Tracked> {
+  private open(seg: Segment): FlowEntry<Slot> {
     const o = orient(seg);
     const tracked = this.newTracked(seg, o.clientIsSrc, o.heuristic, null);
     return this.flows.insert(seg, o.clientIsSrc, tracked, this.now);
@@ -171,7 +238,7 @@ class TraceRun {
       this.trackerOptions,
       { heuristic, reusedFrom },
     );
-    return { tracker, emitted: false, opened: false };
+    return { tracker, emitted: false, opened: false, done: false, parked: null };
   }
 
   /** Evicts connections idle past their limit: 2·MSL once closing (TIME-WAIT is over), else the idle timeout. */
@@ -179,8 +246,44 @@ class TraceRun {
     for (;;) {
       const e = this.flows.evictDue(this.now, this.idleSec, 2 * this.mslSec);
       if (e === null) return;
-      this.complete(e.value, this.lastSec, this.lastNsec);
+      const slot = e.value;
+      if (slot.parked !== null) this.completeParked(slot, this.lastSec, this.lastNsec);
+      else {
+        if (e.closing) this.finishedHeld--;
+        this.complete(slot, this.lastSec, this.lastNsec);
+      }
     }
+  }
+
+  /** Writes the record of the oldest finished connection still tracked whole, and parks it. */
+  private parkOldestFinished(): void {
+    const q = this.finishedQueue;
+    while (this.finishedHead < q.length) {
+      const e = q[this.finishedHead]!;
+      q[this.finishedHead++] = undefined as unknown as FlowEntry<Slot>;
+      const slot = e.value;
+      // Skipped: entries evicted or reused since (their slot is another connection's, or done).
+      if (slot.parked !== null || slot.done || !e.closing) continue;
+      this.finishedHeld--;
+      this.park(e, slot, true);
+      break;
+    }
+    if (this.finishedHead > 4096 && this.finishedHead * 2 > q.length) {
+      this.finishedQueue = q.slice(this.finishedHead);
+      this.finishedHead = 0;
+    }
+  }
+
+  /** Makes the final record of a finished connection now and leaves only a few numbers in its entry. */
+  private park(e: FlowEntry<Slot>, t: Tracked, early: boolean): void {
+    t.done = true;
+    const record = t.tracker.finish(this.lastSec, this.lastNsec, true, early);
+    const selected = this.deliver(record, false);
+    if (!t.emitted && this.options.onConnection) {
+      t.emitted = true;
+      this.options.onConnection(record);
+    }
+    e.value = { parked: t.tracker.park(record), selected };
   }
 
   /** Streams a record as soon as its connection is over (NDJSON, live). */
@@ -190,22 +293,66 @@ class TraceRun {
     this.options.onConnection(t.tracker.finish(this.lastSec, this.lastNsec));
   }
 
-  /** Hands a connection's final record to the report; the tracker is dropped after this. */
+  /** Hands a connection's final record on; the tracker is dropped after this. */
   private complete(t: Tracked, endSec: number, endNsec: number): void {
+    t.done = true;
     // The last finish(): the record takes over the tracker's lists instead of copying them.
     const record = t.tracker.finish(endSec, endNsec, true);
-    if (this.options.keepRecords !== false) this.records.push(record);
+    this.deliver(record, true);
     if (!t.emitted && this.options.onConnection) {
       t.emitted = true;
       this.options.onConnection(record);
     }
   }
 
+  /** The end of a parked connection: its final states, as of (endSec, endNsec), go to the summary. */
+  private completeParked(p: Parked, endSec: number, endNsec: number): void {
+    if (!p.selected) return;
+    const c = p.parked;
+    this.summary.addFinalStates(
+      c.id,
+      parkedStateAt(c, true, endSec, endNsec, this.mslSec),
+      parkedStateAt(c, false, endSec, endNsec, this.mslSec),
+    );
+  }
+
+  /** Folds a final record into the summary and diagnostics and passes it on; returns whether it was selected. */
+  private deliver(record: ConnectionRecord, finalStates: boolean): boolean {
+    this.allConnections++;
+    const selected = this.options.select === undefined || this.options.select(record);
+    if (selected) {
+      this.summary.add(record, finalStates);
+      this.diagnostics.add(record);
+    }
+    if (this.keepRecords) this.records.push(record);
+    this.options.onRecord?.(record);
+    return selected;
+  }
+
   /** Ends the run: every connection still tracked is described as of the last packet's time. */
   finish(name: string, stats: CaptureStats): Report {
-    // One entry at a time, so each tracker can be collected as soon as its record exists.
-    for (let e = this.flows.removeOldest(); e !== null; e = this.flows.removeOldest()) this.complete(e.value, this.lastSec, this.lastNsec);
+    // One entry at a time, so each tracker can be collected as soon as its record exists; handed
+    // on in id order (the order a report lists them in).
+    const rest: Tracked[] = [];
+    for (let e = this.flows.removeOldest(); e !== null; e = this.flows.removeOldest()) {
+      const slot = e.value;
+      if (slot.parked !== null) this.completeParked(slot, this.lastSec, this.lastNsec);
+      else rest.push(slot);
+    }
+    this.finishedQueue = [];
+    rest.sort((a, b) => a.tracker.id - b.tracker.id);
+    for (let i = 0; i < rest.length; i++) {
+      this.complete(rest[i]!, this.lastSec, this.lastNsec);
+      rest[i] = undefined as unknown as Tracked;
+    }
     const connections = this.records.sort((a, b) => a.id - b.id);
+    const warnings = stats.warnings.map((w) => w.message);
+    if (this.lateSegments > 0) {
+      const why = this.hold === 0 ? 'each is written as its connection finishes' : `more than ${this.hold} finished connections at once`;
+      warnings.push(
+        `${this.lateSegments} segments came after their connection's record was written (${why}), so no record shows them: retransmitted FINs or ACKs, late RSTs, strays`,
+      );
+    }
     const input: InputRecord = {
       path: name,
       format: stats.format,
@@ -214,14 +361,18 @@ class TraceRun {
       tcpSegments: this.tcpSegments,
       skipped: { ...this.skipped },
       // Readers put the offset in the message itself ("file ends mid-record at offset N ...").
-      warnings: stats.warnings.map((w) => w.message),
+      warnings,
     };
-    const summary = summarize(connections);
+    const summary = this.summary.result();
     if (this.droppedSegments > 0) summary.tableFull = { cap: this.maxConnections, dropped: this.droppedSegments };
-    const diagnostics = diagnose(connections, {
+    const diagnostics = this.diagnostics.result({
       mslSec: this.mslSec,
       portRange: this.options.portRange ?? DEFAULTS.portRange,
     });
-    return { schema: SCHEMA, input, connections, summary, diagnostics };
+    const report: Report = { schema: SCHEMA, input, connections, summary, diagnostics };
+    const totals: ReportTotals = { ...this.summary.totals(), all: this.allConnections };
+    // Not part of the JSON document (see Report.totals).
+    Object.defineProperty(report, 'totals', { value: totals, enumerable: false });
+    return report;
   }
 }

@@ -24,15 +24,47 @@ describe('trace()', () => {
     }
   });
 
-  it('keepRecords: false hands records only to onConnection and keeps none', async () => {
+  it('keepRecords: false keeps no record, yet its summary and diagnostics describe every connection', async () => {
     const kept = await trace(openCapture(fx('port-reuse.pcap')));
     const streamed: ConnectionRecord[] = [];
-    const report = await trace(openCapture(fx('port-reuse.pcap')), { keepRecords: false, onConnection: (r) => streamed.push(r) });
+    const final: ConnectionRecord[] = [];
+    const report = await trace(openCapture(fx('port-reuse.pcap')), {
+      keepRecords: false,
+      onConnection: (r) => streamed.push(r),
+      onRecord: (r) => final.push(r),
+    });
     expect(report.connections).toEqual([]);
-    expect(report.summary.connections).toBe(0);
+    expect(report.summary).toEqual(kept.summary);
+    expect(report.diagnostics).toEqual(kept.diagnostics);
     expect(report.input).toEqual(kept.input);
     expect(streamed.map((r) => r.id).sort()).toEqual(kept.connections.map((r) => r.id));
+    // onRecord gets each final record once: the same records the report keeps.
+    expect(final).toEqual(kept.connections);
     // Port reuse: the second connection on the 4-tuple names the first.
     expect(kept.connections.map((r) => r.reusedFrom)).toEqual([null, 0]);
+  });
+
+  it.each([0, 1, 7])('finishedHold %i: records written early, summary and diagnostics as of the end', async (hold) => {
+    const kept = await trace(openCapture(fx('timewait-pile.pcap')));
+    const final: ConnectionRecord[] = [];
+    const report = await trace(openCapture(fx('timewait-pile.pcap')), { keepRecords: false, finishedHold: hold, onRecord: (r) => final.push(r) });
+    expect(report.summary).toEqual(kept.summary);
+    expect(report.diagnostics).toEqual(kept.diagnostics);
+    expect(final).toHaveLength(50);
+    // The ones written early say when, not when the capture ends; the rest are the report's own.
+    const byId = new Map(kept.connections.map((r) => [r.id, r]));
+    const early = final.filter((r) => r.notes.some((n) => /written at \+/.test(n)));
+    // (finishedHold 0 writes each record as it finishes, with the notes a streamed record has.)
+    expect(early.length).toBe(hold === 0 ? 0 : 50 - hold);
+    for (const r of final) expect({ ...r, notes: [] }).toEqual({ ...byId.get(r.id)!, notes: [] });
+  });
+
+  it('a TIME-WAIT written early still counts as CLOSED at the end once 2·MSL has passed', async () => {
+    // --msl 0.001: the TIME-WAITs of the first connections of the 9 ms pile run out within the capture.
+    const kept = await trace(openCapture(fx('timewait-pile.pcap')), { mslSec: 0.001 });
+    const report = await trace(openCapture(fx('timewait-pile.pcap')), { mslSec: 0.001, keepRecords: false, finishedHold: 0 });
+    expect(report.summary.finalStates).toEqual(kept.summary.finalStates);
+    expect(kept.summary.finalStates.server.CLOSED).toBeGreaterThan(0);
+    expect(kept.summary.finalStates.server['TIME-WAIT']).toBeGreaterThan(0);
   });
 });

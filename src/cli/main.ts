@@ -12,7 +12,6 @@ import { readFileSync } from 'node:fs';
 import { openCapture, STDIN_NAME } from '../capture/open.js';
 import { CaptureError, type CaptureSource } from '../capture/frame.js';
 import type { LiveInterface, LiveOptions } from '../capture/live.js';
-import { diagnose } from '../diagnose/diagnose.js';
 import type { Report } from '../diagnose/types.js';
 import { esc } from '../report/format.js';
 import { jsonChunks, renderNdjsonLine } from '../report/json.js';
@@ -22,17 +21,16 @@ import {
   renderConnection,
   renderConnectionClosing,
   renderConnectionOpening,
-  textChunks,
   type TextContext,
   type TextOptions,
 } from '../report/text.js';
 import type { ConnectionRecord } from '../tcp/model.js';
-import { summarize } from '../tcp/summary.js';
 import { trace, type TraceOptions } from '../trace.js';
 import { colorLevel, languageFrom, type Env } from './env.js';
 import { decidedAtOpening, hostPredicate, portPredicate, type ConnectionPredicate } from './filter.js';
 import { parseCommandLine, type CliOptions } from './options.js';
 import { startProgress } from './progress.js';
+import { StreamedOutput } from './stream-output.js';
 import { backpressure, pacedCapture, writeChunks, type OutStream } from './write.js';
 
 /** A stream main() writes to (Node's Writable, or anything with a `write`). */
@@ -146,26 +144,20 @@ function selection(o: CliOptions): ConnectionPredicate | null {
   return (c) => parts.every((p) => p(c));
 }
 
-/** The report restricted to the selected connections, with the summary and diagnostics recomputed on them. */
-function selected(run: Run, report: Report): Report {
-  if (run.select === null) return report;
-  const connections = report.connections.filter(run.select);
-  const summary = summarize(connections);
-  if (report.summary.tableFull) summary.tableFull = report.summary.tableFull;
-  const out: Report = { ...report, connections, summary };
-  if (report.diagnostics) out.diagnostics = diagnose(connections, { mslSec: run.o.msl, portRange: run.o.portRange });
-  return out;
-}
-
-function traceOptions(o: CliOptions): TraceOptions {
+function traceOptions(run: Run): TraceOptions {
+  const o = run.o;
   return {
     mslSec: o.msl,
     idleTimeoutSec: o.idleTimeout,
     maxConnections: o.maxConnections,
     allSegments: o.all,
     portRange: o.portRange,
-    // NDJSON prints each record as it finishes and nothing at the end: keep none.
-    keepRecords: !o.ndjson,
+    // Records go to the output as they are made and nothing keeps them: memory follows the
+    // connections alive at one moment, not the length of the capture.
+    keepRecords: false,
+    // NDJSON prints each record once, when its connection finishes: nothing to hold it for.
+    finishedHold: o.ndjson ? 0 : undefined,
+    select: run.select ?? undefined,
   };
 }
 
@@ -184,26 +176,24 @@ function onSignals(ac: AbortController, enabled: boolean): () => void {
   };
 }
 
-/**
- * What is printed once a report is complete (everything except what streamed already), in
- * pieces and at the reader's pace: the output of a big capture is longer than any one string.
- */
-async function output(run: Run, report: Report, streamedLadders: boolean): Promise<void> {
-  const { o, io } = run;
-  const shown = selected(run, report);
-  if (shown.connections.some((c) => c.checks.some((k) => !k.ok))) run.checksFailed = true;
-  if (o.ndjson) return;
-  if (o.json) return writeChunks(io.stdout, jsonChunks(shown));
-  const opts: TextOptions = { ...run.text, totalConnections: run.select ? report.connections.length : undefined };
-  const sep = run.rendered++ > 0 ? '\n' : '';
-  if (o.summary || streamedLadders) io.stdout.write(sep + renderSummary(shown, opts));
-  else await writeChunks(io.stdout, prefixed(sep, textChunks(shown, opts, run.ctx)));
+/** The text or JSON output of one input, fed while it is read; null for --summary and --ndjson. */
+function streamedOutput(run: Run, name: string): StreamedOutput | null {
+  const { o } = run;
+  if (o.ndjson || o.summary) return null;
+  const sep = !o.json && run.rendered++ > 0 ? '\n' : '';
+  return new StreamedOutput(o.json ? 'json' : 'text', run.io.stdout, name, sep, run.text, run.ctx);
 }
 
-/** `first`, then the pieces of `rest` (lazily: a big output is never all in memory). */
-function* prefixed(first: string, rest: Iterable<string>): Generator<string, void, undefined> {
-  yield first;
-  yield* rest;
+/** What is printed once a report is complete (everything except what streamed already). */
+async function output(run: Run, report: Report, streamed: StreamedOutput | null, streamedLadders: boolean): Promise<void> {
+  const { o, io } = run;
+  if (report.summary.checksFailed > 0) run.checksFailed = true;
+  if (o.ndjson) return;
+  const opts: TextOptions = { ...run.text, totalConnections: run.select ? report.totals?.all : undefined };
+  if (streamed !== null) return streamed.end(report, opts);
+  if (o.json) return writeChunks(io.stdout, jsonChunks(report));
+  const sep = run.rendered++ > 0 ? '\n' : '';
+  if (o.summary || streamedLadders) io.stdout.write(sep + renderSummary(report, opts));
 }
 
 /** Warnings of a finished read (damaged input, live drops), one line each on stderr. */
@@ -218,10 +208,10 @@ async function runFile(run: Run, path: string): Promise<number> {
   const name = path === '-' ? STDIN_NAME : path;
   let source: CaptureSource;
   try {
-    // --ndjson writes while reading; on a stream with backpressure, reading waits for the output.
+    // Records are written while reading; on a stream with backpressure, reading waits for the output.
     const out = io.stdout;
     source =
-      o.ndjson && out.writableNeedDrain !== undefined
+      !o.summary && out.writableNeedDrain !== undefined
         ? pacedCapture(path, io.stdin, () => backpressure(out), (stdin) => deps.openCapture(path, { stdin }))
         : deps.openCapture(path, { stdin: io.stdin });
   } catch (e) {
@@ -235,13 +225,15 @@ async function runFile(run: Run, path: string): Promise<number> {
     !o.json && !o.ndjson && io.stderr.isTTY === true && io.env.TERM !== 'dumb',
     deps.progressDelayMs,
   );
+  const streamed = streamedOutput(run, name);
   let report: Report;
   try {
     report = await trace(source, {
-      ...traceOptions(o),
+      ...traceOptions(run),
       signal: ac.signal,
       onProgress: (bytes, packets) => spinner.update(bytes, packets),
       onConnection: o.ndjson ? (r: ConnectionRecord) => ndjson(run, r) : undefined,
+      onRecord: streamed === null ? undefined : (r: ConnectionRecord) => (run.select === null || run.select(r)) && streamed.record(r),
     });
   } catch (e) {
     return fail(io, name, e);
@@ -255,7 +247,7 @@ async function runFile(run: Run, path: string): Promise<number> {
   }
   warnings(run, name, report, ac.signal.aborted);
   try {
-    await output(run, report, false);
+    await output(run, report, streamed, false);
   } catch (e) {
     return fail(io, name, e);
   }
@@ -331,13 +323,15 @@ async function runLive(run: Run, bpf: string): Promise<number> {
     if (opened.delete(r.id)) io.stdout.write(renderConnectionClosing(r, run.text, run.ctx) + '\n');
     else if (run.select === null || run.select(r)) io.stdout.write(renderConnection(r, run.text, run.ctx) + '\n');
   };
+  const streamed = o.json ? streamedOutput(run, iface) : null;
   let report: Report;
   try {
     report = await trace(source, {
-      ...traceOptions(o),
+      ...traceOptions(run),
       signal: ac.signal,
       onConnection: o.json ? undefined : onConnection,
       onOpen: openings ? onOpen : undefined,
+      onRecord: streamed === null ? undefined : (r: ConnectionRecord) => (run.select === null || run.select(r)) && streamed.record(r),
     });
   } catch (e) {
     return fail(io, iface, e);
@@ -347,7 +341,7 @@ async function runLive(run: Run, bpf: string): Promise<number> {
   // Ctrl-C is how a live capture normally ends: not worth a warning.
   warnings(run, iface, report, false);
   try {
-    await output(run, report, stream);
+    await output(run, report, streamed, stream);
   } catch (e) {
     return fail(io, iface, e);
   }

@@ -13,14 +13,21 @@ const LIST_CAP = 100;
 const ID_CAP = 20;
 
 /** Endpoints in CLOSE-WAIT at capture end, per connection and grouped by service. */
-export function diagnoseCloseWait(
-  records: readonly ConnectionRecord[],
-  window: { start: number; end: number } | null,
-  opts: { closeWaitWarnSec: number },
-): { closeWait: CloseWaitDiagnostics; findings: Finding[] } {
-  const all: CloseWaitConnection[] = [];
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
+/** A CLOSE-WAIT endpoint as collected, with what its group needs. */
+interface Stuck {
+  c: CloseWaitConnection;
+  clientIp: string;
+  ip: string;
+  serverPort: number;
+  service: string;
+}
+
+/** CLOSE-WAIT leaks, folded one finished connection at a time (only endpoints left in CLOSE-WAIT are kept). */
+export class CloseWaitCollector {
+  private readonly all: Stuck[] = [];
+
+  /** Folds one record in. */
+  add(r: ConnectionRecord): void {
     for (let s = 0; s < 2; s++) {
       const side: Side = s === 0 ? 'client' : 'server';
       const me = s === 0 ? r.client : r.server;
@@ -35,33 +42,43 @@ export function diagnoseCloseWait(
         }
       }
       const peer = side === 'client' ? r.server : r.client;
-      all.push({
-        id: r.id,
-        side,
-        endpoint: endpointText(me),
-        peer: endpointText(peer),
-        enteredAt,
-        finPacket,
-        forSec: enteredAt === null || window === null ? null : Math.max(0, window.end - enteredAt),
+      this.all.push({
+        c: { id: r.id, side, endpoint: endpointText(me), peer: endpointText(peer), enteredAt, finPacket, forSec: null },
+        clientIp: r.client.ip,
+        ip: me.ip,
+        serverPort: r.server.port,
+        service: endpointText(r.server),
       });
     }
   }
-  all.sort((a, b) => (b.forSec ?? -1) - (a.forSec ?? -1) || a.id - b.id);
 
-  // Built only when there is something to group: a map of every record is most of this function's cost.
-  const byId = all.length === 0 ? new Map<number, ConnectionRecord>() : new Map(records.map((r) => [r.id, r]));
+  /** The endpoints, their groups and the findings, as of the end of the capture window. */
+  result(
+    window: { start: number; end: number } | null,
+    opts: { closeWaitWarnSec: number },
+  ): { closeWait: CloseWaitDiagnostics; findings: Finding[] } {
+    for (const { c } of this.all) c.forSec = c.enteredAt === null || window === null ? null : Math.max(0, window.end - c.enteredAt);
+    const stuck = this.all.slice().sort((a, b) => (b.c.forSec ?? -1) - (a.c.forSec ?? -1) || a.c.id - b.c.id);
+    const all = stuck.map((x) => x.c);
+    const { groups, findings } = closeWaitGroups(stuck, opts);
+    return { closeWait: { connections: all.slice(0, LIST_CAP), total: all.length, groups }, findings };
+  }
+}
+
+/** The endpoints (longest first) grouped where the application lives, and a finding per group. */
+function closeWaitGroups(stuck: Stuck[], opts: { closeWaitWarnSec: number }): { groups: CloseWaitGroup[]; findings: Finding[] } {
   const groups = new Map<string, CloseWaitGroup>();
-  for (const c of all) {
-    const r = byId.get(c.id)!;
+  for (const x of stuck) {
+    const c = x.c;
     const side: Side = c.side;
-    const key = side === 'server' ? `s ${c.endpoint}` : `c ${r.client.ip} ${endpointText(r.server)}`;
+    const key = side === 'server' ? `s ${c.endpoint}` : `c ${x.clientIp} ${x.service}`;
     let g = groups.get(key);
     if (!g) {
       g = {
         side,
-        ip: r[side].ip,
-        port: side === 'server' ? r.server.port : null,
-        service: endpointText(r.server),
+        ip: x.ip,
+        port: side === 'server' ? x.serverPort : null,
+        service: x.service,
         connections: 0,
         longestSec: null,
         ids: [],
@@ -93,5 +110,5 @@ export function diagnoseCloseWait(
           `moments before the capture ended; a leak only if it stays there.`,
     });
   }
-  return { closeWait: { connections: all.slice(0, LIST_CAP), total: all.length, groups: groupList }, findings };
+  return { groups: groupList, findings };
 }

@@ -1,15 +1,18 @@
 /**
  * Operational diagnostics over the finished connection records: TIME-WAIT pressure, CLOSE-WAIT
- * leaks, failed and half-open openings, keep-alive. Pure functions of the model (they read the
- * timeline, final states, open/close kinds and keep-alive counts; they never re-read segments), run
- * once per trace after the tcp stage. The thresholds are documented in docs/check.md.
+ * leaks, failed and half-open openings, keep-alive. A reducer: `DiagnosticsCollector.add()` folds
+ * each finished connection in once (into counters, typed columns, and the few records a finding
+ * is about), so a run never keeps a list of every record; `result()` computes the findings. The
+ * result does not depend on the order in which records arrive. They read the timeline, final
+ * states, open/close kinds and keep-alive counts; they never re-read segments. The thresholds are
+ * documented in docs/check.md.
  */
 import type { ConnectionRecord } from '../tcp/model.js';
-import { CLOSE_WAIT_WARN_SEC, diagnoseCloseWait } from './close-wait.js';
-import { diagnoseKeepAlive } from './keep-alive.js';
-import { diagnoseOpenings, SYN_FLOOD_MIN } from './openings.js';
-import { indexIps } from './ips.js';
-import { diagnoseTimeWait } from './time-wait.js';
+import { CLOSE_WAIT_WARN_SEC, CloseWaitCollector } from './close-wait.js';
+import { KeepAliveCollector } from './keep-alive.js';
+import { OpeningsCollector, SYN_FLOOD_MIN } from './openings.js';
+import { IpNumbers } from './ips.js';
+import { TimeWaitCollector } from './time-wait.js';
 import { FINDING_CODES, type Diagnostics, type DiagnosticsParams, type Finding } from './types.js';
 
 /** What diagnose() needs: the MSL and port range, plus optional thresholds. */
@@ -26,41 +29,64 @@ export interface DiagnoseOptions {
   endTime?: number;
 }
 
+/** Every diagnostic, fed one finished connection at a time. */
+export class DiagnosticsCollector {
+  private readonly ips = new IpNumbers();
+  private readonly timeWait = new TimeWaitCollector(this.ips);
+  private readonly closeWait = new CloseWaitCollector();
+  private readonly openings = new OpeningsCollector(this.ips);
+  private readonly keepAlive = new KeepAliveCollector();
+  private window: { start: number; end: number } | null = null;
+
+  /** Folds one finished connection in. */
+  add(r: ConnectionRecord): void {
+    const w = this.window;
+    if (w === null) this.window = { start: r.start, end: r.end };
+    else {
+      if (r.start < w.start) w.start = r.start;
+      if (r.end > w.end) w.end = r.end;
+    }
+    // Addresses numbered once for every grouping (comparing per-record strings is most of the cost).
+    const client = this.ips.number(r.client.ip);
+    const server = this.ips.number(r.server.ip);
+    this.timeWait.add(r, client, server);
+    this.closeWait.add(r);
+    this.openings.add(r, client, server);
+    this.keepAlive.add(r);
+  }
+
+  /** The diagnostics of everything folded in so far. */
+  result(opts: DiagnoseOptions): Diagnostics {
+    const params: DiagnosticsParams = {
+      mslSec: opts.mslSec,
+      portRange: [opts.portRange[0], opts.portRange[1]],
+      closeWaitWarnSec: opts.closeWaitWarnSec ?? CLOSE_WAIT_WARN_SEC,
+      synFloodMin: opts.synFloodMin ?? SYN_FLOOD_MIN,
+    };
+    const window = this.window === null ? null : { ...this.window };
+    if (window !== null && opts.endTime !== undefined && opts.endTime > window.end) window.end = opts.endTime;
+    const tw = this.timeWait.result(window, params);
+    const cw = this.closeWait.result(window, params);
+    const op = this.openings.result(params);
+    const ka = this.keepAlive.result();
+    const findings = sortFindings([...tw.findings, ...cw.findings, ...op.findings, ...ka.findings]);
+    return {
+      params,
+      window,
+      timeWait: tw.timeWait,
+      closeWait: cw.closeWait,
+      openings: op.openings,
+      keepAlive: ka.keepAlive,
+      findings,
+    };
+  }
+}
+
 /** Computes every diagnostic and the findings list from finished connection records. */
 export function diagnose(connections: readonly ConnectionRecord[], opts: DiagnoseOptions): Diagnostics {
-  const params: DiagnosticsParams = {
-    mslSec: opts.mslSec,
-    portRange: [opts.portRange[0], opts.portRange[1]],
-    closeWaitWarnSec: opts.closeWaitWarnSec ?? CLOSE_WAIT_WARN_SEC,
-    synFloodMin: opts.synFloodMin ?? SYN_FLOOD_MIN,
-  };
-  let window: Diagnostics['window'] = null;
-  for (let i = 0; i < connections.length; i++) {
-    const r = connections[i]!;
-    if (window === null) window = { start: r.start, end: r.end };
-    else {
-      if (r.start < window.start) window.start = r.start;
-      if (r.end > window.end) window.end = r.end;
-    }
-  }
-  if (window !== null && opts.endTime !== undefined && opts.endTime > window.end) window.end = opts.endTime;
-
-  // Addresses numbered once for every grouping below (comparing per-record strings is most of the cost).
-  const ips = indexIps(connections);
-  const tw = diagnoseTimeWait(connections, window, params, ips);
-  const cw = diagnoseCloseWait(connections, window, params);
-  const op = diagnoseOpenings(connections, params, ips);
-  const ka = diagnoseKeepAlive(connections);
-  const findings = sortFindings([...tw.findings, ...cw.findings, ...op.findings, ...ka.findings]);
-  return {
-    params,
-    window,
-    timeWait: tw.timeWait,
-    closeWait: cw.closeWait,
-    openings: op.openings,
-    keepAlive: ka.keepAlive,
-    findings,
-  };
+  const d = new DiagnosticsCollector();
+  for (let i = 0; i < connections.length; i++) d.add(connections[i]!);
+  return d.result(opts);
 }
 
 /** Warnings first, then in FINDING_CODES order; stable within a code (each section already sorted). */

@@ -1,61 +1,79 @@
 /**
- * Numbers the records' IP strings once per diagnose() call. Each record carries its own copy of
- * its address strings, so grouping by string costs a string comparison or hash per record and
- * per grouping; with an index, TIME-WAIT and openings group by plain integers.
+ * IP strings numbered once per run. Each record carries its own copy of its address strings, so
+ * grouping by string costs a string comparison or hash per record and per grouping; numbered, the
+ * TIME-WAIT and openings collectors group by plain integers.
  */
-import type { ConnectionRecord } from '../tcp/model.js';
 
-/** Distinct IP strings and, per record (by position), the number of its client's and its server's. */
-export interface IpIndex {
-  /** Distinct IP strings by number, in order of first appearance. */
-  ips: string[];
-  /** The number of each IP string. */
-  id: Map<string, number>;
-  /** records[i].client.ip is ips[client[i]]; likewise for the server. */
-  client: Int32Array;
-  server: Int32Array;
-  /** records[i].server.port, read in the same pass (the endpoint object is already loaded). */
-  serverPort: Float64Array;
+/** Distinct IP strings by number, in order of first appearance. */
+export class IpNumbers {
+  /** IP strings by number. */
+  readonly ips: string[] = [];
+  private readonly id = new Map<string, number>();
+  // Consecutive records mostly share their addresses: the last one is compared before hashing.
+  private last = '';
+  private lastId = -1;
+
+  /** The number of `ip`, assigning the next one on first sight. */
+  number(ip: string): number {
+    if (this.lastId >= 0 && ip === this.last) return this.lastId;
+    let n = this.id.get(ip);
+    if (n === undefined) {
+      n = this.ips.length;
+      this.ips.push(ip);
+      this.id.set(ip, n);
+    }
+    this.last = ip;
+    this.lastId = n;
+    return n;
+  }
+
+  /** The number of `ip` if it has one. */
+  get(ip: string): number | undefined {
+    return this.id.get(ip);
+  }
 }
 
-/** Indexes the client and server IPs of `records`. */
-export function indexIps(records: readonly ConnectionRecord[]): IpIndex {
-  const ips: string[] = [];
-  const id = new Map<string, number>();
-  const client = new Int32Array(records.length);
-  const server = new Int32Array(records.length);
-  const serverPort = new Float64Array(records.length);
-  // Consecutive records mostly share their addresses: compare with the last client's and the last
-  // server's before hashing.
-  let lastC = '';
-  let idC = -1;
-  let lastS = '';
-  let idS = -1;
-  const number = (ip: string): number => {
-    let n = id.get(ip);
-    if (n === undefined) {
-      n = ips.length;
-      ips.push(ip);
-      id.set(ip, n);
+/** A growable Int32 column. */
+export class IntColumn {
+  data = new Int32Array(16);
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const d = new Int32Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
     }
-    return n;
-  };
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    const c = r.client.ip;
-    if (idC < 0 || c !== lastC) {
-      idC = idS >= 0 && c === lastS ? idS : number(c);
-      lastC = c;
-    }
-    client[i] = idC;
-    const sv = r.server;
-    const s = sv.ip;
-    if (idS < 0 || s !== lastS) {
-      idS = s === lastC ? idC : number(s);
-      lastS = s;
-    }
-    server[i] = idS;
-    serverPort[i] = sv.port;
+    this.data[this.length++] = v;
   }
-  return { ips, id, client, server, serverPort };
+
+  /** `data[i] += by`, growing (with zeros) to reach index i. */
+  bump(i: number, by = 1): void {
+    while (i >= this.data.length) {
+      const d = new Int32Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    if (i >= this.length) this.length = i + 1;
+    this.data[i]! += by;
+  }
+
+  get(i: number): number {
+    return i < this.length ? this.data[i]! : 0;
+  }
+}
+
+/** A growable Float64 column. */
+export class FloatColumn {
+  data = new Float64Array(16);
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const d = new Float64Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = v;
+  }
 }

@@ -9,11 +9,14 @@ import type { Finding, KeepAliveConnection, KeepAliveDiagnostics } from './types
 const LIST_CAP = 100;
 
 /** Connections with keep-alive probes, and one finding per server endpoint. */
-export function diagnoseKeepAlive(records: readonly ConnectionRecord[]): { keepAlive: KeepAliveDiagnostics; findings: Finding[] } {
-  const all: KeepAliveConnection[] = [];
-  for (const r of records) {
-    if (r.keepAlive === null || r.keepAlive.probes === 0) continue;
-    all.push({
+/** Keep-alive probing, folded one finished connection at a time (only probed connections are kept). */
+export class KeepAliveCollector {
+  private readonly all: KeepAliveConnection[] = [];
+
+  /** Folds one record in. */
+  add(r: ConnectionRecord): void {
+    if (r.keepAlive === null || r.keepAlive.probes === 0) return;
+    this.all.push({
       id: r.id,
       client: endpointText(r.client),
       server: endpointText(r.server),
@@ -21,6 +24,14 @@ export function diagnoseKeepAlive(records: readonly ConnectionRecord[]): { keepA
       intervalSec: r.keepAlive.intervalSec,
     });
   }
+
+  /** The probed connections and a finding per server. */
+  result(): { keepAlive: KeepAliveDiagnostics; findings: Finding[] } {
+    return keepAliveResult(this.all.slice());
+  }
+}
+
+function keepAliveResult(all: KeepAliveConnection[]): { keepAlive: KeepAliveDiagnostics; findings: Finding[] } {
   all.sort((a, b) => b.probes - a.probes || a.id - b.id);
   const intervals = all.map((c) => c.intervalSec).filter((x): x is number => x !== null);
   const intervalSec = intervals.length === 0 ? null : { min: intervals.reduce((a, b) => Math.min(a, b)), max: intervals.reduce((a, b) => Math.max(a, b)) };

@@ -5,7 +5,7 @@
  */
 import type { ConnectionRecord } from '../tcp/model.js';
 import { endpointText, formatSec, plural } from './endpoint.js';
-import { indexIps, type IpIndex } from './ips.js';
+import type { IpNumbers } from './ips.js';
 import type { Finding, HalfOpenGroup, OpeningDiagnostics, OpeningGroup, UnansweredGroup } from './types.js';
 
 /** Default half-open openings on one server endpoint from which a SYN flood is reported. */
@@ -25,34 +25,49 @@ export function isHalfOpen(r: ConnectionRecord): boolean {
   );
 }
 
-function group<G extends OpeningGroup>(
-  records: readonly ConnectionRecord[],
-  make: (r: ConnectionRecord) => Omit<G, keyof OpeningGroup>,
-  fold?: (g: G, r: ConnectionRecord) => void,
-): G[] {
-  const out = new Map<string, { g: G; clients: Set<string> }>();
-  for (const r of records) {
+/**
+ * Openings to one server endpoint that failed one way, grouped as they arrive. Ids are the 20
+ * smallest, the client count exact (a set of address numbers), so the group does not depend on the
+ * order in which connections finish.
+ */
+class Groups<G extends OpeningGroup> {
+  private readonly out = new Map<string, { g: G; clients: Set<number> }>();
+
+  constructor(
+    private readonly make: () => Omit<G, keyof OpeningGroup>,
+    private readonly fold?: (g: G, r: ConnectionRecord) => void,
+  ) {}
+
+  add(r: ConnectionRecord, clientIp: number): void {
     const server = endpointText(r.server);
-    let e = out.get(server);
+    let e = this.out.get(server);
     if (!e) {
       const base: OpeningGroup = { server, ip: r.server.ip, port: r.server.port, connections: 0, clients: 0, ids: [] };
-      const g = { ...base, ...make(r) } as unknown as G;
-      out.set(server, (e = { g, clients: new Set() }));
+      const g = { ...base, ...this.make() } as unknown as G;
+      this.out.set(server, (e = { g, clients: new Set() }));
     }
     e.g.connections++;
-    e.clients.add(r.client.ip);
+    e.clients.add(clientIp);
     e.g.clients = e.clients.size;
-    if (e.g.ids.length < ID_CAP) e.g.ids.push(r.id);
-    fold?.(e.g, r);
+    insertId(e.g.ids, r.id);
+    this.fold?.(e.g, r);
   }
-  return [...out.values()].map((e) => e.g).sort((a, b) => b.connections - a.connections || a.server.localeCompare(b.server));
+
+  /** Most connections first, then by server. */
+  list(): G[] {
+    return [...this.out.values()].map((e) => e.g).sort((a, b) => b.connections - a.connections || a.server.localeCompare(b.server));
+  }
 }
 
-/**
- * How the gaps between SYNs grow: all about equal ('linear'), each about twice the last
- * ('exponential', RFC 6298 §5.5), equal then doubling ('linear-then-exponential', Linux with
- * net.ipv4.tcp_syn_linear_timeouts), anything else 'irregular'; null with fewer than two gaps.
- */
+/** Keeps `ids` the ID_CAP smallest ids seen, ascending. */
+function insertId(ids: number[], id: number): void {
+  if (ids.length === ID_CAP && id >= ids[ID_CAP - 1]!) return;
+  let i = ids.length;
+  while (i > 0 && ids[i - 1]! > id) i--;
+  ids.splice(i, 0, id);
+  if (ids.length > ID_CAP) ids.length = ID_CAP;
+}
+
 export function backoffShape(gaps: readonly number[]): UnansweredGroup['backoff'] {
   if (gaps.length < 2) return null;
   // Timer granularity and scheduling jitter: a ratio within 25% of 1 (or of 2) counts as equal (doubled).
@@ -68,68 +83,60 @@ export function backoffShape(gaps: readonly number[]): UnansweredGroup['backoff'
 }
 
 /** Unanswered, refused and half-open openings, plus their findings. */
-export function diagnoseOpenings(
-  records: readonly ConnectionRecord[],
-  opts: { synFloodMin: number },
-  ips: IpIndex = indexIps(records),
-): { openings: OpeningDiagnostics; findings: Finding[] } {
-  // One pass sorts out the few records each group needs, and counts openings per server endpoint
-  // (IP by number, then port) without formatting an endpoint per record.
-  const unansweredRecords: ConnectionRecord[] = [];
-  const refusedRecords: ConnectionRecord[] = [];
-  const halfOpenRecords: ConnectionRecord[] = [];
-  const openingsTo = new Map<number, Map<number, number>>();
-  // Runs of openings to the same endpoint are counted first and added to the map once per run.
-  let runIp = -1;
-  let runPort = -1;
-  let run = 0;
-  const flush = () => {
-    if (run === 0) return;
-    let ports = openingsTo.get(runIp);
-    if (!ports) openingsTo.set(runIp, (ports = new Map()));
-    ports.set(runPort, (ports.get(runPort) ?? 0) + run);
-  };
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    const kind = r.open.kind;
-    if (kind === 'unanswered') unansweredRecords.push(r);
-    else if (kind === 'refused') refusedRecords.push(r);
-    if (isHalfOpen(r)) halfOpenRecords.push(r);
-    if (kind === 'mid-stream') continue;
-    const ip = ips.server[i]!;
-    const port = ips.serverPort[i]!;
-    if (ip !== runIp || port !== runPort) {
-      flush();
-      runIp = ip;
-      runPort = port;
-      run = 0;
-    }
-    run++;
-  }
-  flush();
-
-  const unanswered = group<UnansweredGroup>(
-    unansweredRecords,
+/** Failed and half-open openings, folded one finished connection at a time. */
+export class OpeningsCollector {
+  private readonly unanswered = new Groups<UnansweredGroup>(
     () => ({ maxSyns: 0, synRetransmits: [], backoffSec: [], backoff: null }),
     (g, r) => {
       const re = r.open.synRetransmits ?? [];
-      if (re.length + 1 <= g.maxSyns) return;
-      g.maxSyns = re.length + 1;
+      // The attempt with the most SYNs, the smallest id among equals (as a pass in id order finds it).
+      const syns = re.length + 1;
+      if (syns < g.maxSyns || (syns === g.maxSyns && r.id > this.maxSynsId.get(g)!)) return;
+      this.maxSynsId.set(g, r.id);
+      g.maxSyns = syns;
       g.synRetransmits = re;
       // Gaps between successive SYNs: the retransmission timer doubling (RFC 6298 §5.5).
       g.backoffSec = re.map((t, i) => t - (i === 0 ? 0 : re[i - 1]!));
       g.backoff = backoffShape(g.backoffSec);
     },
   );
-  const refused = group<OpeningGroup>(refusedRecords, () => ({}));
-  const halfOpen = group<HalfOpenGroup>(halfOpenRecords, () => ({ share: 0, flood: false }));
-  for (const g of halfOpen) {
-    const ip = ips.id.get(g.ip);
-    const n = ip === undefined ? undefined : openingsTo.get(ip)?.get(g.port);
-    g.share = g.connections / (n ?? g.connections);
-    g.flood = g.connections >= opts.synFloodMin && g.share >= SYN_FLOOD_SHARE;
+  private readonly maxSynsId = new Map<UnansweredGroup, number>();
+  private readonly refused = new Groups<OpeningGroup>(() => ({}));
+  private readonly halfOpen = new Groups<HalfOpenGroup>(() => ({ share: 0, flood: false }));
+  /** Openings (all but mid-stream) per server IP number, then port. */
+  private readonly openingsTo = new Map<number, Map<number, number>>();
+
+  constructor(private readonly ips: IpNumbers) {}
+
+  /** Folds one record in; the numbers are its addresses' in `ips`. */
+  add(r: ConnectionRecord, clientIp: number, serverIp: number): void {
+    const kind = r.open.kind;
+    if (kind === 'unanswered') this.unanswered.add(r, clientIp);
+    else if (kind === 'refused') this.refused.add(r, clientIp);
+    if (isHalfOpen(r)) this.halfOpen.add(r, clientIp);
+    if (kind === 'mid-stream') return;
+    let ports = this.openingsTo.get(serverIp);
+    if (!ports) this.openingsTo.set(serverIp, (ports = new Map()));
+    const port = r.server.port;
+    ports.set(port, (ports.get(port) ?? 0) + 1);
   }
 
+  /** The groups and their findings. */
+  result(opts: { synFloodMin: number }): { openings: OpeningDiagnostics; findings: Finding[] } {
+    const unanswered = this.unanswered.list();
+    const refused = this.refused.list();
+    const halfOpen = this.halfOpen.list();
+    for (const g of halfOpen) {
+      const ip = this.ips.get(g.ip);
+      const n = ip === undefined ? undefined : this.openingsTo.get(ip)?.get(g.port);
+      g.share = g.connections / (n ?? g.connections);
+      g.flood = g.connections >= opts.synFloodMin && g.share >= SYN_FLOOD_SHARE;
+    }
+    return { openings: { unanswered, refused, halfOpen }, findings: openingFindings(unanswered, refused, halfOpen) };
+  }
+}
+
+function openingFindings(unanswered: UnansweredGroup[], refused: OpeningGroup[], halfOpen: HalfOpenGroup[]): Finding[] {
   const findings: Finding[] = [];
   for (const g of unanswered) {
     const why =
@@ -186,5 +193,5 @@ export function diagnoseOpenings(
           },
     );
   }
-  return { openings: { unanswered, refused, halfOpen }, findings };
+  return findings;
 }

@@ -6,7 +6,7 @@
  */
 import type { ConnectionRecord } from '../tcp/model.js';
 import { formatSec, hostPort, plural } from './endpoint.js';
-import { indexIps, type IpIndex } from './ips.js';
+import { FloatColumn, IntColumn, type IpNumbers } from './ips.js';
 import { sweepArrays } from './sweep.js';
 import type { Finding, TimeWaitDiagnostics, TimeWaitHost, TimeWaitTuple } from './types.js';
 
@@ -28,68 +28,43 @@ export const TW_SERVER_CLOSE_MIN = 10;
 const TUPLE_LIST_CAP = 20;
 
 /**
- * The TIME-WAIT sockets the model states, as parallel arrays (one entry per socket, a record's
- * client before its server): tens of thousands of sockets cost no object each.
+ * The TIME-WAIT sockets the model states, as parallel columns (one entry per socket): for each
+ * side, its first transition into TIME-WAIT until the earliest of 2·MSL later, the timeline
+ * leaving TIME-WAIT (an RST, RFC 1337; or the tracker's own expiry), and a new connection reusing
+ * the 4-tuple (RFC 6191). Records arrive in the order their connections finish; `result()` puts
+ * the sockets in id order (a record's client before its server), the order every grouping below
+ * was defined in, so the result does not depend on the order of arrival.
  */
-export interface TwSockets {
-  /** How many sockets; the arrays may be longer. */
-  length: number;
-  /** Index into the records passed to timeWaitSockets(). */
-  record: Int32Array;
-  /** 0 client, 1 server. */
-  side: Uint8Array;
-  from: Float64Array;
-  to: Float64Array;
-}
+export class TimeWaitCollector {
+  private readonly activeCloses = { client: 0, server: 0 };
+  /** Per server IP (by number): graceful/half closes, and how many the server started. */
+  private readonly closesTotal = new IntColumn();
+  private readonly closesByServer = new IntColumn();
+  // One entry per socket.
+  private readonly id = new FloatColumn();
+  private readonly side = new IntColumn();
+  private readonly from = new FloatColumn();
+  private readonly to = new FloatColumn();
+  private readonly clientIp = new IntColumn();
+  private readonly serverIp = new IntColumn();
+  private readonly serverPort = new IntColumn();
+  /** When a connection was reused (RFC 6191): its id -> the earliest start of a connection reusing it. */
+  private readonly reusedAt = new Map<number, number>();
 
-/**
- * The TIME-WAIT sockets the model states: for each side, its first transition into TIME-WAIT
- * until the earliest of 2·MSL later, the timeline leaving TIME-WAIT (an RST, RFC 1337; or the
- * tracker's own expiry), and a new connection reusing the 4-tuple (RFC 6191).
- */
-export function timeWaitSockets(records: readonly ConnectionRecord[], mslSec: number): TwSockets {
-  // When each connection was reused (RFC 6191), by id: a typed array when the ids are small
-  // non-negative integers (trace() numbers connections from 0), a Map otherwise.
-  let dense = true;
-  let maxId = -1;
-  let anyReuse = false;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    const id = r.id;
-    if (!(Number.isInteger(id) && id >= 0 && id < 4 * records.length + 16)) dense = false;
-    else if (id > maxId) maxId = id;
-    if (r.reusedFrom !== null) anyReuse = true;
-  }
-  let reusedAt: ((id: number) => number) | null = null;
-  if (anyReuse && dense) {
-    const at = new Float64Array(maxId + 1).fill(Infinity);
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      const from = r.reusedFrom;
-      // A reusedFrom naming no record here can match no id below.
-      if (from === null || !(from >= 0 && from <= maxId && Number.isInteger(from))) continue;
-      if (r.start < at[from]! || at[from] === Infinity) at[from] = r.start;
+  constructor(private readonly ips: IpNumbers) {}
+
+  /** Folds one record in; `clientIp` and `serverIp` are its addresses' numbers in `ips`. */
+  add(r: ConnectionRecord, clientIp: number, serverIp: number): void {
+    const c = r.close;
+    if (c.initiator !== null && c.kind !== 'reset' && c.kind !== 'none') {
+      this.activeCloses[c.initiator]++;
+      this.closesTotal.bump(serverIp);
+      if (c.initiator === 'server') this.closesByServer.bump(serverIp);
     }
-    reusedAt = (id) => at[id]!;
-  } else if (anyReuse) {
-    const at = new Map<number, number>();
-    for (const r of records) {
-      if (r.reusedFrom === null) continue;
-      const prev = at.get(r.reusedFrom);
-      if (prev === undefined || r.start < prev) at.set(r.reusedFrom, r.start);
+    if (r.reusedFrom !== null) {
+      const prev = this.reusedAt.get(r.reusedFrom);
+      if (prev === undefined || r.start < prev) this.reusedAt.set(r.reusedFrom, r.start);
     }
-    reusedAt = (id) => at.get(id) ?? Infinity;
-  }
-  const cap = 2 * records.length;
-  const out: TwSockets = {
-    length: 0,
-    record: new Int32Array(cap),
-    side: new Uint8Array(cap),
-    from: new Float64Array(cap),
-    to: new Float64Array(cap),
-  };
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
     const tl = r.timeline;
     // Both sides in one pass over the timeline: each side's first entry into TIME-WAIT, then its
     // first transition out of it.
@@ -127,19 +102,79 @@ export function timeWaitSockets(records: readonly ConnectionRecord[], mslSec: nu
         }
       }
     }
-    const reuse = reusedAt === null ? Infinity : reusedAt(r.id);
-    if (cIn) push(out, i, 0, cFrom, Math.min(cTo, cFrom + 2 * mslSec, reuse));
-    if (sIn) push(out, i, 1, sFrom, Math.min(sTo, sFrom + 2 * mslSec, reuse));
+    if (cIn) this.push(r, 0, cFrom, cTo, clientIp, serverIp);
+    if (sIn) this.push(r, 1, sFrom, sTo, clientIp, serverIp);
   }
-  return out;
+
+  private push(r: ConnectionRecord, side: number, from: number, to: number, clientIp: number, serverIp: number): void {
+    this.id.push(r.id);
+    this.side.push(side);
+    this.from.push(from);
+    this.to.push(to);
+    this.clientIp.push(clientIp);
+    this.serverIp.push(serverIp);
+    this.serverPort.push(r.server.port);
+  }
+
+  /** TIME-WAIT per host and per (client IP, server IP, server port), plus the findings they call for. */
+  result(
+    window: { start: number; end: number } | null,
+    opts: { mslSec: number; portRange: [number, number] },
+  ): { timeWait: TimeWaitDiagnostics; findings: Finding[] } {
+    return diagnoseTimeWait(this.sockets(opts.mslSec), this.ips.ips, this.activeCloses, this.closesTotal, this.closesByServer, window, opts);
+  }
+
+  /** The sockets in id order, each ending at the earliest of its exit, 2·MSL and the reuse. */
+  private sockets(mslSec: number): TwSockets {
+    const n = this.id.length;
+    const ids = this.id.data;
+    const sides = this.side.data;
+    const order = new Int32Array(n);
+    let sorted = true;
+    for (let k = 0; k < n; k++) {
+      order[k] = k;
+      if (k > 0 && (ids[k]! < ids[k - 1]! || (ids[k] === ids[k - 1] && sides[k]! < sides[k - 1]!))) sorted = false;
+    }
+    if (!sorted) order.sort((a, b) => ids[a]! - ids[b]! || sides[a]! - sides[b]!);
+    const out: TwSockets = {
+      length: n,
+      conn: new Float64Array(n),
+      side: new Uint8Array(n),
+      from: new Float64Array(n),
+      to: new Float64Array(n),
+      clientIp: new Int32Array(n),
+      serverIp: new Int32Array(n),
+      serverPort: new Int32Array(n),
+    };
+    for (let x = 0; x < n; x++) {
+      const k = order[x]!;
+      const id = ids[k]!;
+      const from = this.from.data[k]!;
+      out.conn[x] = id;
+      out.side[x] = sides[k]!;
+      out.from[x] = from;
+      out.to[x] = Math.min(this.to.data[k]!, from + 2 * mslSec, this.reusedAt.get(id) ?? Infinity);
+      out.clientIp[x] = this.clientIp.data[k]!;
+      out.serverIp[x] = this.serverIp.data[k]!;
+      out.serverPort[x] = this.serverPort.data[k]!;
+    }
+    return out;
+  }
 }
 
-function push(s: TwSockets, record: number, side: number, from: number, to: number): void {
-  const k = s.length++;
-  s.record[k] = record;
-  s.side[k] = side;
-  s.from[k] = from;
-  s.to[k] = to;
+/** TIME-WAIT sockets as parallel arrays, in id order (a connection's client before its server). */
+interface TwSockets {
+  length: number;
+  /** The connection's id. */
+  conn: Float64Array;
+  /** 0 client, 1 server. */
+  side: Uint8Array;
+  from: Float64Array;
+  to: Float64Array;
+  /** The connection's addresses (numbers of an IpNumbers) and server port. */
+  clientIp: Int32Array;
+  serverIp: Int32Array;
+  serverPort: Int32Array;
 }
 
 /** One group of TIME-WAIT intervals being collected: indexes into a TwSockets or a list of connections. */
@@ -147,39 +182,26 @@ interface Bucket {
   idx: number[];
 }
 
-/** TIME-WAIT per host and per (client IP, server IP, server port), plus the findings they call for. */
-export function diagnoseTimeWait(
-  records: readonly ConnectionRecord[],
+function diagnoseTimeWait(
+  sockets: TwSockets,
+  ips: readonly string[],
+  activeCloses: { client: number; server: number },
+  closesTotal: IntColumn,
+  closesByServer: IntColumn,
   window: { start: number; end: number } | null,
   opts: { mslSec: number; portRange: [number, number] },
-  ips: IpIndex = indexIps(records),
 ): { timeWait: TimeWaitDiagnostics; findings: Finding[] } {
-  const activeCloses = { client: 0, server: 0 };
-  // Per server IP (by number): graceful/half closes, and how many the server started.
-  const closesTotal = new Int32Array(ips.ips.length);
-  const closesByServer = new Int32Array(ips.ips.length);
-  for (let i = 0; i < records.length; i++) {
-    const c = records[i]!.close;
-    if (c.initiator === null || c.kind === 'reset' || c.kind === 'none') continue;
-    activeCloses[c.initiator]++;
-    const s = ips.server[i]!;
-    closesTotal[s]!++;
-    if (c.initiator === 'server') closesByServer[s]!++;
-  }
   const findings: Finding[] = [];
   const timeWait: TimeWaitDiagnostics = { activeCloses, hosts: [], tuples: [] };
   if (window === null) return { timeWait, findings };
-
-  const sockets = timeWaitSockets(records, opts.mslSec);
   const rel = (t: number) => `+${formatSec(t - window.start)}`;
 
   // Per host: every socket that host held, whatever its role (hosts in order of first socket).
-  const hostOf = new Int32Array(ips.ips.length).fill(-1);
+  const hostOf = new Int32Array(ips.length).fill(-1);
   const hostIp: number[] = [];
   const byHost: Bucket[] = [];
   for (let k = 0; k < sockets.length; k++) {
-    const ri = sockets.record[k]!;
-    const ip = sockets.side[k] === 0 ? ips.client[ri]! : ips.server[ri]!;
+    const ip = sockets.side[k] === 0 ? sockets.clientIp[k]! : sockets.serverIp[k]!;
     let h = hostOf[ip]!;
     if (h < 0) {
       h = hostOf[ip] = byHost.length;
@@ -202,9 +224,9 @@ export function diagnoseTimeWait(
     }
     const sw = sweepArrays(from, to, n, window);
     const host: TimeWaitHost = {
-      ip: ips.ips[hostIp[h]!]!,
+      ip: ips[hostIp[h]!]!,
       entries: { asClient, asServer: n - asClient },
-      serverCloses: { total: closesTotal[hostIp[h]!]!, serverFirst: closesByServer[hostIp[h]!]! },
+      serverCloses: { total: closesTotal.get(hostIp[h]!), serverFirst: closesByServer.get(hostIp[h]!) },
       peak: sw.peak,
       peakAt: sw.peakAt,
       atEnd: sw.atEnd,
@@ -237,21 +259,20 @@ export function diagnoseTimeWait(
   // into connection entries here.
   const [lo, hi] = opts.portRange;
   const rangeSize = hi - lo + 1;
-  const connRecord = new Int32Array(sockets.length);
+  const connRecord = new Int32Array(sockets.length); // the connection's first socket
   const connFrom = new Float64Array(sockets.length);
   const connTo = new Float64Array(sockets.length);
   const connSides = new Uint8Array(sockets.length); // bit 0 client, bit 1 server
   let nConn = 0;
   for (let k = 0; k < sockets.length; k++) {
-    const ri = sockets.record[k]!;
     const bit = sockets.side[k] === 0 ? 1 : 2;
-    if (nConn > 0 && connRecord[nConn - 1] === ri) {
+    if (nConn > 0 && sockets.conn[connRecord[nConn - 1]!] === sockets.conn[k]) {
       const c = nConn - 1;
       connFrom[c] = Math.min(connFrom[c]!, sockets.from[k]!);
       connTo[c] = Math.max(connTo[c]!, sockets.to[k]!);
       connSides[c] = connSides[c]! | bit;
     } else {
-      connRecord[nConn] = ri;
+      connRecord[nConn] = k;
       connFrom[nConn] = sockets.from[k]!;
       connTo[nConn] = sockets.to[k]!;
       connSides[nConn] = bit;
@@ -260,16 +281,16 @@ export function diagnoseTimeWait(
   }
   // Grouped by client IP, server IP, server port by number, never by string; `order` keeps the
   // groups in order of first appearance (the tuple sort below is stable).
-  const nIps = ips.ips.length;
+  const nIps = ips.length;
   const byTuple = new Map<number, Map<number, Bucket>>();
   const order: Bucket[] = [];
   let lastPair = -1;
   let lastPort = -1;
   let last: Bucket | null = null;
   for (let c = 0; c < nConn; c++) {
-    const ri = connRecord[c]!;
-    const pair = ips.client[ri]! * nIps + ips.server[ri]!;
-    const port = ips.serverPort[ri]!;
+    const k = connRecord[c]!;
+    const pair = sockets.clientIp[k]! * nIps + sockets.serverIp[k]!;
+    const port = sockets.serverPort[k]!;
     if (last === null || pair !== lastPair || port !== lastPort) {
       let byPort = byTuple.get(pair);
       if (!byPort) byTuple.set(pair, (byPort = new Map()));
@@ -286,7 +307,7 @@ export function diagnoseTimeWait(
   }
   const tuples: TimeWaitTuple[] = [];
   for (const b of order) {
-    const r = records[connRecord[b.idx[0]!]!]!;
+    const k0 = connRecord[b.idx[0]!]!;
     const n = b.idx.length;
     const from = new Float64Array(n);
     const to = new Float64Array(n);
@@ -310,9 +331,9 @@ export function diagnoseTimeWait(
     const projectable = n >= TW_PROJECT_MIN_CLOSES && spanSec >= TW_PROJECT_MIN_SPAN_SEC;
     const closesPerSec = projectable ? (n - 1) / spanSec : null;
     tuples.push({
-      clientIp: r.client.ip,
-      serverIp: r.server.ip,
-      serverPort: r.server.port,
+      clientIp: ips[sockets.clientIp[k0]!]!,
+      serverIp: ips[sockets.serverIp[k0]!]!,
+      serverPort: sockets.serverPort[k0]!,
       heldBy: { client: heldByClient, server: heldByServer },
       peak: sw.peak,
       peakAt: sw.peakAt,

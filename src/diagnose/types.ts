@@ -9,6 +9,7 @@
  * field's name ends in `Sec` (a duration). Endpoints are written `ip:port`, IPv6 as `[ip]:port`.
  */
 import type { ConnectionRecord, InputRecord, SCHEMA, Side, Summary } from '../tcp/model.js';
+import type { SummaryTotals } from '../tcp/summary.js';
 
 /** How loud a finding is: `warning` is an operational problem, `info` a fact worth knowing. */
 export type FindingSeverity = 'info' | 'warning';
@@ -220,4 +221,16 @@ export interface Report {
   connections: ConnectionRecord[];
   summary: Summary;
   diagnostics?: Diagnostics;
+  /**
+   * Counts the text summary prints besides `summary`, folded while the records streamed past (so
+   * the summary needs no list of records). Not part of the JSON contract: trace() sets it as a
+   * non-enumerable property, and a renderer without it counts `connections` instead.
+   */
+  readonly totals?: ReportTotals;
+}
+
+/** What the text output needs to know about connections it may no longer hold (see Report.totals). */
+export interface ReportTotals extends SummaryTotals {
+  /** Connections in the input before a selection kept only some (the summary counts the selected). */
+  all: number;
 }

@@ -8,7 +8,8 @@
  * Where a topic goes is decided from what the model already says (open/close kinds, flags,
  * states after each segment); nothing here re-derives TCP facts.
  */
-import type { ConnectionRecord, SegmentRecord, Side } from '../tcp/model.js';
+import type { ConnectionRecord, SegmentRecord, Side, TcpState } from '../tcp/model.js';
+import { summaryTotals } from '../tcp/summary.js';
 import type { Report } from '../diagnose/types.js';
 import { esc } from './format.js';
 import { transitionText, type Messages } from './messages.js';
@@ -146,8 +147,8 @@ export function explainConnection(c: ConnectionRecord, m: Messages, lang: 'en' |
 
 /** The summary's explanations: what piles of TIME-WAIT or CLOSE-WAIT mean, when the capture has any. */
 export function explainSummary(report: Report, m: Messages): string[] {
-  const ending = (state: string) =>
-    report.connections.filter((c) => c.client.state === state || c.server.state === state).length;
+  const totals = report.totals ?? summaryTotals(report.connections);
+  const ending = (state: TcpState) => totals.endingIn[state] ?? 0;
   const out: string[] = [];
   const tw = ending('TIME-WAIT');
   if (tw > 0) out.push(m.explain.pileTimeWait(tw));

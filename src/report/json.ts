@@ -29,6 +29,19 @@ function nested(value: unknown, depth: number): string {
   return depth === 0 ? json : json.replace(/\n/g, '\n' + '  '.repeat(depth));
 }
 
+/** One connection as an element of the document's `connections` array (`first`: no comma before it). */
+export function jsonConnection(record: ConnectionRecord, first: boolean): string {
+  // Array elements that JSON cannot represent become null, as in JSON.stringify.
+  const v: unknown = record;
+  const item = v === undefined || typeof v === 'function' ? 'null' : escJson(nested(v, 2));
+  return `${first ? '' : ','}\n    ${item}`;
+}
+
+/** One top-level field of the document (`first`: the opening brace instead of a comma). */
+function field(key: string, value: unknown, first: boolean): string {
+  return `${first ? '{' : ','}\n  ${JSON.stringify(key)}: ` + escJson(nested(value, 1));
+}
+
 /**
  * One input's document in pieces, each small (one top-level field, or one connection record);
  * joined they equal `JSON.stringify(report, null, 2) + '\n'` (with `escJson`), ready to be
@@ -39,22 +52,35 @@ export function* jsonChunks(report: Report): Generator<string, void, undefined> 
   for (const [key, value] of Object.entries(report)) {
     // JSON.stringify leaves out properties whose value is undefined or a function.
     if (value === undefined || typeof value === 'function') continue;
-    const head = `${first ? '{' : ','}\n  ${JSON.stringify(key)}: `;
-    first = false;
     if (key === 'connections' && Array.isArray(value) && value.length > 0) {
-      yield head + '[';
-      for (let i = 0; i < value.length; i++) {
-        // Array elements that JSON cannot represent become null, as in JSON.stringify.
-        const v: unknown = value[i];
-        const item = v === undefined || typeof v === 'function' ? 'null' : escJson(nested(v, 2));
-        yield `${i === 0 ? '' : ','}\n    ${item}`;
-      }
+      yield `${first ? '{' : ','}\n  ${JSON.stringify(key)}: [`;
+      for (let i = 0; i < value.length; i++) yield jsonConnection(value[i] as ConnectionRecord, i === 0);
       yield '\n  ]';
     } else {
-      yield head + escJson(nested(value, 1));
+      yield field(key, value, first);
     }
+    first = false;
   }
   yield first ? '{}\n' : '\n}\n';
+}
+
+/**
+ * The start of a document whose connections are written as they end, before the rest is known:
+ * `schema`, then the opened `connections` array. `jsonStreamTail` closes it with the other fields
+ * (the same document as jsonChunks', its keys in another order).
+ */
+export function jsonStreamHead(schema: string): string {
+  return `${field('schema', schema, true)},\n  "connections": [`;
+}
+
+/** The end of a streamed document: the `connections` array closed (`empty`: nothing in it), then every other field. */
+export function jsonStreamTail(report: Report, empty: boolean): string {
+  let out = empty ? ']' : '\n  ]';
+  for (const [key, value] of Object.entries(report)) {
+    if (key === 'schema' || key === 'connections' || value === undefined || typeof value === 'function') continue;
+    out += field(key, value, false);
+  }
+  return out + '\n}\n';
 }
 
 /** One input's document, pretty-printed, ending with a newline (small reports: tests, the API). */

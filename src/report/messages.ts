@@ -30,6 +30,8 @@ const en = {
   inputLine: (p: { path: string; format: string; links: string; packets: string; segments: string; conns: number }) =>
     `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} packets · ${p.segments} TCP segments · ${p.conns} ${p.conns === 1 ? 'connection' : 'connections'}`,
   noConnections: 'no TCP connections',
+  streamLine: (p: { path: string; held: string }) =>
+    `${p.path} — more than ${p.held} connections: each is printed once it has ended (its TIME-WAIT over, idle, or written early to bound memory), the rest at the end; the counts follow before the summary`,
 
   openKind: {
     'three-way': 'three-way handshake',
@@ -252,6 +254,8 @@ const zh: Messages = {
   inputLine: (p) =>
     `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} 个包 · ${p.segments} 个 TCP 报文段 · ${p.conns} 条连接`,
   noConnections: '没有 TCP 连接',
+  streamLine: (p) =>
+    `${p.path} — 连接超过 ${p.held} 条：每条连接在结束后（TIME-WAIT 结束、空闲超时，或为限制内存而提前写出）立即打印，其余在最后打印；各项计数在汇总之前给出`,
 
   openKind: {
     'three-way': '三次握手',

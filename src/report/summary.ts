@@ -7,7 +7,8 @@
  * checks) is tallying fields of the records for display.
  */
 import type { Report } from '../diagnose/types.js';
-import type { ConnectionRecord, FlagCounts } from '../tcp/model.js';
+import type { FlagCounts } from '../tcp/model.js';
+import { summaryTotals } from '../tcp/summary.js';
 import { explainSummary } from './explain.js';
 import { findingText } from './findings.js';
 import { displayWidth, esc, int, padEnd, wrap } from './format.js';
@@ -23,12 +24,6 @@ function tally(entries: Array<[string, number]>): string {
     .sort((a, b) => b.e[1] - a.e[1] || a.i - b.i)
     .map(({ e }) => `${e[0]} ${int(e[1])}`)
     .join(' · ');
-}
-
-function countBy(conns: ConnectionRecord[], key: (c: ConnectionRecord) => string): Array<[string, number]> {
-  const m = new Map<string, number>();
-  for (const c of conns) m.set(key(c), (m.get(key(c)) ?? 0) + 1);
-  return [...m];
 }
 
 /** The summary table for one input. */
@@ -57,10 +52,9 @@ export function renderSummary(report: Report, opts: TextOptions): string {
   const states = (side: 'client' | 'server') =>
     `${padEnd(m.side[side], sideW)}  ${tally(Object.entries(s.finalStates[side]).map(([k, n]) => [st.state(esc(k)), n ?? 0])) || none}`;
   rows.push([ms.finalStates, [states('client'), states('server')]]);
-  if (report.connections.length > 0) {
-    rows.push([ms.zeek, [tally(countBy(report.connections, (c) => esc(c.zeek.conn_state)))]]);
-  }
-  const total = report.connections.reduce((n, c) => n + c.checks.length, 0);
+  const totals = report.totals ?? summaryTotals(report.connections);
+  if (s.connections > 0 && totals.zeek.length > 0) rows.push([ms.zeek, [tally(totals.zeek.map(([k, n]) => [esc(k), n]))]]);
+  const total = totals.checks;
   const failed = ms.checksOf(s.checksFailed, total);
   rows.push([ms.checksFailed, [s.checksFailed > 0 ? st.bad(failed) : st.ok(failed)]]);
   const anomalies = tally(

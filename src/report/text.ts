@@ -129,10 +129,19 @@ export function renderInputLine(report: Report, opts: TextOptions): string {
         links: i.linkTypes.map(esc).join(', '),
         packets: int(i.packets),
         segments: int(i.tcpSegments),
-        conns: report.connections.length,
+        conns: report.totals ? report.summary.connections : report.connections.length,
       }),
     ) + '\n'
   );
+}
+
+/**
+ * The heading of an input whose connections are printed as they end (more than `held` of them):
+ * its counts are not known yet, so renderInputLine follows before the summary.
+ */
+export function renderStreamLine(path: string, held: number, opts: TextOptions): string {
+  const m = messages(opts.lang);
+  return makeStyle(opts.color).head(m.streamLine({ path: inputName(path, m), held: int(held) })) + '\n\n';
 }
 
 /**

@@ -53,6 +53,32 @@ export interface TrackerOptions {
   allSegments: boolean;
 }
 
+/**
+ * A finished connection whose record was written before its TIME-WAIT ran out: a few numbers
+ * instead of a tracker (ConnectionTracker.park).
+ */
+export interface ParkedConnection {
+  id: number;
+  clientIsn: number | null;
+  serverIsn: number | null;
+  /** Each side's state in the written record. */
+  client: TcpState;
+  server: TcpState;
+  /** The connection's first packet, and when each side's TIME-WAIT started (seconds after it). */
+  firstSec: number;
+  firstNsec: number;
+  clientTwStart: number;
+  serverTwStart: number;
+}
+
+/** The state of a parked side at capture end (endSec, endNsec): TIME-WAIT turns CLOSED once 2·MSL passed, as in finish(). */
+export function parkedStateAt(p: ParkedConnection, client: boolean, endSec: number, endNsec: number, mslSec: number): TcpState {
+  const state = client ? p.client : p.server;
+  if (state !== TcpState.TimeWait) return state;
+  const endRel = endSec - p.firstSec + (endNsec - p.firstNsec) / 1e9;
+  return endRel >= (client ? p.clientTwStart : p.serverTwStart) + 2 * mslSec ? TcpState.Closed : state;
+}
+
 /** One endpoint's address, already formatted by the caller. */
 export interface EndpointAddr {
   ip: string;
@@ -331,6 +357,25 @@ export class ConnectionTracker {
     return this.resetSeen;
   }
 
+  /**
+   * What the table keeps of a finished connection once its record is written: its ISNs (to tell a
+   * retransmitted SYN from port reuse) and when each TIME-WAIT started (to know the state at the
+   * end of the capture). `rec` is the record just written.
+   */
+  park(rec: ConnectionRecord): ParkedConnection {
+    return {
+      id: this.id,
+      clientIsn: this.c.t.isn,
+      serverIsn: this.s.t.isn,
+      client: rec.client.state,
+      server: rec.server.state,
+      firstSec: this.firstSec,
+      firstNsec: this.firstNsec,
+      clientTwStart: this.c.twStart,
+      serverTwStart: this.s.twStart,
+    };
+  }
+
   /** Time of the last packet, seconds since the epoch (float). */
   get lastTime(): number {
     return this.lastAbs;
@@ -432,8 +477,10 @@ export class ConnectionTracker {
    * Pure (may be called again, the tracker may go on) unless `last`: then the record takes over the
    * tracker's own lists instead of copying them, and the tracker must not be used again (trace()
    * does this when it drops the connection, so a finished connection costs one record, not two).
+   * `early`: the record is written before the capture ended (trace() bounding memory), so a
+   * TIME-WAIT still running says when the record was written, not when the capture ends.
    */
-  finish(endSec: number, endNsec: number, last = false): ConnectionRecord {
+  finish(endSec: number, endNsec: number, last = false, early = false): ConnectionRecord {
     if (this.done) throw new Error(`connection ${this.id}: finish() after the last finish()`);
     this.done = last;
     const endRel = endSec - this.firstSec + (endNsec - this.firstNsec) / 1e9;
@@ -480,6 +527,10 @@ export class ConnectionTracker {
           timeline.push({ packet: E.twPacket, time: round6(expiry), side: E.name, from: TimeWait, to: Closed, why: this.expiryWhy(E) });
           notes.push(
             flat(`The ${E.name}'s TIME-WAIT expired at +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}), before the capture ended at +${round6(endRel)} s; it is CLOSED.`),
+          );
+        } else if (early) {
+          notes.push(
+            flat(`The ${E.name} is in TIME-WAIT until +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}); this record was written at +${round6(endRel)} s, before the capture ended, to keep memory bounded (the summary counts the state at the end).`),
           );
         } else {
           notes.push(

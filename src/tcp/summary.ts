@@ -1,5 +1,14 @@
-/** summarize(): the `summary` block of the report, counted from finished connection records. */
-import type { ConnectionRecord, FlagCounts, Summary } from './model.js';
+/**
+ * The `summary` block of the report as a reducer: each finished connection is folded in once
+ * (`SummaryCounter.add`), and nothing keeps the records. `summarize(records)` is the same fold over
+ * a list.
+ *
+ * Connections arrive in the order they finish, not by id, yet the result must be what a pass over
+ * the records in id order gives: the JSON objects (`byOpen`, `finalStates`, `anomalies`) list their
+ * keys in order of first appearance, and the text summary breaks ties the same way. So every key
+ * remembers the smallest connection id that brought it, and `result()` orders keys by that.
+ */
+import type { ConnectionRecord, FlagCounts, Summary, TcpState } from './model.js';
 
 const FLAG_KEYS: ReadonlyArray<keyof FlagCounts> = [
   'retransmissions',
@@ -11,26 +20,122 @@ const FLAG_KEYS: ReadonlyArray<keyof FlagCounts> = [
   'ackedUnseen',
 ];
 
-/** Counts connections by opening, closing and final states, failed checks and analysis flags (all but `tableFull`). */
-export function summarize(records: readonly ConnectionRecord[]): Summary {
-  const s: Summary = {
-    connections: records.length,
-    byOpen: {},
-    byClose: {},
-    finalStates: { client: {}, server: {} },
-    checksFailed: 0,
-    anomalies: {},
-  };
-  for (const r of records) {
-    s.byOpen[r.open.kind] = (s.byOpen[r.open.kind] ?? 0) + 1;
-    s.byClose[r.close.kind] = (s.byClose[r.close.kind] ?? 0) + 1;
-    s.finalStates.client[r.client.state] = (s.finalStates.client[r.client.state] ?? 0) + 1;
-    s.finalStates.server[r.server.state] = (s.finalStates.server[r.server.state] ?? 0) + 1;
-    for (const c of r.checks) if (!c.ok) s.checksFailed++;
-    for (const k of FLAG_KEYS) {
-      const n = r.flags[k];
-      if (n > 0) s.anomalies[k] = (s.anomalies[k] ?? 0) + n;
+/**
+ * Counts that the text summary prints besides `summary` (not part of the JSON contract): Zeek
+ * conn_state codes, every check evaluated, and connections with an endpoint ending in a state.
+ */
+export interface SummaryTotals {
+  /** conn_state code -> connections, in order of first appearance by id. */
+  zeek: Array<[string, number]>;
+  /** Checks evaluated over all connections (passed and failed). */
+  checks: number;
+  /** Connections where either endpoint ends in the state. */
+  endingIn: Partial<Record<TcpState, number>>;
+}
+
+/** A tally whose keys come out in order of the smallest id that brought each. */
+class Tally {
+  private readonly n = new Map<string, number>();
+  private readonly first = new Map<string, number>();
+
+  add(key: string, id: number, by = 1): void {
+    const f = this.first.get(key);
+    if (f === undefined) {
+      this.first.set(key, id);
+      this.n.set(key, by);
+    } else {
+      if (id < f) this.first.set(key, id);
+      this.n.set(key, this.n.get(key)! + by);
     }
   }
-  return s;
+
+  /** Entries ordered by first appearance (ties, e.g. two flags of one record, keep insertion order). */
+  entries(rank?: (key: string) => number): Array<[string, number]> {
+    const keys = [...this.n.keys()];
+    const order = keys.map((k, i) => ({ k, i }));
+    order.sort((a, b) => this.first.get(a.k)! - this.first.get(b.k)! || (rank ? rank(a.k) - rank(b.k) : 0) || a.i - b.i);
+    return order.map(({ k }) => [k, this.n.get(k)!]);
+  }
+
+  object<K extends string>(rank?: (key: string) => number): Partial<Record<K, number>> {
+    const out: Partial<Record<K, number>> = {};
+    for (const [k, n] of this.entries(rank)) out[k as K] = n;
+    return out;
+  }
+}
+
+/** The summary of a stream of finished connections. */
+export class SummaryCounter {
+  private connections = 0;
+  private readonly byOpen = new Tally();
+  private readonly byClose = new Tally();
+  private readonly client = new Tally();
+  private readonly server = new Tally();
+  private readonly zeek = new Tally();
+  private readonly anomalies = new Tally();
+  private readonly ending = new Map<TcpState, number>();
+  private checksFailed = 0;
+  private checks = 0;
+
+  /**
+   * Folds one finished connection in. `finalStates` overrides the record's own end states, for a
+   * record written before its connection's end was known (see trace.ts: an early-written record
+   * still in TIME-WAIT), whose final states are folded later with `addFinalStates`.
+   */
+  add(r: ConnectionRecord, finalStates = true): void {
+    const id = r.id;
+    this.connections++;
+    this.byOpen.add(r.open.kind, id);
+    this.byClose.add(r.close.kind, id);
+    if (finalStates) this.addFinalStates(id, r.client.state, r.server.state);
+    this.zeek.add(r.zeek.conn_state, id);
+    const checks = r.checks;
+    this.checks += checks.length;
+    for (let i = 0; i < checks.length; i++) if (!checks[i]!.ok) this.checksFailed++;
+    const flags = r.flags;
+    for (const k of FLAG_KEYS) {
+      const n = flags[k];
+      if (n > 0) this.anomalies.add(k, id, n);
+    }
+  }
+
+  /** Folds the end states of connection `id` (once per connection, with or after `add`). */
+  addFinalStates(id: number, client: TcpState, server: TcpState): void {
+    this.client.add(client, id);
+    this.server.add(server, id);
+    this.ending.set(client, (this.ending.get(client) ?? 0) + 1);
+    if (server !== client) this.ending.set(server, (this.ending.get(server) ?? 0) + 1);
+  }
+
+  /** The `summary` block (without `tableFull`, which only the run knows). */
+  result(): Summary {
+    const flagRank = (k: string) => FLAG_KEYS.indexOf(k as keyof FlagCounts);
+    return {
+      connections: this.connections,
+      byOpen: this.byOpen.object(),
+      byClose: this.byClose.object(),
+      finalStates: { client: this.client.object(), server: this.server.object() },
+      checksFailed: this.checksFailed,
+      anomalies: this.anomalies.object(flagRank),
+    };
+  }
+
+  /** The counts the text summary prints besides `summary`. */
+  totals(): SummaryTotals {
+    return { zeek: this.zeek.entries(), checks: this.checks, endingIn: Object.fromEntries(this.ending) };
+  }
+}
+
+/** Counts connections by opening, closing and final states, failed checks and analysis flags (all but `tableFull`). */
+export function summarize(records: readonly ConnectionRecord[]): Summary {
+  const s = new SummaryCounter();
+  for (const r of records) s.add(r);
+  return s.result();
+}
+
+/** The text summary's extra counts over a list of records. */
+export function summaryTotals(records: readonly ConnectionRecord[]): SummaryTotals {
+  const s = new SummaryCounter();
+  for (const r of records) s.add(r);
+  return s.totals();
 }
