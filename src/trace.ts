@@ -27,6 +27,11 @@ export interface TraceOptions {
   maxConnections?: number;
   /** Keep every segment of every connection in `segments` (for `--all`), not only the exchanges. */
   allSegments?: boolean;
+  /**
+   * Keep the segments of the exchanges in `segments` (default true). False when no record will be
+   * drawn (`--summary`): every other fact of a record is the same, and a connection costs less.
+   */
+  keepSegments?: boolean;
   /** Ephemeral port range for the TIME-WAIT pressure diagnostic. Default Linux's [32768, 60999]. */
   portRange?: [number, number];
   /** Called with each connection record as soon as it is finished (NDJSON streaming, live capture). */
@@ -54,6 +59,8 @@ export interface TraceOptions {
    * 0 writes every record the moment its connection finishes.
    */
   finishedHold?: number;
+  /** Fold records into the diagnostics (default true); false when nothing prints them (`--ndjson`). */
+  diagnostics?: boolean;
   /** Only connections it accepts are counted in the summary and diagnostics (`--filter` and the like). */
   select?: (record: ConnectionRecord) => boolean;
   /**
@@ -119,7 +126,7 @@ class TraceRun {
   /** One settings object for every tracker (not one per connection). */
   private readonly trackerOptions: TrackerOptions;
   private readonly summary = new SummaryCounter();
-  private readonly diagnostics = new DiagnosticsCollector();
+  private readonly diagnostics: DiagnosticsCollector | null;
   /** Finished connections still tracked whole, oldest first (entries already gone are skipped). */
   private finishedQueue: Array<FlowEntry<Slot>> = [];
   private finishedHead = 0;
@@ -139,9 +146,14 @@ class TraceRun {
     this.idleSec = options.idleTimeoutSec ?? DEFAULTS.idleTimeoutSec;
     this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
     this.keepRecords = options.keepRecords !== false;
+    this.diagnostics = options.diagnostics === false ? null : new DiagnosticsCollector();
     // Records kept for the report cost more than the trackers: holding trackers saves nothing then.
     this.hold = this.keepRecords ? Infinity : Math.max(0, options.finishedHold ?? DEFAULTS.finishedHold);
-    this.trackerOptions = { mslSec: this.mslSec, allSegments: options.allSegments ?? false };
+    this.trackerOptions = {
+      mslSec: this.mslSec,
+      allSegments: options.allSegments ?? false,
+      noSegments: options.keepSegments === false,
+    };
   }
 
   /** FrameSink: one captured frame. */
@@ -322,7 +334,7 @@ class TraceRun {
     const selected = this.options.select === undefined || this.options.select(record);
     if (selected) {
       this.summary.add(record, finalStates);
-      this.diagnostics.add(record);
+      this.diagnostics?.add(record);
     }
     if (this.keepRecords) this.records.push(record);
     this.options.onRecord?.(record);
@@ -365,11 +377,10 @@ class TraceRun {
     };
     const summary = this.summary.result();
     if (this.droppedSegments > 0) summary.tableFull = { cap: this.maxConnections, dropped: this.droppedSegments };
-    const diagnostics = this.diagnostics.result({
-      mslSec: this.mslSec,
-      portRange: this.options.portRange ?? DEFAULTS.portRange,
-    });
-    const report: Report = { schema: SCHEMA, input, connections, summary, diagnostics };
+    const report: Report = { schema: SCHEMA, input, connections, summary };
+    if (this.diagnostics !== null) {
+      report.diagnostics = this.diagnostics.result({ mslSec: this.mslSec, portRange: this.options.portRange ?? DEFAULTS.portRange });
+    }
     const totals: ReportTotals = { ...this.summary.totals(), all: this.allConnections };
     // Not part of the JSON document (see Report.totals).
     Object.defineProperty(report, 'totals', { value: totals, enumerable: false });

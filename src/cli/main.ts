@@ -157,6 +157,10 @@ function traceOptions(run: Run): TraceOptions {
     keepRecords: false,
     // NDJSON prints each record once, when its connection finishes: nothing to hold it for.
     finishedHold: o.ndjson ? 0 : undefined,
+    // --summary draws no ladder.
+    keepSegments: !o.summary,
+    // --ndjson prints records only: no summary, no findings.
+    diagnostics: !o.ndjson,
     select: run.select ?? undefined,
   };
 }

@@ -51,6 +51,8 @@ export interface TrackerOptions {
   mslSec: number;
   /** Keep every segment in `segments`, not only the opening and closing exchanges. */
   allSegments: boolean;
+  /** Keep no segment at all (`segments` stays empty): nothing will draw this connection (`--summary`). */
+  noSegments?: boolean;
 }
 
 /**
@@ -464,10 +466,12 @@ export class ConnectionTracker {
       if (mask & A.RETRANSMISSION) d.retransmissions++;
       if (d.firstPacket === null) d.firstPacket = seg.packet;
       d.lastPacket = seg.packet;
-      if (this.opts.allSegments) this.record(seg, S, t, mask);
+      if (this.opts.allSegments && !this.opts.noSegments) this.record(seg, S, t, mask);
     } else {
       pushCapped(exchange === 'open' ? this.openPackets : this.closePackets, seg.packet);
-      if (this.opts.allSegments || this.records.length < MAX_EXCHANGE_SEGMENTS) this.record(seg, S, t, mask);
+      if (this.opts.noSegments) {
+        // Not drawn: the exchange's facts (kinds, checks, timeline, packet numbers) are all kept.
+      } else if (this.opts.allSegments || this.records.length < MAX_EXCHANGE_SEGMENTS) this.record(seg, S, t, mask);
       else this.omitted++;
     }
   }
