@@ -41,7 +41,8 @@ const SGR = /\u001b\[[0-9;]*m/g;
 
 /** Removes the colour codes this program itself writes (SGR sequences only). */
 export function stripAnsi(text: string): string {
-  return text.replace(SGR, '');
+  // Most text carries no colour (pipes, files): skip the regex then.
+  return text.indexOf('\u001b') < 0 ? text : text.replace(SGR, '');
 }
 
 /** True for code points a terminal draws two columns wide (East Asian Wide and Fullwidth, UAX #11). */
@@ -62,13 +63,37 @@ function isWide(cp: number): boolean {
   );
 }
 
-/** Columns `text` occupies on a terminal (colour codes excluded; combining marks count zero). */
+/**
+ * Columns `text` occupies on a terminal (colour codes excluded; combining marks count zero). One
+ * pass over the UTF-16 code units, no intermediate string: the ladder measures every cell it pads.
+ */
 export function displayWidth(text: string): number {
+  const n = text.length;
   let w = 0;
-  for (const ch of stripAnsi(text)) {
-    const cp = ch.codePointAt(0)!;
-    if (cp >= 0x300 && cp <= 0x36f) continue;
-    w += isWide(cp) ? 2 : 1;
+  for (let i = 0; i < n; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x300) {
+      if (c === 0x1b && text.charCodeAt(i + 1) === 0x5b) {
+        // An SGR sequence (ESC [ digits and semicolons m, as stripAnsi removes) takes no column.
+        let j = i + 2;
+        for (let d = text.charCodeAt(j); (d >= 0x30 && d <= 0x39) || d === 0x3b; d = text.charCodeAt(++j));
+        if (text.charCodeAt(j) === 0x6d) {
+          i = j;
+          continue;
+        }
+      }
+      w++;
+      continue;
+    }
+    if (c <= 0x36f) continue;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
+        i++;
+      }
+    }
+    w += isWide(c) ? 2 : 1;
   }
   return w;
 }

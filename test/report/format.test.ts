@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayWidth, duration, esc, escJson, flagNames, int, isoTime, padEnd, padStart, rel32, wrap } from '../../src/report/format.js';
+import { displayWidth, stripAnsi, duration, esc, escJson, flagNames, int, isoTime, padEnd, padStart, rel32, wrap } from '../../src/report/format.js';
 
 describe('esc', () => {
   it.each([
@@ -27,6 +28,26 @@ describe('widths', () => {
     expect(displayWidth('\u001b[31mred\u001b[39m')).toBe(3);
     expect(padEnd('客户', 6)).toBe('客户  ');
     expect(padStart('ab', 4)).toBe('  ab');
+  });
+
+  it('the one-pass width equals the definition: SGR codes stripped, then 0, 1 or 2 columns per code point', () => {
+    const wide = (cp: number) =>
+      (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) || (cp >= 0x3041 && cp <= 0x33ff) ||
+      (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0xa000 && cp <= 0xa4cf) ||
+      (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) ||
+      (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd);
+    const slow = (t: string) => [...stripAnsi(t)].reduce((w, ch) => {
+      const cp = ch.codePointAt(0)!;
+      return w + (cp >= 0x300 && cp <= 0x36f ? 0 : wide(cp) ? 2 : 1);
+    }, 0);
+    const piece = fc.oneof(
+      fc.string(),
+      fc.constantFrom('\u001b[31m', '\u001b[39m', '\u001b[1;32m', '\u001b[', '\u001b', '\u001b[3x', '│', '►', '✓', '客户', '\u0301', '😀', '\ud800'),
+    );
+    fc.assert(fc.property(fc.array(piece), (parts) => {
+      const t = parts.join('');
+      expect(displayWidth(t)).toBe(slow(t));
+    }), { numRuns: 2000 });
   });
 
   it('wraps Latin at spaces and CJK anywhere, never starting a line with closing punctuation', () => {
