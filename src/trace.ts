@@ -23,7 +23,11 @@ export interface TraceOptions {
   mslSec?: number;
   /** A connection with no packet for this many seconds is finished and evicted. Default 300. */
   idleTimeoutSec?: number;
-  /** Most connections tracked at once; beyond it new ones are counted and dropped. Default 1,000,000. */
+  /**
+   * Most connections tracked at once (finished ones whose records are written do not count); a new
+   * one beyond it ends the least recently active open one early (`summary.tableFull`). Default
+   * 100,000, which keeps memory under 1 GiB when every connection stays open (bench/).
+   */
   maxConnections?: number;
   /** Keep every segment of every connection in `segments` (for `--all`), not only the exchanges. */
   allSegments?: boolean;
@@ -80,7 +84,7 @@ export interface TraceOptions {
 export const DEFAULTS = {
   mslSec: 30,
   idleTimeoutSec: 300,
-  maxConnections: 1_000_000,
+  maxConnections: 100_000,
   finishedHold: 10_000,
   portRange: [32768, 60999] as [number, number],
 };
@@ -135,6 +139,10 @@ class TraceRun {
   private nextId = 0;
   private tcpSegments = 0;
   private droppedSegments = 0;
+  /** Open connections ended early because the table was full. */
+  private evicted = 0;
+  /** Entries of the table that hold a ParkedConnection instead of a tracker. */
+  private parkedCount = 0;
   /** Segments of a connection whose record was already written early. */
   private lateSegments = 0;
   private lastSec = 0;
@@ -153,6 +161,7 @@ class TraceRun {
       mslSec: this.mslSec,
       allSegments: options.allSegments ?? false,
       noSegments: options.keepSegments === false,
+      maxConnections: this.maxConnections,
     };
   }
 
@@ -181,10 +190,11 @@ class TraceRun {
     const flows = this.flows;
     let entry = flows.lookup(seg);
     if (entry === null) {
-      if (flows.size >= this.maxConnections) {
+      if (flows.size - this.parkedCount >= this.maxConnections && !this.makeRoom()) {
         this.droppedSegments++;
         return;
       }
+      // makeRoom() may have removed entries: the lookup's key is still the one insert() needs.
       entry = this.open(seg);
     } else {
       const fromClient = flows.fromClient;
@@ -201,6 +211,7 @@ class TraceRun {
         }
         // Port reuse of a finished connection: the old one ends here.
         this.completeParked(slot, this.lastSec, this.lastNsec);
+        this.parkedCount--;
         flows.reuse(entry, seg, true, this.newTracked(seg, true, null, p.id));
       } else if (isSyn && slot.tracker.startsNewConnection(seg, fromClient, this.now - entry.lastTime)) {
         // Port reuse: the old connection ends here, a new one starts on the same 4-tuple.
@@ -259,12 +270,39 @@ class TraceRun {
       const e = this.flows.evictDue(this.now, this.idleSec, 2 * this.mslSec);
       if (e === null) return;
       const slot = e.value;
-      if (slot.parked !== null) this.completeParked(slot, this.lastSec, this.lastNsec);
-      else {
+      if (slot.parked !== null) {
+        this.completeParked(slot, this.lastSec, this.lastNsec);
+        this.parkedCount--;
+      } else {
         if (e.closing) this.finishedHeld--;
         this.complete(slot, this.lastSec, this.lastNsec);
       }
     }
+  }
+
+  /**
+   * The table tracks `maxConnections` connections (parked ones cost a few numbers and do not
+   * count): make room for one more by parking the oldest finished connection, or else by evicting
+   * the least recently active open one, whose record then says so. Like an idle timeout, only
+   * sooner: nothing is dropped without a record. False if nothing could be removed.
+   */
+  private makeRoom(): boolean {
+    if (this.finishedHeld > 0) {
+      this.parkOldestFinished();
+      return true;
+    }
+    const e = this.flows.removeOldestActive();
+    if (e === null) return false;
+    const slot = e.value as Tracked;
+    this.evicted++;
+    slot.done = true;
+    const record = slot.tracker.finish(this.lastSec, this.lastNsec, true, 'evicted');
+    this.deliver(record, true);
+    if (!slot.emitted && this.options.onConnection) {
+      slot.emitted = true;
+      this.options.onConnection(record);
+    }
+    return true;
   }
 
   /** Writes the record of the oldest finished connection still tracked whole, and parks it. */
@@ -289,13 +327,14 @@ class TraceRun {
   /** Makes the final record of a finished connection now and leaves only a few numbers in its entry. */
   private park(e: FlowEntry<Slot>, t: Tracked, early: boolean): void {
     t.done = true;
-    const record = t.tracker.finish(this.lastSec, this.lastNsec, true, early);
+    const record = t.tracker.finish(this.lastSec, this.lastNsec, true, early ? 'early' : 'end');
     const selected = this.deliver(record, false);
     if (!t.emitted && this.options.onConnection) {
       t.emitted = true;
       this.options.onConnection(record);
     }
     e.value = { parked: t.tracker.park(record), selected };
+    this.parkedCount++;
   }
 
   /** Streams a record as soon as its connection is over (NDJSON, live). */
@@ -376,7 +415,9 @@ class TraceRun {
       warnings,
     };
     const summary = this.summary.result();
-    if (this.droppedSegments > 0) summary.tableFull = { cap: this.maxConnections, dropped: this.droppedSegments };
+    if (this.droppedSegments > 0 || this.evicted > 0) {
+      summary.tableFull = { cap: this.maxConnections, dropped: this.droppedSegments, evicted: this.evicted };
+    }
     const report: Report = { schema: SCHEMA, input, connections, summary };
     if (this.diagnostics !== null) {
       report.diagnostics = this.diagnostics.result({ mslSec: this.mslSec, portRange: this.options.portRange ?? DEFAULTS.portRange });

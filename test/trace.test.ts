@@ -67,4 +67,21 @@ describe('trace()', () => {
     expect(kept.summary.finalStates.server.CLOSED).toBeGreaterThan(0);
     expect(kept.summary.finalStates.server['TIME-WAIT']).toBeGreaterThan(0);
   });
+
+  it('a full table ends the least recently active open connection early, with a record that says so', async () => {
+    const whole = await trace(openCapture(fx('syn-flood.pcap')));
+    expect(whole.summary.tableFull).toBeUndefined();
+    const final: ConnectionRecord[] = [];
+    const capped = await trace(openCapture(fx('syn-flood.pcap')), { maxConnections: 5, keepRecords: false, onRecord: (r) => final.push(r) });
+    const full = capped.summary.tableFull!;
+    expect(full.cap).toBe(5);
+    expect(full.dropped).toBe(0);
+    expect(full.evicted).toBeGreaterThan(0);
+    // Nothing is lost without a word: every connection has a record, the evicted ones say why.
+    expect(final).toHaveLength(capped.summary.connections);
+    const evicted = final.filter((r) => r.notes.some((n) => n.startsWith('Evicted before it ended')));
+    expect(evicted).toHaveLength(full.evicted);
+    // An evicted connection's later segments start a new one: more records than without the cap.
+    expect(capped.summary.connections).toBeGreaterThan(whole.summary.connections);
+  });
 });

@@ -245,7 +245,7 @@ export const OPTIONS: OptionTable = {
   },
   maxConnections: {
     flags: '--max-connections <n>',
-    description: 'most connections tracked at once; beyond it new ones are counted and dropped',
+    description: 'most connections open at once; beyond it the least recently active is ended early',
     group: GROUPS.track,
     default: DEFAULTS.maxConnections,
     defaultText: String(DEFAULTS.maxConnections),

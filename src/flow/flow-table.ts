@@ -235,6 +235,14 @@ export class FlowTable<T> {
     return null;
   }
 
+  /** Removes and returns the least recently active entry that is not closing, or null when there is none. */
+  removeOldestActive(): FlowEntry<T> | null {
+    const e = this.active.head;
+    if (e === null) return null;
+    this.remove(e);
+    return e;
+  }
+
   /**
    * Removes and returns the oldest entry (the closing list first, then the active one, each by last
    * activity), or null when the table is empty. Ending a run one entry at a time lets each entry's

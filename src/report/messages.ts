@@ -154,7 +154,9 @@ const en = {
     skipped: 'skipped frames',
     warnings: 'warnings',
     tableFull: 'flow table full',
-    tableFullText: (cap: string, dropped: string) => `cap ${cap} connections reached; ${dropped} segments not tracked`,
+    tableFullText: (cap: string, evicted: string, dropped: string) =>
+      `more than ${cap} connections open at once (--max-connections): ${evicted} open connections were ended early to make room, the least recently active first (each record says so)` +
+      (dropped === '0' ? '' : `; ${dropped} segments not tracked`),
     diagnostics: 'diagnostics',
     filtered: (shown: number, total: number) => `${shown} of ${total} connections selected`,
   },
@@ -369,7 +371,9 @@ const zh: Messages = {
     skipped: '跳过的帧',
     warnings: '警告',
     tableFull: '连接表已满',
-    tableFullText: (cap, dropped) => `已达上限 ${cap} 条连接；${dropped} 个报文段未被跟踪`,
+    tableFullText: (cap, evicted, dropped) =>
+      `同时打开的连接超过 ${cap} 条（--max-connections）：为腾出空间，提前结束了 ${evicted} 条仍打开的连接，最久未活动的先结束（每条记录都注明了这一点）` +
+      (dropped === '0' ? '' : `；${dropped} 个报文段未被跟踪`),
     diagnostics: '诊断',
     filtered: (shown, total) => `已选 ${shown} / ${total} 条连接`,
   },

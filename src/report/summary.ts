@@ -68,7 +68,8 @@ export function renderSummary(report: Report, opts: TextOptions): string {
   if (skipped) rows.push([ms.skipped, [skipped]]);
   if (report.input.warnings.length > 0) rows.push([ms.warnings, report.input.warnings.map((w) => st.warn(esc(w)))]);
   if (s.tableFull) {
-    rows.push([ms.tableFull, [st.warn(ms.tableFullText(int(s.tableFull.cap), int(s.tableFull.dropped)))]]);
+    const t = s.tableFull;
+    rows.push([ms.tableFull, [st.warn(ms.tableFullText(int(t.cap), int(t.evicted ?? 0), int(t.dropped)))]]);
   }
   const findings = report.diagnostics?.findings ?? [];
   if (findings.length > 0) {

@@ -45,6 +45,12 @@ import { zeekConnState, zeekStep, ZeekHistory, type ZeekEndpoint, type ZeekEndpo
 import { tcpdumpFlags } from './format.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe } from './seq.js';
 
+/**
+ * Why a record is made before the end of the capture: `early` (finished, written before its
+ * TIME-WAIT ran out to bound memory), `evicted` (still open, ended to make room in a full table).
+ */
+export type FinishReason = 'end' | 'early' | 'evicted';
+
 /** Tracker settings from trace(). */
 export interface TrackerOptions {
   /** Maximum segment lifetime, seconds; TIME-WAIT lasts 2·MSL. */
@@ -53,6 +59,8 @@ export interface TrackerOptions {
   allSegments: boolean;
   /** Keep no segment at all (`segments` stays empty): nothing will draw this connection (`--summary`). */
   noSegments?: boolean;
+  /** The table's cap, for the note of an evicted connection. */
+  maxConnections?: number;
 }
 
 /**
@@ -481,10 +489,9 @@ export class ConnectionTracker {
    * Pure (may be called again, the tracker may go on) unless `last`: then the record takes over the
    * tracker's own lists instead of copying them, and the tracker must not be used again (trace()
    * does this when it drops the connection, so a finished connection costs one record, not two).
-   * `early`: the record is written before the capture ended (trace() bounding memory), so a
-   * TIME-WAIT still running says when the record was written, not when the capture ends.
+   * `why` says what ends the record when it is not the end of the capture (see FinishReason).
    */
-  finish(endSec: number, endNsec: number, last = false, early = false): ConnectionRecord {
+  finish(endSec: number, endNsec: number, last = false, why: FinishReason = 'end'): ConnectionRecord {
     if (this.done) throw new Error(`connection ${this.id}: finish() after the last finish()`);
     this.done = last;
     const endRel = endSec - this.firstSec + (endNsec - this.firstNsec) / 1e9;
@@ -532,7 +539,7 @@ export class ConnectionTracker {
           notes.push(
             flat(`The ${E.name}'s TIME-WAIT expired at +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}), before the capture ended at +${round6(endRel)} s; it is CLOSED.`),
           );
-        } else if (early) {
+        } else if (why !== 'end') {
           notes.push(
             flat(`The ${E.name} is in TIME-WAIT until +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}); this record was written at +${round6(endRel)} s, before the capture ended, to keep memory bounded (the summary counts the state at the end).`),
           );
@@ -590,6 +597,11 @@ export class ConnectionTracker {
         });
         addCheckAt(segments, E.t.finPacket, 'no-data-after-fin');
       }
+    }
+    if (why === 'evicted') {
+      notes.push(
+        flat(`Evicted before it ended: the table tracks at most ${this.opts.maxConnections ?? 'so many'} connections at once (--max-connections) and this one was the least recently active, so its record was written at +${round6(endRel)} s with each endpoint's state as of then; a later segment of it starts a new (mid-stream) connection.`),
+      );
     }
     if (this.omitted > 0) {
       notes.push(`${this.omitted} more opening/closing segments are not listed (limit ${MAX_EXCHANGE_SEGMENTS}).`);

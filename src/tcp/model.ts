@@ -246,6 +246,10 @@ export interface Summary {
   finalStates: { client: Partial<Record<TcpState, number>>; server: Partial<Record<TcpState, number>> };
   checksFailed: number;
   anomalies: Partial<FlagCounts>;
-  /** Set when the flow table's size cap was hit: connections dropped from tracking. */
-  tableFull?: { cap: number; dropped: number };
+  /**
+   * Set when the flow table's size cap (connections tracked at once) was hit: `evicted` open
+   * connections were ended early to make room (the least recently active first; each record says
+   * so), `dropped` segments could not be tracked at all.
+   */
+  tableFull?: { cap: number; dropped: number; evicted: number };
 }

@@ -49,7 +49,7 @@ describe('defaults', () => {
       filter: [],
       msl: 30,
       idleTimeout: 300,
-      maxConnections: 1_000_000,
+      maxConnections: 100_000,
       portRange: [32768, 60999],
       failOn: [],
       interface: undefined,
