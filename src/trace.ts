@@ -12,10 +12,11 @@ import { decodeFrame } from './decode/decode-frame.js';
 import { TcpFlag, type Segment } from './decode/segment.js';
 import { DiagnosticsCollector } from './diagnose/diagnose.js';
 import type { Report, ReportTotals } from './diagnose/types.js';
+import { FinishedTable } from './flow/finished-table.js';
 import { FlowTable, type FlowEntry } from './flow/flow-table.js';
 import { orient } from './flow/orientation.js';
 import { ConnectionTracker, parkedStateAt, type ParkedConnection, type TrackerOptions } from './tcp/connection.js';
-import { SCHEMA, type ConnectionRecord, type InputRecord } from './tcp/model.js';
+import { SCHEMA, TcpState, type ConnectionRecord, type InputRecord } from './tcp/model.js';
 import { SummaryCounter } from './tcp/summary.js';
 
 export interface TraceOptions {
@@ -105,21 +106,27 @@ interface Tracked {
   opened: boolean;
   /** Set once its final record is made: the tracker must not be used again. */
   done: boolean;
-  parked: null;
 }
 
-/** A finished connection whose record is already written (see `TraceOptions.finishedHold`). */
-interface Parked {
-  parked: ParkedConnection;
-  /** Whether the record was selected (its final states go to the summary at the end). */
-  selected: boolean;
-}
-
-type Slot = Tracked | Parked;
+/**
+ * A finished connection whose record is already written (see `TraceOptions.finishedHold`) keeps
+ * these numbers in the FinishedTable until its TIME-WAIT is over: its ISNs tell a retransmitted
+ * SYN from port reuse, its TIME-WAIT starts give the state at the end of the capture.
+ */
+const P = { id: 0, clientIsn: 1, serverIsn: 2, client: 3, server: 4, firstSec: 5, firstNsec: 6, clientTw: 7, serverTw: 8, selected: 9 } as const;
+const P_WIDTH = 10;
+/** States by number, for the FinishedTable's payload. */
+const STATES = Object.values(TcpState);
 
 /** The state of one trace: a FrameSink that feeds the stages and collects what they find. */
 class TraceRun {
-  private readonly flows = new FlowTable<Slot>();
+  private readonly flows = new FlowTable<Tracked>();
+  private readonly parked = new FinishedTable(P_WIDTH);
+  /** Reused to read a parked connection back (no object per lookup). */
+  private readonly scratch: ParkedConnection = {
+    id: 0, clientIsn: null, serverIsn: null, client: TcpState.Closed, server: TcpState.Closed,
+    firstSec: 0, firstNsec: 0, clientTwStart: 0, serverTwStart: 0,
+  };
   private readonly records: ConnectionRecord[] = [];
   private readonly skipped: Record<string, number> = Object.create(null);
   private readonly mslSec: number;
@@ -132,7 +139,7 @@ class TraceRun {
   private readonly summary = new SummaryCounter();
   private readonly diagnostics: DiagnosticsCollector | null;
   /** Finished connections still tracked whole, oldest first (entries already gone are skipped). */
-  private finishedQueue: Array<FlowEntry<Slot>> = [];
+  private finishedQueue: Array<FlowEntry<Tracked>> = [];
   private finishedHead = 0;
   private finishedHeld = 0;
   private allConnections = 0;
@@ -141,8 +148,6 @@ class TraceRun {
   private droppedSegments = 0;
   /** Open connections ended early because the table was full. */
   private evicted = 0;
-  /** Entries of the table that hold a ParkedConnection instead of a tracker. */
-  private parkedCount = 0;
   /** Segments of a connection whose record was already written early. */
   private lateSegments = 0;
   private lastSec = 0;
@@ -190,30 +195,33 @@ class TraceRun {
     const flows = this.flows;
     let entry = flows.lookup(seg);
     if (entry === null) {
-      if (flows.size - this.parkedCount >= this.maxConnections && !this.makeRoom()) {
+      const slot = this.parked.lookup(seg);
+      let reusedFrom: number | null = null;
+      if (slot >= 0) {
+        const isSyn = (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
+        const pay = this.parked.payload;
+        const isn = pay[slot * P_WIDTH + (this.parked.fromClient ? P.clientIsn : P.serverIsn)];
+        if (!isSyn || seg.seq === isn) {
+          // Its record is written: a retransmission or a stray segment of the old connection.
+          this.lateSegments++;
+          return;
+        }
+        // Port reuse of a finished connection: the old one ends here, a new one starts.
+        reusedFrom = pay[slot * P_WIDTH + P.id]!;
+        this.completeParked(slot, this.lastSec, this.lastNsec);
+        this.parked.remove(slot);
+      }
+      if (flows.size >= this.maxConnections && !this.makeRoom()) {
         this.droppedSegments++;
         return;
       }
       // makeRoom() may have removed entries: the lookup's key is still the one insert() needs.
-      entry = this.open(seg);
+      entry = reusedFrom === null ? this.open(seg) : flows.insert(seg, true, this.newTracked(seg, true, null, reusedFrom), this.now);
     } else {
       const fromClient = flows.fromClient;
       const isSyn = (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
       const slot = entry.value;
-      if (slot.parked !== null) {
-        const p = slot.parked;
-        const isn = fromClient ? p.clientIsn : p.serverIsn;
-        if (!isSyn || seg.seq === isn) {
-          // Its record is written: a retransmission or a stray segment of the old connection.
-          this.lateSegments++;
-          flows.touch(entry, this.now);
-          return;
-        }
-        // Port reuse of a finished connection: the old one ends here.
-        this.completeParked(slot, this.lastSec, this.lastNsec);
-        this.parkedCount--;
-        flows.reuse(entry, seg, true, this.newTracked(seg, true, null, p.id));
-      } else if (isSyn && slot.tracker.startsNewConnection(seg, fromClient, this.now - entry.lastTime)) {
+      if (isSyn && slot.tracker.startsNewConnection(seg, fromClient, this.now - entry.lastTime)) {
         // Port reuse: the old connection ends here, a new one starts on the same 4-tuple.
         const old = slot.tracker;
         if (entry.closing) this.finishedHeld--;
@@ -221,7 +229,7 @@ class TraceRun {
         flows.reuse(entry, seg, true, this.newTracked(seg, true, null, old.id));
       }
     }
-    const tracked = entry.value as Tracked;
+    const tracked = entry.value;
     tracked.tracker.observe(seg, flows.fromClient);
     // The opening is over at the first segment that is not a SYN or SYN-ACK (see onOpen).
     if (this.options.onOpen && !tracked.opened && (seg.flags & TcpFlag.SYN) === 0) {
@@ -245,7 +253,7 @@ class TraceRun {
   }
 
   /** Starts tracking a new 4-tuple whose first captured segment is `seg`. */
-  private open(seg: Segment): FlowEntry<Slot> {
+  private open(seg: Segment): FlowEntry<Tracked> {
     const o = orient(seg);
     const tracked = this.newTracked(seg, o.clientIsSrc, o.heuristic, null);
     return this.flows.insert(seg, o.clientIsSrc, tracked, this.now);
@@ -261,7 +269,7 @@ class TraceRun {
       this.trackerOptions,
       { heuristic, reusedFrom },
     );
-    return { tracker, emitted: false, opened: false, done: false, parked: null };
+    return { tracker, emitted: false, opened: false, done: false };
   }
 
   /** Evicts connections idle past their limit: 2·MSL once closing (TIME-WAIT is over), else the idle timeout. */
@@ -269,20 +277,20 @@ class TraceRun {
     for (;;) {
       const e = this.flows.evictDue(this.now, this.idleSec, 2 * this.mslSec);
       if (e === null) return;
-      const slot = e.value;
-      if (slot.parked !== null) {
-        this.completeParked(slot, this.lastSec, this.lastNsec);
-        this.parkedCount--;
-      } else {
-        if (e.closing) this.finishedHeld--;
-        this.complete(slot, this.lastSec, this.lastNsec);
-      }
+      if (e.closing) this.finishedHeld--;
+      this.complete(e.value, this.lastSec, this.lastNsec);
+    }
+    // Parked connections, oldest first: over once 2·MSL passed since they were parked.
+    const parked = this.parked;
+    for (let s = parked.oldest(); s >= 0 && this.now - parked.time(s) > 2 * this.mslSec; s = parked.oldest()) {
+      this.completeParked(s, this.lastSec, this.lastNsec);
+      parked.remove(s);
     }
   }
 
   /**
-   * The table tracks `maxConnections` connections (parked ones cost a few numbers and do not
-   * count): make room for one more by parking the oldest finished connection, or else by evicting
+   * The table tracks `maxConnections` connections (parked ones, a few numbers each in their own
+   * table, do not count): make room for one more by parking the oldest finished connection, or else by evicting
    * the least recently active open one, whose record then says so. Like an idle timeout, only
    * sooner: nothing is dropped without a record. False if nothing could be removed.
    */
@@ -293,7 +301,7 @@ class TraceRun {
     }
     const e = this.flows.removeOldestActive();
     if (e === null) return false;
-    const slot = e.value as Tracked;
+    const slot = e.value;
     this.evicted++;
     slot.done = true;
     const record = slot.tracker.finish(this.lastSec, this.lastNsec, true, 'evicted');
@@ -310,10 +318,10 @@ class TraceRun {
     const q = this.finishedQueue;
     while (this.finishedHead < q.length) {
       const e = q[this.finishedHead]!;
-      q[this.finishedHead++] = undefined as unknown as FlowEntry<Slot>;
+      q[this.finishedHead++] = undefined as unknown as FlowEntry<Tracked>;
       const slot = e.value;
       // Skipped: entries evicted or reused since (their slot is another connection's, or done).
-      if (slot.parked !== null || slot.done || !e.closing) continue;
+      if (slot.done || !e.closing) continue;
       this.finishedHeld--;
       this.park(e, slot, true);
       break;
@@ -325,7 +333,7 @@ class TraceRun {
   }
 
   /** Makes the final record of a finished connection now and leaves only a few numbers in its entry. */
-  private park(e: FlowEntry<Slot>, t: Tracked, early: boolean): void {
+  private park(e: FlowEntry<Tracked>, t: Tracked, early: boolean): void {
     t.done = true;
     const record = t.tracker.finish(this.lastSec, this.lastNsec, true, early ? 'early' : 'end');
     const selected = this.deliver(record, false);
@@ -333,8 +341,22 @@ class TraceRun {
       t.emitted = true;
       this.options.onConnection(record);
     }
-    e.value = { parked: t.tracker.park(record), selected };
-    this.parkedCount++;
+    // The tracker goes; its 4-tuple moves to the FinishedTable with a few numbers.
+    const p = t.tracker.park(record);
+    this.flows.remove(e);
+    const slot = this.parked.add(e, this.now);
+    const pay = this.parked.payload;
+    const o = slot * P_WIDTH;
+    pay[o + P.id] = p.id;
+    pay[o + P.clientIsn] = p.clientIsn ?? NaN;
+    pay[o + P.serverIsn] = p.serverIsn ?? NaN;
+    pay[o + P.client] = STATES.indexOf(p.client);
+    pay[o + P.server] = STATES.indexOf(p.server);
+    pay[o + P.firstSec] = p.firstSec;
+    pay[o + P.firstNsec] = p.firstNsec;
+    pay[o + P.clientTw] = p.clientTwStart;
+    pay[o + P.serverTw] = p.serverTwStart;
+    pay[o + P.selected] = selected ? 1 : 0;
   }
 
   /** Streams a record as soon as its connection is over (NDJSON, live). */
@@ -357,9 +379,18 @@ class TraceRun {
   }
 
   /** The end of a parked connection: its final states, as of (endSec, endNsec), go to the summary. */
-  private completeParked(p: Parked, endSec: number, endNsec: number): void {
-    if (!p.selected) return;
-    const c = p.parked;
+  private completeParked(slot: number, endSec: number, endNsec: number): void {
+    const pay = this.parked.payload;
+    const o = slot * P_WIDTH;
+    if (pay[o + P.selected] === 0) return;
+    const c = this.scratch;
+    c.id = pay[o + P.id]!;
+    c.client = STATES[pay[o + P.client]!]!;
+    c.server = STATES[pay[o + P.server]!]!;
+    c.firstSec = pay[o + P.firstSec]!;
+    c.firstNsec = pay[o + P.firstNsec]!;
+    c.clientTwStart = pay[o + P.clientTw]!;
+    c.serverTwStart = pay[o + P.serverTw]!;
     this.summary.addFinalStates(
       c.id,
       parkedStateAt(c, true, endSec, endNsec, this.mslSec),
@@ -385,11 +416,8 @@ class TraceRun {
     // One entry at a time, so each tracker can be collected as soon as its record exists; handed
     // on in id order (the order a report lists them in).
     const rest: Tracked[] = [];
-    for (let e = this.flows.removeOldest(); e !== null; e = this.flows.removeOldest()) {
-      const slot = e.value;
-      if (slot.parked !== null) this.completeParked(slot, this.lastSec, this.lastNsec);
-      else rest.push(slot);
-    }
+    for (let e = this.flows.removeOldest(); e !== null; e = this.flows.removeOldest()) rest.push(e.value);
+    this.parked.forEach((s) => this.completeParked(s, this.lastSec, this.lastNsec));
     this.finishedQueue = [];
     rest.sort((a, b) => a.tracker.id - b.tracker.id);
     for (let i = 0; i < rest.length; i++) {
