@@ -60,7 +60,9 @@ export interface TraceOptions {
    * whole until their TIME-WAIT runs out, so that a late segment (a retransmitted FIN, an RST)
    * still finds its tracker and the record states the end of the capture. Beyond this many, the
    * oldest one's record is written early (its TIME-WAIT as of then) and the table keeps only a few
-   * numbers of it (ISNs for port reuse, TIME-WAIT start for the state at the end). Default 10,000;
+   * numbers of it (ISNs for port reuse, TIME-WAIT start for the state at the end). Default 4,096
+   * (on the short benchmark workload 10,000 cost 7.6 s instead of 5.7 s: held trackers are what
+   * the garbage collector copies);
    * 0 writes every record the moment its connection finishes.
    */
   finishedHold?: number;
@@ -86,7 +88,7 @@ export const DEFAULTS = {
   mslSec: 30,
   idleTimeoutSec: 300,
   maxConnections: 100_000,
-  finishedHold: 10_000,
+  finishedHold: 4096,
   portRange: [32768, 60999] as [number, number],
 };
 

@@ -18,7 +18,7 @@ import { SCHEMA, type ConnectionRecord } from '../tcp/model.js';
 import { writeChunks, type OutStream } from './write.js';
 
 /** Records held before an output starts streaming. */
-export const RECORD_HOLD = 10_000;
+export const RECORD_HOLD = 4096;
 
 /** `report` with other connections, keeping its non-enumerable totals. */
 export function withConnections(report: Report, connections: ConnectionRecord[]): Report {

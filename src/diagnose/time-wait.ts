@@ -26,6 +26,8 @@ export const TW_PROJECT_MIN_SPAN_SEC = 1;
 export const TW_SERVER_CLOSE_MIN = 10;
 /** Most tuples listed. */
 const TUPLE_LIST_CAP = 20;
+/** Most hosts listed (besides those a finding names). */
+const HOST_LIST_CAP = 20;
 
 /**
  * The TIME-WAIT sockets the model states, as parallel columns (one entry per socket): for each
@@ -252,6 +254,12 @@ function diagnoseTimeWait(
         `lets a restarted listener bind its port, and tcp_tw_reuse applies to outgoing connections only.`,
     });
   }
+
+  // The 20 highest peaks, and every host a finding is about: a busy server's capture has a
+  // TIME-WAIT socket on every client host, and listing tens of thousands (each with its series)
+  // made the diagnostics the biggest part of the output.
+  const named = new Set(findings.map((f) => f.subject));
+  timeWait.hosts = timeWait.hosts.filter((h, i) => i < HOST_LIST_CAP || named.has(h.ip));
 
   // Per (client IP, server IP, server port): 4-tuples in TIME-WAIT on either host are client
   // ports this destination cannot reuse yet. One interval per connection (both sides after a

@@ -101,7 +101,7 @@ export interface TimeWaitTuple {
 export interface TimeWaitDiagnostics {
   /** Graceful and half closes by whose FIN came first (close.initiator). */
   activeCloses: { client: number; server: number };
-  /** Hosts with any TIME-WAIT, highest peak first. */
+  /** Hosts with any TIME-WAIT, highest peak first (the first 20, and any host a finding names). */
   hosts: TimeWaitHost[];
   /** Tuples with any TIME-WAIT, highest fraction first (at most 20). */
   tuples: TimeWaitTuple[];

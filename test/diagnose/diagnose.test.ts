@@ -84,6 +84,31 @@ function pile(n: number, closer: 'client' | 'server', gap = 0.02, firstId = 0) {
 }
 
 describe('TIME-WAIT pressure', () => {
+  it('lists the 20 hosts with the highest peaks, and every host a finding names', () => {
+    // 30 clients closing first (a TIME-WAIT socket on each), and one server closing first 40 times.
+    const clients = Array.from({ length: 30 }, (_, i) =>
+      graceful({ id: i, start: T0 + i * 0.001, closer: 'client', client: `10.0.${i}.1:40000`, server: '198.18.0.9:80' }),
+    );
+    const server = Array.from({ length: 40 }, (_, i) =>
+      graceful({ id: 100 + i, start: T0 + i * 0.001, closer: 'server', client: `10.1.0.1:${41000 + i}`, server: '198.18.0.2:8080' }),
+    );
+    const d = diagnose([...clients, ...server], opts);
+    expect(d.timeWait.hosts).toHaveLength(20);
+    expect(d.timeWait.hosts[0]!.ip).toBe('198.18.0.2');
+    expect(d.findings.some((f) => f.code === 'time-wait-server-close' && f.subject === '198.18.0.2')).toBe(true);
+    // A host a finding names stays listed below the top 20: 25 clients with 12 sockets each outrank
+    // a server holding 10.
+    const busy = Array.from({ length: 25 * 12 }, (_, i) =>
+      graceful({ id: 1000 + i, start: T0 + i * 0.001, closer: 'client', client: `10.2.${i % 25}.1:${42000 + i}`, server: '198.18.0.9:80' }),
+    );
+    const few = diagnose([...busy, ...server.slice(0, 10)], opts);
+    const named = few.findings.filter((f) => f.code === 'time-wait-server-close').map((f) => f.subject);
+    expect(named).toEqual(['198.18.0.2']);
+    expect(few.timeWait.hosts).toHaveLength(21);
+    expect(few.timeWait.hosts.slice(0, 20).every((h) => h.peak === 12)).toBe(true);
+    expect(few.timeWait.hosts.map((h) => h.ip)).toContain('198.18.0.2');
+  });
+
   it('counts a server that closes first: its host holds the pile, and an info finding says so', () => {
     const d = diagnose(pile(50, 'server'), opts);
     expect(d.timeWait.activeCloses).toEqual({ client: 0, server: 50 });
