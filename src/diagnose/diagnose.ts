@@ -47,8 +47,8 @@ export class DiagnosticsCollector {
       if (r.end > w.end) w.end = r.end;
     }
     // Addresses numbered once for every grouping (comparing per-record strings is most of the cost).
-    const client = this.ips.number(r.client.ip);
-    const server = this.ips.number(r.server.ip);
+    const client = this.ips.number(r.client.ip, 0);
+    const server = this.ips.number(r.server.ip, 1);
     this.timeWait.add(r, client, server);
     this.closeWait.add(r);
     this.openings.add(r, client, server);

@@ -19,30 +19,31 @@
  *     shows the SYN arrived (a SYN that draws nothing, or an RST, never made SYN-RECEIVED).
  *
  * Memory: a few numbers per endpoint, the timeline (bounded), and only the opening/closing
- * segments (bounded) unless `allSegments`. Nothing per byte.
+ * segments (bounded) unless `allSegments` (none with `noSegments`). Nothing per byte.
+ *
+ * This file is the tracker and its two machines (apply, undo, replay) and builds the record;
+ * the endpoint is endpoint.ts, the checks checks.ts, the kinds of opening and closing
+ * exchange.ts, a kept segment segment-record.ts.
  */
-import { TcpFlag, type Segment, type TcpOptions } from '../decode/segment.js';
+import { TcpFlag, type Segment } from '../decode/segment.js';
 import {
-  CHECK_IDS,
   TcpState,
   type Check,
-  type CheckId,
   type ConnectionRecord,
-  type DirectionSummary,
   type EndpointRecord,
   type FlagCounts,
-  type NegotiatedOptions,
-  type OpenKind,
-  type SegmentFlag,
   type SegmentRecord,
   type Side,
   type Transition,
 } from './model.js';
-import { classify, judgeRst, type Classified, type EndpointTrack, type RstJudgement } from './classify.js';
-import { A, analyze, flagNames } from './analysis.js';
+import { classify, judgeRst, type Classified, type RstJudgement } from './classify.js';
+import { A, analyze } from './analysis.js';
 import { SHOWS_LOST, step, type ReceivedEvent, type SentEvent } from './table.js';
-import { zeekConnState, zeekStep, ZeekHistory, type ZeekEndpoint, type ZeekEndpointState } from './zeek.js';
-import { tcpdumpFlags } from './format.js';
+import { zeekConnState, zeekStep, ZeekHistory } from './zeek.js';
+import { End, type EndpointAddr, type Pending, type Via } from './endpoint.js';
+import { beginSegment, checkBefore, checksAtEnd, checkTimeWait } from './checks.js';
+import { copySegment, segmentRecord } from './segment-record.js';
+import { bookSegment, closeKind, openKind, pushCapped } from './exchange.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe } from './seq.js';
 
 /**
@@ -50,6 +51,8 @@ import { seqAdd, seqDiff, seqGe, seqGt, seqLe } from './seq.js';
  * TIME-WAIT ran out to bound memory), `evicted` (still open, ended to make room in a full table).
  */
 export type FinishReason = 'end' | 'early' | 'evicted';
+
+export type { EndpointAddr } from './endpoint.js';
 
 /** Tracker settings from trace(). */
 export interface TrackerOptions {
@@ -89,203 +92,18 @@ export function parkedStateAt(p: ParkedConnection, client: boolean, endSec: numb
   return endRel >= (client ? p.clientTwStart : p.serverTwStart) + 2 * mslSec ? TcpState.Closed : state;
 }
 
-/** One endpoint's address, already formatted by the caller. */
-export interface EndpointAddr {
-  ip: string;
-  port: number;
-}
-
 /** Most opening/closing segments kept per connection (the rest are counted in `notes`). */
 export const MAX_EXCHANGE_SEGMENTS = 64;
-/** Most packet numbers listed in `open.packets` / `close.packets`, and SYN retransmission times. */
-const MAX_PACKETS = 64;
 /** Most timeline entries per connection. */
 const MAX_TIMELINE = 256;
 
 const { Closed, Listen, SynSent, Established, CloseWait, TimeWait } = TcpState;
 const REXMIT: ReadonlySet<SentEvent> = new Set<SentEvent>(['SynRexmit', 'SynAckRexmit', 'FinRexmit']);
 
-/** What caused a transition: a received event, an assumption (mid-stream, a missed SYN), or (null) its own segment. */
-type Via = ReceivedEvent | 'assumed' | null;
-
-/** Most recent transitions an endpoint remembers for undo(). */
-const HIST_MAX = 16;
-
-/** A SYN or FIN the endpoint received and has not acknowledged yet. */
-interface Pending {
-  event: ReceivedEvent;
-  packet: number;
-  /** The ACK that covers it. */
-  end: number;
-  /** The transition it caused (null: none, e.g. a SYN reaching LISTEN). */
-  tr: Transition | null;
-  from: TcpState;
-  why: string;
-  /** An earlier copy of this same SYN/FIN was shown lost on its way to this endpoint. */
-  lossy: boolean;
-}
-
-function newDirection(): DirectionSummary {
-  return { segments: 0, bytes: 0, retransmissions: 0, firstPacket: null, lastPacket: null };
-}
-
-/**
- * One endpoint: its track (classify.ts), Zeek view, and everything the record needs. It is its own
- * EndpointTrack and ZeekEndpoint (`t` and `z` are the endpoint itself): one object per endpoint
- * instead of three, since every connection's objects live until the report is made.
- */
-class End implements EndpointTrack, ZeekEndpoint {
-  // EndpointTrack (classify.ts documents each field).
-  state: TcpState = Closed;
-  sentAny = false;
-  isn: number | null = null;
-  synLen = 0;
-  sentSyn = false;
-  sentSynAck = false;
-  synAcked = false;
-  base: number | null = null;
-  nextSeq: number | null = null;
-  nextSeqTime = 0;
-  finSeq: number | null = null;
-  finAcked = false;
-  finPacket = 0;
-  maxAck: number | null = null;
-  lastAck: number | null = null;
-  lastAckTime = 0;
-  windowRaw: number | null = null;
-  wscale: number | null = null;
-  dupAcks = 0;
-  lastWasKeepAlive = false;
-  badSynAckAck: number | null = null;
-
-  // ZeekEndpoint (zeek.ts).
-  zState: ZeekEndpointState = 'INACTIVE';
-  zPrev: ZeekEndpointState = 'INACTIVE';
-  zHistSeen = 0;
-  zLastSyn: number | null = null;
-  zLastFin: number | null = null;
-  zLastRst: number | null = null;
-  zRxmit = 0;
-  zRxmitThresh = 1;
-  zWin0 = 0;
-  zWin0Thresh = 1;
-  zGap = 0;
-  zGapThresh = 1;
-  zSize = 0;
-
-  readonly t: EndpointTrack = this;
-  readonly z: ZeekEndpoint = this;
-  basis: 'observed' | 'inferred' = 'observed';
-  /**
-   * Its latest transitions, oldest first, as flat triples (transition, what caused it, the basis
-   * before it): one array, no object per entry.
-   */
-  readonly hist: Array<Transition | Via | 'observed' | 'inferred'> = [];
-  pending: Pending | null = null;
-  readonly options: NegotiatedOptions = {};
-  segments = 0;
-  bytes = 0;
-  /** Start of the current 2·MSL timer (seconds since the first packet) and the packet that started it. */
-  twStart = 0;
-  twPacket = 0;
-  /** The peer retransmitted a control segment: this endpoint's next ACK belongs to the exchange. */
-  owesAck: 'open' | 'close' | null = null;
-  awaitHandshakeAck = false;
-  awaitSeqAfterSyn = false;
-  awaitSeqAfterFin = false;
-  ackedPeerFin = false;
-  /** Checks already evaluated for this side (bit i = CHECK_IDS[i]). */
-  checked = 0;
-  keepAlives = 0;
-  lastKeepAlive = -1;
-  kaIntervalSum = 0;
-  kaIntervals = 0;
-  afterFin: { packet: number; end: number } | null = null;
-  /** End of the last SYN/FIN from the peer this endpoint showed it never received (it retransmitted over it). */
-  lostEnd: number | null = null;
-  /** It sent a segment that is neither a SYN nor an RST (so it got past SYN-SENT). */
-  sentNonSyn = false;
-  readonly dir: DirectionSummary = newDirection();
-
-  constructor(
-    readonly name: Side,
-    readonly addr: EndpointAddr,
-    readonly zIsOrig: boolean,
-  ) {}
-
-  /** Its latest transition, or null. */
-  lastTr(): Transition | null {
-    const n = this.hist.length;
-    return n === 0 ? null : (this.hist[n - 3] as Transition);
-  }
-
-  /** What caused its latest transition (undefined when none). */
-  lastVia(): Via | undefined {
-    const n = this.hist.length;
-    return n === 0 ? undefined : (this.hist[n - 2] as Via);
-  }
-
-  /** Its state basis before its latest transition. */
-  lastBasisBefore(): 'observed' | 'inferred' {
-    return this.hist[this.hist.length - 1] as 'observed' | 'inferred';
-  }
-
-  pushHist(tr: Transition, via: Via): void {
-    const h = this.hist;
-    if (h.length === 3 * HIST_MAX) h.splice(0, 3);
-    h.push(tr, via, this.basis);
-  }
-}
-
-const CHECK_BIT: Record<CheckId, number> = Object.fromEntries(CHECK_IDS.map((id, i) => [id, 1 << i])) as Record<
-  CheckId,
-  number
->;
-
-/**
- * Messages of passing checks. They depend only on the side, so they are built once here and every
- * connection shares them (a capture has about a dozen passing checks per connection; building each
- * message per connection was a tenth of the retained heap). Failing checks, which are rare, get a
- * message with their numbers.
- */
-function okMessages(s: Side, r: Side) {
-  return {
-    synNoData: `The ${s}'s SYN carries no data.`,
-    synAckNoData: `The ${s}'s SYN,ACK carries no data.`,
-    synAckAcksIsn: `The SYN,ACK acknowledges the ${r}'s ISN + 1 (RFC 9293 §3.5).`,
-    synAckAcksIsnData: `The SYN,ACK acknowledges the ${r}'s ISN + 1 + its SYN data (RFC 9293 §3.5).`,
-    synConsumesOne: `The ${s}'s first segment after its SYN starts at ISN + 1: the SYN consumed one sequence number (RFC 9293 §3.3.1).`,
-    handshakeAck: `The handshake's final ACK acknowledges the ${r}'s ISN + 1 (RFC 9293 §3.5).`,
-    finConsumesOne: `The ${s}'s next segment after its FIN starts at FIN + 1: the FIN consumed one sequence number (RFC 9293 §3.3.1).`,
-    // Side of fin-acked is the FIN's sender.
-    finAcked: `The ${s}'s FIN is acknowledged with FIN + 1 (RFC 9293 §3.6).`,
-    timeWait: `The ${s} entered TIME-WAIT, and it closed first (RFC 9293 §3.6).`,
-    timeWaitCrossed: `The ${s} entered TIME-WAIT (FINs crossed: both sides do) (RFC 9293 §3.6).`,
-    noDataAfterFin: `The ${s} sent no data after its FIN.`,
-    rstAcksSyn: `The RST acknowledges the ${r}'s SYN, so the ${r} accepts it (RFC 9293 §3.10.7.3).`,
-    rstInWindow: `The RST's sequence number is within the ${r}'s receive window (RFC 9293 §3.10.7.4, RFC 5961 §3).`,
-  };
-}
-const OK: Record<Side, ReturnType<typeof okMessages>> = { client: okMessages('client', 'server'), server: okMessages('server', 'client') };
-
-/** Shared, frozen empty lists for kept segments without analysis flags or checks (most of them). */
-const NO_FLAGS: SegmentFlag[] = Object.freeze([]) as unknown as SegmentFlag[];
-const NO_CHECKS: CheckId[] = Object.freeze([]) as unknown as CheckId[];
-
 // Per-packet scratch shared by all trackers (observe() is never re-entered): the two events of the
-// current segment and the checks it decided (the first CUR_N entries of CUR_CHECKS).
+// current segment.
 const EV: Classified = { sent: 'Ack', received: 'Ack' };
 const RST: RstJudgement = { accepted: false, inWindow: false, expected: null, actual: null };
-const CUR_CHECKS: CheckId[] = [];
-let CUR_N = 0;
-
-/**
- * A kept SYN's options as the record shows them. Connections of one capture mostly announce the
- * same few option sets, so equal ones are shared (frozen) instead of built per segment; Fast Open
- * cookies are not shared.
- */
-const SYN_OPTIONS = new Map<number, Readonly<NonNullable<SegmentRecord['options']>>>();
-const SYN_OPTIONS_MAX = 4096;
 
 /**
  * `s` as one flat string. A template literal is a tree of string pieces in V8 (a few hundred bytes
@@ -303,8 +121,9 @@ function round6(x: number): number {
 
 /** Tracks one connection (one 4-tuple, one ISN pair) from its first captured segment. */
 export class ConnectionTracker {
-  private readonly c: End;
-  private readonly s: End;
+  /** The two endpoints (read by exchange.ts). */
+  readonly c: End;
+  readonly s: End;
   private firstSec = 0;
   private firstNsec = 0;
   private lastAbs = 0;
@@ -325,23 +144,23 @@ export class ConnectionTracker {
   };
   private readonly zhist = new ZeekHistory();
   // Opening.
-  private firstSynTime: number | null = null;
-  private lastSynTime: number | null = null;
-  private synRexmits: number[] | null = null;
-  private rttSec: number | null = null;
-  private readonly openPackets: number[] = [];
-  private refused = false;
-  private fastOpen = false;
+  firstSynTime: number | null = null;
+  lastSynTime: number | null = null;
+  synRexmits: number[] | null = null;
+  rttSec: number | null = null;
+  readonly openPackets: number[] = [];
+  refused = false;
+  fastOpen = false;
   // Closing.
-  private readonly closePackets: number[] = [];
-  private firstFin: Side | null = null;
-  private secondFin = false;
-  private finsCrossed = false;
-  private threeSegment = false;
-  private firstCloseSide: Side | null = null;
-  private dataAfterFin = 0;
-  private reset: { by: Side; state: TcpState; packet: number } | null = null;
-  private resetSeen = false;
+  readonly closePackets: number[] = [];
+  firstFin: Side | null = null;
+  secondFin = false;
+  finsCrossed = false;
+  threeSegment = false;
+  firstCloseSide: Side | null = null;
+  dataAfterFin = 0;
+  reset: { by: Side; state: TcpState; packet: number } | null = null;
+  resetSeen = false;
   private readonly notes: string[] = [];
   /** finish() ran with `last`: the record owns the lists now. */
   private done = false;
@@ -425,7 +244,7 @@ export class ConnectionTracker {
     const rt = R.t;
     const f = seg.flags;
     const len = seg.payloadLen;
-    CUR_N = 0;
+    beginSegment();
 
     // Everything below reads the tracks as they were before this segment.
     const mask = analyze(seg, st, rt, t, this.rttSec ?? 0.003);
@@ -443,7 +262,7 @@ export class ConnectionTracker {
     else if (S.owesAck !== null && seg.ack !== null) exchange = S.owesAck;
     if (seg.ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST))) S.owesAck = null;
 
-    this.checkBefore(seg, S, R, rst);
+    checkBefore(this.checks, seg, S, R, rst, this.fastOpen);
 
     this.applySent(S, seg, sent, t);
     this.applyReceived(R, seg, received, sent, t);
@@ -457,7 +276,7 @@ export class ConnectionTracker {
     zeekStep(S.z, R.z, this.c.z, f, len);
     if (mask & A.ACKED_UNSEEN) this.zhist.gap(R.z);
 
-    this.book(seg, S, R, sent, t, senderBefore, receiverBefore, senderFirst);
+    bookSegment(this, seg, S, R, sent, t, senderBefore, receiverBefore, senderFirst);
     const fresh = this.updateTracks(seg, S, R, sent, received, mask, t);
     S.z.zSize += fresh;
     if (this.firstFin !== null && this.firstFin !== S.name) this.dataAfterFin += fresh;
@@ -567,37 +386,7 @@ export class ConnectionTracker {
     }
 
     // Checks that can only be decided at the end.
-    for (let k = 0; k < 2; k++) {
-      const E = k === 0 ? this.c : this.s;
-      const P = k === 0 ? this.s : this.c;
-      const fin = E.t.finSeq;
-      if (fin === null) continue;
-      const want = seqAdd(fin, 1);
-      if (!(E.checked & CHECK_BIT['fin-acked']) && P.t.sentAny && !this.resetSeen) {
-        checks.push({
-          id: 'fin-acked',
-          ok: false,
-          packet: E.t.finPacket,
-          expected: want,
-          actual: P.t.maxAck,
-          side: E.name,
-          message: `The ${E.name}'s FIN (packet ${E.t.finPacket}) was not acknowledged by the end of the capture (expected ACK ${want}).`,
-        });
-        addCheckAt(segments, E.t.finPacket, 'fin-acked');
-      }
-      if (E.afterFin === null && !(E.checked & CHECK_BIT['no-data-after-fin'])) {
-        checks.push({
-          id: 'no-data-after-fin',
-          ok: true,
-          packet: E.t.finPacket,
-          expected: want,
-          actual: E.t.nextSeq,
-          side: E.name,
-          message: OK[E.name].noDataAfterFin,
-        });
-        addCheckAt(segments, E.t.finPacket, 'no-data-after-fin');
-      }
-    }
+    checksAtEnd(checks, segments, this.c, this.s, this.resetSeen);
     if (why === 'evicted') {
       notes.push(
         flat(`Evicted before it ended: the table tracks at most ${this.opts.maxConnections ?? 'so many'} connections at once (--max-connections) and this one was the least recently active, so its record was written at +${round6(endRel)} s with each endpoint's state as of then; a later segment of it starts a new (mid-stream) connection.`),
@@ -610,7 +399,7 @@ export class ConnectionTracker {
 
     const cs = this.c.t;
     const ss = this.s.t;
-    const kind = this.openKind();
+    const kind = openKind(this);
     const open: ConnectionRecord['open'] = {
       kind,
       complete: (cs.sentSyn || cs.sentSynAck) && (ss.sentSyn || ss.sentSynAck) && cs.synAcked && ss.synAcked,
@@ -621,17 +410,7 @@ export class ConnectionTracker {
     if (this.synRexmits !== null) open.synRetransmits = last ? this.synRexmits : this.synRexmits.slice();
 
     const close: ConnectionRecord['close'] = {
-      kind: this.reset
-        ? 'reset'
-        : this.secondFin
-          ? this.finsCrossed
-            ? 'simultaneous'
-            : this.threeSegment
-              ? 'three-segment'
-              : 'four-way'
-          : this.firstFin !== null
-            ? 'half-closed'
-            : 'none',
+      kind: closeKind(this),
       initiator: this.firstCloseSide,
       dataAfterFin: this.dataAfterFin,
       packets: last ? this.closePackets : this.closePackets.slice(),
@@ -689,18 +468,7 @@ export class ConnectionTracker {
     }
   }
 
-  private openKind(): OpenKind {
-    const cs = this.c.t;
-    const ss = this.s.t;
-    if (!cs.sentSyn && !cs.sentSynAck && !ss.sentSyn && !ss.sentSynAck) return 'mid-stream';
-    if (cs.sentSyn && ss.sentSyn) return 'simultaneous';
-    if (this.fastOpen) return 'fast-open';
-    if (this.refused) return 'refused';
-    // Unanswered: SYNs and nothing back; a client that went on to send ACKs got an answer this capture missed.
-    if (cs.sentSyn && !ss.sentAny && !this.c.sentNonSyn) return 'unanswered';
-    if (cs.sentSyn && ss.sentSynAck && this.rttSec !== null) return 'three-way';
-    return 'incomplete';
-  }
+
 
   // ---- the two machines ----------------------------------------------------------------------
 
@@ -851,186 +619,12 @@ export class ConnectionTracker {
 
   /** The "active closer enters TIME-WAIT" check, when an endpoint first enters TIME-WAIT. */
   private onTimeWait(E: End, packet: number): void {
-    if (!this.due(E, 'time-wait-side')) return;
-    const ok = E.name === this.firstFin || this.finsCrossed;
-    this.check(E, 'time-wait-side', ok, packet, null, null,
-      ok
-        ? this.finsCrossed ? OK[E.name].timeWaitCrossed : OK[E.name].timeWait
-        : `The ${E.name} entered TIME-WAIT though the ${this.firstFin ?? 'other side'} closed first: only the active closer should (RFC 9293 §3.6).`);
-  }
-
-  // ---- checks --------------------------------------------------------------------------------
-
-  // Every check is evaluated once per side: callers test due() first, so no message is built for
-  // a check already decided (fin-acked would otherwise build one for every ACK after the FIN).
-  private check(E: End, id: CheckId, ok: boolean, packet: number, expected: number | null, actual: number | null, message: string): void {
-    E.checked |= CHECK_BIT[id];
-    this.checks.push({ id, ok, packet, expected, actual, side: E.name, message });
-    CUR_CHECKS[CUR_N++] = id;
-  }
-
-  /** Whether check `id` is still to be evaluated for `E` (each is evaluated once per side). */
-  private due(E: End, id: CheckId): boolean {
-    return (E.checked & CHECK_BIT[id]) === 0;
-  }
-
-  /** Checks decided by this segment, from the tracks before it. */
-  private checkBefore(seg: Segment, S: End, R: End, rst: RstJudgement | null): void {
-    const f = seg.flags;
-    const st = S.t;
-    const rt = R.t;
-    const len = seg.payloadLen;
-    const p = seg.packet;
-    const syn = (f & TcpFlag.SYN) !== 0;
-    const ack = seg.ack;
-    const newSyn = syn && (st.isn === null || seg.seq !== st.isn);
-
-    if (syn && !(f & TcpFlag.ACK) && newSyn && this.due(S, 'syn-no-data')) {
-      const tfo = seg.options?.fastOpen !== undefined && seg.options.fastOpen.cookie !== '';
-      this.check(S, 'syn-no-data', len === 0 || tfo, p, 0, len,
-        len === 0
-          ? OK[S.name].synNoData
-          : tfo
-            ? `The ${S.name}'s SYN carries ${len} bytes with a Fast Open cookie (RFC 7413): allowed.`
-            : `The ${S.name}'s SYN carries ${len} bytes without a Fast Open cookie: data on a SYN is not delivered before the handshake completes (RFC 9293 §3.10.7.2, RFC 7413).`);
-    }
-    if (syn && f & TcpFlag.ACK && newSyn) {
-      if (this.due(S, 'synack-no-data')) {
-        const tfo = this.fastOpen;
-        this.check(S, 'synack-no-data', len === 0 || tfo, p, 0, len,
-          len === 0 ? OK[S.name].synAckNoData : tfo ? `The ${S.name}'s SYN,ACK carries ${len} bytes on a Fast Open connection (RFC 7413).` : `The ${S.name}'s SYN,ACK carries ${len} bytes without Fast Open.`);
-      }
-      if (rt.isn !== null && ack !== null && this.due(S, 'synack-acks-isn')) {
-        const plain = seqAdd(rt.isn, 1);
-        const withData = seqAdd(rt.isn, 1 + rt.synLen);
-        const ok = ack === plain || (rt.synLen > 0 && ack === withData);
-        const expected = rt.synLen > 0 && ack === withData ? withData : plain;
-        this.check(S, 'synack-acks-isn', ok, p, expected, ack,
-          ok
-            ? expected !== plain ? OK[S.name].synAckAcksIsnData : OK[S.name].synAckAcksIsn
-            : `The SYN,ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5: the SYN consumes one sequence number).`);
-      }
-    }
-    if (S.awaitSeqAfterSyn && !syn && st.isn !== null) {
-      S.awaitSeqAfterSyn = false;
-      if (this.due(S, 'syn-consumes-one')) {
-        const plain = seqAdd(st.isn, 1);
-        const withData = seqAdd(st.isn, 1 + st.synLen);
-        const ok = seg.seq === plain || seg.seq === withData;
-        const expected = seg.seq === withData ? withData : plain;
-        this.check(S, 'syn-consumes-one', ok, p, expected, seg.seq,
-          ok
-            ? OK[S.name].synConsumesOne
-            : `The ${S.name}'s first segment after its SYN starts at ${seg.seq}, not ISN + 1 = ${plain} (RFC 9293 §3.3.1).`);
-      }
-    }
-    if (S.awaitHandshakeAck && ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST)) && rt.isn !== null) {
-      S.awaitHandshakeAck = false;
-      if (this.due(S, 'handshake-ack-acks-isn')) {
-        const plain = seqAdd(rt.isn, 1);
-        const withData = seqAdd(rt.isn, 1 + rt.synLen);
-        const ok = ack === plain || (rt.synLen > 0 && ack === withData);
-        const expected = rt.synLen > 0 && ack === withData ? withData : plain;
-        this.check(S, 'handshake-ack-acks-isn', ok, p, expected, ack,
-          ok
-            ? OK[S.name].handshakeAck
-            : `The handshake's final ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5).`);
-      }
-    }
-    if (st.finSeq !== null) {
-      const finAt = st.finSeq;
-      const rexmitFin = f & TcpFlag.FIN && seqLe(seqAdd(seg.seq, len), finAt);
-      if (S.awaitSeqAfterFin && !rexmitFin && seqGe(seg.seq, finAt)) {
-        S.awaitSeqAfterFin = false;
-        if (this.due(S, 'fin-consumes-one')) {
-          const want = seqAdd(finAt, 1);
-          this.check(S, 'fin-consumes-one', seg.seq === want, p, want, seg.seq,
-            seg.seq === want
-              ? OK[S.name].finConsumesOne
-              : `The ${S.name}'s next segment after its FIN starts at ${seg.seq}, not FIN + 1 = ${want} (RFC 9293 §3.3.1).`);
-        }
-      }
-      if (len > 0 && S.afterFin === null && seqGt(seqAdd(seg.seq, len), finAt) && !(f & TcpFlag.RST)) {
-        const end = seqAdd(seg.seq, len);
-        S.afterFin = { packet: p, end };
-        if (this.due(S, 'no-data-after-fin')) {
-          this.check(S, 'no-data-after-fin', false, p, seqAdd(finAt, 1), end,
-            `The ${S.name} sent ${seqDiff(end, finAt)} bytes beyond its FIN (packet ${st.finPacket}): no data may follow a FIN (RFC 9293 §3.10.4).`);
-        }
-      }
-    }
-    if (rt.finSeq !== null && ack !== null && !(f & TcpFlag.RST) && seqGt(ack, rt.finSeq) && this.due(R, 'fin-acked')) {
-      const want = seqAdd(rt.finSeq, 1);
-      this.check(R, 'fin-acked', ack === want, p, want, ack,
-        ack === want
-          ? OK[R.name].finAcked
-          : `The ${R.name}'s FIN (packet ${rt.finPacket}) is acknowledged with ${ack}, not FIN + 1 = ${want}: the ACK covers bytes never sent.`);
-    }
-    if (rst !== null && rst.expected !== null && this.due(S, 'rst-in-window')) {
-      const inSynSent = rt.state === SynSent;
-      this.check(S, 'rst-in-window', rst.inWindow, p, rst.expected, rst.actual,
-        rst.inWindow
-          ? inSynSent
-            ? OK[S.name].rstAcksSyn
-            : OK[S.name].rstInWindow
-          : inSynSent
-            ? `The RST acknowledges ${rst.actual}, not the ${R.name}'s SYN (${rst.expected}): it is ignored (RFC 9293 §3.10.7.3).`
-            : `The RST's sequence number ${rst.actual} is outside the ${R.name}'s receive window starting at ${rst.expected}: it is ignored (RFC 9293 §3.10.7.4, RFC 5961 §3).`);
-    }
+    checkTimeWait(this.checks, E, packet, this.firstFin, this.finsCrossed);
   }
 
   // ---- bookkeeping ---------------------------------------------------------------------------
 
-  /** Opening and closing facts of this segment (what kind, who first, RTT). */
-  private book(seg: Segment, S: End, R: End, sent: SentEvent, t: number, senderBefore: TcpState, receiverBefore: TcpState, senderFirst: boolean): void {
-    const f = seg.flags;
-    if (f & TcpFlag.SYN) {
-      if (!(f & TcpFlag.ACK)) {
-        if (S === this.c) {
-          if (this.firstSynTime === null) this.firstSynTime = t;
-          else if (sent === 'SynRexmit') {
-            const list = (this.synRexmits ??= []);
-            if (list.length < MAX_PACKETS) list.push(round6(t - this.firstSynTime));
-          }
-          if (!this.s.t.sentSynAck) this.lastSynTime = t;
-          const tfo = seg.options?.fastOpen;
-          if (sent === 'Syn' && seg.payloadLen > 0 && tfo !== undefined && tfo.cookie !== '') this.fastOpen = true;
-        }
-      } else if (sent === 'SynAck' && R.t.sentSyn) R.awaitHandshakeAck = true;
-      if (sent === 'SynAckRexmit') R.owesAck = 'open';
-      if (sent === 'Syn' || sent === 'SynAck') S.awaitSeqAfterSyn = true;
-    }
-    if (sent === 'AckOfSyn' && S === this.c && this.rttSec === null && this.s.t.sentSynAck) {
-      const from = this.lastSynTime ?? this.firstSynTime;
-      if (from !== null) this.rttSec = t - from;
-    }
-    if (f & TcpFlag.RST) {
-      this.resetSeen = true;
-      if (this.firstCloseSide === null) this.firstCloseSide = S.name;
-      if (this.reset === null && !(this.c.t.finAcked && this.s.t.finAcked)) {
-        this.reset = { by: S.name, state: senderBefore, packet: seg.packet };
-      }
-      if (S === this.s && senderFirst && receiverBefore === SynSent) this.refused = true;
-      if (receiverBefore === SynSent || senderBefore === SynSent || senderBefore === TcpState.SynReceived || receiverBefore === TcpState.SynReceived) {
-        pushCapped(this.openPackets, seg.packet);
-      }
-    } else if (f & TcpFlag.FIN) {
-      if (sent === 'Fin' || sent === 'FinAck') {
-        S.awaitSeqAfterFin = true;
-        if (this.firstFin === null) {
-          this.firstFin = S.name;
-          if (this.firstCloseSide === null) this.firstCloseSide = S.name;
-        } else if (this.firstFin !== S.name && !this.secondFin) {
-          this.secondFin = true;
-          if (sent === 'FinAck' && !S.ackedPeerFin) this.threeSegment = true;
-          else if (!S.ackedPeerFin) this.finsCrossed = true;
-        }
-        if (sent === 'FinAck') S.ackedPeerFin = true;
-      }
-      if (sent === 'FinRexmit') R.owesAck = 'close';
-    }
-    if (sent === 'AckOfFin') S.ackedPeerFin = true;
-  }
+
 
   /** Updates both tracks after the segment; returns the payload bytes it added to the sender's stream. */
   private updateTracks(seg: Segment, S: End, R: End, sent: SentEvent, received: ReceivedEvent, mask: number, t: number): number {
@@ -1121,76 +715,12 @@ export class ConnectionTracker {
   /** Keeps one segment for the ladder, with both endpoints' states after it. */
   private record(seg: Segment, S: End, t: number, mask: number): void {
     const R = S === this.c ? this.s : this.c;
-    const f = seg.flags;
-    const rec: SegmentRecord = {
-      packet: seg.packet,
-      time: round6(t),
-      from: S.name,
-      flags: tcpdumpFlags(f),
-      seq: seg.seq,
-      ack: seg.ack,
-      relSeq: S.t.base === null ? seg.seq : seqAdd(seg.seq, -S.t.base),
-      relAck: seg.ack === null ? null : R.t.base === null ? seg.ack : seqAdd(seg.ack, -R.t.base),
-      len: seg.payloadLen,
-      window: seg.window,
-      client: this.c.t.state,
-      server: this.s.t.state,
-      analysis: mask === 0 ? NO_FLAGS : flagNames(mask),
-      checks: CUR_N === 0 ? NO_CHECKS : CUR_CHECKS.slice(0, CUR_N),
-    };
-    const o = seg.options;
-    const sackBlocks = o !== null && o.sack !== undefined && o.sack.length > 0;
-    if (o !== null && f & TcpFlag.SYN && !sackBlocks && o.fastOpen === undefined) {
-      rec.options = synOptions(o);
-    } else if (o !== null && (f & TcpFlag.SYN || sackBlocks)) {
-      const opt: NonNullable<SegmentRecord['options']> = {};
-      if (f & TcpFlag.SYN) {
-        if (o.mss !== undefined) opt.mss = o.mss;
-        if (o.wscale !== undefined) opt.wscale = o.wscale;
-        if (o.sackPermitted) opt.sackPermitted = true;
-        if (o.tsVal !== undefined) opt.timestamps = true;
-        if (o.fastOpen !== undefined) opt.fastOpenCookie = o.fastOpen.cookie;
-      }
-      if (o.sack !== undefined && o.sack.length > 0) opt.sack = o.sack.map(([l, r]) => [l, r] as [number, number]);
-      rec.options = opt;
-    }
-    this.records.push(rec);
+    this.records.push(segmentRecord(seg, S, R, this.c.t.state, this.s.t.state, t, mask));
   }
-}
-
-/** The options object of a kept SYN without Fast Open or SACK blocks (shared, see SYN_OPTIONS). */
-function synOptions(o: TcpOptions): NonNullable<SegmentRecord['options']> {
-  // 17 bits of MSS (65536: none), 9 of window scale (256: none), SACK-permitted, timestamps.
-  const key = (((o.mss ?? 65536) * 512 + (o.wscale ?? 256)) * 2 + (o.sackPermitted ? 1 : 0)) * 2 + (o.tsVal !== undefined ? 1 : 0);
-  const hit = SYN_OPTIONS.get(key);
-  if (hit !== undefined) return hit as NonNullable<SegmentRecord['options']>;
-  const opt: NonNullable<SegmentRecord['options']> = {};
-  if (o.mss !== undefined) opt.mss = o.mss;
-  if (o.wscale !== undefined) opt.wscale = o.wscale;
-  if (o.sackPermitted) opt.sackPermitted = true;
-  if (o.tsVal !== undefined) opt.timestamps = true;
-  if (SYN_OPTIONS.size < SYN_OPTIONS_MAX) SYN_OPTIONS.set(key, Object.freeze(opt));
-  return opt;
 }
 
 function copyTransition(x: Transition): Transition {
   return { ...x };
 }
 
-function copySegment(r: SegmentRecord): SegmentRecord {
-  return { ...r, checks: r.checks.length === 0 ? NO_CHECKS : r.checks.slice() };
-}
 
-/** Lists check `id` on the kept segment `packet` (if kept), replacing the shared empty list. */
-function addCheckAt(segments: SegmentRecord[], packet: number, id: CheckId): void {
-  for (const r of segments) {
-    if (r.packet !== packet) continue;
-    if (r.checks.length === 0) r.checks = [id];
-    else if (!r.checks.includes(id)) r.checks.push(id);
-    return;
-  }
-}
-
-function pushCapped(list: number[], packet: number): void {
-  if (list.length < MAX_PACKETS && list[list.length - 1] !== packet) list.push(packet);
-}

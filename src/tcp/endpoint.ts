@@ -1,0 +1,147 @@
+/**
+ * One endpoint of a tracked connection: its track (what classify.ts and analysis.ts read), its
+ * Zeek view, its negotiated options and counts, and the short history of its transitions that
+ * the tracker undoes when a later segment shows an earlier assumption wrong (connection.ts).
+ */
+import { TcpState, type DirectionSummary, type NegotiatedOptions, type Side, type Transition } from './model.js';
+import type { EndpointTrack } from './classify.js';
+import type { ReceivedEvent } from './table.js';
+import type { ZeekEndpoint, ZeekEndpointState } from './zeek.js';
+
+/** One endpoint's address, already formatted by the caller. */
+export interface EndpointAddr {
+  ip: string;
+  port: number;
+}
+
+/** What caused a transition: a received event, an assumption (mid-stream, a missed SYN), or (null) its own segment. */
+export type Via = ReceivedEvent | 'assumed' | null;
+
+/** Most recent transitions an endpoint remembers for undo(). */
+export const HIST_MAX = 16;
+
+/** A SYN or FIN the endpoint received and has not acknowledged yet. */
+export interface Pending {
+  event: ReceivedEvent;
+  packet: number;
+  /** The ACK that covers it. */
+  end: number;
+  /** The transition it caused (null: none, e.g. a SYN reaching LISTEN). */
+  tr: Transition | null;
+  from: TcpState;
+  why: string;
+  /** An earlier copy of this same SYN/FIN was shown lost on its way to this endpoint. */
+  lossy: boolean;
+}
+
+export function newDirection(): DirectionSummary {
+  return { segments: 0, bytes: 0, retransmissions: 0, firstPacket: null, lastPacket: null };
+}
+
+/**
+ * One endpoint: its track (classify.ts), Zeek view, and everything the record needs. It is its own
+ * EndpointTrack and ZeekEndpoint (`t` and `z` are the endpoint itself): one object per endpoint
+ * instead of three, since every connection's objects live until the report is made.
+ */
+export class End implements EndpointTrack, ZeekEndpoint {
+  // EndpointTrack (classify.ts documents each field).
+  state: TcpState = TcpState.Closed;
+  sentAny = false;
+  isn: number | null = null;
+  synLen = 0;
+  sentSyn = false;
+  sentSynAck = false;
+  synAcked = false;
+  base: number | null = null;
+  nextSeq: number | null = null;
+  nextSeqTime = 0;
+  finSeq: number | null = null;
+  finAcked = false;
+  finPacket = 0;
+  maxAck: number | null = null;
+  lastAck: number | null = null;
+  lastAckTime = 0;
+  windowRaw: number | null = null;
+  wscale: number | null = null;
+  dupAcks = 0;
+  lastWasKeepAlive = false;
+  badSynAckAck: number | null = null;
+
+  // ZeekEndpoint (zeek.ts).
+  zState: ZeekEndpointState = 'INACTIVE';
+  zPrev: ZeekEndpointState = 'INACTIVE';
+  zHistSeen = 0;
+  zLastSyn: number | null = null;
+  zLastFin: number | null = null;
+  zLastRst: number | null = null;
+  zRxmit = 0;
+  zRxmitThresh = 1;
+  zWin0 = 0;
+  zWin0Thresh = 1;
+  zGap = 0;
+  zGapThresh = 1;
+  zSize = 0;
+
+  readonly t: EndpointTrack = this;
+  readonly z: ZeekEndpoint = this;
+  basis: 'observed' | 'inferred' = 'observed';
+  /**
+   * Its latest transitions, oldest first, as flat triples (transition, what caused it, the basis
+   * before it): one array, no object per entry.
+   */
+  readonly hist: Array<Transition | Via | 'observed' | 'inferred'> = [];
+  pending: Pending | null = null;
+  readonly options: NegotiatedOptions = {};
+  segments = 0;
+  bytes = 0;
+  /** Start of the current 2·MSL timer (seconds since the first packet) and the packet that started it. */
+  twStart = 0;
+  twPacket = 0;
+  /** The peer retransmitted a control segment: this endpoint's next ACK belongs to the exchange. */
+  owesAck: 'open' | 'close' | null = null;
+  awaitHandshakeAck = false;
+  awaitSeqAfterSyn = false;
+  awaitSeqAfterFin = false;
+  ackedPeerFin = false;
+  /** Checks already evaluated for this side (bit i = CHECK_IDS[i]). */
+  checked = 0;
+  keepAlives = 0;
+  lastKeepAlive = -1;
+  kaIntervalSum = 0;
+  kaIntervals = 0;
+  afterFin: { packet: number; end: number } | null = null;
+  /** End of the last SYN/FIN from the peer this endpoint showed it never received (it retransmitted over it). */
+  lostEnd: number | null = null;
+  /** It sent a segment that is neither a SYN nor an RST (so it got past SYN-SENT). */
+  sentNonSyn = false;
+  readonly dir: DirectionSummary = newDirection();
+
+  constructor(
+    readonly name: Side,
+    readonly addr: EndpointAddr,
+    readonly zIsOrig: boolean,
+  ) {}
+
+  /** Its latest transition, or null. */
+  lastTr(): Transition | null {
+    const n = this.hist.length;
+    return n === 0 ? null : (this.hist[n - 3] as Transition);
+  }
+
+  /** What caused its latest transition (undefined when none). */
+  lastVia(): Via | undefined {
+    const n = this.hist.length;
+    return n === 0 ? undefined : (this.hist[n - 2] as Via);
+  }
+
+  /** Its state basis before its latest transition. */
+  lastBasisBefore(): 'observed' | 'inferred' {
+    return this.hist[this.hist.length - 1] as 'observed' | 'inferred';
+  }
+
+  pushHist(tr: Transition, via: Via): void {
+    const h = this.hist;
+    if (h.length === 3 * HIST_MAX) h.splice(0, 3);
+    h.push(tr, via, this.basis);
+  }
+}
