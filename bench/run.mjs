@@ -7,8 +7,11 @@
 //   short    2.1 M packets, 217 k connections: a busy server's short connections (client and
 //            server close, three-segment close, reset, refused, a TIME-WAIT pile, Fast Open,
 //            simultaneous close), 5,000 at a time: the TIME-WAIT/port-exhaustion case
-//   short2x  the same, twice as long: memory must stay flat (it follows the connections alive
-//            at one moment, not the length of the file)
+//   short2x  the same with twice the packets (and connections, all within one 2·MSL: TIME-WAIT
+//            holds them all, so memory doubles with them)
+//   spread, spread2x  short with its groups 20 s apart (2 and 4 minutes of capture, longer than
+//            TIME-WAIT's 60 s): the same connections alive at one moment, twice the file; memory
+//            must stay flat
 //   big      2.1 M packets, 56 k connections: longer conversations with loss and retransmissions,
 //            IPv4 and IPv6, half-close, resets, 2,000 at a time
 //   open     3 M packets: 1,000,000 handshakes that never close (the table cap's case)
@@ -30,7 +33,7 @@ const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const value = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const runs = Number(value('--runs', '3'));
-const only = value('--only', 'short,short2x,big,open,recorded').split(',');
+const only = value('--only', 'short,short2x,spread,spread2x,big,open,recorded').split(',');
 const withTshark = flag('--tshark');
 
 const SHORT = ['handshake-client-close', 'server-close', 'three-segment-close', 'reset-client', 'refused', 'timewait-pile', 'fast-open', 'simultaneous-close'];
@@ -38,6 +41,8 @@ const BIG = ['handshake-client-close', 'server-close', 'half-close', 'loss', 'ip
 const workloads = [
   { name: 'short', templates: SHORT, packets: 2_000_000, concurrent: 5000 },
   { name: 'short2x', templates: SHORT, packets: 4_000_000, concurrent: 5000 },
+  { name: 'spread', templates: SHORT, packets: 2_000_000, concurrent: 5000, gap: 20, modes: ['--summary', '--ndjson', ''] },
+  { name: 'spread2x', templates: SHORT, packets: 4_000_000, concurrent: 5000, gap: 20, modes: ['--summary', '--ndjson', ''] },
   { name: 'big', templates: BIG, packets: 2_000_000, concurrent: 2000 },
   { name: 'open', templates: ['handshake-client-close'], packets: 3_000_000, concurrent: 5000, first: 3, modes: ['--summary', '--ndjson'] },
   { name: 'recorded', file: path.join(data, 'bench.pcap') },
@@ -57,6 +62,7 @@ function capture(w) {
     mkdirSync(data, { recursive: true });
     const a = [path.join(root, 'bench/synth.mjs'), file, '--packets', String(w.packets), '--concurrent', String(w.concurrent)];
     if (w.first) a.push('--first', String(w.first));
+    if (w.gap) a.push('--gap', String(w.gap));
     a.push(...w.templates.map((t) => path.join(root, 'fixtures', `${t}.pcap`)));
     execFileSync(process.execPath, a, { stdio: ['ignore', 'ignore', 'inherit'] });
   }

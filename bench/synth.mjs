@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Makes a large capture out of real kernel conversations (the fixtures), for throughput runs.
 //
-//   node bench/synth.mjs OUT.pcap --packets N --concurrent K [--first P] TEMPLATE.pcap...
+//   node bench/synth.mjs OUT.pcap --packets N --concurrent K [--first P] [--gap S] TEMPLATE.pcap...
 //
 // Each template (classic little-endian pcap, Ethernet, IPv4 or IPv6 TCP, as fixtures/record.sh
 // writes them) is cloned over and over; every clone gets its own client address (100.64.0.0/10
 // for IPv4, the template's /96 plus the clone number for IPv6; ports stay as recorded), so each
 // connection is a distinct 4-tuple. K clones run interleaved, packet by packet, so the flow table
-// holds about K live connections; each group of K starts 2 s after the previous one, keeping the
+// holds about K live connections; each group of K starts S (default 2) s after the previous one, keeping the
 // recorded gaps inside each conversation. `--first P` keeps only each template's first P packets
 // (3: handshakes that never close). Checksums are not rewritten (no tool measured verifies them).
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
@@ -23,9 +23,10 @@ const opt = (name, dflt) => {
 const packets = opt('--packets', 1_000_000);
 const concurrent = opt('--concurrent', 1000);
 const first = opt('--first', Infinity);
+const gap = opt('--gap', 2);
 const [out, ...templates] = args;
 if (!out || templates.length === 0) {
-  console.error('usage: node bench/synth.mjs OUT.pcap --packets N --concurrent K [--first P] TEMPLATE.pcap...');
+  console.error('usage: node bench/synth.mjs OUT.pcap --packets N --concurrent K [--first P] [--gap S] TEMPLATE.pcap...');
   process.exit(2);
 }
 
@@ -105,7 +106,7 @@ while (written < packets) {
     }
   }
   connections += group.length;
-  base += 2;
+  base += gap;
 }
 flush();
 closeSync(fd);

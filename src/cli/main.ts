@@ -203,6 +203,13 @@ async function output(run: Run, report: Report, streamed: StreamedOutput | null,
 /** Warnings of a finished read (damaged input, live drops), one line each on stderr. */
 function warnings(run: Run, name: string, report: Report, interrupted: boolean): void {
   for (const w of report.input.warnings) run.io.stderr.write(`tcptrace: ${esc(name)}: ${esc(w)}\n`);
+  // NDJSON has no summary to say it: a full table is said here (each evicted record says so too).
+  const full = report.summary.tableFull;
+  if (run.o.ndjson && full) {
+    run.io.stderr.write(
+      `tcptrace: ${esc(name)}: more than ${full.cap} connections open at once (--max-connections): ${full.evicted} were ended early to make room${full.dropped > 0 ? `, ${full.dropped} segments not tracked` : ''}\n`,
+    );
+  }
   if (interrupted) run.io.stderr.write(`tcptrace: ${esc(name)}: interrupted; the results so far follow\n`);
 }
 

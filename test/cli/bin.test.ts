@@ -74,6 +74,15 @@ describe('tcptrace (the bin script)', () => {
     for (const l of lines) expect(JSON.parse(l).server.state).toBe('CLOSE-WAIT');
   });
 
+  it('--ndjson over --max-connections: every connection still has a line, and stderr says the table was full', () => {
+    const r = tcptrace(['--ndjson', '--max-connections', '5', FIX('syn-flood.pcap')]);
+    expect(r.code).toBe(0);
+    const records = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { notes: string[] });
+    const evicted = records.filter((x) => x.notes.some((n) => n.startsWith('Evicted before it ended')));
+    expect(evicted.length).toBeGreaterThan(0);
+    expect(r.err).toContain(`more than 5 connections open at once (--max-connections): ${evicted.length} were ended early`);
+  });
+
   it('exit 2 and one line for bad usage and for an unreadable file; the other files still run', () => {
     const u = tcptrace(['--msl', 'soon', FIX('refused.pcap')]);
     expect([u.code, u.err, u.out]).toEqual([2, 'tcptrace: --msl must be a positive number (got "soon")\n', '']);
