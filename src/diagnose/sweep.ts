@@ -20,7 +20,7 @@ export interface SweepResult {
   series: Array<{ time: number; count: number }>;
 }
 
-/** Sweeps `intervals` (empty ones ignored) over `window`, cut into at most `buckets` slices. */
+/** Sweeps `intervals` (empty ones ignored) over `window`, cut into at most `buckets` slices (0: no series). */
 export function sweep(intervals: readonly Interval[], window: { start: number; end: number }, buckets = 60): SweepResult {
   const from = new Float64Array(intervals.length);
   const to = new Float64Array(intervals.length);
@@ -89,6 +89,12 @@ export function sweepArrays(
   }
 
   const span = window.end - window.start;
+  if (buckets === 0) {
+    // No series wanted (a host that will not be listed): only the count at the end.
+    count = 0;
+    for (let x = 0; x < k && times[x]! <= window.end; x++) count += delta[x]!;
+    return { peak, peakAt, atEnd: count, series: [] };
+  }
   const nb = span > 0 ? Math.max(1, Math.floor(buckets)) : 1;
   const width = span / nb;
   const series: Array<{ time: number; count: number }> = [];

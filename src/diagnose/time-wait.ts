@@ -212,19 +212,26 @@ function diagnoseTimeWait(
     }
     byHost[h]!.idx.push(k);
   }
-  for (let h = 0; h < byHost.length; h++) {
+  // Every host's peak first; the series (60 slices each) only for the hosts that are listed.
+  const hostFrom = (h: number, buckets: number) => {
     const b = byHost[h]!;
     const n = b.idx.length;
     const from = new Float64Array(n);
     const to = new Float64Array(n);
-    let asClient = 0;
     for (let x = 0; x < n; x++) {
       const k = b.idx[x]!;
       from[x] = sockets.from[k]!;
       to[x] = sockets.to[k]!;
-      if (sockets.side[k] === 0) asClient++;
     }
-    const sw = sweepArrays(from, to, n, window);
+    return sweepArrays(from, to, n, window, buckets);
+  };
+  const bucketOf = new Map<TimeWaitHost, number>();
+  for (let h = 0; h < byHost.length; h++) {
+    const b = byHost[h]!;
+    const n = b.idx.length;
+    let asClient = 0;
+    for (let x = 0; x < n; x++) if (sockets.side[b.idx[x]!] === 0) asClient++;
+    const sw = hostFrom(h, 0);
     const host: TimeWaitHost = {
       ip: ips[hostIp[h]!]!,
       entries: { asClient, asServer: n - asClient },
@@ -234,6 +241,7 @@ function diagnoseTimeWait(
       atEnd: sw.atEnd,
       series: sw.series,
     };
+    bucketOf.set(host, h);
     timeWait.hosts.push(host);
   }
   timeWait.hosts.sort((a, b) => b.peak - a.peak || a.ip.localeCompare(b.ip));
@@ -260,6 +268,7 @@ function diagnoseTimeWait(
   // made the diagnostics the biggest part of the output.
   const named = new Set(findings.map((f) => f.subject));
   timeWait.hosts = timeWait.hosts.filter((h, i) => i < HOST_LIST_CAP || named.has(h.ip));
+  for (const h of timeWait.hosts) h.series = hostFrom(bucketOf.get(h)!, 60).series;
 
   // Per (client IP, server IP, server port): 4-tuples in TIME-WAIT on either host are client
   // ports this destination cannot reuse yet. One interval per connection (both sides after a
