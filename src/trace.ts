@@ -278,7 +278,7 @@ class TraceRun {
   private evictDue(): void {
     for (;;) {
       const e = this.flows.evictDue(this.now, this.idleSec, 2 * this.mslSec);
-      if (e === null) return;
+      if (e === null) break;
       if (e.closing) this.finishedHeld--;
       this.complete(e.value, this.lastSec, this.lastNsec);
     }

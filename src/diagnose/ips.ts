@@ -34,27 +34,29 @@ export class IpNumbers {
   }
 }
 
+/** `a`, or a copy of it with twice the room (or more) when index `need` would not fit. */
+function room<A extends Int32Array | Float64Array>(a: A, need: number, make: (n: number) => A): A {
+  if (need < a.length) return a;
+  let n = a.length * 2;
+  while (n <= need) n *= 2;
+  const b = make(n);
+  b.set(a);
+  return b;
+}
+
 /** A growable Int32 column. */
 export class IntColumn {
   data = new Int32Array(16);
   length = 0;
 
   push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Int32Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
+    this.data = room(this.data, this.length, (n) => new Int32Array(n));
     this.data[this.length++] = v;
   }
 
   /** `data[i] += by`, growing (with zeros) to reach index i. */
   bump(i: number, by = 1): void {
-    while (i >= this.data.length) {
-      const d = new Int32Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
+    this.data = room(this.data, i, (n) => new Int32Array(n));
     if (i >= this.length) this.length = i + 1;
     this.data[i]! += by;
   }
@@ -70,11 +72,7 @@ export class FloatColumn {
   length = 0;
 
   push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Float64Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
+    this.data = room(this.data, this.length, (n) => new Float64Array(n));
     this.data[this.length++] = v;
   }
 }
