@@ -28,7 +28,6 @@
 import { TcpFlag, type Segment } from '../decode/segment.js';
 import {
   TcpState,
-  type Check,
   type ConnectionRecord,
   type EndpointRecord,
   type FlagCounts,
@@ -41,7 +40,7 @@ import { A, analyze } from './analysis.js';
 import { SHOWS_LOST, step, type ReceivedEvent, type SentEvent } from './table.js';
 import { zeekConnState, zeekStep, ZeekHistory } from './zeek.js';
 import { End, type EndpointAddr, type Pending, type Via } from './endpoint.js';
-import { beginSegment, checkBefore, checksAtEnd, checkTimeWait } from './checks.js';
+import { beginSegment, checkBefore, checkList, checksAtEnd, checkTimeWait } from './checks.js';
 import { copySegment, segmentRecord } from './segment-record.js';
 import { bookSegment, closeKind, openKind, pushCapped } from './exchange.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe } from './seq.js';
@@ -130,7 +129,9 @@ export class ConnectionTracker {
   private packets = 0;
   private readonly timeline: Transition[] = [];
   private timelineDropped = 0;
-  private readonly checks: Check[] = [];
+  /** The checks decided so far (a CheckLog: checks.ts). */
+  readonly checkNums: number[] = [];
+  readonly checkMsgs: string[] = [];
   private readonly records: SegmentRecord[] = [];
   private omitted = 0;
   private readonly counts: FlagCounts = {
@@ -262,7 +263,7 @@ export class ConnectionTracker {
     else if (S.owesAck !== null && seg.ack !== null) exchange = S.owesAck;
     if (seg.ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST))) S.owesAck = null;
 
-    checkBefore(this.checks, seg, S, R, rst, this.fastOpen);
+    checkBefore(this, seg, S, R, rst, this.fastOpen);
 
     this.applySent(S, seg, sent, t);
     this.applyReceived(R, seg, received, sent, t);
@@ -317,7 +318,7 @@ export class ConnectionTracker {
     const msl2 = 2 * this.opts.mslSec;
     let timeline = last ? this.timeline : this.timeline.map(copyTransition);
     const notes = last ? this.notes : this.notes.slice();
-    const checks = last ? this.checks : this.checks.slice();
+    const checks = checkList(this);
     const segments = last ? this.records : this.records.map(copySegment);
     const out = {} as Record<Side, EndpointRecord>;
 
@@ -619,7 +620,7 @@ export class ConnectionTracker {
 
   /** The "active closer enters TIME-WAIT" check, when an endpoint first enters TIME-WAIT. */
   private onTimeWait(E: End, packet: number): void {
-    checkTimeWait(this.checks, E, packet, this.firstFin, this.finsCrossed);
+    checkTimeWait(this, E, packet, this.firstFin, this.finsCrossed);
   }
 
   // ---- bookkeeping ---------------------------------------------------------------------------
