@@ -46,8 +46,10 @@ export interface TraceOptions {
    * TIME-WAIT ran out (2·MSL after its last packet), it was idle past the idle timeout, a new
    * connection reused its 4-tuple, its record was written early (see `finishedHold`), or the
    * capture ended. Records come in that order; those still tracked at the end come last, by id.
+   * `frontier` is the smallest id whose record is not made yet (every id below it has had its
+   * record): an output that wants id order can write what it holds below it.
    */
-  onRecord?: (record: ConnectionRecord) => void;
+  onRecord?: (record: ConnectionRecord, frontier: number) => void;
   /**
    * Keep every record for the report (default true). With false, records reach only
    * `onConnection`/`onRecord` and are dropped after them, so memory is bounded by the connections
@@ -145,6 +147,13 @@ class TraceRun {
   private finishedHead = 0;
   private finishedHeld = 0;
   private allConnections = 0;
+  /**
+   * Which ids starting at `frontier` have had their record (1 byte each): the smallest id without
+   * one is the frontier passed to onRecord. Compacted as the frontier moves.
+   */
+  private made = new Uint8Array(1024);
+  private madeBase = 0;
+  private frontier = 0;
   private nextId = 0;
   private tcpSegments = 0;
   private droppedSegments = 0;
@@ -409,8 +418,28 @@ class TraceRun {
       this.diagnostics?.add(record);
     }
     if (this.keepRecords) this.records.push(record);
-    this.options.onRecord?.(record);
+    if (this.options.onRecord) {
+      this.markMade(record.id);
+      this.options.onRecord(record, this.frontier);
+    }
     return selected;
+  }
+
+  /** Notes that `id` has its record and moves the frontier past every id that has one. */
+  private markMade(id: number): void {
+    let i = id - this.madeBase;
+    if (i >= this.made.length) {
+      // Drop what lies below the frontier, then grow if that is not room enough.
+      const keep = this.frontier - this.madeBase;
+      const need = id - this.frontier + 1;
+      const next = new Uint8Array(need > this.made.length - keep ? Math.max(2 * this.made.length, 2 * need) : this.made.length);
+      next.set(this.made.subarray(keep));
+      this.made = next;
+      this.madeBase = this.frontier;
+      i = id - this.madeBase;
+    }
+    this.made[i] = 1;
+    while (this.frontier - this.madeBase < this.made.length && this.made[this.frontier - this.madeBase] === 1) this.frontier++;
   }
 
   /** Ends the run: every connection still tracked is described as of the last packet's time. */

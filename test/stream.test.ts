@@ -131,6 +131,40 @@ describe('StreamedOutput', () => {
     }
   });
 
+  it('streams by id: a record waits for every smaller id, unless more than `hold` wait', async () => {
+    const r = await trace(openCapture(join(ROOT, 'fixtures/timewait-pile.pcap')));
+    const ids = (out: string) => (JSON.parse(out) as { connections: Array<{ id: number }> }).connections.map((c) => c.id);
+    const run = async (order: ConnectionRecord[], hold: number) => {
+      let out = '';
+      const o = new StreamedOutput('json', { write: (x: string) => void (out += x) }, 'x', '', TEXT_DEFAULTS, newTextContext(), hold);
+      const seen = new Set<number>();
+      let frontier = 0;
+      for (const c of order) {
+        seen.add(c.id);
+        while (seen.has(frontier)) frontier++;
+        o.record(c, frontier);
+      }
+      await o.end(withConnections(r, []), TEXT_DEFAULTS);
+      return ids(out);
+    };
+    const all = r.connections.map((c) => c.id);
+    // Neighbours swapped (records ending a little out of order): still by id.
+    const swapped = r.connections.map((_, i) => r.connections[i % 2 === 0 ? Math.min(i + 1, r.connections.length - 1) : i - 1]!);
+    expect(new Set(swapped.map((c) => c.id)).size).toBe(50);
+    expect(await run(swapped, 3)).toEqual(all);
+    // The first connection last: the others cannot wait for it beyond the hold, but none is lost.
+    const late = [...r.connections.slice(1), r.connections[0]!];
+    const out = await run(late, 3);
+    expect([...out].sort((a, b) => a - b)).toEqual(all);
+    expect(out.slice(0, 4)).toEqual([1, 2, 3, 4]);
+    // Without a frontier (the caller does not know), records go out as they come.
+    let plain = '';
+    const o = new StreamedOutput('json', { write: (x: string) => void (plain += x) }, 'x', '', TEXT_DEFAULTS, newTextContext(), 3);
+    for (const c of late) o.record(c);
+    await o.end(withConnections(r, []), TEXT_DEFAULTS);
+    expect(ids(plain).slice(0, 3)).toEqual([1, 2, 3]);
+  });
+
   it('past its hold, text says it streams, then every ladder, the counts and the summary', async () => {
     const r = await trace(openCapture(join(ROOT, 'fixtures/timewait-pile.pcap')));
     const out = await written(r, 'text', 3);

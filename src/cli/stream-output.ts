@@ -4,11 +4,12 @@
  *
  * Up to `hold` records are held, and if the input has no more, the output is exactly what a
  * finished report prints: the heading with its counts, the connections by id, the summary. Past
- * that, the held records are printed and every later one as it arrives, in the order they end
- * (their TIME-WAIT over, idle, written early, or at the end of the capture by id): text gets a
- * heading that says so and the counts before the summary; JSON opens its `connections` array
- * first and writes `input`, `summary` and `diagnostics` after it (the same document, its keys in
- * another order).
+ * that, it streams: text gets a heading that says so and the counts before the summary; JSON
+ * opens its `connections` array first and writes `input`, `summary` and `diagnostics` after it
+ * (the same document, its keys in another order). Streamed connections still come by id: a record
+ * is written once every smaller id has had its record (trace()'s frontier), and only when more
+ * than `hold` wait (a connection that stays open while thousands of later ones end) does the
+ * smallest waiting one go out ahead of it.
  */
 import type { Report } from '../diagnose/types.js';
 import { jsonChunks, jsonConnection, jsonStreamHead, jsonStreamTail } from '../report/json.js';
@@ -32,6 +33,8 @@ export class StreamedOutput {
   private held: ConnectionRecord[] = [];
   private streaming = false;
   private written = 0;
+  /** Streaming: the records waiting for their turn, a binary min-heap by id. */
+  private readonly waiting: ConnectionRecord[] = [];
 
   constructor(
     private readonly mode: 'text' | 'json',
@@ -44,19 +47,54 @@ export class StreamedOutput {
     private readonly hold = RECORD_HOLD,
   ) {}
 
-  /** One selected connection's final record. */
-  record(r: ConnectionRecord): void {
+  /**
+   * One selected connection's final record; `frontier` is the smallest id whose record is not made
+   * yet (trace()'s onRecord), Infinity when the caller does not know (then records go out as they come).
+   */
+  record(r: ConnectionRecord, frontier = Infinity): void {
     if (!this.streaming) {
       this.held.push(r);
       if (this.held.length <= this.hold) return;
       this.streaming = true;
-      const held = this.held.sort((a, b) => a.id - b.id);
+      const held = this.held;
       this.held = [];
       this.out.write(this.sep + (this.mode === 'json' ? jsonStreamHead(SCHEMA) : renderStreamLine(this.name, this.hold, this.text)));
-      for (const h of held) this.write(h);
-      return;
+      for (const h of held) this.push(h);
+    } else this.push(r);
+    const w = this.waiting;
+    while (w.length > 0 && (w[0]!.id < frontier || w.length > this.hold)) this.write(this.pop());
+  }
+
+  private push(r: ConnectionRecord): void {
+    const w = this.waiting;
+    let i = w.length;
+    w.push(r);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (w[p]!.id <= r.id) break;
+      w[i] = w[p]!;
+      i = p;
     }
-    this.write(r);
+    w[i] = r;
+  }
+
+  private pop(): ConnectionRecord {
+    const w = this.waiting;
+    const top = w[0]!;
+    const last = w.pop()!;
+    if (w.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= w.length) break;
+        const c = l + 1 < w.length && w[l + 1]!.id < w[l]!.id ? l + 1 : l;
+        if (w[c]!.id >= last.id) break;
+        w[i] = w[c]!;
+        i = c;
+      }
+      w[i] = last;
+    }
+    return top;
   }
 
   private write(r: ConnectionRecord): void {
@@ -67,6 +105,7 @@ export class StreamedOutput {
   /** Everything after the last record; `report` is the finished run's (its `connections` empty). */
   async end(report: Report, opts: TextOptions): Promise<void> {
     if (this.streaming) {
+      while (this.waiting.length > 0) this.write(this.pop());
       if (this.mode === 'json') this.out.write(jsonStreamTail(report, this.written === 0));
       else this.out.write(renderInputLine(report, opts) + '\n' + renderSummary(report, opts));
       return;
