@@ -15,7 +15,7 @@ import type { Report, ReportTotals } from './diagnose/types.js';
 import { FinishedTable } from './flow/finished-table.js';
 import { FlowTable, type FlowEntry } from './flow/flow-table.js';
 import { orient } from './flow/orientation.js';
-import { ConnectionTracker, parkedStateAt, type ParkedConnection, type TrackerOptions } from './tcp/connection.js';
+import { ConnectionTracker, timeWaitOver, type FinishReason, type TrackerOptions } from './tcp/connection.js';
 import { SCHEMA, TcpState, type ConnectionRecord, type InputRecord } from './tcp/model.js';
 import { SummaryCounter } from './tcp/summary.js';
 
@@ -61,7 +61,7 @@ export interface TraceOptions {
    * Without `keepRecords`: finished connections (both ends CLOSED or in TIME-WAIT, or reset) kept
    * whole until their TIME-WAIT runs out, so that a late segment (a retransmitted FIN, an RST)
    * still finds its tracker and the record states the end of the capture. Beyond this many, the
-   * oldest one's record is written early (its TIME-WAIT as of then) and the table keeps only a few
+   * least recently active one's record is written early (its TIME-WAIT as of then) and the table keeps only a few
    * numbers of it (ISNs for port reuse, TIME-WAIT start for the state at the end). Default 4,096
    * (on the short benchmark workload 10,000 cost 7.6 s instead of 5.7 s: held trackers are what
    * the garbage collector copies);
@@ -108,8 +108,6 @@ interface Tracked {
   emitted: boolean;
   /** Whether `onOpen` already received this connection's record. */
   opened: boolean;
-  /** Set once its final record is made: the tracker must not be used again. */
-  done: boolean;
 }
 
 /**
@@ -126,11 +124,6 @@ const STATES = Object.values(TcpState);
 class TraceRun {
   private readonly flows = new FlowTable<Tracked>();
   private readonly parked = new FinishedTable(P_WIDTH);
-  /** Reused to read a parked connection back (no object per lookup). */
-  private readonly scratch: ParkedConnection = {
-    id: 0, clientIsn: null, serverIsn: null, client: TcpState.Closed, server: TcpState.Closed,
-    firstSec: 0, firstNsec: 0, clientTwStart: 0, serverTwStart: 0,
-  };
   private readonly records: ConnectionRecord[] = [];
   private readonly skipped: Record<string, number> = Object.create(null);
   private readonly mslSec: number;
@@ -142,10 +135,6 @@ class TraceRun {
   private readonly trackerOptions: TrackerOptions;
   private readonly summary = new SummaryCounter();
   private readonly diagnostics: DiagnosticsCollector | null;
-  /** Finished connections still tracked whole, oldest first (entries already gone are skipped). */
-  private finishedQueue: Array<FlowEntry<Tracked>> = [];
-  private finishedHead = 0;
-  private finishedHeld = 0;
   private allConnections = 0;
   /**
    * Which ids starting at `frontier` have had their record (1 byte each): the smallest id without
@@ -204,12 +193,12 @@ class TraceRun {
     this.evictDue();
 
     const flows = this.flows;
+    const isSyn = (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
     let entry = flows.lookup(seg);
     if (entry === null) {
       const slot = this.parked.lookup(seg);
       let reusedFrom: number | null = null;
       if (slot >= 0) {
-        const isSyn = (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
         const pay = this.parked.payload;
         const isn = pay[slot * P_WIDTH + (this.parked.fromClient ? P.clientIsn : P.serverIsn)];
         if (!isSyn || seg.seq === isn) {
@@ -230,12 +219,10 @@ class TraceRun {
       entry = reusedFrom === null ? this.open(seg) : flows.insert(seg, true, this.newTracked(seg, true, null, reusedFrom), this.now);
     } else {
       const fromClient = flows.fromClient;
-      const isSyn = (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
       const slot = entry.value;
       if (isSyn && slot.tracker.startsNewConnection(seg, fromClient, this.now - entry.lastTime)) {
         // Port reuse: the old connection ends here, a new one starts on the same 4-tuple.
         const old = slot.tracker;
-        if (entry.closing) this.finishedHeld--;
         this.complete(slot, this.lastSec, this.lastNsec);
         flows.reuse(entry, seg, true, this.newTracked(seg, true, null, old.id));
       }
@@ -257,9 +244,7 @@ class TraceRun {
         return;
       }
       this.emit(tracked);
-      this.finishedHeld++;
-      this.finishedQueue.push(entry);
-      while (this.finishedHeld > this.hold) this.parkOldestFinished();
+      while (flows.closingCount > this.hold) this.parkOldestFinished();
     }
   }
 
@@ -280,7 +265,7 @@ class TraceRun {
       this.trackerOptions,
       { heuristic, reusedFrom },
     );
-    return { tracker, emitted: false, opened: false, done: false };
+    return { tracker, emitted: false, opened: false };
   }
 
   /** Evicts connections idle past their limit: 2·MSL once closing (TIME-WAIT is over), else the idle timeout. */
@@ -288,7 +273,6 @@ class TraceRun {
     for (;;) {
       const e = this.flows.evictDue(this.now, this.idleSec, 2 * this.mslSec);
       if (e === null) break;
-      if (e.closing) this.finishedHeld--;
       this.complete(e.value, this.lastSec, this.lastNsec);
     }
     // Parked connections, oldest first: over once 2·MSL passed since they were parked.
@@ -301,57 +285,31 @@ class TraceRun {
 
   /**
    * The table tracks `maxConnections` connections (parked ones, a few numbers each in their own
-   * table, do not count): make room for one more by parking the oldest finished connection, or else by evicting
+   * table, do not count): make room for one more by parking the least recently active finished connection, or else by evicting
    * the least recently active open one, whose record then says so. Like an idle timeout, only
    * sooner: nothing is dropped without a record. False if nothing could be removed.
    */
   private makeRoom(): boolean {
-    if (this.finishedHeld > 0) {
+    if (this.flows.closingCount > 0) {
       this.parkOldestFinished();
       return true;
     }
     const e = this.flows.removeOldestActive();
     if (e === null) return false;
-    const slot = e.value;
     this.evicted++;
-    slot.done = true;
-    const record = slot.tracker.finish(this.lastSec, this.lastNsec, true, 'evicted');
-    this.deliver(record, true);
-    if (!slot.emitted && this.options.onConnection) {
-      slot.emitted = true;
-      this.options.onConnection(record);
-    }
+    this.finalize(e.value, 'evicted', true);
     return true;
   }
 
-  /** Writes the record of the oldest finished connection still tracked whole, and parks it. */
+  /** Writes the record of the least recently active finished connection still tracked whole, and parks it. */
   private parkOldestFinished(): void {
-    const q = this.finishedQueue;
-    while (this.finishedHead < q.length) {
-      const e = q[this.finishedHead]!;
-      q[this.finishedHead++] = undefined as unknown as FlowEntry<Tracked>;
-      const slot = e.value;
-      // Skipped: entries evicted or reused since (their slot is another connection's, or done).
-      if (slot.done || !e.closing) continue;
-      this.finishedHeld--;
-      this.park(e, slot, true);
-      break;
-    }
-    if (this.finishedHead > 4096 && this.finishedHead * 2 > q.length) {
-      this.finishedQueue = q.slice(this.finishedHead);
-      this.finishedHead = 0;
-    }
+    const e = this.flows.oldestClosing();
+    if (e !== null) this.park(e, e.value, true);
   }
 
   /** Makes the final record of a finished connection now and leaves only a few numbers in its entry. */
   private park(e: FlowEntry<Tracked>, t: Tracked, early: boolean): void {
-    t.done = true;
-    const record = t.tracker.finish(this.lastSec, this.lastNsec, true, early ? 'early' : 'end');
-    const selected = this.deliver(record, false);
-    if (!t.emitted && this.options.onConnection) {
-      t.emitted = true;
-      this.options.onConnection(record);
-    }
+    const { record, selected } = this.finalize(t, early ? 'early' : 'end', false);
     // The tracker goes; its 4-tuple moves to the FinishedTable with a few numbers.
     const p = t.tracker.park(record);
     this.flows.remove(e);
@@ -379,14 +337,23 @@ class TraceRun {
 
   /** Hands a connection's final record on; the tracker is dropped after this. */
   private complete(t: Tracked, endSec: number, endNsec: number): void {
-    t.done = true;
+    this.finalize(t, 'end', true, endSec, endNsec);
+  }
+
+  /**
+   * Makes a connection's final record (as of the last packet unless told), folds and hands it on,
+   * and gives it to onConnection if that has not had it yet. `finalStates`: the record's states are
+   * the ones at the end (false when it is parked, whose end states come later).
+   */
+  private finalize(t: Tracked, why: FinishReason, finalStates: boolean, endSec = this.lastSec, endNsec = this.lastNsec): { record: ConnectionRecord; selected: boolean } {
     // The last finish(): the record takes over the tracker's lists instead of copying them.
-    const record = t.tracker.finish(endSec, endNsec, true);
-    this.deliver(record, true);
+    const record = t.tracker.finish(endSec, endNsec, true, why);
+    const selected = this.deliver(record, finalStates);
     if (!t.emitted && this.options.onConnection) {
       t.emitted = true;
       this.options.onConnection(record);
     }
+    return { record, selected };
   }
 
   /** The end of a parked connection: its final states, as of (endSec, endNsec), go to the summary. */
@@ -394,19 +361,12 @@ class TraceRun {
     const pay = this.parked.payload;
     const o = slot * P_WIDTH;
     if (pay[o + P.selected] === 0) return;
-    const c = this.scratch;
-    c.id = pay[o + P.id]!;
-    c.client = STATES[pay[o + P.client]!]!;
-    c.server = STATES[pay[o + P.server]!]!;
-    c.firstSec = pay[o + P.firstSec]!;
-    c.firstNsec = pay[o + P.firstNsec]!;
-    c.clientTwStart = pay[o + P.clientTw]!;
-    c.serverTwStart = pay[o + P.serverTw]!;
-    this.summary.addFinalStates(
-      c.id,
-      parkedStateAt(c, true, endSec, endNsec, this.mslSec),
-      parkedStateAt(c, false, endSec, endNsec, this.mslSec),
-    );
+    // A side written in TIME-WAIT is CLOSED at the end once its 2·MSL ran out, as finish() decides.
+    const at = (state: number, twStart: number) => {
+      const s = STATES[state]!;
+      return s === TcpState.TimeWait && timeWaitOver(twStart, pay[o + P.firstSec]!, pay[o + P.firstNsec]!, endSec, endNsec, this.mslSec) ? TcpState.Closed : s;
+    };
+    this.summary.addFinalStates(pay[o + P.id]!, at(pay[o + P.client]!, pay[o + P.clientTw]!), at(pay[o + P.server]!, pay[o + P.serverTw]!));
   }
 
   /** Folds a final record into the summary and diagnostics and passes it on; returns whether it was selected. */
@@ -449,7 +409,6 @@ class TraceRun {
     const rest: Tracked[] = [];
     for (let e = this.flows.removeOldest(); e !== null; e = this.flows.removeOldest()) rest.push(e.value);
     this.parked.forEach((s) => this.completeParked(s, this.lastSec, this.lastNsec));
-    this.finishedQueue = [];
     rest.sort((a, b) => a.tracker.id - b.tracker.id);
     for (let i = 0; i < rest.length; i++) {
       this.complete(rest[i]!, this.lastSec, this.lastNsec);

@@ -57,7 +57,10 @@ class RecencyList<T> {
   head: FlowEntry<T> | null = null;
   tail: FlowEntry<T> | null = null;
 
+  length = 0;
+
   push(e: FlowEntry<T>): void {
+    this.length++;
     e.prev = this.tail;
     e.next = null;
     if (this.tail) this.tail.next = e;
@@ -66,6 +69,7 @@ class RecencyList<T> {
   }
 
   unlink(e: FlowEntry<T>): void {
+    this.length--;
     if (e.prev) e.prev.next = e.next;
     else this.head = e.next;
     if (e.next) e.next.prev = e.prev;
@@ -140,6 +144,16 @@ export class FlowTable<T> {
   /** Number of entries in the table. */
   get size(): number {
     return this.count;
+  }
+
+  /** Number of entries on the closing list. */
+  get closingCount(): number {
+    return this.closingList.length;
+  }
+
+  /** The least recently active closing entry (left in the table), or null. */
+  oldestClosing(): FlowEntry<T> | null {
+    return this.closingList.head;
   }
 
   /** Finds the entry of `seg`'s 4-tuple (setting `fromClient`), or null. */

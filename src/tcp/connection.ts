@@ -83,12 +83,13 @@ export interface ParkedConnection {
   serverTwStart: number;
 }
 
-/** The state of a parked side at capture end (endSec, endNsec): TIME-WAIT turns CLOSED once 2·MSL passed, as in finish(). */
-export function parkedStateAt(p: ParkedConnection, client: boolean, endSec: number, endNsec: number, mslSec: number): TcpState {
-  const state = client ? p.client : p.server;
-  if (state !== TcpState.TimeWait) return state;
-  const endRel = endSec - p.firstSec + (endNsec - p.firstNsec) / 1e9;
-  return endRel >= (client ? p.clientTwStart : p.serverTwStart) + 2 * mslSec ? TcpState.Closed : state;
+/**
+ * Whether a TIME-WAIT that started `twStart` seconds after the connection's first packet
+ * (firstSec, firstNsec) has run out by (endSec, endNsec): 2·MSL passed (RFC 9293 §3.10.8).
+ * finish() decides a tracked connection's end state with it, trace.ts a parked one's.
+ */
+export function timeWaitOver(twStart: number, firstSec: number, firstNsec: number, endSec: number, endNsec: number, mslSec: number): boolean {
+  return endSec - firstSec + (endNsec - firstNsec) / 1e9 >= twStart + 2 * mslSec;
 }
 
 /** Most opening/closing segments kept per connection (the rest are counted in `notes`). */
@@ -297,10 +298,12 @@ export class ConnectionTracker {
       if (this.opts.allSegments && !this.opts.noSegments) this.record(seg, S, t, mask);
     } else {
       pushCapped(exchange === 'open' ? this.openPackets : this.closePackets, seg.packet);
-      if (this.opts.noSegments) {
-        // Not drawn: the exchange's facts (kinds, checks, timeline, packet numbers) are all kept.
-      } else if (this.opts.allSegments || this.records.length < MAX_EXCHANGE_SEGMENTS) this.record(seg, S, t, mask);
-      else this.omitted++;
+      // With noSegments nothing is drawn: the exchange's facts (kinds, checks, timeline, packet
+      // numbers) are all kept, its segments are not.
+      if (!this.opts.noSegments) {
+        if (this.opts.allSegments || this.records.length < MAX_EXCHANGE_SEGMENTS) this.record(seg, S, t, mask);
+        else this.omitted++;
+      }
     }
   }
 
@@ -353,7 +356,7 @@ export class ConnectionTracker {
         }
       } else if (state === TimeWait) {
         const expiry = E.twStart + msl2;
-        if (endRel >= expiry) {
+        if (timeWaitOver(E.twStart, this.firstSec, this.firstNsec, endSec, endNsec, this.opts.mslSec)) {
           state = Closed;
           timeline.push({ packet: E.twPacket, time: round6(expiry), side: E.name, from: TimeWait, to: Closed, why: this.expiryWhy(E) });
           notes.push(
