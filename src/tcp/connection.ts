@@ -44,6 +44,7 @@ import { beginSegment, checkBefore, checkList, checksAtEnd, checkTimeWait } from
 import { copySegment, segmentRecord } from './segment-record.js';
 import { bookSegment, closeKind, openKind, pushCapped } from './exchange.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe } from './seq.js';
+import { round6 } from './format.js';
 
 /**
  * Why a record is made before the end of the capture: `early` (finished, written before its
@@ -113,10 +114,6 @@ const RST: RstJudgement = { accepted: false, inWindow: false, expected: null, ac
 function flat(s: string): string {
   s.charCodeAt(0);
   return s;
-}
-
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
 }
 
 /** Tracks one connection (one 4-tuple, one ISN pair) from its first captured segment. */
@@ -472,8 +469,6 @@ export class ConnectionTracker {
     }
   }
 
-
-
   // ---- the two machines ----------------------------------------------------------------------
 
   /** Moves `E` to `next` (no-op if unchanged), recording the transition. */
@@ -628,8 +623,6 @@ export class ConnectionTracker {
 
   // ---- bookkeeping ---------------------------------------------------------------------------
 
-
-
   /** Updates both tracks after the segment; returns the payload bytes it added to the sender's stream. */
   private updateTracks(seg: Segment, S: End, R: End, sent: SentEvent, received: ReceivedEvent, mask: number, t: number): number {
     const st = S.t;
@@ -726,5 +719,4 @@ export class ConnectionTracker {
 function copyTransition(x: Transition): Transition {
   return { ...x };
 }
-
 

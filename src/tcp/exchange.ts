@@ -7,6 +7,7 @@ import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { End } from './endpoint.js';
 import { TcpState, type CloseKind, type OpenKind, type Side } from './model.js';
 import type { SentEvent } from './table.js';
+import { round6 } from './format.js';
 
 const { SynSent } = TcpState;
 
@@ -33,10 +34,6 @@ export interface Exchange {
   dataAfterFin: number;
   reset: { by: Side; state: TcpState; packet: number } | null;
   resetSeen: boolean;
-}
-
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
 }
 
 /** Opening and closing facts of this segment (what kind, who first, RTT). */

@@ -27,3 +27,8 @@ export function tcpdumpFlags(flags: number): string {
   cache.set(key, s);
   return s;
 }
+
+/** Seconds rounded to the microsecond, as every time in the model is written. */
+export function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

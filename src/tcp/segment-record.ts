@@ -8,14 +8,13 @@ import { TcpFlag, type Segment, type TcpOptions } from '../decode/segment.js';
 import { flagNames } from './analysis.js';
 import { segmentChecks } from './checks.js';
 import type { End } from './endpoint.js';
-import { tcpdumpFlags } from './format.js';
+import { round6, tcpdumpFlags } from './format.js';
 import type { CheckId, SegmentFlag, SegmentRecord, TcpState } from './model.js';
 import { seqAdd } from './seq.js';
 
 /** Shared, frozen empty lists for kept segments without analysis flags or checks (most of them). */
 const NO_FLAGS: SegmentFlag[] = Object.freeze([]) as unknown as SegmentFlag[];
 const NO_CHECKS: CheckId[] = Object.freeze([]) as unknown as CheckId[];
-
 
 /**
  * A kept SYN's options as the record shows them. Connections of one capture mostly announce the
@@ -24,10 +23,6 @@ const NO_CHECKS: CheckId[] = Object.freeze([]) as unknown as CheckId[];
  */
 const SYN_OPTIONS = new Map<number, Readonly<NonNullable<SegmentRecord['options']>>>();
 const SYN_OPTIONS_MAX = 4096;
-
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
-}
 
 /** Segment `seg` sent by `S` to `R` at `t` s into the connection, with the states after it and its analysis `mask`. */
 export function segmentRecord(seg: Segment, S: End, R: End, client: TcpState, server: TcpState, t: number, mask: number): SegmentRecord {
