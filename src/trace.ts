@@ -11,7 +11,7 @@ import { formatIp } from './decode/addr.js';
 import { decodeFrame } from './decode/decode-frame.js';
 import { TcpFlag, type Segment } from './decode/segment.js';
 import { DiagnosticsCollector } from './diagnose/diagnose.js';
-import type { Report, ReportTotals } from './diagnose/types.js';
+import { withTotals, type Report } from './diagnose/types.js';
 import { FinishedTable } from './flow/finished-table.js';
 import { FlowTable, type FlowEntry } from './flow/flow-table.js';
 import { orient } from './flow/orientation.js';
@@ -47,9 +47,10 @@ export interface TraceOptions {
    * connection reused its 4-tuple, its record was written early (see `finishedHold`), or the
    * capture ended. Records come in that order; those still tracked at the end come last, by id.
    * `frontier` is the smallest id whose record is not made yet (every id below it has had its
-   * record): an output that wants id order can write what it holds below it.
+   * record): an output that wants id order can write what it holds below it. `selected`: whether
+   * `select` accepted the record.
    */
-  onRecord?: (record: ConnectionRecord, frontier: number) => void;
+  onRecord?: (record: ConnectionRecord, frontier: number, selected: boolean) => void;
   /**
    * Keep every record for the report (default true). With false, records reach only
    * `onConnection`/`onRecord` and are dropped after them, so memory is bounded by the connections
@@ -380,7 +381,7 @@ class TraceRun {
     if (this.keepRecords) this.records.push(record);
     if (this.options.onRecord) {
       this.markMade(record.id);
-      this.options.onRecord(record, this.frontier);
+      this.options.onRecord(record, this.frontier, selected);
     }
     return selected;
   }
@@ -440,9 +441,6 @@ class TraceRun {
     if (this.diagnostics !== null) {
       report.diagnostics = this.diagnostics.result({ mslSec: this.mslSec, portRange: this.options.portRange ?? DEFAULTS.portRange });
     }
-    const totals: ReportTotals = { ...this.summary.totals(), all: this.allConnections };
-    // Not part of the JSON document (see Report.totals).
-    Object.defineProperty(report, 'totals', { value: totals, enumerable: false });
-    return report;
+    return withTotals(report, { ...this.summary.totals(), all: this.allConnections });
   }
 }

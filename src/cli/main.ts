@@ -244,7 +244,7 @@ async function runFile(run: Run, path: string): Promise<number> {
       signal: ac.signal,
       onProgress: (bytes, packets) => spinner.update(bytes, packets),
       onConnection: o.ndjson ? (r: ConnectionRecord) => ndjson(run, r) : undefined,
-      onRecord: streamed === null ? undefined : (r: ConnectionRecord, frontier: number) => (run.select === null || run.select(r)) && streamed.record(r, frontier),
+      onRecord: streamed?.sink(),
     });
   } catch (e) {
     return fail(io, name, e);
@@ -342,7 +342,7 @@ async function runLive(run: Run, bpf: string): Promise<number> {
       signal: ac.signal,
       onConnection: o.json ? undefined : onConnection,
       onOpen: openings ? onOpen : undefined,
-      onRecord: streamed === null ? undefined : (r: ConnectionRecord, frontier: number) => (run.select === null || run.select(r)) && streamed.record(r, frontier),
+      onRecord: streamed?.sink(),
     });
   } catch (e) {
     return fail(io, iface, e);

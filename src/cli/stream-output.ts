@@ -11,7 +11,7 @@
  * than `hold` wait (a connection that stays open while thousands of later ones end) does the
  * smallest waiting one go out ahead of it.
  */
-import type { Report } from '../diagnose/types.js';
+import { withTotals, type Report } from '../diagnose/types.js';
 import { jsonChunks, jsonConnection, jsonStreamHead, jsonStreamTail } from '../report/json.js';
 import { renderSummary } from '../report/summary.js';
 import { renderConnection, renderInputLine, renderStreamLine, textChunks, type TextContext, type TextOptions } from '../report/text.js';
@@ -23,9 +23,7 @@ export const RECORD_HOLD = 4096;
 
 /** `report` with other connections, keeping its non-enumerable totals. */
 export function withConnections(report: Report, connections: ConnectionRecord[]): Report {
-  const out: Report = { ...report, connections };
-  if (report.totals) Object.defineProperty(out, 'totals', { value: report.totals, enumerable: false });
-  return out;
+  return withTotals({ ...report, connections }, report.totals);
 }
 
 /** One input's text or JSON output. */
@@ -63,6 +61,13 @@ export class StreamedOutput {
     } else this.push(r);
     const w = this.waiting;
     while (w.length > 0 && (w[0]!.id < frontier || w.length > this.hold)) this.write(this.pop());
+  }
+
+  /** trace()'s onRecord for this output: the records the selection accepted, with the frontier. */
+  sink(): (r: ConnectionRecord, frontier: number, selected: boolean) => void {
+    return (r, frontier, selected) => {
+      if (selected) this.record(r, frontier);
+    };
   }
 
   private push(r: ConnectionRecord): void {

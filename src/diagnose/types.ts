@@ -234,3 +234,9 @@ export interface ReportTotals extends SummaryTotals {
   /** Connections in the input before a selection kept only some (the summary counts the selected). */
   all: number;
 }
+
+/** `report` carrying `totals` as the non-enumerable property Report.totals documents (returned). */
+export function withTotals(report: Report, totals: ReportTotals | undefined): Report {
+  if (totals !== undefined) Object.defineProperty(report, 'totals', { value: totals, enumerable: false });
+  return report;
+}
