@@ -6,7 +6,8 @@
  */
 import type { ConnectionRecord } from '../tcp/model.js';
 import { formatSec, hostPort, plural } from './endpoint.js';
-import { FloatColumn, IntColumn, type IpNumbers } from './ips.js';
+import { FloatColumn, IntColumn } from './columns.js';
+import type { IpNumbers } from './ips.js';
 import { sweepArrays } from './sweep.js';
 import type { Finding, TimeWaitDiagnostics, TimeWaitHost, TimeWaitTuple } from './types.js';
 

@@ -45,7 +45,7 @@ export function jsonConnection(record: ConnectionRecord, first: boolean): string
   // Array elements that JSON cannot represent become null, as in JSON.stringify.
   const v: unknown = record;
   // No escJson: a record holds no text from the capture (addresses, flags and sentences are all
-  // made here from numbers; test/report/json.test.ts checks every record of every capture).
+  // made here from numbers; test/stream.test.ts checks every string of every record of every capture).
   const item = v === undefined || typeof v === 'function' ? 'null' : nested(v, 2);
   return `${first ? '' : ','}\n    ${item}`;
 }
