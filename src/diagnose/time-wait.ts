@@ -214,7 +214,7 @@ function diagnoseTimeWait(
     byHost[h]!.idx.push(k);
   }
   // Every host's peak first; the series (60 slices each) only for the hosts that are listed.
-  const hostFrom = (h: number, buckets: number) => {
+  const hostSweep = (h: number, buckets: number) => {
     const b = byHost[h]!;
     const n = b.idx.length;
     const from = new Float64Array(n);
@@ -232,7 +232,7 @@ function diagnoseTimeWait(
     const n = b.idx.length;
     let asClient = 0;
     for (let x = 0; x < n; x++) if (sockets.side[b.idx[x]!] === 0) asClient++;
-    const sw = hostFrom(h, 0);
+    const sw = hostSweep(h, 0);
     const host: TimeWaitHost = {
       ip: ips[hostIp[h]!]!,
       entries: { asClient, asServer: n - asClient },
@@ -269,7 +269,7 @@ function diagnoseTimeWait(
   // made the diagnostics the biggest part of the output.
   const named = new Set(findings.map((f) => f.subject));
   timeWait.hosts = timeWait.hosts.filter((h, i) => i < HOST_LIST_CAP || named.has(h.ip));
-  for (const h of timeWait.hosts) h.series = hostFrom(bucketOf.get(h)!, 60).series;
+  for (const h of timeWait.hosts) h.series = hostSweep(bucketOf.get(h)!, 60).series;
 
   // Per (client IP, server IP, server port): 4-tuples in TIME-WAIT on either host are client
   // ports this destination cannot reuse yet. One interval per connection (both sides after a

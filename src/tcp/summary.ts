@@ -126,16 +126,19 @@ export class SummaryCounter {
   }
 }
 
-/** Counts connections by opening, closing and final states, failed checks and analysis flags (all but `tableFull`). */
-export function summarize(records: readonly ConnectionRecord[]): Summary {
+/** A counter with every record of a list folded in. */
+function counted(records: readonly ConnectionRecord[]): SummaryCounter {
   const s = new SummaryCounter();
   for (const r of records) s.add(r);
-  return s.result();
+  return s;
+}
+
+/** Counts connections by opening, closing and final states, failed checks and analysis flags (all but `tableFull`). */
+export function summarize(records: readonly ConnectionRecord[]): Summary {
+  return counted(records).result();
 }
 
 /** The text summary's extra counts over a list of records. */
 export function summaryTotals(records: readonly ConnectionRecord[]): SummaryTotals {
-  const s = new SummaryCounter();
-  for (const r of records) s.add(r);
-  return s.totals();
+  return counted(records).totals();
 }
