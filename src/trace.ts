@@ -8,8 +8,8 @@
 import type { CaptureSource, CaptureStats, Frame, ProgressFn } from './capture/frame.js';
 import { linkTypeName } from './capture/link-types.js';
 import { formatIp } from './decode/addr.js';
-import { decodeFrame } from './decode/decode-frame.js';
-import { TcpFlag, type Segment } from './decode/segment.js';
+import { decodeFrameInto } from './decode/decode-frame.js';
+import { newSegment, TcpFlag, type Segment, type TcpOptions } from './decode/segment.js';
 import { DiagnosticsCollector } from './diagnose/diagnose.js';
 import { withTotals, type Report } from './diagnose/types.js';
 import { FinishedTable } from './flow/finished-table.js';
@@ -154,6 +154,9 @@ class TraceRun {
   private lastSec = 0;
   private lastNsec = 0;
   private now = 0;
+  /** The one segment (and options object) every frame is decoded into: tcp/ copies what it keeps. */
+  private readonly seg = newSegment();
+  private readonly segOptions: TcpOptions = {};
 
   constructor(private readonly options: TraceOptions) {
     this.mslSec = options.mslSec ?? DEFAULTS.mslSec;
@@ -173,7 +176,7 @@ class TraceRun {
 
   /** FrameSink: one captured frame. */
   frame(frame: Frame): void {
-    const r = decodeFrame(frame);
+    const r = decodeFrameInto(frame, this.seg, this.segOptions);
     if (typeof r === 'string') {
       const key = r === 'unsupported-link' ? `unsupported-link:${linkTypeName(frame.linkType)}` : r;
       this.skipped[key] = (this.skipped[key] ?? 0) + 1;

@@ -10,15 +10,16 @@
  * not filled in yet (offload), and tcpdump's "incorrect" there is no reason to drop a segment.
  * Tunnels (GRE, VXLAN, Geneve, IP-in-IP) are not followed: their TCP is the tunnel's business.
  *
- * Allocation: a skipped frame allocates nothing (reasons are string constants); a TCP frame
- * allocates its Segment, plus the options object when the header carries options. The Segment
- * holds no reference into `frame.buf`, so later stages may keep it.
+ * Allocation: a skipped frame allocates nothing (reasons are string constants). `decodeFrame`
+ * allocates the Segment (plus its options object when the header carries options), which holds no
+ * reference into `frame.buf`, so a caller may keep it; `decodeFrameInto` refills the caller's
+ * segment and options objects instead, for a caller that copies what it keeps (trace.ts).
  */
 import type { Frame } from '../capture/frame.js';
 import { Net, cur, type LayerDecoder } from './cursor.js';
 import { decodeIpByVersion, decodeIpv4, decodeIpv6 } from './ip.js';
 import { linkDecoder } from './link.js';
-import type { Segment, SkipReason } from './segment.js';
+import type { Segment, SegmentBuffer, SkipReason, TcpOptions } from './segment.js';
 import { decodeTcp } from './tcp.js';
 
 export { isLinkTypeSupported, SUPPORTED_LINK_TYPES } from './link.js';
@@ -49,6 +50,14 @@ if (NET_DECODERS[Net.IpByVersion] !== decodeIpByVersion) throw new Error('NET_DE
  * (impossible lengths, a data offset below 5).
  */
 export function decodeFrame(frame: Frame): Segment | SkipReason {
+  return decodeFrameInto(frame, null, null);
+}
+
+/**
+ * decodeFrame writing into `into` (and `opts`, for the options) instead of new objects: the
+ * result is `into` itself, valid until the next call. Null for either means a new object.
+ */
+export function decodeFrameInto(frame: Frame, into: SegmentBuffer | null, opts: TcpOptions | null): Segment | SkipReason {
   const link = linkDecoder(frame.linkType);
   if (link === undefined) return 'unsupported-link';
   const c = cur;
@@ -66,7 +75,7 @@ export function decodeFrame(frame: Frame): Segment | SkipReason {
   if (r !== null) return r;
   r = NET_DECODERS[c.net](c);
   if (r !== null) return r;
-  return decodeTcp(c, frame);
+  return decodeTcp(c, frame, into, opts);
 }
 
 /** True when `decodeFrame`'s result is a skip reason rather than a segment. */

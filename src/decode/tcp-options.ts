@@ -27,11 +27,30 @@ function cookieLenOk(n: number): boolean {
 }
 
 /**
+ * `reuse` cleared for another segment's options (every field present, so fresh and reused
+ * options objects share one hidden class), or a new object.
+ */
+function blank(reuse: TcpOptions | null): TcpOptions {
+  const o = reuse ?? {};
+  o.mss = undefined;
+  o.wscale = undefined;
+  o.sackPermitted = undefined;
+  o.sack = undefined;
+  o.tsVal = undefined;
+  o.tsEcr = undefined;
+  o.fastOpen = undefined;
+  o.unknown = undefined;
+  o.malformed = undefined;
+  return o;
+}
+
+/**
  * Parses the options in `b[start .. hdrEnd)`, reading no byte at or beyond `capEnd`.
  * Returns null when there is nothing to report (no options, or only NOP/EOL padding), so the
- * common option-less segment allocates nothing.
+ * common option-less segment allocates nothing. With `reuse`, that object is cleared and filled
+ * instead of a new one (its SACK list and Fast Open cookie are still new: they are rare).
  */
-export function parseTcpOptions(b: Uint8Array, start: number, hdrEnd: number, capEnd: number): TcpOptions | null {
+export function parseTcpOptions(b: Uint8Array, start: number, hdrEnd: number, capEnd: number, reuse: TcpOptions | null = null): TcpOptions | null {
   let o: TcpOptions | null = null;
   const end = hdrEnd < capEnd ? hdrEnd : capEnd;
   let p = start;
@@ -44,58 +63,58 @@ export function parseTcpOptions(b: Uint8Array, start: number, hdrEnd: number, ca
     }
     if (p + 1 >= hdrEnd) {
       // The length byte would lie past the header.
-      (o ??= {}).malformed = true;
+      (o ??= blank(reuse)).malformed = true;
       break;
     }
     if (p + 1 >= capEnd) break; // length byte not captured
     const len = b[p + 1];
     if (len < 2 || p + len > hdrEnd) {
-      (o ??= {}).malformed = true;
+      (o ??= blank(reuse)).malformed = true;
       break;
     }
     if (p + len > capEnd) break; // option cut by the snaplen
     const v = p + 2;
     switch (kind) {
       case 2:
-        if (len === 4) (o ??= {}).mss = u16(b, v);
-        else (o ??= {}).malformed = true;
+        if (len === 4) (o ??= blank(reuse)).mss = u16(b, v);
+        else (o ??= blank(reuse)).malformed = true;
         break;
       case 3:
         // The raw shift count; RFC 7323 §2.3's clamp to 14 is the receiver's business (tcp/).
-        if (len === 3) (o ??= {}).wscale = b[v];
-        else (o ??= {}).malformed = true;
+        if (len === 3) (o ??= blank(reuse)).wscale = b[v];
+        else (o ??= blank(reuse)).malformed = true;
         break;
       case 4:
-        if (len === 2) (o ??= {}).sackPermitted = true;
-        else (o ??= {}).malformed = true;
+        if (len === 2) (o ??= blank(reuse)).sackPermitted = true;
+        else (o ??= blank(reuse)).malformed = true;
         break;
       case 5:
         if (len >= 10 && (len - 2) % 8 === 0) {
-          o ??= {};
+          o ??= blank(reuse);
           const blocks: Array<[number, number]> = (o.sack ??= []);
           for (let q = v; q < p + len; q += 8) blocks.push([u32(b, q), u32(b, q + 4)]);
-        } else (o ??= {}).malformed = true;
+        } else (o ??= blank(reuse)).malformed = true;
         break;
       case 8:
         if (len === 10) {
-          o ??= {};
+          o ??= blank(reuse);
           o.tsVal = u32(b, v);
           o.tsEcr = u32(b, v + 4);
-        } else (o ??= {}).malformed = true;
+        } else (o ??= blank(reuse)).malformed = true;
         break;
       case 34:
-        if (cookieLenOk(len - 2)) (o ??= {}).fastOpen = { cookie: hex(b, v, p + len) };
-        else (o ??= {}).malformed = true;
+        if (cookieLenOk(len - 2)) (o ??= blank(reuse)).fastOpen = { cookie: hex(b, v, p + len) };
+        else (o ??= blank(reuse)).malformed = true;
         break;
       case 254:
         // RFC 6994 shared experimental option: the 16-bit ExID 0xF989 is Fast Open (RFC 7413 §4.1.1).
         if (len >= 4 && u16(b, v) === 0xf989) {
-          if (cookieLenOk(len - 4)) (o ??= {}).fastOpen = { cookie: hex(b, v + 2, p + len) };
-          else (o ??= {}).malformed = true;
-        } else ((o ??= {}).unknown ??= []).push(kind);
+          if (cookieLenOk(len - 4)) (o ??= blank(reuse)).fastOpen = { cookie: hex(b, v + 2, p + len) };
+          else (o ??= blank(reuse)).malformed = true;
+        } else ((o ??= blank(reuse)).unknown ??= []).push(kind);
         break;
       default:
-        ((o ??= {}).unknown ??= []).push(kind);
+        ((o ??= blank(reuse)).unknown ??= []).push(kind);
     }
     p += len;
   }

@@ -1,19 +1,22 @@
 /**
- * The TCP header (RFC 9293 §3.1) at `cur.l4Off`, turned into a `Segment`: the one allocation a
- * TCP frame costs (plus its options object when it has options).
+ * The TCP header (RFC 9293 §3.1) at `cur.l4Off`, written into a `Segment`: a new one, or the
+ * caller's reused buffer (then its options object is reused too, see parseTcpOptions).
  */
 import type { Frame } from '../capture/frame.js';
 import { u16, u32 } from './bytes.js';
 import type { Cursor } from './cursor.js';
-import type { Segment, SkipReason } from './segment.js';
+import { newSegment, type Segment, type SegmentBuffer, type SkipReason, type TcpOptions } from './segment.js';
 import { parseTcpOptions } from './tcp-options.js';
 
 /** Length of the fixed TCP header in bytes (RFC 9293 §3.1: data offset 5). */
 export const TCP_HEADER_LEN = 20;
 const FLG_ACK = 0x010;
 
-/** Builds the segment for the TCP header the IP layer found, or says why it cannot. */
-export function decodeTcp(c: Cursor, frame: Frame): Segment | SkipReason {
+/**
+ * Fills the segment for the TCP header the IP layer found, or says why it cannot. `into` and
+ * `opts` are reused when given (the hot path); otherwise the segment and its options are new.
+ */
+export function decodeTcp(c: Cursor, frame: Frame, into: SegmentBuffer | null = null, opts: TcpOptions | null = null): Segment | SkipReason {
   const b = c.b;
   const o = c.l4Off;
   // Bytes of TCP header + payload according to the IP header.
@@ -28,30 +31,30 @@ export function decodeTcp(c: Cursor, frame: Frame): Segment | SkipReason {
   // Captured bytes of this segment; anything past l4End is link padding, not TCP.
   const capEnd = c.capEnd < c.l4End ? c.capEnd : c.l4End;
   const flags = ((b[o + 12] & 1) << 8) | b[o + 13];
-  return {
-    packet: frame.index,
-    tsSec: frame.tsSec,
-    tsNsec: frame.tsNsec,
-    ipVersion: c.ipVersion,
-    src0: c.src0,
-    src1: c.src1,
-    src2: c.src2,
-    src3: c.src3,
-    dst0: c.dst0,
-    dst1: c.dst1,
-    dst2: c.dst2,
-    dst3: c.dst3,
-    srcPort: u16(b, o),
-    dstPort: u16(b, o + 2),
-    seq: u32(b, o + 4),
-    ack: flags & FLG_ACK ? u32(b, o + 8) : null,
-    flags,
-    window: u16(b, o + 14),
-    payloadLen: ipLen - hdrLen,
-    options: hdrLen > TCP_HEADER_LEN ? parseTcpOptions(b, o + TCP_HEADER_LEN, o + hdrLen, capEnd) : null,
-    // The snaplen cut the options or payload (payloadLen still counts what was sent); or this is
-    // a first IP fragment (payloadLen is only this fragment's share; the rest is not decoded);
-    // or the IP header claimed more than the wire carried (payloadLen counts what was carried).
-    truncated: c.capEnd < c.l4End || c.firstFragment || c.lengthClamped,
-  };
+  const seg = into ?? newSegment();
+  seg.packet = frame.index;
+  seg.tsSec = frame.tsSec;
+  seg.tsNsec = frame.tsNsec;
+  seg.ipVersion = c.ipVersion;
+  seg.src0 = c.src0;
+  seg.src1 = c.src1;
+  seg.src2 = c.src2;
+  seg.src3 = c.src3;
+  seg.dst0 = c.dst0;
+  seg.dst1 = c.dst1;
+  seg.dst2 = c.dst2;
+  seg.dst3 = c.dst3;
+  seg.srcPort = u16(b, o);
+  seg.dstPort = u16(b, o + 2);
+  seg.seq = u32(b, o + 4);
+  seg.ack = flags & FLG_ACK ? u32(b, o + 8) : null;
+  seg.flags = flags;
+  seg.window = u16(b, o + 14);
+  seg.payloadLen = ipLen - hdrLen;
+  seg.options = hdrLen > TCP_HEADER_LEN ? parseTcpOptions(b, o + TCP_HEADER_LEN, o + hdrLen, capEnd, opts) : null;
+  // The snaplen cut the options or payload (payloadLen still counts what was sent); or this is
+  // a first IP fragment (payloadLen is only this fragment's share; the rest is not decoded);
+  // or the IP header claimed more than the wire carried (payloadLen counts what was carried).
+  seg.truncated = c.capEnd < c.l4End || c.firstFragment || c.lengthClamped;
+  return seg;
 }
