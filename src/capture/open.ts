@@ -4,10 +4,12 @@
  * A file is read with fs read calls into one reused 1 MiB buffer, never whole: the parser emits
  * each frame straight from that buffer, so a capture of any size runs in constant memory.
  * Standard input ('-') is read as the stream's own chunks, so `tcpdump -w - | tcptrace -` works
- * (and shows packets as they arrive: nothing waits for a full buffer).
+ * (and shows packets as they arrive: nothing waits for a full buffer). So is a FIFO (`openFifo`).
  */
-import { open } from 'node:fs/promises';
+import { closeSync, constants, open as openFd } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { createParser } from './detect.js';
 import { CaptureError } from './frame.js';
 import type { CaptureSource, CaptureStats, FrameSink, ProgressFn } from './frame.js';
@@ -91,14 +93,53 @@ function endAfterReadError(parser: CaptureParser, at: number, e: unknown): Captu
   return stats;
 }
 
+/**
+ * The FIFO at `path` (a `mkfifo` pipe, or the /dev/fd/N of `tcptrace <(tcpdump -w -)`) opened as a
+ * socket, or null when `path` is not a FIFO (or cannot be stat'ed: opening it then says why).
+ *
+ * Not with fs reads, as a regular file is: a read of a quiet FIFO blocks a libuv threadpool
+ * thread in read(2) until a writer writes or closes, nothing can cancel it, and process.exit()
+ * joins every pool thread (uv__threadpool_cleanup), so not even a second Ctrl-C ended the
+ * process (issue 10). A socket waits in the event loop instead, and `destroy()` lets go at once.
+ * O_NONBLOCK keeps open(2) itself from blocking a pool thread until a writer comes; the socket
+ * still waits for one (Linux reports no end of input before a writer has come and gone).
+ * The socket owns the descriptor: `destroy()` closes it.
+ */
+export async function openFifo(path: string): Promise<Socket | null> {
+  const isFifo = await stat(path).then(
+    (s) => s.isFIFO(),
+    () => false,
+  );
+  if (!isFifo) return null;
+  const fd = await new Promise<number>((resolve, reject) =>
+    openFd(path, constants.O_RDONLY | constants.O_NONBLOCK, (e, fd) => (e ? reject(e) : resolve(fd))),
+  );
+  try {
+    return new Socket({ fd, readable: true, writable: false });
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
 async function runFile(path: string, chunkSize: number, sink: FrameSink, options: RunOptions = {}): Promise<CaptureStats> {
   const { signal, onProgress } = options;
-  let fh: FileHandle;
+  let input: FileHandle | Socket;
   try {
-    fh = await open(path, 'r');
+    input = (await openFifo(path)) ?? (await open(path, 'r'));
   } catch (e) {
     throw new CaptureError(path, null, `cannot open: ${reason(e)}`);
   }
+  if (input instanceof Socket) {
+    // runStream's it.return() waits behind a pending read (an async generator queues it): only
+    // destroying the socket ends that read and releases the event loop.
+    try {
+      return await runStream(path, input, sink, options);
+    } finally {
+      input.destroy();
+    }
+  }
+  const fh = input;
   const parser = createParser(path, sink);
   try {
     return await withAbort(parser, signal, async () => {

@@ -17,6 +17,7 @@
  */
 import { CaptureError } from './frame.js';
 import type { CaptureFormat, CaptureStats, CaptureWarning, Frame, FrameSink } from './frame.js';
+import { isoNanos, MAX_TS_SEC, MIN_TS_SEC } from './timestamp.js';
 
 /** A push parser for one capture format. */
 export interface CaptureParser {
@@ -69,6 +70,13 @@ export abstract class RecordParser implements CaptureParser {
   private stoppedAt = -1;
   private droppedWarnings = 0;
   protected packetCount = 0;
+  /** The last packet whose time was in range, and that time: what a time out of range is taken as. */
+  private goodPacket = 0;
+  private goodSec = 0;
+  private goodNsec = 0;
+  /** Packets whose time was out of range, and the one warning that speaks for all of them. */
+  private badTimes = 0;
+  private badTimeWarning: CaptureWarning | null = null;
 
   /**
    * @param name what the user named (path or '-'), for messages
@@ -189,6 +197,11 @@ export abstract class RecordParser implements CaptureParser {
     s.packets = this.packetCount;
     if (this.stoppedAt >= 0) {
       s.bytes = this.stoppedAt;
+    } else if (this._stopped) {
+      // Stopped between chunks (an abort, a read error): the input was left unread, it did not
+      // end, so a record held incomplete is no damage and no "file ends mid-record" (issue 10).
+      // What was read is what the whole records before it span.
+      s.bytes = this.skip > 0 ? this.skipAt : this.pending > 0 ? this.pendingAt : this.base;
     } else if (!this.headerComplete()) {
       throw new CaptureError(this.name, 0, this.headerCutMessage(this.pending));
     } else {
@@ -202,6 +215,11 @@ export abstract class RecordParser implements CaptureParser {
         if (need >= 0) this.warn(this.pendingAt, this.cutMessage(this.pendingAt, this.pending, need));
         else s.bytes = this.stoppedAt;
       }
+    }
+    if (this.badTimeWarning !== null && this.badTimes > 1) {
+      const more = this.badTimes - 1;
+      this.badTimeWarning.message += `; so were ${more} more packet${more === 1 ? '' : 's'}, each taken as the last time in range before it`;
+      this.badTimeWarning = null;
     }
     if (this.droppedWarnings > 0) {
       s.warnings.push({ offset: null, message: `${this.droppedWarnings} more warnings not shown` });
@@ -220,6 +238,45 @@ export abstract class RecordParser implements CaptureParser {
   protected warn(at: number | null, message: string): void {
     if (this.stats.warnings.length < MAX_WARNINGS) this.stats.warnings.push({ offset: at, message } satisfies CaptureWarning);
     else this.droppedWarnings++;
+  }
+
+  /**
+   * True when the time the subclass put in `this.frame` lies in the range the rest of the program
+   * can handle (timestamp.ts, MIN_TS_SEC..MAX_TS_SEC); it then becomes the time a later one out of
+   * range is taken as. False otherwise (NaN too): the caller hands the packet to `clampTime`.
+   */
+  protected keepTime(): boolean {
+    const f = this.frame;
+    if (f.tsSec >= MIN_TS_SEC && f.tsSec <= MAX_TS_SEC) {
+      this.goodPacket = f.index;
+      this.goodSec = f.tsSec;
+      this.goodNsec = f.tsNsec;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Replaces the frame's time, out of range, with the last one in range (1970-01-01 before any):
+   * the packet still counts for the handshake, and times stay in order. Skipping it instead would
+   * lose a SYN to a broken clock. The first such packet gets a warning (`detail` says what the
+   * timestamp was); the others only a count, added to it by `end`, so a file of a million bad
+   * times still says it in one line.
+   */
+  protected clampTime(at: number, detail: string): void {
+    const f = this.frame;
+    if (this.badTimes++ === 0) {
+      const where = f.tsSec < MIN_TS_SEC ? 'before 1970' : 'after the year 9999';
+      const taken =
+        this.goodPacket > 0
+          ? `packet ${this.goodPacket}'s time, ${isoNanos(this.goodSec, this.goodNsec)}`
+          : `${isoNanos(0, 0)} (no earlier time in range)`;
+      // Pushed past MAX_WARNINGS too: it is one line however many packets it counts.
+      this.badTimeWarning = { offset: at, message: `packet ${f.index} at offset ${at}: timestamp out of range (${detail}, ${where}), taken as ${taken}` };
+      this.stats.warnings.push(this.badTimeWarning);
+    }
+    f.tsSec = this.goodSec;
+    f.tsNsec = this.goodNsec;
   }
 
   /** Records damage at input offset `at` and stops reading: what came before stands. */

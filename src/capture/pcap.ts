@@ -123,7 +123,10 @@ export class PcapParser extends RecordParser {
       if (this.lengths === Lengths.Swapped || a > wire) wire = a;
     }
     if (frac >= this.fracPerSec) {
-      // Out-of-range fraction: carry it into the seconds so tsNsec stays below 1e9.
+      // Out-of-range fraction: carry it into the seconds so tsNsec stays below 1e9. Even at its
+      // most extreme (ts_sec 0xffffffff, fraction 0xffffffff µs: year 2106 plus 4,294 s) the
+      // time stays inside the range pcapng times are checked against (timestamp.ts MAX_TS_SEC),
+      // so classic records need no check (test/capture/timestamps.test.ts renders that record).
       const carry = Math.floor(frac / this.fracPerSec);
       sec += carry;
       frac -= carry * this.fracPerSec;

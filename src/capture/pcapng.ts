@@ -18,14 +18,16 @@
  * Framing damage (a length under 12 or not a multiple of 4, an absurd length, trailing length
  * differing from the leading one) stops reading with a warning: past it nothing can be trusted.
  * A block that is well framed but wrong inside (packet for an undefined interface, captured
- * length beyond its block) is skipped with a warning, and reading goes on.
+ * length beyond its block) is skipped with a warning, and reading goes on. A packet whose time is
+ * out of range (64-bit units and offset reach far past year 9999) keeps the last good time, with
+ * one warning for all such packets (parser.ts, `clampTime`).
  */
 import { hex32, i64, u16, u32 } from './bytes.js';
 import { CaptureError } from './frame.js';
 import type { FrameSink } from './frame.js';
 import { maxCapLen } from './link-types.js';
 import { RecordParser } from './parser.js';
-import { MICROSECONDS, splitTimestamp, tsResolution } from './timestamp.js';
+import { describeTimestamp, MICROSECONDS, splitTimestamp, tsResolution } from './timestamp.js';
 import type { TsResolution } from './timestamp.js';
 
 /** pcapng block types (§10.1 of the draft) that this reader acts on. */
@@ -132,8 +134,11 @@ export class PcapngParser extends RecordParser {
         const iface = u32(b, pos + 8, le);
         const capLen = u32(b, pos + 20, le);
         if (iface < this.ifLink.length && capLen <= len - 32 && u32(b, pos + len - 4, le) === len) {
-          splitTimestamp(u32(b, pos + 12, le), u32(b, pos + 16, le), this.ifTs[iface]!, f);
+          const hi = u32(b, pos + 12, le);
+          const lo = u32(b, pos + 16, le);
+          splitTimestamp(hi, lo, this.ifTs[iface]!, f);
           f.index = ++this.packetCount;
+          if (!this.keepTime()) this.clampTime(this.base + pos, describeTimestamp(hi, lo, this.ifTs[iface]!));
           f.linkType = this.ifLink[iface]!;
           f.iface = iface;
           f.buf = b;
@@ -269,8 +274,11 @@ export class PcapngParser extends RecordParser {
       return;
     }
     const f = this.frame;
-    splitTimestamp(u32(b, off + 12, le), u32(b, off + 16, le), this.ifTs[iface]!, f);
+    const hi = u32(b, off + 12, le);
+    const lo = u32(b, off + 16, le);
+    splitTimestamp(hi, lo, this.ifTs[iface]!, f);
     f.index = ++this.packetCount;
+    if (!this.keepTime()) this.clampTime(at, describeTimestamp(hi, lo, this.ifTs[iface]!));
     f.linkType = this.ifLink[iface]!;
     f.iface = iface;
     f.buf = b;
@@ -291,7 +299,8 @@ export class PcapngParser extends RecordParser {
     if (wireLen < capLen) capLen = wireLen;
     if (snap !== 0 && snap < capLen) capLen = snap;
     const f = this.frame;
-    // An SPB has no timestamp (§4.4); 0 is what Wireshark shows too.
+    // An SPB has no timestamp (§4.4); 0 is what Wireshark shows too. Not a time to check, nor
+    // one a later packet out of range should be taken as (keepTime is not called).
     f.tsSec = 0;
     f.tsNsec = 0;
     f.index = ++this.packetCount;

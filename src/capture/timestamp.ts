@@ -107,3 +107,33 @@ export function splitTimestamp(hi: number, lo: number, r: TsResolution, out: Tim
   out.tsSec = Number(units / D) + r.offsetSec;
   out.tsNsec = Number(((units % D) * 1_000_000_000n) / D);
 }
+
+/**
+ * The range of capture times a reader passes on: 1970-01-01T00:00:00Z up to the last second of
+ * the year 9999. Any later, and the output's ISO-8601 times (four-digit years) could not be
+ * written, nor JavaScript Dates made past year 275760; any earlier is not a capture clock. A
+ * pcapng holds far more (64-bit units plus a signed 64-bit if_tsoffset: 2^64 seconds with
+ * if_tsresol 10^0), so its reader checks every packet against this (parser.ts, `keepTime`).
+ * A classic pcap cannot leave it: ts_sec is a u32 and a carried fraction adds at most 4,294 s.
+ */
+export const MIN_TS_SEC = 0;
+export const MAX_TS_SEC = 253_402_300_799; // 9999-12-31T23:59:59Z
+
+/**
+ * The exact arithmetic behind a pcapng timestamp, for the warning about one out of range (the
+ * fast conversion is not exact that far out): "18446744073709551615 units of 1 s = ... s".
+ */
+export function describeTimestamp(hi: number, lo: number, r: TsResolution): string {
+  const units = (BigInt(hi) << 32n) | BigInt(lo);
+  const n = r.code & 0x7f;
+  const unit = n === 0 ? '1 s' : (r.code & 0x80) !== 0 ? `2^-${n} s` : `10^-${n} s`;
+  // offsetSec came from a signed 64-bit field as a double: an integer, so BigInt() takes it.
+  const offset = BigInt(r.offsetSec);
+  const plus = offset === 0n ? '' : ` ${offset < 0n ? '-' : '+'} if_tsoffset ${offset < 0n ? -offset : offset} s`;
+  return `${units} units of ${unit}${plus} = ${units / r.perSecBig + offset} s since 1970`;
+}
+
+/** A time known to be in range as ISO-8601 UTC with nanoseconds: 2023-11-14T22:13:20.000000001Z. */
+export function isoNanos(sec: number, nsec: number): string {
+  return `${new Date(sec * 1000).toISOString().slice(0, 19)}.${String(nsec).padStart(9, '0')}Z`;
+}

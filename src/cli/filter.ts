@@ -108,10 +108,19 @@ const tokenize = (text: string): string[] => text.match(/\(|\)|&&|\|\||!|[^\s()!
 
 const KEYWORDS = 'host, net, port, state, open, close, conn, zeek, failed, reused, client, server, not, (';
 
+/**
+ * Deepest parenthesis nesting accepted. The parser descends once per "(" (and the compiled
+ * predicate calls once per level), so the expression would otherwise choose how deep the stack
+ * goes: 5,000 "(" overflowed it. No hand-written filter comes near 100.
+ */
+export const MAX_FILTER_DEPTH = 100;
+
 /** Compiles a filter expression; throws FilterError naming the offending word. */
 export function compileFilter(text: string): ConnectionPredicate {
   const toks = tokenize(text);
   let i = 0;
+  /** Parentheses open around the word being read. */
+  let depth = 0;
   const peek = () => toks[i]?.toLowerCase();
   const where = () => (i < toks.length ? `"${toks[i]}" (word ${i + 1})` : 'the end of the expression');
   const fail = (what: string): never => {
@@ -192,20 +201,24 @@ export function compileFilter(text: string): ConnectionPredicate {
     }
   };
   const not = (): ConnectionPredicate => {
-    const w = peek();
-    if (w === 'not' || w === '!') {
+    // A run of negations is counted, not descended into: "not not … x" is as deep as x.
+    let negate = false;
+    for (let w = peek(); w === 'not' || w === '!'; w = peek()) {
       i++;
-      const p = not();
-      return (c) => !p(c);
+      negate = !negate;
     }
-    if (w === '(') {
-      i++;
-      const p = or();
-      if (peek() !== ')') fail('")"');
-      i++;
-      return p;
-    }
-    return prim();
+    const p = peek() === '(' ? group() : prim();
+    return negate ? (c) => !p(c) : p;
+  };
+  const group = (): ConnectionPredicate => {
+    if (depth >= MAX_FILTER_DEPTH) throw new FilterError(`nested more than ${MAX_FILTER_DEPTH} deep at ${where()}`);
+    depth++;
+    i++;
+    const p = or();
+    if (peek() !== ')') fail('")"');
+    i++;
+    depth--;
+    return p;
   };
   const and = (): ConnectionPredicate => {
     const parts = [not()];

@@ -176,13 +176,16 @@ export function secs(s: number): string {
   return s.toFixed(6);
 }
 
-/** A duration for people: "412 µs", "12.345 ms", "1.234 s", "2 min 5 s". */
+/** A duration for people: "412 µs", "12.345 ms", "1.234 s", "2 min 5 s". Any number in, never a throw. */
 export function duration(s: number): string {
+  if (!Number.isFinite(s)) return `${s} s`; // "NaN s", "Infinity s": nothing better to say
+  if (s < 0) return `-${duration(-s)}`; // once: -s is positive
   if (s < 0.001) return `${Math.round(s * 1e6)} µs`;
   if (s < 1) return `${(s * 1000).toFixed(3)} ms`;
   if (s < 120) return Number.isInteger(s) ? `${s} s` : `${s.toFixed(3)} s`;
   const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
+  // Past 2^53 s the minutes are not exact and the remainder means nothing: minutes alone.
+  return s < 2 ** 53 ? `${m} min ${Math.round(s - m * 60)} s` : `${m} min`;
 }
 
 /** Milliseconds as given by the model (handshake RTT): "0.052 ms". */
@@ -190,15 +193,26 @@ export function millis(ms: number): string {
   return ms < 1 ? `${ms.toFixed(3)} ms` : ms < 1000 ? `${ms.toFixed(2)} ms` : `${(ms / 1000).toFixed(3)} s`;
 }
 
-/** Epoch seconds as an ISO-8601 UTC timestamp with microseconds: 2026-11-24T11:40:01.123456Z. */
+/** Seconds either side of 1970 that a JavaScript Date holds (±100,000,000 days, ECMA-262 §21.4.1.1). */
+const DATE_LIMIT_SEC = 8.64e12;
+
+/**
+ * Epoch seconds as an ISO-8601 UTC timestamp with microseconds: 2026-11-24T11:40:01.123456Z.
+ * Total: years outside 0000-9999 are written expanded, as Date does (+010000-01-01T…Z), and a
+ * value no Date holds (beyond ±8.64e12 s, NaN, ±Infinity) as "@" and the number, the epoch
+ * notation of GNU date (`date -d @1700000000`). The readers keep capture times within 1970-9999
+ * (capture/timestamp.ts); this is for every other caller, and so that a bug shows, not throws.
+ */
 export function isoTime(epochSec: number): string {
   const whole = Math.floor(epochSec);
   const micros = Math.round((epochSec - whole) * 1e6);
   // Rounding can carry into the next second.
   const sec = micros === 1_000_000 ? whole + 1 : whole;
   const us = micros === 1_000_000 ? 0 : micros;
-  const iso = new Date(sec * 1000).toISOString(); // 2026-11-24T11:40:01.000Z
-  return `${iso.slice(0, 19)}.${String(us).padStart(6, '0')}Z`;
+  // !(a <= b) rather than a > b: NaN fails every comparison and must take this branch.
+  if (!(Math.abs(sec) <= DATE_LIMIT_SEC)) return `@${epochSec}`;
+  const iso = new Date(sec * 1000).toISOString(); // 2026-11-24T11:40:01.000Z, or ±YYYYYY-…
+  return `${iso.slice(0, -5)}.${String(us).padStart(6, '0')}Z`;
 }
 
 /** `ip:port`, IPv6 in brackets (RFC 5952 §6), escaped for the terminal. */

@@ -299,7 +299,7 @@ function subRows(
     shownSyn[s.from] = synKey;
     const isn = c[s.from].isn;
     if (isn !== null) info.push(m.isn(s.from === 'client' ? 'x' : 'y', String(isn)));
-    info.push(...optionList(s.options, m));
+    for (const o of optionList(s.options, m)) info.push(o);
   }
   if (s.options?.sack && s.options.sack.length > 0) {
     const base = !opts.absolute && s.ack !== null && s.relAck !== null ? rel32(s.ack, s.relAck) : 0;
@@ -424,8 +424,11 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
   }
   // First letter up for sentences that start with a side ("the client’s …").
   for (const s of words) lines.push(s.charAt(0).toUpperCase() + s.slice(1));
-  if (opts.lang === 'en') lines.push(...c.notes.map(esc));
-  else if (c.notes.length > 0) lines.push(st.dim(m.modelNotes), ...c.notes.map((n) => st.dim(`  ${esc(n)}`)));
+  if (opts.lang === 'en') for (const n of c.notes) lines.push(esc(n));
+  else if (c.notes.length > 0) {
+    lines.push(st.dim(m.modelNotes));
+    for (const n of c.notes) lines.push(st.dim(`  ${esc(n)}`));
+  }
   return lines;
 }
 
@@ -518,7 +521,7 @@ function ladderRows(
   if (!opts.all && init && c.close.dataAfterFin > 0) {
     const sender: Side = init === 'client' ? 'server' : 'client';
     const last = c.data[sender].lastPacket;
-    const firstClose = Math.min(...c.close.packets);
+    const firstClose = c.close.packets.reduce((a, b) => Math.min(a, b), Infinity);
     if (last !== null && last > firstClose) {
       afterFin = {
         before: last,
@@ -560,7 +563,7 @@ function ladderRows(
         }
       }
     }
-    rows.push(...subRows(c, s, checksAt.get(s.packet) ?? [], m, st, opts, shownSyn));
+    for (const r of subRows(c, s, checksAt.get(s.packet) ?? [], m, st, opts, shownSyn)) rows.push(r);
     explainRows(s.packet);
   });
   flushHidden(Infinity);
@@ -590,11 +593,18 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
     else if (r.kind === 'sub' && !r.explain) area = Math.max(area, displayWidth(r.text) + 4);
     else if (r.kind === 'fold') area = Math.max(area, displayWidth(r.text) + 9);
     else if (r.kind === 'change') area = Math.max(area, displayWidth(r.text) + 4);
-    else if (r.kind === 'items') area = Math.max(area, ...r.items.map((t) => displayWidth(t) + 4));
+    else if (r.kind === 'items') for (const t of r.items) area = Math.max(area, displayWidth(t) + 4);
   }
   // Both kinds of row with a packet number and time (a mid-stream opening has only a 'change').
-  const pktW = Math.max(displayWidth(m.col.pkt), ...measure.map((r) => (r.kind === 'seg' || r.kind === 'change' ? r.pkt.length : 0)));
-  const timeW = Math.max(displayWidth(m.col.time), ...measure.map((r) => (r.kind === 'seg' || r.kind === 'change' ? r.time.length : 0)));
+  // A loop, not Math.max(...rows): with --all there is a row per segment, and a spread of 100,000
+  // arguments overflows the stack.
+  let pktW = displayWidth(m.col.pkt);
+  let timeW = displayWidth(m.col.time);
+  for (const r of measure) {
+    if (r.kind !== 'seg' && r.kind !== 'change') continue;
+    pktW = Math.max(pktW, r.pkt.length);
+    timeW = Math.max(timeW, r.time.length);
+  }
   const lead = (pkt: string, time: string) => `  ${padStart(pkt, pktW)}  ${padStart(time, timeW)}  `;
   const blank = lead('', '');
   const stateL = (s: string) => padStart(s ? st.state(s) : '', STATE_W);
@@ -689,7 +699,7 @@ function underLadder(
     for (const k of failedElsewhere) under.push(`  #${k.packet} ${st.bad(checkText(k, undefined, m, true))}`);
   }
   if (elsewhere.length > failedElsewhere.length) under.push(st.dim(m.passedElsewhere(elsewhere.length - failedElsewhere.length)));
-  under.push(...notes(c, m, opts, st));
+  for (const n of notes(c, m, opts, st)) under.push(n);
   if (ex) {
     const rest = [...ex.byPacket].filter(([p]) => !told.has(p)).flatMap(([, lines]) => lines);
     for (const e of [...rest, ...ex.atEnd]) {

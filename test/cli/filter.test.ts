@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilter, FilterError } from '../../src/cli/filter.js';
+import { compileFilter, FilterError, MAX_FILTER_DEPTH } from '../../src/cli/filter.js';
 import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { classic, connection, handshake } from '../report/factory.js';
 
@@ -83,5 +83,31 @@ describe('filter language', () => {
   ])('%j is rejected: %s', (expr, message) => {
     expect(() => compileFilter(expr)).toThrow(FilterError);
     expect(() => compileFilter(expr)).toThrow(message);
+  });
+});
+
+describe('nesting the input controls (issue 10: 5,000 "(" overflowed the stack)', () => {
+  const nested = (n: number, inner: string) => '('.repeat(n) + inner + ')'.repeat(n);
+
+  it(`accepts ${MAX_FILTER_DEPTH} levels of parentheses, with and without "not" between them`, () => {
+    expect(MAX_FILTER_DEPTH).toBe(100);
+    expect(ids(nested(100, 'conn 1'))).toEqual([1]);
+    // "( not ( not ( … conn 1 … ) ) )": 100 parentheses and 100 negations, an even number.
+    expect(ids(`${'( not '.repeat(100)}conn 1${' )'.repeat(100)}`)).toEqual([1]);
+    expect(ids(`${'( ! '.repeat(99)}conn 1${' )'.repeat(99)}`)).toEqual([0, 2]);
+    // Depth is nesting, not a count: 1,000 groups side by side are fine.
+    expect(ids(Array(1000).fill('(conn 1)').join(' or '))).toEqual([1]);
+  });
+
+  it.each([101, 5000, 100_000])('rejects %i levels at the 101st "(" (a FilterError, no RangeError)', (n) => {
+    const text = nested(n, 'conn 1');
+    expect(() => compileFilter(text)).toThrow(FilterError);
+    expect(() => compileFilter(text)).toThrow(/^nested more than 100 deep at "\(" \(word 101\)$/);
+  });
+
+  it('a run of negations is not nesting: 100,001 "not"s negate once', () => {
+    expect(ids(`${'not '.repeat(100_001)}conn 1`)).toEqual([0, 2]);
+    expect(ids(`${'! '.repeat(100_000)}conn 1`)).toEqual([1]);
+    expect(() => compileFilter('not not')).toThrow('expected a condition');
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayWidth, stripAnsi, duration, esc, escJson, flagNames, int, isoTime, padEnd, padStart, rel32, wrap } from '../../src/report/format.js';
+import { displayWidth, stripAnsi, duration, esc, escJson, flagNames, int, isoTime, millis, padEnd, padStart, rel32, secs, wrap } from '../../src/report/format.js';
 
 describe('esc', () => {
   it.each([
@@ -88,5 +88,53 @@ describe('numbers and names', () => {
   it('subtracts in 32-bit sequence space', () => {
     expect(rel32(5, 4294967295)).toBe(6);
     expect(rel32(1000, 1000)).toBe(0);
+  });
+});
+
+describe('time and number formatting is total (issue 10: "Invalid time value" killed the text output)', () => {
+  // fc.double() draws any double, NaN, ±Infinity, -0 and the extremes included.
+  const anyNumber = fc.double();
+
+  it('never throws, for any number, and always says something', () => {
+    // A throw fails the property too, and fast-check reports the number that caused it.
+    const fns = [isoTime, duration, secs, millis, int];
+    fc.assert(
+      fc.property(anyNumber, (x) => fns.every((f) => /^[^\n]*\S[^\n]*$/.test(f(x)) && !/Invalid|undefined/.test(f(x)))),
+      { numRuns: 20000 },
+    );
+  });
+
+  it('writes every second a Date holds as Date does (expanded years beyond 0000-9999 included)', () => {
+    // Whole seconds across the Date range, ±8.64e12 s: toISOString is the reference.
+    fc.assert(
+      fc.property(fc.integer({ min: -8.64e12, max: 8.64e12 }), (s) => {
+        expect(isoTime(s)).toBe(new Date(s * 1000).toISOString().replace(/\.000Z$/, '.000000Z'));
+      }),
+      { numRuns: 20000 },
+    );
+    expect(isoTime(0)).toBe('1970-01-01T00:00:00.000000Z');
+    expect(isoTime(-0.5)).toBe('1969-12-31T23:59:59.500000Z');
+    expect(isoTime(253402300799.9999996)).toBe('+010000-01-01T00:00:00.000000Z');
+    expect(isoTime(8.64e12)).toBe('+275760-09-13T00:00:00.000000Z');
+    expect(isoTime(-8.64e12)).toBe('-271821-04-20T00:00:00.000000Z');
+  });
+
+  it('writes what no Date holds as "@" and the number (GNU date\'s epoch notation)', () => {
+    expect(isoTime(8.64e12 + 1)).toBe('@8640000000001');
+    expect(isoTime(2 ** 64)).toBe('@18446744073709552000');
+    expect(isoTime(-(2 ** 62))).toBe('@-4611686018427388000');
+    expect(isoTime(Number.MAX_VALUE)).toBe(`@${Number.MAX_VALUE}`);
+    expect(isoTime(NaN)).toBe('@NaN');
+    expect(isoTime(Infinity)).toBe('@Infinity');
+    expect(isoTime(-Infinity)).toBe('@-Infinity');
+  });
+
+  it('durations: non-finite and negative values, and beyond 2^53 s, without nonsense', () => {
+    expect(duration(NaN)).toBe('NaN s');
+    expect(duration(Infinity)).toBe('Infinity s');
+    expect(duration(-2)).toBe('-2 s');
+    expect(duration(-0.000412)).toBe('-412 µs');
+    expect(duration(2 ** 62)).toBe(`${Math.floor(2 ** 62 / 60)} min`);
+    expect(duration(3600)).toBe('60 min 0 s');
   });
 });
