@@ -37,6 +37,12 @@ export type LoadReport = (path: string, options: LoadOptions) => Promise<Report>
 export interface CheckIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /**
+   * The terminal escaping of text from outside (report/format.ts's `esc`): every line written
+   * carries file names, rule names or capture contents. check/ may not import report/
+   * (test/architecture.test.ts), so the caller hands it in, as it hands in the loader.
+   */
+  esc: (text: string) => string;
 }
 
 /** Exit statuses of `tcptrace check`. */
@@ -59,7 +65,8 @@ function explicitExpectations(a: CheckArgs): Expectation[] {
       throw new UsageError(`--expect ${quote(text)}: ${(e as Error).message}`);
     }
   }
-  for (const f of a.expectFiles) out.push(...readExpectFile(f));
+  // A loop, not push(...lines): an expect file's line count is the user's, and a spread of that many arguments overflows the stack.
+  for (const f of a.expectFiles) for (const rule of readExpectFile(f)) out.push(rule);
   const seen = new Map<string, string>();
   for (const e of out) {
     const first = seen.get(e.name);
@@ -89,8 +96,10 @@ function loadErrorText(file: string, e: unknown): string {
 
 /** Runs `tcptrace check`; `args` are the words after `check`. Resolves to the exit status. */
 export async function runCheck(args: string[], io: CheckIo, load?: LoadReport): Promise<number> {
-  const say = (s: string) => void io.stdout.write(`${s}\n`);
-  const err = (s: string) => void io.stderr.write(`tcptrace check: ${s}\n`);
+  // Whole lines are escaped at the one place they are written, so no message can miss it.
+  const esc = io.esc;
+  const say = (s: string) => void io.stdout.write(`${esc(s)}\n`);
+  const err = (s: string) => void io.stderr.write(`tcptrace check: ${esc(s)}\n`);
 
   let a: CheckArgs;
   let explicit: Expectation[];

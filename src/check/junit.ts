@@ -32,9 +32,22 @@ const BODY_CAP = 200;
 // Control characters other than TAB, LF, CR; lone surrogates; U+FFFE and U+FFFF.
 const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|[\uFFFE\uFFFF]/g;
 
+/**
+ * Characters XML 1.0 allows but a terminal obeys or reorders: DEL, the C1 controls (U+009B is CSI,
+ * as ESC [ is) and the bidi overrides/isolates (the set report/format.ts's `esc` escapes, beyond
+ * C0). The report is a file, but `cat report.xml` is how people read one: these are written as
+ * character references, which every XML reader turns back into the same characters.
+ */
+const TERMINAL_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
 /** Escapes text content. */
 export function xmlText(s: string): string {
-  return s.replace(INVALID_XML, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return s
+    .replace(INVALID_XML, '\uFFFD')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(TERMINAL_UNSAFE, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
 }
 
 /** Escapes an attribute value (quotes too; whitespace as character references so it survives normalisation). */
@@ -93,7 +106,9 @@ export function renderJunit(suites: readonly SuiteResult[]): string {
     body.push('  </testsuite>');
   }
   out.push(`<testsuites${attrs({ name: 'tcptrace check', tests, failures, errors })}>`);
-  out.push(...body, '</testsuites>', '');
+  // A loop, not push(...body): body grows with rules × captures, and a spread of that many arguments overflows the stack.
+  for (const line of body) out.push(line);
+  out.push('</testsuites>', '');
   return out.join('\n');
 }
 

@@ -2,8 +2,19 @@
  * `tcptrace`: parse the command line, trace each input, render, exit. No TCP logic lives here:
  * the model comes from trace(), the words from report/.
  *
- * Exit status: 0 ok; 1 a --fail-on condition held; 2 bad usage or an unreadable input;
- * 70 an internal error. Every error is one line on stderr, never a stack trace.
+ * Exit status: 0 ok; 1 a --fail-on condition held; 2 bad usage, an unreadable input, or output
+ * that could not be written; 70 an internal error. Every error is one line on stderr, never a
+ * stack trace.
+ *
+ * Every byte of stdout goes through one writer, write.ts's Output, at the pace of its reader.
+ * A reader that goes away (`tcptrace x.pcap | head -1`) is not an error. tcpdump dies of SIGPIPE
+ * there (141 in the shell); Node ignores SIGPIPE and gets EPIPE, and tcptrace then stops reading
+ * at once, skips the inputs not read yet and exits with the status it had earned so far: 2 if an
+ * input had already failed, 0 otherwise, never 141 (that would fail every `set -o pipefail`
+ * script that pipes tcptrace into head, and hide the 2). Except where the exit status is a verdict
+ * on the whole of the input, `check` and `--fail-on`: there the rest of the output is dropped but
+ * the reading goes on, and the status is the full verdict (stopping would turn what was not
+ * looked at into a pass). test/cli/pipes.test.ts holds both to it.
  *
  * `main` takes its streams, environment and stage loaders as arguments, so tests drive it
  * directly; bin/tcptrace.js passes the real process.
@@ -31,7 +42,7 @@ import { decidedAtOpening, hostPredicate, portPredicate, type ConnectionPredicat
 import { parseCommandLine, type CliOptions } from './options.js';
 import { startProgress } from './progress.js';
 import { StreamedOutput } from './stream-output.js';
-import { backpressure, pacedCapture, writeChunks, type OutStream } from './write.js';
+import { Output, pacedCapture, watchErrors, writeChunks, type OutStream } from './write.js';
 
 /** A stream main() writes to (Node's Writable, or anything with a `write`). */
 export type { OutStream } from './write.js';
@@ -84,13 +95,12 @@ function version(): string {
   }
 }
 
-/** The real process's streams. A closed pipe (`tcptrace x.pcap | head`) ends the program quietly. */
+/**
+ * The real process's streams. main() listens for their errors (an Output on stdout, watchErrors on
+ * stderr): a closed pipe must not end the process from here, as process.exit() did, with whatever
+ * status happened to be set then (0, while an input had already failed).
+ */
 export function processIO(): CliIO {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    process.stderr.write(`tcptrace: cannot write the output: ${esc(firstLine(e))}\n`);
-    process.exit(2);
-  });
   return { stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
 
@@ -98,6 +108,8 @@ export function processIO(): CliIO {
 interface Run {
   o: CliOptions;
   io: CliIO;
+  /** The one writer of io.stdout: everything printed goes through it. */
+  out: Output;
   deps: CliDeps;
   text: TextOptions;
   ctx: TextContext;
@@ -165,19 +177,36 @@ function traceOptions(run: Run): TraceOptions {
   };
 }
 
-/** SIGINT/SIGTERM stop the trace; a second one ends the process at once. Returns the unhook. */
+/**
+ * SIGINT/SIGTERM stop the trace; a second one ends the process at once. Returns the unhook.
+ *
+ * The second one ends it by the signal's own default action (status 130 for SIGINT, as a shell
+ * shows it; 143 for SIGTERM), not process.exit(130): a second signal is needed only when the
+ * first could not end the read, that is when a read is stuck in read(2) on a libuv pool thread
+ * (a terminal, a hung mount), and process.exit() first joins every pool thread
+ * (uv__threadpool_cleanup), so it waited for that read forever (issue 10).
+ */
 function onSignals(ac: AbortController, enabled: boolean): () => void {
   if (!enabled) return () => {};
-  const handler = () => {
-    if (ac.signal.aborted) process.exit(130);
-    ac.abort();
+  // Its own count, not ac.signal.aborted: something else may have stopped the read first.
+  let signalled = false;
+  const handler = (sig: NodeJS.Signals) => {
+    if (!signalled) {
+      signalled = true;
+      return ac.abort();
+    }
+    // With no listener left, Node gives the signal back its default action: to end the process.
+    unhook();
+    process.kill(process.pid, sig);
+    process.exit(130); // only where the signal did not end the process by itself
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
+  const unhook = () => {
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return unhook;
 }
 
 /** The text or JSON output of one input, fed while it is read; null for --summary and --ndjson. */
@@ -185,19 +214,20 @@ function streamedOutput(run: Run, name: string): StreamedOutput | null {
   const { o } = run;
   if (o.ndjson || o.summary) return null;
   const sep = !o.json && run.rendered++ > 0 ? '\n' : '';
-  return new StreamedOutput(o.json ? 'json' : 'text', run.io.stdout, name, sep, run.text, run.ctx);
+  return new StreamedOutput(o.json ? 'json' : 'text', run.out, name, sep, run.text, run.ctx);
 }
 
 /** What is printed once a report is complete (everything except what streamed already). */
 async function output(run: Run, report: Report, streamed: StreamedOutput | null, streamedLadders: boolean): Promise<void> {
-  const { o, io } = run;
+  const { o, out } = run;
   if (report.summary.checksFailed > 0) run.checksFailed = true;
-  if (o.ndjson) return;
+  // Nobody reads it any more (or it failed): nothing worth rendering.
+  if (o.ndjson || out.signal.aborted) return;
   const opts: TextOptions = { ...run.text, totalConnections: run.select ? report.totals?.all : undefined };
   if (streamed !== null) return streamed.end(report, opts);
-  if (o.json) return writeChunks(io.stdout, jsonChunks(report));
+  if (o.json) return writeChunks(out, jsonChunks(report));
   const sep = run.rendered++ > 0 ? '\n' : '';
-  if (o.summary || streamedLadders) io.stdout.write(sep + renderSummary(report, opts));
+  if (o.summary || streamedLadders) out.write(sep + renderSummary(report, opts));
 }
 
 /** Warnings of a finished read (damaged input, live drops), one line each on stderr. */
@@ -213,6 +243,28 @@ function warnings(run: Run, name: string, report: Report, interrupted: boolean):
   if (interrupted) run.io.stderr.write(`tcptrace: ${esc(name)}: interrupted; the results so far follow\n`);
 }
 
+/**
+ * Whether the end of the output ends the run: a write that failed always does; a reader that went
+ * away does unless the exit status is a verdict on the whole input (--fail-on; see the top).
+ */
+function outputEndsRun(run: Run): boolean {
+  return run.out.error !== null || (run.out.closed && run.o.failOn.length === 0);
+}
+
+/**
+ * Aborts `ac` (the read) as soon as the output ends the run: without it a reader that left would
+ * be noticed only once the whole input had been read. Returns the unhook.
+ */
+function stopWithOutput(run: Run, ac: AbortController): () => void {
+  const signal = run.out.signal;
+  const onEnd = () => {
+    if (outputEndsRun(run)) ac.abort();
+  };
+  if (signal.aborted) onEnd();
+  signal.addEventListener('abort', onEnd, { once: true });
+  return () => signal.removeEventListener('abort', onEnd);
+}
+
 /** Traces one file (or '-'); returns its exit status contribution (0, 2 or 70). */
 async function runFile(run: Run, path: string): Promise<number> {
   const { o, io, deps } = run;
@@ -220,16 +272,17 @@ async function runFile(run: Run, path: string): Promise<number> {
   let source: CaptureSource;
   try {
     // Records are written while reading; on a stream with backpressure, reading waits for the output.
-    const out = io.stdout;
+    const out = run.out;
     source =
-      !o.summary && out.writableNeedDrain !== undefined
-        ? pacedCapture(path, io.stdin, () => backpressure(out), (stdin) => deps.openCapture(path, { stdin }))
+      !o.summary && out.evented
+        ? pacedCapture(path, io.stdin, () => out.ready(), (stdin) => deps.openCapture(path, { stdin }))
         : deps.openCapture(path, { stdin: io.stdin });
   } catch (e) {
     return fail(io, name, e);
   }
   const ac = new AbortController();
   const unhook = onSignals(ac, deps.signals);
+  const unwatch = stopWithOutput(run, ac);
   const spinner = startProgress(
     esc(name),
     io.stderr as NodeJS.WritableStream,
@@ -251,12 +304,14 @@ async function runFile(run: Run, path: string): Promise<number> {
   } finally {
     spinner.stop();
     unhook();
+    unwatch();
     // An interrupted read of the process's stdin leaves a read pending on the pipe (an async
     // iterator cannot cancel its pending next()), which would keep the process alive until the
     // writer closes it: let go of stdin ourselves.
     if (ac.signal.aborted && path === '-' && io.stdin === undefined) process.stdin.destroy();
   }
-  warnings(run, name, report, ac.signal.aborted);
+  // Stopped because nobody reads the output: no "results so far follow", none will.
+  warnings(run, name, report, ac.signal.aborted && !run.out.signal.aborted);
   try {
     await output(run, report, streamed, false);
   } catch (e) {
@@ -266,7 +321,9 @@ async function runFile(run: Run, path: string): Promise<number> {
 }
 
 function ndjson(run: Run, r: ConnectionRecord): void {
-  if (run.select === null || run.select(r)) run.io.stdout.write(renderNdjsonLine(r));
+  // The output has ended (the read is being stopped, or goes on for --fail-on): not worth rendering.
+  if (run.out.signal.aborted) return;
+  if (run.select === null || run.select(r)) run.out.write(renderNdjsonLine(r));
 }
 
 /** `-D`: the interfaces, numbered as tcpdump -D numbers them. */
@@ -280,7 +337,7 @@ async function listInterfaces(run: Run, live: LiveApi): Promise<number> {
   list.forEach((d, i) => {
     const desc = d.description ? ` (${esc(d.description)})` : '';
     const addrs = d.addresses.length > 0 ? `  ${d.addresses.map(esc).join(', ')}` : '';
-    run.io.stdout.write(`${i + 1}. ${esc(d.name)}${desc}${addrs}\n`);
+    run.out.write(`${i + 1}. ${esc(d.name)}${desc}${addrs}\n`);
   });
   return 0;
 }
@@ -290,7 +347,7 @@ async function listInterfaces(run: Run, live: LiveApi): Promise<number> {
  * ladder when it finishes (issue 5); Ctrl-C prints the summary.
  */
 async function runLive(run: Run, bpf: string): Promise<number> {
-  const { o, io, deps } = run;
+  const { o, io, out, deps } = run;
   let live: LiveApi;
   try {
     live = await deps.loadLive();
@@ -316,6 +373,7 @@ async function runLive(run: Run, bpf: string): Promise<number> {
   io.stderr.write(`tcptrace: capturing on ${esc(iface)}${bpf ? ` (${esc(bpf)})` : ''}; Ctrl-C stops and prints the summary\n`);
   const ac = new AbortController();
   const unhook = onSignals(ac, deps.signals);
+  const unwatch = stopWithOutput(run, ac);
   const stream = !o.json && !o.summary;
   // Openings print early only when the selection can already be decided then (a --filter on
   // states or kinds is answered by the finished connection): otherwise each ladder prints whole.
@@ -326,13 +384,13 @@ async function runLive(run: Run, bpf: string): Promise<number> {
     if (r.close.kind === 'reset') return;
     if (run.select !== null && !run.select(r)) return;
     opened.add(r.id);
-    io.stdout.write(renderConnectionOpening(r, run.text, run.ctx) + '\n');
+    out.write(renderConnectionOpening(r, run.text, run.ctx) + '\n');
   };
   const onConnection = (r: ConnectionRecord) => {
     if (o.ndjson) return ndjson(run, r);
     if (!stream) return;
-    if (opened.delete(r.id)) io.stdout.write(renderConnectionClosing(r, run.text, run.ctx) + '\n');
-    else if (run.select === null || run.select(r)) io.stdout.write(renderConnection(r, run.text, run.ctx) + '\n');
+    if (opened.delete(r.id)) out.write(renderConnectionClosing(r, run.text, run.ctx) + '\n');
+    else if (run.select === null || run.select(r)) out.write(renderConnection(r, run.text, run.ctx) + '\n');
   };
   const streamed = o.json ? streamedOutput(run, iface) : null;
   let report: Report;
@@ -348,6 +406,7 @@ async function runLive(run: Run, bpf: string): Promise<number> {
     return fail(io, iface, e);
   } finally {
     unhook();
+    unwatch();
   }
   // Ctrl-C is how a live capture normally ends: not worth a warning.
   warnings(run, iface, report, false);
@@ -363,14 +422,17 @@ async function runLive(run: Run, bpf: string): Promise<number> {
  * `tcptrace check ...` (issue 6): check/ parses its own arguments and judges; it may not import
  * trace.ts, so it gets the loader from here. (A file named "check" is read as `./check`.)
  */
-async function runCheck(args: string[], io: CliIO, deps: CliDeps): Promise<number> {
+async function runCheck(args: string[], io: CliIO, deps: CliDeps, out: Output): Promise<number> {
   let api: CheckApi;
   try {
     api = await deps.loadCheck();
   } catch (e) {
     return fail(io, 'check', e);
   }
-  const streams = { stdout: io.stdout, stderr: io.stderr } as { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+  // Through the Output like everything else. A reader that leaves does not stop the checking
+  // (its exit status is the verdict on every capture; see the top): what it prints is dropped.
+  const stdout = out as unknown as NodeJS.WritableStream;
+  const streams = { stdout, stderr: io.stderr, esc } as { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; esc: (text: string) => string };
   try {
     return await api.runCheck(args, streams, (path, o) => trace(deps.openCapture(path, { stdin: io.stdin }), o));
   } catch (e) {
@@ -381,11 +443,26 @@ async function runCheck(args: string[], io: CliIO, deps: CliDeps): Promise<numbe
 /** The program. `argv` is process.argv (node, script, then the arguments). */
 export async function main(argv: string[], io: CliIO = processIO(), deps: Partial<CliDeps> = {}): Promise<number> {
   const d: CliDeps = { ...DEFAULT_DEPS, signals: io.stdout === process.stdout, ...deps };
-  const args = argv.slice(2);
-  if (args[0] === 'check') return runCheck(args.slice(1), io, d);
+  const out = new Output(io.stdout);
+  const stderrError = watchErrors(io.stderr);
+  let status = await program(argv.slice(2), io, d, out);
+  // Everything is written before the status is final: the last write can fail too (a full disk).
+  await out.flush();
+  if (out.error !== null) {
+    io.stderr.write(`tcptrace: cannot write the output: ${esc(firstLine(out.error))}\n`);
+    status = Math.max(status, 2);
+  }
+  // A failing stderr cannot say so anywhere: the status is all that is left to tell it.
+  if (stderrError() !== null) status = Math.max(status, 2);
+  return status;
+}
+
+/** main() without the output's last word: the status the run earned. */
+async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Promise<number> {
+  if (args[0] === 'check') return runCheck(args.slice(1), io, d, out);
 
   const inv = parseCommandLine(args, version(), {
-    stdout: (s) => void io.stdout.write(s),
+    stdout: (s) => void out.write(s),
     stderr: (s) => void io.stderr.write(s),
   });
   if (inv.kind === 'exit') return inv.code;
@@ -393,6 +470,7 @@ export async function main(argv: string[], io: CliIO = processIO(), deps: Partia
   const run: Run = {
     o,
     io,
+    out,
     deps: d,
     text: {
       lang: languageFrom(o.lang, io.env),
@@ -412,7 +490,10 @@ export async function main(argv: string[], io: CliIO = processIO(), deps: Partia
   if (o.interface !== undefined || o.listInterfaces) {
     status = await runLive(run, inv.bpf);
   } else {
-    for (const path of inv.inputs) status = Math.max(status, await runFile(run, path));
+    for (const path of inv.inputs) {
+      if (outputEndsRun(run)) break; // the inputs after it are not read (see the top)
+      status = Math.max(status, await runFile(run, path));
+    }
   }
   if (status === 0 && o.failOn.includes('check') && run.checksFailed) return 1;
   return status;

@@ -13,6 +13,7 @@ import type { Lang } from '../report/messages.js';
 import { mustBePort, mustBePositiveNumber, quote, UsageError } from '../check/validate.js';
 import { canonicalIp, compileFilter, FilterError, hostPredicate, type ConnectionPredicate } from './filter.js';
 import { HELP_AFTER, USAGE } from './help.js';
+import { esc } from '../report/format.js';
 
 /** What `--fail-on` can name. */
 export type FailOn = 'check';
@@ -356,8 +357,11 @@ export function buildProgram(version: string, out: ParseOutput): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (s) => out.stdout(s),
-      writeErr: (s) => out.stderr(s),
-      // commander's "error: unknown option '--x'\n(Did you mean --y?)" -> one line of ours.
+      // Everything commander writes to stderr (its errors echo the words it was given: `unknown
+      // option '\x1b[2J'`) is escaped here, line by line so that a multi-line text keeps its layout.
+      writeErr: (s) => out.stderr(s.split('\n').map(esc).join('\n')),
+      // commander's "error: unknown option '--x'\n(Did you mean --y?)" -> one line of ours (`write`
+      // is writeErr above, which escapes it).
       outputError: (s, write) => {
         const line = s
           .replace(/^error: /, '')
@@ -418,7 +422,8 @@ export function parseCommandLine(args: string[], version: string, out: ParseOutp
       return { kind: 'exit', code: e.exitCode === 0 ? 0 : 2 };
     }
     if (e instanceof UsageError) {
-      out.stderr(`tcptrace: ${e.message}\n`);
+      // Messages quote the option values (and --filter's the expression) as they were given.
+      out.stderr(`tcptrace: ${esc(e.message)}\n`);
       return { kind: 'exit', code: 2 };
     }
     throw e;
@@ -432,7 +437,8 @@ export function parseCommandLine(args: string[], version: string, out: ParseOutp
     validate(o, o.interface === undefined ? operands : []);
   } catch (e) {
     if (e instanceof UsageError) {
-      out.stderr(`tcptrace: ${e.message}\n`);
+      // These messages are fixed text today; escaped anyway, as every line that may quote input is.
+      out.stderr(`tcptrace: ${esc(e.message)}\n`);
       return { kind: 'exit', code: 2 };
     }
     throw e;

@@ -22,6 +22,17 @@ function bytesText(n: number): string {
   return `${(n / 1e9).toFixed(2)} GB`;
 }
 
+/**
+ * Whether ora can draw on `stream`. ora counts the lines it must clear as text width / columns
+ * (`columns ?? 80`): 0 columns (script(1), serial consoles, some `docker -t` report 0x0) gives
+ * Infinity and its clear loop never returns, writing escapes as fast as the terminal takes them.
+ * Undefined columns is fine (ora assumes 80), and so is 0 rows (ora only truncates when rows > 1).
+ */
+function drawable(stream: NodeJS.WritableStream): boolean {
+  const columns = (stream as { columns?: number }).columns;
+  return columns === undefined || (Number.isFinite(columns) && columns >= 1);
+}
+
 /** Starts a spinner for reading `name`, or a no-op when `enabled` is false. */
 export function startProgress(name: string, stream: NodeJS.WritableStream, enabled: boolean, delayMs = 300): Progress {
   if (!enabled) return NONE;
@@ -30,8 +41,16 @@ export function startProgress(name: string, stream: NodeJS.WritableStream, enabl
   let spinner: Ora | null = null;
   let stopped = false;
   const text = () => `reading ${name}: ${bytesText(bytes)}, ${int(packets)} packets`;
+  // A terminal resized to 0 columns while the spinner runs would hang its next frame: Node sets the
+  // new size before it emits 'resize', so stopping here comes before any frame drawn at that size.
+  const onResize = () => {
+    if (drawable(stream)) return;
+    spinner?.stop();
+    spinner = null;
+  };
   const timer = setTimeout(() => {
-    if (stopped) return;
+    if (stopped || !drawable(stream)) return;
+    stream.on('resize', onResize);
     // discardStdin: false — standard input may be the capture itself ('-'). isEnabled: the caller
     // already decided (an interactive stderr), so ora's own guess (which also looks at $CI) is not needed.
     spinner = ora({ text: text(), stream, discardStdin: false, hideCursor: true, isEnabled: true }).start();
@@ -47,6 +66,7 @@ export function startProgress(name: string, stream: NodeJS.WritableStream, enabl
       if (stopped) return;
       stopped = true;
       clearTimeout(timer);
+      stream.off('resize', onResize);
       spinner?.stop();
     },
   };

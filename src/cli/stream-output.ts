@@ -16,7 +16,7 @@ import { jsonChunks, jsonConnection, jsonStreamHead, jsonStreamTail } from '../r
 import { renderSummary } from '../report/summary.js';
 import { renderConnection, renderInputLine, renderStreamLine, textChunks, type TextContext, type TextOptions } from '../report/text.js';
 import { SCHEMA, type ConnectionRecord } from '../tcp/model.js';
-import { writeChunks, type OutStream } from './write.js';
+import { Output, writeChunks, type OutStream } from './write.js';
 
 /** Records held before an output starts streaming. */
 export const RECORD_HOLD = 4096;
@@ -65,8 +65,12 @@ export class StreamedOutput {
 
   /** trace()'s onRecord for this output: the records the selection accepted, with the frontier. */
   sink(): (r: ConnectionRecord, frontier: number, selected: boolean) => void {
+    const out = this.out;
+    const ended = out instanceof Output ? out.signal : null;
     return (r, frontier, selected) => {
-      if (selected) this.record(r, frontier);
+      // Once nobody reads the output, the records still coming (trace() ends every open connection
+      // when its read is stopped: 0.5 s of rendering on the bench capture) are not worth rendering.
+      if (selected && ended?.aborted !== true) this.record(r, frontier);
     };
   }
 

@@ -1,38 +1,75 @@
 /**
- * Writing outputs of any size at the pace of whoever reads them.
+ * Writing outputs of any size at the pace of whoever reads them: every byte the CLI prints on
+ * stdout goes through one `Output`.
  *
- * A report is rendered in pieces (report/'s `jsonChunks`, `textChunks`) because the whole of a
- * big capture's output is longer than the longest string V8 can build. The pieces are batched
- * into writes of about 64 KiB, and when the stream says its buffer is full (`write()` returns
- * false, Node's backpressure signal) nothing more is written until it drains: a slow reader
- * (`| jq`, a socket) then holds the writer back instead of making it buffer the whole output.
+ * Writers hand it strings synchronously (an NDJSON record from inside the parser's callback, a
+ * text ladder, a piece of a JSON document); it queues them and gives them to the stream (small
+ * ones joined into writes of about 16 Ki characters) only while the stream takes them (Node's
+ * backpressure: `write()` returns false, then 'drain'). The stream's own buffer therefore never
+ * holds more than its high-water mark and one write.
  *
- * `--ndjson` writes while the capture is read, from a synchronous callback that cannot wait;
- * `pacedCapture` holds the reading back instead, between chunks of input, until the output drains.
+ * That bound is what issue 10's "cannot write the output: write ENOBUFS" was about. It was not
+ * the kernel's: a pipe that is full makes write(2) fail with EAGAIN (ENOBUFS on some systems), and
+ * libuv treats both as "not now", waits until the pipe is writable and retries (its
+ * IS_TRANSIENT_WRITE_ERROR; test/cli/pipes.test.ts makes every EAGAIN an ENOBUFS and still gets
+ * every line). It was Node's: records written straight to process.stdout from a synchronous
+ * callback all wait in the Writable's buffer while the pipe is full, and when the pipe drains, the
+ * Writable hands everything it buffered to one writev(); Node's StreamBase::Writev refuses a
+ * writev of strings that could need more than INT_MAX bytes once encoded (a piece under 64 Ki
+ * characters is counted as 3 bytes a character: 716 M characters of NDJSON) with UV_ENOBUFS, and
+ * the stream is destroyed. `pacedCapture` could not prevent it: it holds the reading back between
+ * 64 KiB chunks of input, but the end of a capture (or an idle sweep, a full table) ends every open
+ * connection at once, and 500,000 SYNs flush 850 MB of NDJSON in one synchronous call. Queued here
+ * instead, the backlog reaches the stream a write at a time, so no writev can come near the limit,
+ * however far behind the reader is.
+ *
+ * A reader that goes away (`| head -1`: the next write fails with EPIPE, or the stream closes)
+ * ends the output quietly: `signal` aborts, so the run can stop reading, and what is written after
+ * that is dropped. Any other write error (ENOSPC on a file, a reset socket) aborts it too and is
+ * kept in `error`, for the caller to report: a failed write is never silent.
+ *
+ * `pacedCapture` holds the reading of the input back while the output is behind (`ready()`), so
+ * that a slow reader keeps the queue small instead of letting it hold the whole output.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { openStream } from '../capture/open.js';
+import { openFifo, openStream } from '../capture/open.js';
 import type { CaptureSource } from '../capture/frame.js';
 
-/** The stream events a writer waits on. */
+/** The stream events the writer waits on. */
 type WaitEvent = 'drain' | 'close' | 'error';
 
-/** A stream the CLI writes to: only `write` is required; Node's Writable adds backpressure. */
+/**
+ * A stream the CLI writes to: only `write` is required. Node's Writable adds backpressure
+ * (`write()` returning false, 'drain'), write callbacks and errors, and `Output` uses them when the
+ * stream has events (`on`/`once`): such a stream must call every write's callback, as a Writable
+ * does (`flush()` waits for them). A stream without events is written to synchronously.
+ */
 export interface OutStream {
-  write(chunk: string): unknown;
+  write(chunk: string, cb?: (err?: Error | null) => void): unknown;
   isTTY?: boolean;
-  /** Node's Writable: true while its buffer is over the high-water mark (wait for 'drain'). */
-  writableNeedDrain?: boolean;
+  on?(event: 'error', listener: (err: Error) => void): unknown;
   once?(event: WaitEvent, listener: () => void): unknown;
   off?(event: WaitEvent, listener: () => void): unknown;
 }
 
-/** Pieces are joined into writes of about this many characters. */
-const BATCH = 1 << 16;
+/**
+ * Small pieces (a piece of a JSON document, a short ladder) are joined into writes of at least this
+ * many characters, when there are that many: one write call each would cost more than the copy.
+ * The writer also waits for the stream once this much is queued.
+ */
+const BATCH = 1 << 14;
+/**
+ * A piece this long is written alone: copying it into a batch costs more than the write it saves
+ * (joining 6.5 K-character NDJSON lines cost 0.5 to 1.4 s of a 5 s run). Joined batches are thus
+ * at most BATCH + SMALL characters, far from the 128 KiB beyond which V8 allocates a string in its
+ * large-object space (64 Ki characters that do not all fit in Latin-1, as NDJSON's "§" and "→" do
+ * not): 64 Ki-character batches of NDJSON lines took 1.9 s of a 6 s run.
+ */
+const SMALL = 1 << 12;
 
 /**
- * Resolves when `out` has drained (or closed, or failed: the process's error handler deals with
- * a broken pipe). A stream without events never makes anyone wait.
+ * Resolves when `out` has drained (or closed, or failed: the caller looks at why). A stream
+ * without events never makes anyone wait.
  */
 export function drained(out: OutStream): Promise<void> {
   const { once, off } = out;
@@ -50,28 +87,212 @@ export function drained(out: OutStream): Promise<void> {
   });
 }
 
-/** A promise to wait on before producing more output, or null when `out` can take more now. */
-export function backpressure(out: OutStream): Promise<void> | null {
-  return out.writableNeedDrain === true ? drained(out) : null;
+/** Whether `e` says the reader went away (`| head`), which is not a failure of the writer. */
+function readerGone(e: Error | null): boolean {
+  return e === null || (e as NodeJS.ErrnoException).code === 'EPIPE';
 }
 
-/** Writes the pieces in order, batched, waiting for 'drain' whenever `out` asks to. */
-export async function writeChunks(out: OutStream, chunks: Iterable<string>): Promise<void> {
-  let buf = '';
-  for (const chunk of chunks) {
-    buf += chunk;
-    if (buf.length < BATCH) continue;
-    const more = out.write(buf);
-    buf = '';
-    if (more === false) await drained(out);
+/** The one writer of an output stream (stdout); see the top of this file. */
+export class Output {
+  /** Queued pieces, `q[head]` first (an index, not shift(): a backlog can be a million pieces). */
+  private q: string[] = [];
+  private head = 0;
+  /** Characters queued and not yet handed to the stream. */
+  private queued = 0;
+  /** The stream said it is full: nothing more is handed to it before 'drain'. */
+  private waiting = false;
+  /** Writes handed to the stream whose callback has not come yet (a Node Writable's). */
+  private inflight = 0;
+  /** A flush of the pieces below one batch is scheduled (at the end of the current job). */
+  private scheduled = false;
+  /** Whether the stream is a Node Writable (events, backpressure, write callbacks): only then can anyone wait for it. */
+  readonly evented: boolean;
+  private readonly ended = new AbortController();
+  private failure: Error | null = null;
+  private readyWaiters: Array<() => void> = [];
+  private flushWaiters: Array<() => void> = [];
+
+  constructor(private readonly stream: OutStream) {
+    this.evented = typeof stream.on === 'function' && typeof stream.once === 'function';
+    if (this.evented) {
+      // `on`, not `once`: a stream can emit several errors (each failed write), and an 'error'
+      // without a listener would end the process with a stack trace.
+      stream.on!('error', (e) => this.stop(e));
+      stream.once!('close', () => this.stop(null));
+    }
   }
-  if (buf !== '' && out.write(buf) === false) await drained(out);
+
+  /** Aborts when the output can take nothing more: the reader went away, or a write failed. */
+  get signal(): AbortSignal {
+    return this.ended.signal;
+  }
+
+  /** The reader went away (EPIPE, or the stream closed): not an error of this run. */
+  get closed(): boolean {
+    return this.ended.signal.aborted && this.failure === null;
+  }
+
+  /** The write error that ended the output, if one did (not a reader going away). */
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  /** Queues `s`; true when the output can take more right now (see `ready()`). */
+  write(s: string): boolean {
+    if (this.ended.signal.aborted) return false;
+    if (s.length > 0) {
+      this.q.push(s);
+      this.queued += s.length;
+      if (this.queued >= BATCH) this.pump(false);
+      else if (!this.scheduled) {
+        // Pieces below a batch wait for the rest of the current job: the records of one chunk of
+        // input go out as few writes, and a lone line (a live capture's) goes out right after.
+        this.scheduled = true;
+        queueMicrotask(() => {
+          this.scheduled = false;
+          this.pump(true);
+        });
+      }
+    }
+    return this.canTakeMore();
+  }
+
+  /**
+   * Null when the output can take more now; otherwise a promise that resolves once it can (or
+   * once it has ended). Producers that can wait (writeChunks, the paced reader) ask before more.
+   */
+  ready(): Promise<void> | null {
+    if (this.canTakeMore()) return null;
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** Resolves when everything written so far has been taken by the stream (or the output ended). */
+  flush(): Promise<void> {
+    this.pump(true);
+    if (this.flushed()) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  private canTakeMore(): boolean {
+    return this.ended.signal.aborted || (!this.waiting && this.queued < BATCH);
+  }
+
+  private flushed(): boolean {
+    return this.ended.signal.aborted || (!this.waiting && this.queued === 0 && this.inflight === 0);
+  }
+
+  /** Hands batches to the stream while it takes them: full batches, and the rest too if `all`. */
+  private pump(all: boolean): void {
+    while (!this.waiting && !this.ended.signal.aborted && (this.queued >= BATCH || (all && this.queued > 0))) {
+      const batch = this.take();
+      let more: unknown;
+      try {
+        if (this.evented) {
+          this.inflight++;
+          more = this.stream.write(batch, this.written);
+        } else more = this.stream.write(batch);
+      } catch (e) {
+        this.stop(e instanceof Error ? e : new Error(String(e)));
+        break;
+      }
+      if (more === false && this.evented) {
+        this.waiting = true;
+        void drained(this.stream).then(() => {
+          this.waiting = false;
+          this.pump(true);
+        });
+      }
+    }
+    this.wake();
+  }
+
+  /** The next write: a long piece alone, or small pieces joined up to about BATCH characters. */
+  private take(): string {
+    const q = this.q;
+    let end = this.head;
+    let n = q[end++]!.length;
+    if (n < SMALL) while (end < q.length && n < BATCH && q[end]!.length < SMALL) n += q[end++]!.length;
+    const batch = end - this.head === 1 ? q[this.head]! : q.slice(this.head, end).join('');
+    if (end === q.length) {
+      this.q = [];
+      this.head = 0;
+    } else {
+      // Let go of what was written (the backlog can be large); compact now and then.
+      for (let i = this.head; i < end; i++) q[i] = '';
+      this.head = end;
+      if (this.head > 4096 && this.head * 2 > q.length) {
+        this.q = q.slice(this.head);
+        this.head = 0;
+      }
+    }
+    this.queued -= n;
+    return batch;
+  }
+
+  /** A Node Writable's callback for each batch. */
+  private readonly written = (err?: Error | null): void => {
+    this.inflight--;
+    if (err) this.stop(err);
+    this.wake();
+  };
+
+  /** Ends the output: the reader went away (`e` null or EPIPE), or a write failed (kept). */
+  private stop(e: Error | null): void {
+    if (this.ended.signal.aborted) return; // the first cause is the one that counts
+    if (!readerGone(e)) this.failure = e;
+    this.q = [];
+    this.head = 0;
+    this.queued = 0;
+    this.ended.abort();
+    this.wake();
+  }
+
+  private wake(): void {
+    if (this.readyWaiters.length > 0 && this.canTakeMore()) {
+      const w = this.readyWaiters;
+      this.readyWaiters = [];
+      for (const r of w) r();
+    }
+    if (this.flushWaiters.length > 0 && this.flushed()) {
+      const w = this.flushWaiters;
+      this.flushWaiters = [];
+      for (const r of w) r();
+    }
+  }
+}
+
+/**
+ * Writes the pieces in order through `out` (an Output, or a stream it wraps), waiting whenever the
+ * reader is behind. Stops early when the output has ended (nobody reads, or a write failed).
+ */
+export async function writeChunks(out: Output | OutStream, chunks: Iterable<string>): Promise<void> {
+  const o = out instanceof Output ? out : new Output(out);
+  for (const chunk of chunks) {
+    if (o.signal.aborted) return;
+    o.write(chunk);
+    const wait = o.ready();
+    if (wait !== null) await wait;
+  }
+  // An Output of our own is not flushed by anyone else.
+  if (o !== out) await o.flush();
+}
+
+/**
+ * The first error an output stream reports that is not its reader going away (stderr: where
+ * would it be reported?). Listening also keeps an EPIPE on it from ending the process.
+ */
+export function watchErrors(stream: OutStream): () => Error | null {
+  let first: Error | null = null;
+  stream.on?.('error', (e) => {
+    if (first === null && !readerGone(e)) first = e;
+  });
+  return () => first;
 }
 
 /**
  * Size of each read of a paced file: 64 KiB, not the regular reader's 1 MiB. The output one chunk's
  * connections write (NDJSON of about a hundred records here, several MB for 1 MiB) sits in the
- * stream's queue until the reader takes it; kept small it dies young instead of piling up in the
+ * output's queue until the reader takes it; kept small it dies young instead of piling up in the
  * old generation (1.1 GB peak RSS with 1 MiB reads on the bench capture, 0.69 GB with 64 KiB).
  */
 const CHUNK = 1 << 16;
@@ -131,6 +352,16 @@ export function pacedCapture(
   return {
     name: path,
     async run(sink, options) {
+      // A FIFO is read as a socket, as openCapture reads it (openFifo says why: a read of a quiet
+      // FIFO on the thread pool cannot be interrupted), paced the same way.
+      const fifo = await openFifo(path).catch(() => null);
+      if (fifo !== null) {
+        try {
+          return await openStream(path, gated(fifo, gate)).run(sink, options);
+        } finally {
+          fifo.destroy();
+        }
+      }
       let fh: FileHandle;
       try {
         fh = await open(path, 'r');

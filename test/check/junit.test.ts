@@ -16,6 +16,26 @@ describe('XML escaping', () => {
   });
 });
 
+describe('characters a terminal obeys (issue 10)', () => {
+  // DEL, CSI as one C1 character, NEL, a bidi override and isolate: valid XML 1.0, but `cat out.xml` would run them.
+  const TTY = 'a\u007f\u009b2J\u0085b\u202ec\u2066d';
+
+  it('are written as character references, which read back as the same characters', () => {
+    expect(xmlText(TTY)).toBe('a&#x7F;&#x9B;2J&#x85;b&#x202E;c&#x2066;d');
+    expect(xmlAttr(TTY)).toBe('a&#x7F;&#x9B;2J&#x85;b&#x202E;c&#x2066;d');
+    const xml = renderJunit([{ capture: `cap${TTY}.pcap`, timeSec: 0, cases: [], error: `broken ${TTY}`, errorCases: [{ name: TTY, rule: 'no-resets' }] }]);
+    // eslint-disable-next-line no-control-regex
+    expect(xml).not.toMatch(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    const tc = parseXml(xml).children[0]!.children[0]!;
+    expect([tc.attrs.classname, tc.attrs.name, tc.children[0]!.attrs.message, tc.children[0]!.text]).toEqual([
+      `cap${TTY}.pcap`,
+      TTY,
+      `broken ${TTY}`,
+      `broken ${TTY}`,
+    ]);
+  });
+});
+
 describe('the XML reader used here', () => {
   it('rejects what is not well-formed', () => {
     const head = '<?xml version="1.0" encoding="UTF-8"?>\n';

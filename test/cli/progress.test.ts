@@ -52,3 +52,70 @@ describe('progress spinner', () => {
     expect(s.text()).toBe('');
   });
 });
+
+/**
+ * A terminal reporting `columns` 0 (script(1), serial consoles, some `docker -t`). ora divides
+ * the text width by the columns to count the lines it must clear: with 0 that is Infinity and its
+ * clear loop never ends. Every write and cursor move is counted, and past a cap the stream throws,
+ * so a regression fails the run (as an uncaught error) instead of hanging the worker.
+ */
+function zeroSizedTty(columns = 0): Writable & { isTTY: boolean; columns: number; rows: number; ops(): number } {
+  let ops = 0;
+  const touch = () => {
+    if (++ops > 10_000) throw new Error('runaway spinner: more than 10,000 terminal writes');
+  };
+  const w = new Writable({
+    write(_chunk, _enc, cb) {
+      touch();
+      cb();
+    },
+  }) as Writable & { isTTY: boolean; columns: number; rows: number; ops(): number };
+  w.isTTY = true;
+  w.columns = columns;
+  w.rows = 0;
+  Object.assign(w, {
+    cursorTo: (_x: number, cb?: () => void) => (touch(), cb?.(), true),
+    clearLine: (_d: number, cb?: () => void) => (touch(), cb?.(), true),
+    moveCursor: (_x: number, _y: number, cb?: () => void) => (touch(), cb?.(), true),
+  });
+  w.ops = () => ops;
+  return w;
+}
+
+describe('progress spinner on a terminal of size 0x0', () => {
+  it('never starts: nothing is written and every call returns', async () => {
+    const s = zeroSizedTty();
+    const p = startProgress('big.pcap', s, true, 0);
+    p.update(12_345_678, 45_678);
+    // Past the delay and two of ora's 80 ms frames: a started spinner would have drawn by now.
+    await sleep(200);
+    p.update(23_456_789, 91_000);
+    p.stop();
+    expect(s.ops()).toBe(0);
+  });
+
+  it('still spins on a terminal that reports no size (ora assumes 80 columns then)', async () => {
+    const s = zeroSizedTty();
+    delete (s as { columns?: number }).columns;
+    const p = startProgress('big.pcap', s, true, 0);
+    await sleep(50);
+    p.stop();
+    expect(s.ops()).toBeGreaterThan(0);
+  });
+
+  it('stops when the terminal is resized to 0 columns while it spins', async () => {
+    const s = zeroSizedTty(100);
+    const p = startProgress('big.pcap', s, true, 0);
+    await sleep(50);
+    // It did start on the 100-column terminal.
+    expect(s.ops()).toBeGreaterThan(0);
+    // As Node's tty.WriteStream does on SIGWINCH: new size first, then 'resize'.
+    s.columns = 0;
+    s.emit('resize');
+    const afterResize = s.ops();
+    await sleep(200);
+    p.update(1, 1);
+    p.stop();
+    expect(s.ops()).toBe(afterResize);
+  });
+});

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/open.js';
 import type { FrameSink } from '../../src/capture/frame.js';
 import { main } from '../../src/cli/main.js';
-import { pacedCapture, writeChunks } from '../../src/cli/write.js';
+import { Output, pacedCapture, writeChunks } from '../../src/cli/write.js';
 import { trace } from '../../src/trace.js';
 import { argv } from './io.js';
 
@@ -27,9 +27,10 @@ function slowWritable(highWaterMark: number, delayMs = 1) {
       setTimeout(cb, delayMs);
     },
   });
-  const write = w.write.bind(w);
-  w.write = ((chunk: string) => {
-    const r = write(chunk);
+  const write = w.write.bind(w) as (...args: unknown[]) => boolean;
+  // Everything passed on (the writer counts on its write callbacks), the buffer measured after.
+  w.write = ((...args: unknown[]) => {
+    const r = write(...args);
     maxBuffered = Math.max(maxBuffered, w.writableLength);
     return r;
   }) as typeof w.write;
@@ -58,6 +59,129 @@ describe('writeChunks', () => {
     const got: string[] = [];
     await writeChunks({ write: (c: string) => (got.push(c), false) }, ['a', 'b', 'c']);
     expect(got.join('')).toBe('abc');
+  });
+});
+
+/** A Writable whose writes complete only when `release()` is called: a reader that is not reading. */
+function stalledWritable(highWaterMark: number) {
+  const chunks: string[] = [];
+  const pending: Array<() => void> = [];
+  let maxLength = 0;
+  let writes = 0;
+  const w = new Writable({
+    highWaterMark,
+    decodeStrings: false,
+    write(chunk: string, _enc, cb) {
+      chunks.push(chunk);
+      writes++;
+      pending.push(cb);
+    },
+  });
+  const write = w.write.bind(w) as (...args: unknown[]) => boolean;
+  w.write = ((...args: unknown[]) => {
+    const r = write(...args);
+    maxLength = Math.max(maxLength, w.writableLength);
+    return r;
+  }) as typeof w.write;
+  /** Lets every write complete from now on (and those waiting now). */
+  const release = () => {
+    for (const cb of pending.splice(0)) setImmediate(cb);
+    (w as unknown as { _write: unknown })._write = (chunk: string, _enc: unknown, cb: () => void) => {
+      chunks.push(chunk);
+      writes++;
+      setImmediate(cb);
+    };
+  };
+  return { w, release, text: () => chunks.join(''), maxLength: () => maxLength, writes: () => writes };
+}
+
+describe('Output (the one writer of stdout)', () => {
+  it('a synchronous burst far bigger than the pipe: the stream never holds more than about one batch, and gets all of it in order', async () => {
+    // What broke --ndjson (issue 10): the records of every connection still open at the end of a
+    // capture are written in one synchronous call. Straight to the stream, all of them sat in its
+    // buffer (here 20 MB; 716 M characters make Node's writev fail with ENOBUFS).
+    const s = stalledWritable(16 * 1024);
+    const out = new Output(s.w);
+    const lines = Array.from({ length: 12_000 }, (_, i) => `{"id":${i},"pad":"${'x'.repeat(1700)}"}\n`);
+    for (const l of lines) out.write(l);
+    const total = lines.join('').length;
+    expect(total).toBeGreaterThan(20_000_000);
+    expect(s.maxLength()).toBeLessThanOrEqual(16 * 1024 + 16 * 1024 + 4096); // high-water mark + one write
+    expect(out.ready()).not.toBeNull(); // behind: a producer that can wait, waits
+    s.release();
+    await out.flush();
+    expect(s.text()).toBe(lines.join(''));
+    expect(s.maxLength()).toBeLessThanOrEqual(16 * 1024 + 16 * 1024 + 4096); // high-water mark + one write
+    expect(s.writes()).toBeLessThan(lines.length / 5); // batched, not one write per line
+    expect(out.ready()).toBeNull();
+    expect([out.closed, out.error]).toEqual([false, null]);
+  });
+
+  it('the reader going away (EPIPE) ends the output quietly: signal aborted, no error, later writes dropped', async () => {
+    const s = stalledWritable(1024);
+    const out = new Output(s.w);
+    for (let i = 0; i < 100; i++) out.write(`line ${i} ${'x'.repeat(1000)}\n`);
+    const waiting = out.ready();
+    expect(waiting).not.toBeNull(); // the reader is behind
+    s.w.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    await new Promise((r) => setImmediate(r));
+    expect(out.signal.aborted).toBe(true);
+    expect(out.closed).toBe(true);
+    expect(out.error).toBeNull();
+    expect(out.write('more\n')).toBe(false);
+    await waiting; // whoever waited is let go
+    await out.flush();
+  });
+
+  it('any other write error ends the output and is kept for the caller to report', async () => {
+    const w = new Writable({
+      write(_chunk, _enc, cb) {
+        cb(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+      },
+    });
+    const out = new Output(w);
+    out.write('a line\n');
+    await out.flush();
+    expect(out.signal.aborted).toBe(true);
+    expect(out.closed).toBe(false);
+    expect((out.error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+  });
+});
+
+describe('main with a stdout that fails', () => {
+  it('a write error is one line on stderr and exit 2, and the read stops', async () => {
+    let writes = 0;
+    const w = new Writable({
+      write(_chunk, _enc, cb) {
+        writes++;
+        cb(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+      },
+    });
+    const err: string[] = [];
+    const code = await main(argv('--ndjson', FIX('syn-flood.pcap'), FIX('closewait-leak.pcap')), {
+      stdout: w,
+      stderr: { write: (c: string) => err.push(c) },
+      env: {},
+    });
+    expect(code).toBe(2);
+    expect(err.join('')).toBe('tcptrace: cannot write the output: ENOSPC: no space left on device, write\n');
+    expect(writes).toBe(1); // nothing more is tried once a write failed
+  });
+
+  it('a reader that went away is not an error: the status is the one earned (2: the first input could not be read)', async () => {
+    const w = new Writable({
+      write(_chunk, _enc, cb) {
+        cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const err: string[] = [];
+    const code = await main(argv('/nonexistent/x.pcap', FIX('closewait-leak.pcap')), {
+      stdout: w,
+      stderr: { write: (c: string) => err.push(c) },
+      env: {},
+    });
+    expect(code).toBe(2);
+    expect(err.join('')).toBe('tcptrace: /nonexistent/x.pcap: cannot open: no such file or directory\n');
   });
 });
 
