@@ -15,6 +15,8 @@
 //   big      2.1 M packets, 56 k connections: longer conversations with loss and retransmissions,
 //            IPv4 and IPv6, half-close, resets, 2,000 at a time
 //   open     3 M packets: 1,000,000 handshakes that never close (the table cap's case)
+//   flood    1,000,000 spoofed SYNs from random sources to one server, with 100 real handshakes
+//            spread through it (bench/flood.mjs): the table under attack
 //   recorded bench/.data/bench.pcap when `sudo bench/make-capture.sh` made it
 //
 // Runs alternate between the commands (A B C A B C ...) so a drifting machine hurts them alike;
@@ -33,7 +35,7 @@ const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const value = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const runs = Number(value('--runs', '3'));
-const only = value('--only', 'short,short2x,spread,spread2x,big,open,recorded').split(',');
+const only = value('--only', 'short,short2x,spread,spread2x,big,open,flood,recorded').split(',');
 const withTshark = flag('--tshark');
 
 const SHORT = ['handshake-client-close', 'server-close', 'three-segment-close', 'reset-client', 'refused', 'timewait-pile', 'fast-open', 'simultaneous-close'];
@@ -45,6 +47,7 @@ const workloads = [
   { name: 'spread2x', templates: SHORT, packets: 4_000_000, concurrent: 5000, gap: 20, modes: ['--summary', '--ndjson', ''] },
   { name: 'big', templates: BIG, packets: 2_000_000, concurrent: 2000 },
   { name: 'open', templates: ['handshake-client-close'], packets: 3_000_000, concurrent: 5000, first: 3, modes: ['--summary', '--ndjson'] },
+  { name: 'flood', flood: 1_000_000, established: 100, modes: ['--summary', '--ndjson'] },
   { name: 'recorded', file: path.join(data, 'bench.pcap') },
 ].filter((w) => only.includes(w.name));
 
@@ -58,6 +61,11 @@ if (!has('/usr/bin/time') && !existsSync('/usr/bin/time')) {
 function capture(w) {
   if (w.file) return existsSync(w.file) ? w.file : null;
   const file = path.join(data, `${w.name}.pcap`);
+  if (!existsSync(file) && w.flood) {
+    mkdirSync(data, { recursive: true });
+    const a = [path.join(root, 'bench/flood.mjs'), file, '--syns', String(w.flood), '--established', String(w.established)];
+    execFileSync(process.execPath, a, { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
   if (!existsSync(file)) {
     mkdirSync(data, { recursive: true });
     const a = [path.join(root, 'bench/synth.mjs'), file, '--packets', String(w.packets), '--concurrent', String(w.concurrent)];

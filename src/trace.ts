@@ -9,13 +9,13 @@ import type { CaptureSource, CaptureStats, Frame, ProgressFn } from './capture/f
 import { linkTypeName } from './capture/link-types.js';
 import { formatIp } from './decode/addr.js';
 import { decodeFrameInto } from './decode/decode-frame.js';
-import { newSegment, TcpFlag, type Segment, type TcpOptions } from './decode/segment.js';
+import { newSegment, TcpFlag, type Segment, type SegmentBuffer, type TcpOptions } from './decode/segment.js';
 import { DiagnosticsCollector } from './diagnose/diagnose.js';
 import { withTotals, type Report } from './diagnose/types.js';
 import { FinishedTable } from './flow/finished-table.js';
 import { FlowTable, type FlowEntry } from './flow/flow-table.js';
 import { orient } from './flow/orientation.js';
-import { ConnectionTracker, timeWaitOver, type FinishReason, type TrackerOptions } from './tcp/connection.js';
+import { belongsAfterRst, ConnectionTracker, timeWaitOver, type FinishReason, type TrackerOptions } from './tcp/connection.js';
 import { SCHEMA, TcpState, type ConnectionRecord, type InputRecord } from './tcp/model.js';
 import { SummaryCounter } from './tcp/summary.js';
 
@@ -102,22 +102,65 @@ export async function trace(source: CaptureSource, options: TraceOptions = {}): 
   return run.finish(source.name, stats);
 }
 
-/** Per-connection bookkeeping kept beside the tracker. */
-interface Tracked {
-  tracker: ConnectionTracker;
+/**
+ * Per-connection bookkeeping kept beside the tracker. A connection whose only segment so far is a
+ * SYN (or SYN-ACK) has no tracker yet, only a copy of that segment (`first`): a flood of spoofed
+ * SYNs is a table of those, under 1 KB each with their table entry, where a tracker after a
+ * handshake takes about 4 KB more (heap snapshots of bench/flood.mjs and the `open` workload). Its
+ * second segment, or its record, makes the tracker, which then sees `first` before anything else,
+ * so the record is the one an eager tracker would have made.
+ */
+class Tracked {
+  tracker: ConnectionTracker | null = null;
+  /** The connection's one segment while it has no tracker (a copy: the decoder reuses its segment). */
+  first: Segment | null = null;
+  /** Which endpoints have sent a segment: 1 the client, 2 the server. */
+  sides = 0;
   /** Whether `onConnection` already received this connection's record. */
-  emitted: boolean;
+  emitted = false;
   /** Whether `onOpen` already received this connection's record. */
-  opened: boolean;
+  opened = false;
+
+  constructor(
+    readonly id: number,
+    /** Whether the first segment's source is the client. */
+    readonly clientIsSrc: boolean,
+    readonly heuristic: string | null,
+    readonly reusedFrom: number | null,
+  ) {}
+}
+
+/**
+ * The share of a full table kept for connections on probation (openings not over): below it, an
+ * established connection makes room for a new one; at or above it, an opening does. The synthetic
+ * `open` benchmark runs 5,000 handshakes at once against the 100,000 cap (5%), a real server far
+ * fewer: the reserve only matters when established connections fill the table.
+ */
+const PROBATION_RESERVE = 1 / 8;
+
+/** A SYN or SYN-ACK and nothing else (no RST, no FIN): the first segment that waits for a tracker. */
+const DEFER_MASK = TcpFlag.SYN | TcpFlag.RST | TcpFlag.FIN;
+
+/** A copy of the decoder's segment (and options) that outlives the frame. */
+function copySegment(seg: Segment): Segment {
+  // Into newSegment()'s literal: the same shape as every other segment.
+  const c: SegmentBuffer = Object.assign(newSegment(), seg);
+  c.options = seg.options === null ? null : { ...seg.options };
+  return c;
 }
 
 /**
  * A finished connection whose record is already written (see `TraceOptions.finishedHold`) keeps
  * these numbers in the FinishedTable until its TIME-WAIT is over: its ISNs tell a retransmitted
- * SYN from port reuse, its TIME-WAIT starts give the state at the end of the capture.
+ * SYN from port reuse, its TIME-WAIT starts give the state at the end of the capture, the RST
+ * that aborted it (sender 0 none, 1 client, 2 server; its seq) tells a copy of that RST from a
+ * segment of a new connection.
  */
-const P = { id: 0, clientIsn: 1, serverIsn: 2, client: 3, server: 4, firstSec: 5, firstNsec: 6, clientTw: 7, serverTw: 8, selected: 9 } as const;
-const P_WIDTH = 10;
+const P = {
+  id: 0, clientIsn: 1, serverIsn: 2, client: 3, server: 4, firstSec: 5, firstNsec: 6, clientTw: 7, serverTw: 8, selected: 9,
+  rstBy: 10, rstSeq: 11, rstTime: 12, rstGrace: 13,
+} as const;
+const P_WIDTH = 14;
 /** States by number, for the FinishedTable's payload. */
 const STATES = Object.values(TcpState);
 
@@ -149,6 +192,9 @@ class TraceRun {
   private droppedSegments = 0;
   /** Open connections ended early because the table was full. */
   private evicted = 0;
+  /** Segments with malformed TCP options (decode/tcp-options.ts), and the packet of the first. */
+  private badOptions = 0;
+  private firstBadOptions = 0;
   /** Segments of a connection whose record was already written early. */
   private lateSegments = 0;
   private lastSec = 0;
@@ -183,6 +229,8 @@ class TraceRun {
       return;
     }
     this.tcpSegments++;
+    const o = r.options;
+    if (o !== null && o.malformed === true && this.badOptions++ === 0) this.firstBadOptions = r.packet;
     this.segment(r);
   }
 
@@ -204,15 +252,26 @@ class TraceRun {
       let reusedFrom: number | null = null;
       if (slot >= 0) {
         const pay = this.parked.payload;
-        const isn = pay[slot * P_WIDTH + (this.parked.fromClient ? P.clientIsn : P.serverIsn)];
-        if (!isSyn || seg.seq === isn) {
+        const o = slot * P_WIDTH;
+        const fromClient = this.parked.fromClient;
+        const rstBy = pay[o + P.rstBy];
+        // The tracker's own rule (startsNewConnection) on the numbers it left: after the RST that
+        // aborted it, anything but a copy of that RST or a segment that crossed it; else a SYN
+        // with a new ISN.
+        const rst = { by: (rstBy === 1 ? 'client' : 'server') as 'client' | 'server', seq: pay[o + P.rstSeq]!, time: pay[o + P.rstTime]!, grace: pay[o + P.rstGrace]! };
+        const isNew =
+          rstBy !== 0
+            ? !belongsAfterRst(seg, fromClient ? 'client' : 'server', seg.tsSec + seg.tsNsec / 1e9, rst)
+            : isSyn && seg.seq !== pay[o + (fromClient ? P.clientIsn : P.serverIsn)];
+        if (!isNew) {
           // Its record is written: a retransmission or a stray segment of the old connection.
           this.lateSegments++;
           return;
         }
-        // Port reuse of a finished connection: the old one ends here, a new one starts.
-        reusedFrom = pay[slot * P_WIDTH + P.id]!;
-        this.completeParked(slot, this.lastSec, this.lastNsec);
+        // Port reuse of a finished connection, or a segment after its reset: the old one ends
+        // here, a new one starts. A new SYN ends a TIME-WAIT there (see endTimeWaitByReuse).
+        reusedFrom = pay[o + P.id]!;
+        this.completeParked(slot, this.lastSec, this.lastNsec, isSyn);
         this.parked.remove(slot);
       }
       if (flows.size >= this.maxConnections && !this.makeRoom()) {
@@ -220,26 +279,46 @@ class TraceRun {
         return;
       }
       // makeRoom() may have removed entries: the lookup's key is still the one insert() needs.
-      entry = reusedFrom === null ? this.open(seg) : flows.insert(seg, true, this.newTracked(seg, true, null, reusedFrom), this.now);
+      // Every new connection starts on probation: a full table gives those up first.
+      entry = this.open(seg, reusedFrom);
     } else {
       const fromClient = flows.fromClient;
       const slot = entry.value;
-      if (isSyn && slot.tracker.startsNewConnection(seg, fromClient, this.now - entry.lastTime)) {
-        // Port reuse: the old connection ends here, a new one starts on the same 4-tuple.
-        const old = slot.tracker;
+      // A lone SYN's entry has no tracker yet and cannot have been reset: only a SYN asks it.
+      const old = isSyn ? this.trackerOf(slot) : slot.tracker;
+      if (old !== null && old.startsNewConnection(seg, fromClient, this.now - entry.lastTime)) {
+        // Port reuse, or a segment after the RST that aborted the connection: the old connection
+        // ends here, a new one (an opening if this is a SYN, else mid-stream) starts on the same
+        // 4-tuple. A new SYN ends a TIME-WAIT still held on it.
+        if (isSyn) old.endTimeWaitByReuse(seg, fromClient);
         this.complete(slot, this.lastSec, this.lastNsec);
-        flows.reuse(entry, seg, true, this.newTracked(seg, true, null, old.id));
+        const o = orient(seg);
+        flows.reuse(entry, seg, o.clientIsSrc, this.newTracked(o.clientIsSrc, o.heuristic, slot.id), true);
       }
     }
     const tracked = entry.value;
-    tracked.tracker.observe(seg, flows.fromClient);
+    const fromClient = flows.fromClient;
+    tracked.sides |= fromClient ? 1 : 2;
+    if (tracked.tracker === null && tracked.first === null && (seg.flags & DEFER_MASK) === TcpFlag.SYN) {
+      // A lone SYN or SYN-ACK: kept as it is until a second segment shows the connection is more.
+      tracked.first = copySegment(seg);
+      flows.touch(entry, this.now);
+      return;
+    }
+    const tracker = this.trackerOf(tracked, seg);
+    tracker.observe(seg, fromClient);
     // The opening is over at the first segment that is not a SYN or SYN-ACK (see onOpen).
-    if (this.options.onOpen && !tracked.opened && (seg.flags & TcpFlag.SYN) === 0) {
-      tracked.opened = true;
-      this.options.onOpen(tracked.tracker.finish(this.lastSec, this.lastNsec));
+    if ((seg.flags & TcpFlag.SYN) === 0) {
+      if (this.options.onOpen && !tracked.opened) {
+        tracked.opened = true;
+        this.options.onOpen(tracker.finish(this.lastSec, this.lastNsec));
+      }
+      // Off probation once both endpoints have spoken and the opening is over: a spoofed SYN's
+      // connection never gets there (its source never answers), nor does a lone stray segment.
+      if (entry.probation && tracked.sides === 3) flows.confirm(entry);
     }
     flows.touch(entry, this.now);
-    if (tracked.tracker.finished && !entry.closing) {
+    if (tracker.finished && !entry.closing) {
       flows.markClosing(entry);
       if (this.hold === 0) {
         // Written the moment it finishes (NDJSON): one record, no tracker kept. Its notes speak of
@@ -252,24 +331,44 @@ class TraceRun {
     }
   }
 
-  /** Starts tracking a new 4-tuple whose first captured segment is `seg`. */
-  private open(seg: Segment): FlowEntry<Tracked> {
+  /**
+   * Starts tracking a 4-tuple whose first captured segment is `seg` (on probation); `reusedFrom`:
+   * the connection it had before, whose record is written.
+   */
+  private open(seg: Segment, reusedFrom: number | null = null): FlowEntry<Tracked> {
     const o = orient(seg);
-    const tracked = this.newTracked(seg, o.clientIsSrc, o.heuristic, null);
-    return this.flows.insert(seg, o.clientIsSrc, tracked, this.now);
+    const tracked = this.newTracked(o.clientIsSrc, o.heuristic, reusedFrom);
+    return this.flows.insert(seg, o.clientIsSrc, tracked, this.now, true);
   }
 
-  private newTracked(seg: Segment, clientIsSrc: boolean, heuristic: string | null, reusedFrom: number | null): Tracked {
-    const src = { ip: formatIp(seg.ipVersion, seg.src0, seg.src1, seg.src2, seg.src3), port: seg.srcPort };
-    const dst = { ip: formatIp(seg.ipVersion, seg.dst0, seg.dst1, seg.dst2, seg.dst3), port: seg.dstPort };
+  /** A new connection's bookkeeping (its id is taken now: ids follow first packets); the tracker comes later. */
+  private newTracked(clientIsSrc: boolean, heuristic: string | null, reusedFrom: number | null): Tracked {
+    return new Tracked(this.nextId++, clientIsSrc, heuristic, reusedFrom);
+  }
+
+  /**
+   * The connection's tracker, made now if it has none: from its kept first segment, which it
+   * observes first, or else from `seg`, the first segment, about to be observed.
+   */
+  private trackerOf(t: Tracked, seg: Segment | null = null): ConnectionTracker {
+    if (t.tracker !== null) return t.tracker;
+    const first = t.first;
+    const s = first ?? seg!;
+    const src = { ip: formatIp(s.ipVersion, s.src0, s.src1, s.src2, s.src3), port: s.srcPort };
+    const dst = { ip: formatIp(s.ipVersion, s.dst0, s.dst1, s.dst2, s.dst3), port: s.dstPort };
     const tracker = new ConnectionTracker(
-      this.nextId++,
-      clientIsSrc ? src : dst,
-      clientIsSrc ? dst : src,
+      t.id,
+      t.clientIsSrc ? src : dst,
+      t.clientIsSrc ? dst : src,
       this.trackerOptions,
-      { heuristic, reusedFrom },
+      { heuristic: t.heuristic, reusedFrom: t.reusedFrom },
     );
-    return { tracker, emitted: false, opened: false };
+    t.tracker = tracker;
+    if (first !== null) {
+      t.first = null;
+      tracker.observe(first, t.clientIsSrc);
+    }
+    return tracker;
   }
 
   /** Evicts connections idle past their limit: 2·MSL once closing (TIME-WAIT is over), else the idle timeout. */
@@ -289,16 +388,21 @@ class TraceRun {
 
   /**
    * The table tracks `maxConnections` connections (parked ones, a few numbers each in their own
-   * table, do not count): make room for one more by parking the least recently active finished connection, or else by evicting
-   * the least recently active open one, whose record then says so. Like an idle timeout, only
-   * sooner: nothing is dropped without a record. False if nothing could be removed.
+   * table, do not count): make room for one more by parking the least recently active finished
+   * connection, or else by evicting an open one, whose record then says so. That is the least
+   * recently active on probation (an opening not over, or only one endpoint heard: what a SYN
+   * flood fills the table with) while those fill an eighth of the table or more
+   * (`PROBATION_RESERVE`), else the least recently active established one: a flood recycles its
+   * own entries, and new connections still get in when established ones fill the table. Like an
+   * idle timeout, only sooner: nothing is dropped without a record. False if nothing could be
+   * removed.
    */
   private makeRoom(): boolean {
     if (this.flows.closingCount > 0) {
       this.parkOldestFinished();
       return true;
     }
-    const e = this.flows.removeOldestActive();
+    const e = this.flows.removeOldestOpen(Math.ceil(this.maxConnections * PROBATION_RESERVE));
     if (e === null) return false;
     this.evicted++;
     this.finalize(e.value, 'evicted', true);
@@ -313,9 +417,9 @@ class TraceRun {
 
   /** Makes the final record of a finished connection now and leaves only a few numbers in its entry. */
   private park(e: FlowEntry<Tracked>, t: Tracked, early: boolean): void {
-    const { record, selected } = this.finalize(t, early ? 'early' : 'end', false);
+    const { record, selected, tracker } = this.finalize(t, early ? 'early' : 'end', false);
     // The tracker goes; its 4-tuple moves to the FinishedTable with a few numbers.
-    const p = t.tracker.park(record);
+    const p = tracker.park(record);
     this.flows.remove(e);
     const slot = this.parked.add(e, this.now);
     const pay = this.parked.payload;
@@ -330,13 +434,17 @@ class TraceRun {
     pay[o + P.clientTw] = p.clientTwStart;
     pay[o + P.serverTw] = p.serverTwStart;
     pay[o + P.selected] = selected ? 1 : 0;
+    pay[o + P.rstBy] = p.aborted === null ? 0 : p.aborted.by === 'client' ? 1 : 2;
+    pay[o + P.rstSeq] = p.aborted === null ? 0 : p.aborted.seq;
+    pay[o + P.rstTime] = p.aborted === null ? 0 : p.aborted.time;
+    pay[o + P.rstGrace] = p.aborted === null ? 0 : p.aborted.grace;
   }
 
   /** Streams a record as soon as its connection is over (NDJSON, live). */
   private emit(t: Tracked): void {
     if (t.emitted || !this.options.onConnection) return;
     t.emitted = true;
-    this.options.onConnection(t.tracker.finish(this.lastSec, this.lastNsec));
+    this.options.onConnection(this.trackerOf(t).finish(this.lastSec, this.lastNsec));
   }
 
   /** Hands a connection's final record on; the tracker is dropped after this. */
@@ -349,37 +457,60 @@ class TraceRun {
    * and gives it to onConnection if that has not had it yet. `finalStates`: the record's states are
    * the ones at the end (false when it is parked, whose end states come later).
    */
-  private finalize(t: Tracked, why: FinishReason, finalStates: boolean, endSec = this.lastSec, endNsec = this.lastNsec): { record: ConnectionRecord; selected: boolean } {
+  private finalize(
+    t: Tracked,
+    why: FinishReason,
+    finalStates: boolean,
+    endSec = this.lastSec,
+    endNsec = this.lastNsec,
+  ): { record: ConnectionRecord; selected: boolean; tracker: ConnectionTracker } {
+    const tracker = this.trackerOf(t);
+    // Let go of the tracker now. A Tracked that lived long enough to reach V8's old generation and
+    // is dropped with its entry would otherwise keep a young tracker (made just now, for a lone
+    // SYN) and its record alive through the next scavenges: promoted, they cost a flood of evicted
+    // SYNs half its time in the garbage collector.
+    t.tracker = null;
     // The last finish(): the record takes over the tracker's lists instead of copying them.
-    const record = t.tracker.finish(endSec, endNsec, true, why);
-    const selected = this.deliver(record, finalStates);
+    const record = tracker.finish(endSec, endNsec, true, why);
+    const selected = this.deliver(record, finalStates, why === 'evicted');
     if (!t.emitted && this.options.onConnection) {
       t.emitted = true;
       this.options.onConnection(record);
     }
-    return { record, selected };
+    return { record, selected, tracker };
   }
 
-  /** The end of a parked connection: its final states, as of (endSec, endNsec), go to the summary. */
-  private completeParked(slot: number, endSec: number, endNsec: number): void {
+  /**
+   * The end of a parked connection: its final states, as of (endSec, endNsec), go to the summary.
+   * `reusedBySyn`: a new SYN reused the 4-tuple at (endSec, endNsec), which ends a TIME-WAIT there
+   * (ConnectionTracker.endTimeWaitByReuse). The record is already written (its TIME-WAIT "until
+   * +N s", as of when it was parked) and is not changed: only the summary's final state is CLOSED.
+   */
+  private completeParked(slot: number, endSec: number, endNsec: number, reusedBySyn = false): void {
     const pay = this.parked.payload;
     const o = slot * P_WIDTH;
     if (pay[o + P.selected] === 0) return;
-    // A side written in TIME-WAIT is CLOSED at the end once its 2·MSL ran out, as finish() decides.
+    // A side written in TIME-WAIT is CLOSED at the end once its 2·MSL ran out, as finish() decides,
+    // or once a new SYN reused the 4-tuple.
     const at = (state: number, twStart: number) => {
       const s = STATES[state]!;
-      return s === TcpState.TimeWait && timeWaitOver(twStart, pay[o + P.firstSec]!, pay[o + P.firstNsec]!, endSec, endNsec, this.mslSec) ? TcpState.Closed : s;
+      if (s !== TcpState.TimeWait) return s;
+      return reusedBySyn || timeWaitOver(twStart, pay[o + P.firstSec]!, pay[o + P.firstNsec]!, endSec, endNsec, this.mslSec) ? TcpState.Closed : s;
     };
+    // Each side known as its record said (a TIME-WAIT the SYN ended keeps its basis, as the tracker's does).
     this.summary.addFinalStates(pay[o + P.id]!, at(pay[o + P.client]!, pay[o + P.clientTw]!), at(pay[o + P.server]!, pay[o + P.serverTw]!));
   }
 
-  /** Folds a final record into the summary and diagnostics and passes it on; returns whether it was selected. */
-  private deliver(record: ConnectionRecord, finalStates: boolean): boolean {
+  /**
+   * Folds a final record into the summary and diagnostics and passes it on; returns whether it was
+   * selected. `evicted`: the table was full and this open connection was ended to make room.
+   */
+  private deliver(record: ConnectionRecord, finalStates: boolean, evicted: boolean): boolean {
     this.allConnections++;
     const selected = this.options.select === undefined || this.options.select(record);
     if (selected) {
       this.summary.add(record, finalStates);
-      this.diagnostics?.add(record);
+      this.diagnostics?.add(record, evicted);
     }
     if (this.keepRecords) this.records.push(record);
     if (this.options.onRecord) {
@@ -413,7 +544,7 @@ class TraceRun {
     const rest: Tracked[] = [];
     for (let e = this.flows.removeOldest(); e !== null; e = this.flows.removeOldest()) rest.push(e.value);
     this.parked.forEach((s) => this.completeParked(s, this.lastSec, this.lastNsec));
-    rest.sort((a, b) => a.tracker.id - b.tracker.id);
+    rest.sort((a, b) => a.id - b.id);
     for (let i = 0; i < rest.length; i++) {
       this.complete(rest[i]!, this.lastSec, this.lastNsec);
       rest[i] = undefined as unknown as Tracked;
@@ -424,6 +555,13 @@ class TraceRun {
       const why = this.hold === 0 ? 'each is written as its connection finishes' : `more than ${this.hold} finished connections at once`;
       warnings.push(
         `${this.lateSegments} segments came after their connection's record was written (${why}), so no record shows them: retransmitted FINs or ACKs, late RSTs, strays`,
+      );
+    }
+    if (this.badOptions > 0) {
+      // Damage inside a packet, said as damage in the file is: a count and where it starts.
+      warnings.push(
+        `${this.badOptions === 1 ? '1 TCP segment has' : `${this.badOptions} TCP segments have`} malformed options (first in packet ${this.firstBadOptions}): ` +
+          'an option length below 2 or running past the header ends the options there, one wrong for its kind is ignored (as Linux does), so those segments count only the options before the damage',
       );
     }
     const input: InputRecord = {

@@ -40,10 +40,12 @@ function strings(v: unknown, out: string[] = []): string[] {
 /**
  * A record as it reads whether it was written early or at the end: no notes, and a TIME-WAIT that
  * ran out by the end of the capture (the end-of-capture record adds its expiry to the timeline and
- * says CLOSED) is the same as the TIME-WAIT an early record states.
+ * says CLOSED), or that a new SYN on the 4-tuple ended (code 'time-wait-reused', after an early
+ * record was written), is the same as the TIME-WAIT an early record states.
  */
 function asWritten(r: ConnectionRecord) {
-  const expired = (t: ConnectionRecord['timeline'][number]) => t.from === 'TIME-WAIT' && t.to === 'CLOSED' && t.why.startsWith('the 2·MSL timer');
+  const expired = (t: ConnectionRecord['timeline'][number]) =>
+    t.from === 'TIME-WAIT' && t.to === 'CLOSED' && (t.why.startsWith('the 2·MSL timer') || t.code === 'time-wait-reused');
   const side = (side: 'client' | 'server') => {
     const e = r[side];
     const ranOut = e.state === 'CLOSED' && r.timeline.some((t) => t.side === side && expired(t));

@@ -246,7 +246,7 @@ export const OPTIONS: OptionTable = {
   },
   maxConnections: {
     flags: '--max-connections <n>',
-    description: 'most connections open at once; beyond it the least recently active is ended early',
+    description: 'most connections open at once; beyond it an unfinished opening (a SYN flood\'s) is ended early, else the least recently active connection',
     group: GROUPS.track,
     default: DEFAULTS.maxConnections,
     defaultText: String(DEFAULTS.maxConnections),

@@ -26,7 +26,11 @@ export class Cursor {
   off = 0;
   /** End of the captured bytes (exclusive), as an offset into `b`. */
   capEnd = 0;
-  /** End of the frame as it was on the wire: `capEnd` plus the bytes the snaplen cut. */
+  /**
+   * End of the frame as it was on the wire (`capEnd` plus the bytes the snaplen cut), lowered by a
+   * link layer that declares its payload's length (PPPoE's length field, RFC 2516 §4) to the end of
+   * that payload: the smallest length any layer declares. No IP length is believed beyond it.
+   */
   wireEnd = 0;
   /** Set by the link layer: one of `Net`. */
   net: number = Net.None;
@@ -41,6 +45,8 @@ export class Cursor {
   dst1 = 0;
   dst2 = 0;
   dst3 = 0;
+  /** IPv4's Identification field (RFC 791, RFC 6864); -1 for IPv6, whose header has none. */
+  ipId = -1;
   /** Start of the TCP header. */
   l4Off = 0;
   /**

@@ -43,9 +43,10 @@ function toTcp(c: Cursor, table: Uint8Array, nh: number, p: number, end: number)
     switch (table[nh]) {
       case P_TCP:
         c.l4Off = p;
-        // An IP length beyond what the wire carried is not believed: the frame's wire length is
-        // measured, the header may be damaged. Wireshark clamps the same way ("IPv4 total length
-        // exceeds packet length"); the segment is then marked truncated.
+        // An IP length beyond what the wire carried, or beyond the payload length a link header
+        // declared (PPPoE), is not believed: the smallest length any layer declares wins, the
+        // header may be damaged. Wireshark clamps the same way ("IPv4 total length exceeds packet
+        // length"); the segment is then marked truncated.
         if (end > c.wireEnd) {
           end = c.wireEnd;
           c.lengthClamped = true;
@@ -104,6 +105,7 @@ export function decodeIpv4(c: Cursor): SkipReason | null {
   const frag = u16(b, o + 6);
   c.firstFragment = (frag & 0x2000) !== 0;
   c.ipVersion = 4;
+  c.ipId = u16(b, o + 4);
   c.src0 = u32(b, o + 12);
   c.dst0 = u32(b, o + 16);
   c.src1 = c.src2 = c.src3 = 0;
@@ -150,6 +152,7 @@ export function decodeIpv6(c: Cursor): SkipReason | null {
     end = jumbo >= 0 ? o + 40 + jumbo : c.wireEnd;
   }
   c.ipVersion = 6;
+  c.ipId = -1;
   c.src0 = u32(b, o + 8);
   c.src1 = u32(b, o + 12);
   c.src2 = u32(b, o + 16);

@@ -69,6 +69,7 @@ function fromEthertype(c: Cursor, type: number, off: number): SkipReason | null 
         break;
       case E_PPPOE: {
         if (off + 8 > end) return 'truncated';
+        pppoeLength(c, off);
         let proto = b[off + 6];
         // Protocol-field compression (RFC 1661 §6.5): an odd first byte is a 1-byte protocol.
         if (proto & 1) off += 7;
@@ -95,6 +96,17 @@ function fromEthertype(c: Cursor, type: number, off: number): SkipReason | null 
         return null;
     }
   }
+}
+
+/**
+ * A PPPoE session header at `off` (RFC 2516 §4: version/type, code, session id, then the length
+ * of the payload that follows the 6-byte header, PPP protocol field included). Nothing of the
+ * frame beyond that payload belongs to it (Ethernet padding, a trailer), so the frame's end is
+ * lowered to it: the IP layer then believes no total length beyond what PPPoE declared.
+ */
+function pppoeLength(c: Cursor, off: number): void {
+  const payloadEnd = off + 6 + u16(c.b, off + 4);
+  if (payloadEnd < c.wireEnd) c.wireEnd = payloadEnd;
 }
 
 /** MPLS label stack (RFC 3032 §2.1): 4-byte entries until the bottom-of-stack bit; then IP by version. */
@@ -243,6 +255,7 @@ function cHdlc(c: Cursor): SkipReason | null {
 function pppEther(c: Cursor): SkipReason | null {
   const o = c.off;
   if (o + 6 > c.capEnd) return 'truncated';
+  pppoeLength(c, o);
   return fromPppProtocol(c, o + 6);
 }
 

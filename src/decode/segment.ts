@@ -60,6 +60,12 @@ export interface Segment {
   readonly tsNsec: number;
   readonly ipVersion: 4 | 6;
   /**
+   * IPv4's Identification field (0..65535), -1 for IPv6 (no such field outside a fragment
+   * header). Two captured copies of one datagram carry the same id: tcp/ tells a frame captured
+   * twice from a retransmission with it.
+   */
+  readonly ipId: number;
+  /**
    * Source and destination address as four big-endian 32-bit words (unsigned).
    * IPv4 uses word 0 only; words 1..3 are 0.
    */
@@ -91,8 +97,8 @@ export interface Segment {
   /**
    * True when the snaplen cut the TCP header's options or payload. Also true for a first IP
    * fragment, whose payloadLen is only that fragment's share (later fragments are not decoded),
-   * and when the IP header claimed more bytes than the frame had on the wire (payloadLen then
-   * counts what the wire carried).
+   * and when the IP header claimed more bytes than the frame had on the wire or than the link
+   * header declared (PPPoE's length): payloadLen then counts what the smallest length allows.
    */
   readonly truncated: boolean;
 }
@@ -121,6 +127,7 @@ export function newSegment(): SegmentBuffer {
     tsSec: 0,
     tsNsec: 0,
     ipVersion: 4,
+    ipId: -1,
     src0: 0,
     src1: 0,
     src2: 0,

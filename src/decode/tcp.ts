@@ -36,6 +36,7 @@ export function decodeTcp(c: Cursor, frame: Frame, into: SegmentBuffer | null = 
   seg.tsSec = frame.tsSec;
   seg.tsNsec = frame.tsNsec;
   seg.ipVersion = c.ipVersion;
+  seg.ipId = c.ipId;
   seg.src0 = c.src0;
   seg.src1 = c.src1;
   seg.src2 = c.src2;

@@ -38,20 +38,25 @@ export class DiagnosticsCollector {
   private readonly keepAlive = new KeepAliveCollector();
   private window: { start: number; end: number } | null = null;
 
-  /** Folds one finished connection in. */
-  add(r: ConnectionRecord): void {
+  /**
+   * Folds one finished connection in. `evicted`: it was still open when a full flow table ended it
+   * to make room (only the run knows: a record says so in its notes).
+   */
+  add(r: ConnectionRecord, evicted = false): void {
     const w = this.window;
     if (w === null) this.window = { start: r.start, end: r.end };
     else {
       if (r.start < w.start) w.start = r.start;
       if (r.end > w.end) w.end = r.end;
     }
-    // Addresses numbered once for every grouping (comparing per-record strings is most of the cost).
-    const client = this.ips.number(r.client.ip, 0);
+    // Addresses numbered once for every grouping (comparing per-record strings is most of the
+    // cost): the server's here (a few servers, the last one cached), a client's by the collector
+    // that keeps it (TIME-WAIT sockets, failed openings): a million clients cost a million map
+    // entries, and most records need none.
     const server = this.ips.number(r.server.ip, 1);
-    this.timeWait.add(r, client, server);
+    this.timeWait.add(r, server);
     this.closeWait.add(r);
-    this.openings.add(r, client, server);
+    this.openings.add(r, server, evicted);
     this.keepAlive.add(r);
   }
 
@@ -67,7 +72,7 @@ export class DiagnosticsCollector {
     if (window !== null && opts.endTime !== undefined && opts.endTime > window.end) window.end = opts.endTime;
     const tw = this.timeWait.result(window, params);
     const cw = this.closeWait.result(window, params);
-    const op = this.openings.result(params);
+    const op = this.openings.result(params, window);
     const ka = this.keepAlive.result();
     const findings = sortFindings([...tw.findings, ...cw.findings, ...op.findings, ...ka.findings]);
     return {

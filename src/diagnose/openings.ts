@@ -1,7 +1,11 @@
 /**
  * Failed and half-open openings, grouped by the server endpoint they were aimed at: SYNs never
  * answered, SYNs answered with RST (refused), and servers left in SYN-RECEIVED because their
- * SYN-ACK was never acknowledged (many of them is the SYN-flood signature, RFC 4987 §2).
+ * SYN-ACK was never acknowledged. A SYN flood (RFC 4987 §2) shows as many of the last kind when
+ * the server answers, or, when its answers are not in the capture (dropped, syncookies answered
+ * elsewhere, a tap on one direction), as many unanswered attempts of a single SYN each: a real
+ * client retransmits its SYN after an initial RTO of 1 s (RFC 6298 §2.1), a spoofed source never
+ * does. Each group counts the connections a full flow table evicted (trace.ts says which).
  */
 import type { ConnectionRecord } from '../tcp/model.js';
 import { endpointText, formatSec, plural } from './endpoint.js';
@@ -12,6 +16,11 @@ import type { Finding, HalfOpenGroup, OpeningDiagnostics, OpeningGroup, Unanswer
 export const SYN_FLOOD_MIN = 20;
 /** ...provided they are at least this share of its openings (a busy server has a few in flight). */
 export const SYN_FLOOD_SHARE = 0.5;
+/**
+ * A single unanswered SYN is evidence of a spoofed source only once a real client would have
+ * retransmitted it: the initial RTO is 1 s (RFC 6298 §2.1; Linux TCP_TIMEOUT_INIT).
+ */
+export const SYN_RTO_SEC = 1;
 const ID_CAP = 20;
 
 /** The server stayed in SYN-RECEIVED having sent something (its SYN-ACK): the final ACK never came. */
@@ -31,26 +40,31 @@ export function isHalfOpen(r: ConnectionRecord): boolean {
  * order in which connections finish.
  */
 class Groups<G extends OpeningGroup> {
-  private readonly out = new Map<string, { g: G; clients: Set<number> }>();
+  private readonly out = new Map<number, { g: G; clients: Set<number> }>();
 
   constructor(
     private readonly make: () => Omit<G, keyof OpeningGroup>,
     private readonly fold?: (g: G, r: ConnectionRecord) => void,
   ) {}
 
-  add(r: ConnectionRecord, clientIp: number): void {
-    const server = endpointText(r.server);
-    let e = this.out.get(server);
+  /** Folds `r` into its server's group; `evicted`: a full table ended it early. Returns the group. */
+  add(r: ConnectionRecord, clientIp: number, serverIp: number, evicted: boolean): G {
+    // Keyed by numbers (the server's address number and port): a string per record costs more.
+    const key = serverIp * 65536 + r.server.port;
+    let e = this.out.get(key);
     if (!e) {
-      const base: OpeningGroup = { server, ip: r.server.ip, port: r.server.port, connections: 0, clients: 0, ids: [] };
+      const base: OpeningGroup = { server: endpointText(r.server), ip: r.server.ip, port: r.server.port, connections: 0, clients: 0, ids: [], evicted: 0 };
       const g = { ...base, ...this.make() } as unknown as G;
-      this.out.set(server, (e = { g, clients: new Set() }));
+      this.out.set(key, (e = { g, clients: new Set() }));
     }
-    e.g.connections++;
+    const g = e.g;
+    g.connections++;
+    if (evicted) g.evicted++;
     e.clients.add(clientIp);
-    e.g.clients = e.clients.size;
-    insertId(e.g.ids, r.id);
-    this.fold?.(e.g, r);
+    g.clients = e.clients.size;
+    insertId(g.ids, r.id);
+    this.fold?.(g, r);
+    return g;
   }
 
   /** Most connections first, then by server. */
@@ -86,9 +100,17 @@ export function backoffShape(gaps: readonly number[]): UnansweredGroup['backoff'
 /** Failed and half-open openings, folded one finished connection at a time. */
 export class OpeningsCollector {
   private readonly unanswered = new Groups<UnansweredGroup>(
-    () => ({ maxSyns: 0, synRetransmits: [], backoffSec: [], backoff: null }),
+    () => ({ maxSyns: 0, synRetransmits: [], backoffSec: [], backoff: null, singleSyn: 0, flood: false }),
     (g, r) => {
       const re = r.open.synRetransmits ?? [];
+      if (re.length === 0) {
+        // When, by whole seconds: whether the capture watched it for an RTO is known at the end.
+        g.singleSyn++;
+        let bins = this.singleSynAt.get(g);
+        if (!bins) this.singleSynAt.set(g, (bins = new Map()));
+        const sec = Math.floor(r.start);
+        bins.set(sec, (bins.get(sec) ?? 0) + 1);
+      }
       // The attempt with the most SYNs, the smallest id among equals (as a pass in id order finds it).
       const syns = re.length + 1;
       if (syns < g.maxSyns || (syns === g.maxSyns && r.id > this.maxSynsId.get(g)!)) return;
@@ -101,6 +123,8 @@ export class OpeningsCollector {
     },
   );
   private readonly maxSynsId = new Map<UnansweredGroup, number>();
+  /** Single-SYN attempts per group by the whole second of their SYN (bounded by the capture's seconds). */
+  private readonly singleSynAt = new Map<UnansweredGroup, Map<number, number>>();
   private readonly refused = new Groups<OpeningGroup>(() => ({}));
   private readonly halfOpen = new Groups<HalfOpenGroup>(() => ({ share: 0, flood: false }));
   /** Openings (all but mid-stream) per server IP number, then port. */
@@ -108,12 +132,19 @@ export class OpeningsCollector {
 
   constructor(private readonly ips: IpNumbers) {}
 
-  /** Folds one record in; the numbers are its addresses' in `ips`. */
-  add(r: ConnectionRecord, clientIp: number, serverIp: number): void {
+  /**
+   * Folds one record in; `serverIp` is its server's number in `ips` (the client's is taken only
+   * for a failed opening); `evicted`: a full table ended it early.
+   */
+  add(r: ConnectionRecord, serverIp: number, evicted = false): void {
     const kind = r.open.kind;
-    if (kind === 'unanswered') this.unanswered.add(r, clientIp);
-    else if (kind === 'refused') this.refused.add(r, clientIp);
-    if (isHalfOpen(r)) this.halfOpen.add(r, clientIp);
+    const halfOpen = isHalfOpen(r);
+    if (kind === 'unanswered' || kind === 'refused' || halfOpen) {
+      const clientIp = this.ips.number(r.client.ip, 0);
+      if (kind === 'unanswered') this.unanswered.add(r, clientIp, serverIp, evicted);
+      else if (kind === 'refused') this.refused.add(r, clientIp, serverIp, evicted);
+      if (halfOpen) this.halfOpen.add(r, clientIp, serverIp, evicted);
+    }
     if (kind === 'mid-stream') return;
     let ports = this.openingsTo.get(serverIp);
     if (!ports) this.openingsTo.set(serverIp, (ports = new Map()));
@@ -121,11 +152,20 @@ export class OpeningsCollector {
     ports.set(port, (ports.get(port) ?? 0) + 1);
   }
 
-  /** The groups and their findings. */
-  result(opts: { synFloodMin: number }): { openings: OpeningDiagnostics; findings: Finding[] } {
+  /** The groups and their findings; `window` is the capture's (its end tells which SYNs had time to be retransmitted). */
+  result(opts: { synFloodMin: number }, window: { start: number; end: number } | null): { openings: OpeningDiagnostics; findings: Finding[] } {
     const unanswered = this.unanswered.list();
     const refused = this.refused.list();
     const halfOpen = this.halfOpen.list();
+    for (const g of unanswered) {
+      // Single SYNs from seconds that ended at least an RTO before the capture did, against every
+      // attempt that retransmitted (whenever it started: a retransmission is proof enough).
+      let watched = 0;
+      const last = window === null ? -Infinity : window.end - SYN_RTO_SEC;
+      for (const [sec, n] of this.singleSynAt.get(g) ?? []) if (sec + 1 <= last) watched += n;
+      const retried = g.connections - g.singleSyn;
+      g.flood = watched >= opts.synFloodMin && watched >= SYN_FLOOD_SHARE * (watched + retried);
+    }
     for (const g of halfOpen) {
       const ip = this.ips.get(g.ip);
       const n = ip === undefined ? undefined : this.openingsTo.get(ip)?.get(g.port);
@@ -136,9 +176,53 @@ export class OpeningsCollector {
   }
 }
 
+/** What the evictions of a full table did to one group, as a clause ('' when none). */
+function evictedText(evicted: number): string {
+  if (evicted === 0) return '';
+  return (
+    ` ${plural(evicted, 'of these connections was', 'of these connections were')} evicted from the full flow table to make ` +
+    `room (--max-connections; openings that never completed go first while they fill an eighth of the table, established connections stay).`
+  );
+}
+
+/**
+ * The SYN-flood finding of one server endpoint, from its flooded groups: unanswered attempts
+ * (`u`), half-open connections (`h`), or both.
+ */
+function synFlood(u: UnansweredGroup | null, h: HalfOpenGroup | null): Finding {
+  const server = (u ?? h)!.server;
+  const answered =
+    h === null
+      ? ''
+      : `${h.connections} half-open connections from ${plural(h.clients, 'address', 'addresses')} ` +
+        `(${Math.round(h.share * 100)}% of its openings): SYN-ACKs never acknowledged`;
+  const unanswered =
+    u === null
+      ? ''
+      : `${plural(u.connections, 'connection attempt')} from ${plural(u.clients, 'address', 'addresses')} that were never answered, ` +
+        `${u.singleSyn} of them a single SYN never retransmitted (a real client retransmits after its 1 s initial RTO, ` +
+        `RFC 6298; a spoofed source never does)`;
+  const what = u === null ? `${server} has ${answered}` : h === null ? `${server} got ${unanswered}` : `${server} got ${unanswered}, and has ${answered}`;
+  return {
+    severity: 'warning',
+    code: 'syn-flood',
+    subject: server,
+    message:
+      `${what}, the SYN-flood signature (RFC 4987).${evictedText((u?.evicted ?? 0) + (h?.evicted ?? 0))} ` +
+      `Keep net.ipv4.tcp_syncookies on; filter the sources upstream.`,
+  };
+}
+
 function openingFindings(unanswered: UnansweredGroup[], refused: OpeningGroup[], halfOpen: HalfOpenGroup[]): Finding[] {
   const findings: Finding[] = [];
+  // One SYN-flood finding per server endpoint, whichever groups show it.
+  const floodedHalfOpen = new Map(halfOpen.filter((g) => g.flood).map((g) => [g.server, g]));
   for (const g of unanswered) {
+    if (g.flood) {
+      findings.push(synFlood(g, floodedHalfOpen.get(g.server) ?? null));
+      floodedHalfOpen.delete(g.server);
+      continue;
+    }
     const why =
       g.backoff === 'exponential'
         ? 'the timer doubling, RFC 6298 \u00a75.5'
@@ -157,7 +241,7 @@ function openingFindings(unanswered: UnansweredGroup[], refused: OpeningGroup[],
       subject: g.server,
       message:
         `${plural(g.connections, 'connection attempt')} to ${g.server} from ${plural(g.clients, 'client')} got no ` +
-        `answer; ${backoff}: a firewall dropping SYNs, a full listen queue, or a host that is down.`,
+        `answer; ${backoff}: a firewall dropping SYNs, a full listen queue, or a host that is down.${evictedText(g.evicted)}`,
     });
   }
   for (const g of refused) {
@@ -171,27 +255,19 @@ function openingFindings(unanswered: UnansweredGroup[], refused: OpeningGroup[],
     });
   }
   for (const g of halfOpen) {
-    const pct = `${Math.round(g.share * 100)}%`;
-    findings.push(
-      g.flood
-        ? {
-            severity: 'warning',
-            code: 'syn-flood',
-            subject: g.server,
-            message:
-              `${g.server} has ${g.connections} half-open connections from ${plural(g.clients, 'address', 'addresses')} ` +
-              `(${pct} of its openings): SYN-ACKs never acknowledged, the SYN-flood signature (RFC 4987). ` +
-              `Keep net.ipv4.tcp_syncookies on; filter the sources upstream.`,
-          }
-        : {
-            severity: 'info',
-            code: 'half-open',
-            subject: g.server,
-            message:
-              `${g.server} has ${plural(g.connections, 'half-open connection')} (SYN-ACK sent, final ACK not seen; ` +
-              `${pct} of its openings).`,
-          },
-    );
+    if (g.flood) {
+      // Unless the unanswered attempts on the same endpoint said it already.
+      if (floodedHalfOpen.has(g.server)) findings.push(synFlood(null, g));
+      continue;
+    }
+    findings.push({
+      severity: 'info',
+      code: 'half-open',
+      subject: g.server,
+      message:
+        `${g.server} has ${plural(g.connections, 'half-open connection')} (SYN-ACK sent, final ACK not seen; ` +
+        `${Math.round(g.share * 100)}% of its openings).${evictedText(g.evicted)}`,
+    });
   }
   return findings;
 }

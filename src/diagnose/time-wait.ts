@@ -9,7 +9,7 @@ import { formatSec, hostPort, plural } from './endpoint.js';
 import { FloatColumn, IntColumn } from './columns.js';
 import type { IpNumbers } from './ips.js';
 import { sweepArrays } from './sweep.js';
-import type { Finding, TimeWaitDiagnostics, TimeWaitHost, TimeWaitTuple } from './types.js';
+import type { Finding, TimeWaitDiagnostics, TimeWaitHeld, TimeWaitHost, TimeWaitTuple } from './types.js';
 
 /**
  * Tuple peak / ephemeral range at which TIME-WAIT is reported as approaching exhaustion. Linux's
@@ -56,8 +56,11 @@ export class TimeWaitCollector {
 
   constructor(private readonly ips: IpNumbers) {}
 
-  /** Folds one record in; `clientIp` and `serverIp` are its addresses' numbers in `ips`. */
-  add(r: ConnectionRecord, clientIp: number, serverIp: number): void {
+  /**
+   * Folds one record in; `serverIp` is its server's number in `ips`. The client's is taken only for
+   * a socket in TIME-WAIT: a run with a million clients that never close numbers none of them.
+   */
+  add(r: ConnectionRecord, serverIp: number): void {
     const c = r.close;
     if (c.initiator !== null && c.kind !== 'reset' && c.kind !== 'none') {
       this.activeCloses[c.initiator]++;
@@ -105,6 +108,8 @@ export class TimeWaitCollector {
         }
       }
     }
+    if (!cIn && !sIn) return;
+    const clientIp = this.ips.number(r.client.ip, 0);
     if (cIn) this.push(r, 0, cFrom, cTo, clientIp, serverIp);
     if (sIn) this.push(r, 1, sFrom, sTo, clientIp, serverIp);
   }
@@ -281,22 +286,57 @@ function diagnoseTimeWait(
   const connFrom = new Float64Array(sockets.length);
   const connTo = new Float64Array(sockets.length);
   const connSides = new Uint8Array(sockets.length); // bit 0 client, bit 1 server
+  // Each side's own interval, NaN when that side did not hold the 4-tuple in TIME-WAIT.
+  const sideFrom = [new Float64Array(sockets.length).fill(NaN), new Float64Array(sockets.length).fill(NaN)];
+  const sideTo = [new Float64Array(sockets.length).fill(NaN), new Float64Array(sockets.length).fill(NaN)];
   let nConn = 0;
   for (let k = 0; k < sockets.length; k++) {
-    const bit = sockets.side[k] === 0 ? 1 : 2;
+    const side = sockets.side[k]!;
+    const bit = side === 0 ? 1 : 2;
+    let c: number;
     if (nConn > 0 && sockets.conn[connRecord[nConn - 1]!] === sockets.conn[k]) {
-      const c = nConn - 1;
+      c = nConn - 1;
       connFrom[c] = Math.min(connFrom[c]!, sockets.from[k]!);
       connTo[c] = Math.max(connTo[c]!, sockets.to[k]!);
       connSides[c] = connSides[c]! | bit;
     } else {
-      connRecord[nConn] = k;
-      connFrom[nConn] = sockets.from[k]!;
-      connTo[nConn] = sockets.to[k]!;
-      connSides[nConn] = bit;
-      nConn++;
+      c = nConn++;
+      connRecord[c] = k;
+      connFrom[c] = sockets.from[k]!;
+      connTo[c] = sockets.to[k]!;
+      connSides[c] = bit;
     }
+    sideFrom[side]![c] = sockets.from[k]!;
+    sideTo[side]![c] = sockets.to[k]!;
   }
+  /** Peak, rate and projection of the connections of one bucket held in TIME-WAIT by one side. */
+  const heldStats = (b: Bucket, side: 0 | 1): TimeWaitHeld => {
+    const from: number[] = [];
+    const to: number[] = [];
+    let first = Infinity;
+    let lastEnter = -Infinity;
+    for (const c of b.idx) {
+      if (!(connSides[c]! & (side === 0 ? 1 : 2))) continue;
+      const f = sideFrom[side]![c]!;
+      from.push(f);
+      to.push(sideTo[side]![c]!);
+      if (f < first) first = f;
+      if (f > lastEnter) lastEnter = f;
+      if (f !== f) first = lastEnter = NaN;
+    }
+    const n = from.length;
+    const sw = sweepArrays(Float64Array.from(from), Float64Array.from(to), n, window, 1);
+    const spanSec = lastEnter - first;
+    const projectable = n >= TW_PROJECT_MIN_CLOSES && spanSec >= TW_PROJECT_MIN_SPAN_SEC;
+    const closesPerSec = projectable ? (n - 1) / spanSec : null;
+    return {
+      peak: sw.peak,
+      peakAt: sw.peakAt,
+      fraction: sw.peak / rangeSize,
+      closesPerSec,
+      projected: closesPerSec === null ? null : Math.round(closesPerSec * 2 * opts.mslSec),
+    };
+  };
   // Grouped by client IP, server IP, server port by number, never by string; `order` keeps the
   // groups in order of first appearance (the tuple sort below is stable).
   const nIps = ips.length;
@@ -359,42 +399,66 @@ function diagnoseTimeWait(
       fraction: sw.peak / rangeSize,
       closesPerSec,
       projected: closesPerSec === null ? null : Math.round(closesPerSec * 2 * opts.mslSec),
+      bySide: { client: heldStats(b, 0), server: heldStats(b, 1) },
     });
   }
   tuples.sort((a, b) => b.fraction - a.fraction || (b.projected ?? 0) - (a.projected ?? 0));
 
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  const range = `${rangeSize}-port range ${lo}-${hi}`;
   for (const t of tuples) {
     const subject = `${t.clientIp} -> ${hostPort(t.serverIp, t.serverPort)}`;
-    const serverHolds = t.heldBy.server > t.heldBy.client;
-    const holder = serverHolds ? `on the server ${t.serverIp}` : `on the client ${t.clientIp}`;
-    const remedies = serverHolds
-      ? 'Remedies: let the client close first, keep connections alive or pool them, widen the client\'s ' +
-        'net.ipv4.ip_local_port_range; tcp_tw_reuse does not apply to a server and SO_REUSEADDR does not free ' +
-        'TIME-WAIT 4-tuples.'
-      : 'Remedies: keep connections alive or pool them instead of one per request, widen ' +
-        'net.ipv4.ip_local_port_range, or set net.ipv4.tcp_tw_reuse=1 (outgoing connections with TCP ' +
-        'timestamps, RFC 7323); SO_REUSEADDR does not help connect().';
-    const pct = (x: number) => `${Math.round(x * 100)}%`;
-    const observed =
-      `${t.peak} 4-tuples in TIME-WAIT at once ${holder} (${pct(t.fraction)} of the ${rangeSize}-port ` +
-      `range ${lo}-${hi}, at ${rel(t.peakAt)})`;
-    if (t.fraction >= TW_WARN_FRACTION) {
+    const server = hostPort(t.serverIp, t.serverPort);
+    // The client's TIME-WAIT: its connect() cannot pick these ports toward this server until they
+    // expire (Linux __inet_check_established), so they count against its ephemeral range.
+    const cs = t.bySide.client;
+    const clientRemedies =
+      'Remedies: keep connections alive or pool them instead of one per request, widen ' +
+      'net.ipv4.ip_local_port_range, or set net.ipv4.tcp_tw_reuse=1 (outgoing connections with TCP ' +
+      'timestamps, RFC 7323); SO_REUSEADDR does not help connect().';
+    const clientObserved =
+      `${cs.peak} 4-tuples in TIME-WAIT at once on the client ${t.clientIp} (${pct(cs.fraction)} of the ` +
+      `${range}, at ${rel(cs.peakAt)})`;
+    if (cs.fraction >= TW_WARN_FRACTION) {
       const what =
-        t.fraction >= 1
-          ? `connect() from ${t.clientIp} to ${hostPort(t.serverIp, t.serverPort)} runs out of ephemeral ports (EADDRNOTAVAIL)`
-          : `ephemeral ports for ${hostPort(t.serverIp, t.serverPort)} are running out`;
-      findings.push({ severity: 'warning', code: 'time-wait-exhaustion', subject, message: `${what}: ${observed}. ${remedies}` });
-    } else if (t.fraction >= TW_INFO_FRACTION) {
-      findings.push({ severity: 'info', code: 'time-wait-pressure', subject, message: `${observed}. ${remedies}` });
-    } else if (t.projected !== null && t.projected >= TW_WARN_FRACTION * rangeSize) {
+        cs.fraction >= 1
+          ? `connect() from ${t.clientIp} to ${server} runs out of ephemeral ports (EADDRNOTAVAIL)`
+          : `ephemeral ports of ${t.clientIp} for ${server} are running out (connect() fails with EADDRNOTAVAIL once all are in TIME-WAIT)`;
+      findings.push({ severity: 'warning', code: 'time-wait-exhaustion', subject, holder: 'client', message: `${what}: ${clientObserved}. ${clientRemedies}` });
+    } else if (cs.fraction >= TW_INFO_FRACTION) {
+      findings.push({ severity: 'info', code: 'time-wait-pressure', subject, holder: 'client', message: `${clientObserved}. ${clientRemedies}` });
+    } else if (cs.projected !== null && cs.projected >= TW_WARN_FRACTION * rangeSize) {
       findings.push({
         severity: 'info',
         code: 'time-wait-pressure',
         subject,
+        holder: 'client',
         message:
-          `at the observed ${round1(t.closesPerSec!)} closes/s, TIME-WAIT would hold about ${t.projected} ports ` +
-          `${holder} in a steady state (rate \u00d7 2\u00b7MSL; ${pct(t.projected / rangeSize)} of the ` +
-          `${rangeSize}-port range ${lo}-${hi}); observed peak ${t.peak}. ${remedies}`,
+          `at the observed ${round1(cs.closesPerSec!)} closes/s, TIME-WAIT would hold about ${cs.projected} ports ` +
+          `on the client ${t.clientIp} in a steady state (rate \u00d7 2\u00b7MSL; ${pct(cs.projected / rangeSize)} of the ` +
+          `${range}); observed peak ${cs.peak}. ${clientRemedies}`,
+      });
+    }
+    // The server's TIME-WAIT: it closed first. That costs the server a socket (memory) per
+    // 4-tuple, not the client a port: the client's socket is closed, its port free, and Linux
+    // lets a new SYN on a 4-tuple in TIME-WAIT open a new connection when its ISN or timestamp is
+    // above the old connection's (tcp_timewait_state_process; RFC 6191), so connect() does not fail.
+    const ss = t.bySide.server;
+    if (ss.fraction >= TW_INFO_FRACTION) {
+      findings.push({
+        severity: 'info',
+        code: 'time-wait-pressure',
+        subject,
+        holder: 'server',
+        message:
+          `${ss.peak} 4-tuples from ${t.clientIp} in TIME-WAIT at once on the server ${server} (as many as ` +
+          `${pct(ss.fraction)} of the client's ${range}, at ${rel(ss.peakAt)}): the server closed first, so it ` +
+          `holds the TIME-WAIT; this costs sockets and memory on the server, not ports on the client: no port ` +
+          `exhaustion, since the client's side is closed and a new SYN on a 4-tuple in TIME-WAIT is accepted ` +
+          `(Linux tcp_timewait_state_process, when its ISN or timestamp is higher; RFC 6191), so connect() ` +
+          `does not fail. Remedies: let the client close first, keep connections alive or pool them; ` +
+          `net.ipv4.tcp_max_tw_buckets caps the count; tcp_tw_reuse does not apply to a server and ` +
+          `SO_REUSEADDR does not free TIME-WAIT 4-tuples.`,
       });
     }
   }

@@ -22,7 +22,7 @@ export const FINDING_CODES = [
   'close-wait-leak', // an endpoint got the peer's FIN and never closed
   'unanswered-syn', // SYNs with no reply (dropped, filtered, host down)
   'refused', // RST answering a SYN (nothing listening)
-  'syn-flood', // many half-open openings on one server endpoint
+  'syn-flood', // many half-open, or many unanswered one-SYN, openings on one server endpoint
   'half-open', // a few half-open openings (SYN-ACK sent, final ACK never came)
   'keep-alive', // connections kept up by keep-alive probes
 ] as const;
@@ -37,6 +37,11 @@ export interface Finding {
   subject: string;
   /** One or two sentences, remedies included; no colour, no trailing newline. */
   message: string;
+  /**
+   * TIME-WAIT tuple findings (`time-wait-exhaustion`, `time-wait-pressure`): whose host holds the
+   * TIME-WAIT sockets counted, the client (its ports) or the server (its sockets, no ports).
+   */
+  holder?: Side;
 }
 
 /** The thresholds the findings were judged with (documented in docs/check.md). */
@@ -93,6 +98,22 @@ export interface TimeWaitTuple {
    * Active closes per second on this tuple and the TIME-WAIT count that rate would hold in a
    * steady state (Little's law: rate × 2·MSL); null with fewer than 10 closes or under 1 s of them.
    */
+  closesPerSec: number | null;
+  projected: number | null;
+  /**
+   * The same numbers for the 4-tuples each host held in TIME-WAIT. Only the client's count
+   * against its ephemeral range: the server's TIME-WAIT costs the server sockets, while a new SYN
+   * on such a 4-tuple is accepted (Linux tcp_timewait_state_process, RFC 6191).
+   */
+  bySide: { client: TimeWaitHeld; server: TimeWaitHeld };
+}
+
+/** TIME-WAIT on one tuple held by one host (see TimeWaitTuple). */
+export interface TimeWaitHeld {
+  peak: number;
+  peakAt: number;
+  /** `peak` / the ephemeral range's size. */
+  fraction: number;
   closesPerSec: number | null;
   projected: number | null;
 }
@@ -154,10 +175,23 @@ export interface OpeningGroup {
   clients: number;
   /** Connection ids, the first 20. */
   ids: number[];
+  /**
+   * How many of them were still open when the flow table was full (`--max-connections`) and were
+   * ended early to make room (their records say so; `summary.tableFull` counts every one).
+   */
+  evicted: number;
 }
 
 /** Unanswered SYNs to one server endpoint. */
 export interface UnansweredGroup extends OpeningGroup {
+  /** Attempts that sent a single SYN and never retransmitted it (a spoofed source never does). */
+  singleSyn: number;
+  /**
+   * True when this looks like a SYN flood: at least synFloodMin single-SYN attempts that the
+   * capture watched for at least 1 s (a real client's initial RTO, RFC 6298 §2.1) and at least
+   * half of the attempts so watched, those that retransmitted counted in full.
+   */
+  flood: boolean;
   /** Most SYNs one attempt sent (the first plus retransmissions). */
   maxSyns: number;
   /** That attempt's retransmission times (s after its first SYN) and the gaps between SYNs (the RTO back-off). */

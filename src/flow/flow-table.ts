@@ -7,13 +7,22 @@
  * more than the whole decode. Buckets chain through the entries themselves, so a lookup or an
  * insert allocates nothing but the entry.
  *
- * Entries sit on one of two recency lists, ordered by last activity: `active` and `closing`
- * (both endpoints closed or in TIME-WAIT). Each list has one idle limit, so the oldest entry of
- * each list is the only one that can be due: eviction is O(1) per packet. Time is always the
+ * Entries sit on one of three recency lists, ordered by last activity: `probation` (entries the
+ * caller has not confirmed yet), `active` and `closing` (both endpoints closed or in TIME-WAIT).
+ * Probation and active share the idle limit, closing has its own, so the oldest entry of each
+ * list is the only one that can be due: eviction is O(1) per packet. Time is always the
  * capture's, never the wall clock's, so results are deterministic.
  *
+ * Probation is the cache's segmented LRU (SLRU, 2Q): a full table gives up the least recently
+ * active entry on probation before any active one, as long as probation holds at least its
+ * reserve (`removeOldestOpen`); below that the least recently active active entry goes, so new
+ * entries can still come in when confirmed ones fill the table. trace.ts inserts every new
+ * connection on probation and confirms it once its opening is over and both endpoints have sent
+ * something, so a flood of spoofed SYNs (thousands of one-sided, never-completed openings) pushes
+ * out its own kind, not the established connections.
+ *
  * The table is generic over what it stores (`T`): flow/ knows nothing of TCP states; trace.ts
- * stores a tcp/ ConnectionTracker here and tells the table when one is closing.
+ * stores a tcp/ ConnectionTracker here and tells the table when one is confirmed or closing.
  */
 import type { Segment } from '../decode/segment.js';
 
@@ -29,8 +38,9 @@ export class FlowEntry<T> {
   value: T;
   /** Capture time of the last segment, seconds since the epoch. */
   lastTime: number;
-  /** Which recency list the entry is on. */
+  /** Which recency list the entry is on: `closing`, else `probation`, else active. */
   closing = false;
+  probation = false;
   /** @internal bucket chain and recency list links. */
   chain: FlowEntry<T> | null = null;
   prev: FlowEntry<T> | null = null;
@@ -132,6 +142,7 @@ function sameKey<T>(e: FlowEntry<T>, seg: Segment, srcIsA: boolean): boolean {
 /** The connection table. See the module comment for its invariants. */
 export class FlowTable<T> {
   private readonly buckets = new Map<number, FlowEntry<T>>();
+  private readonly probationList = new RecencyList<T>();
   private readonly active = new RecencyList<T>();
   private readonly closingList = new RecencyList<T>();
   private count = 0;
@@ -149,6 +160,11 @@ export class FlowTable<T> {
   /** Number of entries on the closing list. */
   get closingCount(): number {
     return this.closingList.length;
+  }
+
+  /** Number of entries on the probation list (inserted on probation, not confirmed yet). */
+  get probationCount(): number {
+    return this.probationList.length;
   }
 
   /** The least recently active closing entry (left in the table), or null. */
@@ -173,13 +189,15 @@ export class FlowTable<T> {
 
   /**
    * Adds an entry for `seg`'s 4-tuple, which must not be in the table; call right after a
-   * `lookup(seg)` that returned null (it reuses that lookup's hash).
+   * `lookup(seg)` that returned null (it reuses that lookup's hash). On probation when told: a
+   * full table gives those up first (`removeOldestOpen`) until the caller confirms it (`confirm`).
    */
-  insert(seg: Segment, clientIsSrc: boolean, value: T, now: number): FlowEntry<T> {
+  insert(seg: Segment, clientIsSrc: boolean, value: T, now: number, probation = false): FlowEntry<T> {
     const e = new FlowEntry(seg, this.lastSrcIsA, this.lastHash, clientIsSrc, value, now);
     e.chain = this.buckets.get(e.hash) ?? null;
     this.buckets.set(e.hash, e);
-    this.active.push(e);
+    e.probation = probation;
+    (probation ? this.probationList : this.active).push(e);
     this.count++;
     this.fromClient = clientIsSrc;
     return e;
@@ -188,32 +206,49 @@ export class FlowTable<T> {
   /** Marks activity on `e` at capture time `now` (moves it to the young end of its list). */
   touch(e: FlowEntry<T>, now: number): void {
     e.lastTime = now;
-    const list = e.closing ? this.closingList : this.active;
+    const list = this.listOf(e);
     if (list.tail !== e) {
       list.unlink(e);
       list.push(e);
     }
   }
 
+  /** Takes `e` off probation (a no-op unless it is on it): a full table then gives it up only when probation is below its reserve (`removeOldestOpen`). */
+  confirm(e: FlowEntry<T>): void {
+    if (!e.probation) return;
+    this.probationList.unlink(e);
+    e.probation = false;
+    this.active.push(e);
+  }
+
   /** Moves `e` to the closing list (both endpoints closed or in TIME-WAIT). */
   markClosing(e: FlowEntry<T>): void {
     if (e.closing) return;
-    this.active.unlink(e);
+    this.listOf(e).unlink(e);
+    e.probation = false;
     e.closing = true;
     this.closingList.push(e);
   }
 
-  /** Replaces the value of `e` with a new connection on the same 4-tuple (port reuse). */
-  reuse(e: FlowEntry<T>, seg: Segment, clientIsSrc: boolean, value: T): void {
+  /**
+   * Replaces the value of `e` with a new connection on the same 4-tuple (port reuse), back on
+   * probation when told, else active.
+   */
+  reuse(e: FlowEntry<T>, seg: Segment, clientIsSrc: boolean, value: T, probation = false): void {
     const srcIsA = compareEndpoints(seg) <= 0;
     e.clientIsA = clientIsSrc === srcIsA;
     e.value = value;
     this.fromClient = clientIsSrc;
-    if (e.closing) {
-      this.closingList.unlink(e);
+    if (e.closing || e.probation !== probation) {
+      this.listOf(e).unlink(e);
       e.closing = false;
-      this.active.push(e);
+      e.probation = probation;
+      (probation ? this.probationList : this.active).push(e);
     }
+  }
+
+  private listOf(e: FlowEntry<T>): RecencyList<T> {
+    return e.closing ? this.closingList : e.probation ? this.probationList : this.active;
   }
 
   /** Removes `e` from the table. */
@@ -227,7 +262,7 @@ export class FlowTable<T> {
       if (p) p.chain = e.chain;
     }
     e.chain = null;
-    (e.closing ? this.closingList : this.active).unlink(e);
+    this.listOf(e).unlink(e);
     this.count--;
   }
 
@@ -241,7 +276,10 @@ export class FlowTable<T> {
       this.remove(e);
       return e;
     }
-    e = this.active.head;
+    // Probation and active share the limit: the older of their two heads goes first.
+    const p = this.probationList.head;
+    const a = this.active.head;
+    e = p === null ? a : a === null || p.lastTime <= a.lastTime ? p : a;
     if (e && now - e.lastTime > activeIdleSec) {
       this.remove(e);
       return e;
@@ -249,21 +287,27 @@ export class FlowTable<T> {
     return null;
   }
 
-  /** Removes and returns the least recently active entry that is not closing, or null when there is none. */
-  removeOldestActive(): FlowEntry<T> | null {
-    const e = this.active.head;
+  /**
+   * Removes and returns the least recently active entry that is not closing, or null when there is
+   * none: the one on probation when at least `reserve` entries are (or no entry is active), else
+   * the active one.
+   */
+  removeOldestOpen(reserve = 0): FlowEntry<T> | null {
+    const p = this.probationList.head;
+    const a = this.active.head;
+    const e = p !== null && (a === null || this.probationList.length >= reserve) ? p : a;
     if (e === null) return null;
     this.remove(e);
     return e;
   }
 
   /**
-   * Removes and returns the oldest entry (the closing list first, then the active one, each by last
-   * activity), or null when the table is empty. Ending a run one entry at a time lets each entry's
-   * value be dropped as soon as the caller is done with it.
+   * Removes and returns the oldest entry (the closing list first, then probation, then the active
+   * one, each by last activity), or null when the table is empty. Ending a run one entry at a time
+   * lets each entry's value be dropped as soon as the caller is done with it.
    */
   removeOldest(): FlowEntry<T> | null {
-    const e = this.closingList.head ?? this.active.head;
+    const e = this.closingList.head ?? this.probationList.head ?? this.active.head;
     if (e === null) return null;
     this.remove(e);
     return e;

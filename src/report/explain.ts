@@ -8,7 +8,7 @@
  * Where a topic goes is decided from what the model already says (open/close kinds, flags,
  * states after each segment); nothing here re-derives TCP facts.
  */
-import type { ConnectionRecord, SegmentRecord, Side, TcpState } from '../tcp/model.js';
+import type { ConnectionRecord, SegmentRecord, Side, TcpState, TransitionCode } from '../tcp/model.js';
 import { summaryTotals } from '../tcp/summary.js';
 import type { Report } from '../diagnose/types.js';
 import { esc } from './format.js';
@@ -111,8 +111,10 @@ function placeTopics(c: ConnectionRecord): Array<[Topic, number | 'end']> {
 }
 
 /** The transition line: "client ESTABLISHED → FIN-WAIT-1: its application closed: sent FIN". */
-function transitionLine(m: Messages, lang: 'en' | 'zh', side: Side, from: string, to: string, why: string): string {
-  const table = transitionText(m, from as never, to as never);
+function transitionLine(m: Messages, lang: 'en' | 'zh', side: Side, from: string, to: string, why: string, code?: TransitionCode): string {
+  // A transition the state diagram does not draw (a TIME-WAIT ended by a reusing SYN) carries a code
+  // whose words come from the catalogue, in every language.
+  const table = code !== undefined ? m.transitionCode[code] : transitionText(m, from as never, to as never);
   // The model's sentence is English; in another language the state-diagram arc's translation wins.
   // The model's sentence often repeats the arc ("CLOSE: it sent FIN, ESTABLISHED → FIN-WAIT-1 (…)"),
   // which the line already starts with: drop that repetition.
@@ -135,7 +137,7 @@ export function explainConnection(c: ConnectionRecord, m: Messages, lang: 'en' |
   };
   // Keyed by packet even when that packet is not drawn: the ladder tells those where it can
   // (a state change on a folded segment has a row of its own) and the rest at its end.
-  for (const t of c.timeline) add(t.packet, transitionLine(m, lang, t.side, t.from, t.to, t.why));
+  for (const t of c.timeline) add(t.packet, transitionLine(m, lang, t.side, t.from, t.to, t.why, t.code));
   for (const [topic, where] of placeTopics(c)) {
     if (told.has(topic)) continue;
     told.add(topic);

@@ -21,8 +21,12 @@ export interface TimeWaitTupleData {
   /** `ip:port` of the server. */
   server: string;
   serverIp: string;
-  /** Whose host holds most of the TIME-WAIT sockets. */
+  /**
+   * Whose host holds the TIME-WAIT sockets counted: the client's use its ephemeral ports (connect()
+   * fails with EADDRNOTAVAIL once all are), the server's only its sockets (a new SYN is accepted).
+   */
   holder: Side;
+  /** Most 4-tuples `holder` held in TIME-WAIT at once. */
   peak: number;
   /** Percent of the range, rounded: "12%". */
   pct: string;
@@ -68,10 +72,19 @@ export interface FindingDataMap {
     /** Gaps between SYNs: ["1.01 s", "2.02 s"]. */
     gaps: string[];
     backoff: UnansweredGroup['backoff'];
+    /** Of these connections, how many a full flow table evicted. */
+    evicted: number;
   };
   refused: { server: string; connections: number; clients: number };
-  'syn-flood': { server: string; connections: number; clients: number; pct: string };
-  'half-open': { server: string; connections: number; clients: number; pct: string };
+  'syn-flood': {
+    server: string;
+    /** The flooded groups of this server endpoint: unanswered single SYNs, half-open connections, or both. */
+    unanswered: { connections: number; clients: number; singleSyn: number } | null;
+    halfOpen: { connections: number; clients: number; pct: string } | null;
+    /** Of those connections, how many a full flow table evicted. */
+    evicted: number;
+  };
+  'half-open': { server: string; connections: number; clients: number; pct: string; evicted: number };
   'keep-alive': {
     server: string;
     connections: number;
@@ -96,22 +109,25 @@ export function findingData(f: Finding, report: Report): FindingDataMap[FindingC
     case 'time-wait-pressure': {
       const t = d.timeWait.tuples.find((x) => `${x.clientIp} -> ${hostPort(x.serverIp, x.serverPort)}` === f.subject);
       if (!t) return null;
+      // The host diagnose/ counted (a finding without one predates per-side counts: the majority).
+      const holder: Side = f.holder ?? (t.heldBy.server > t.heldBy.client ? 'server' : 'client');
+      const h = t.bySide?.[holder] ?? t;
       // The same choice diagnose/ made: observed past TW_INFO_FRACTION, else the projection.
-      const projected = f.code === 'time-wait-pressure' && t.fraction < TW_INFO_FRACTION;
-      if (projected && (t.closesPerSec === null || t.projected === null)) return null;
+      const projected = f.code === 'time-wait-pressure' && h.fraction < TW_INFO_FRACTION;
+      if (projected && (h.closesPerSec === null || h.projected === null)) return null;
       return {
         clientIp: t.clientIp,
         server: hostPort(t.serverIp, t.serverPort),
         serverIp: t.serverIp,
-        holder: t.heldBy.server > t.heldBy.client ? 'server' : 'client',
-        peak: t.peak,
-        pct: pct(t.fraction),
+        holder,
+        peak: h.peak,
+        pct: pct(h.fraction),
         rangeSize: t.rangeSize,
         range: [d.params.portRange[0], d.params.portRange[1]],
-        at: rel(t.peakAt),
-        exhausted: t.fraction >= 1,
+        at: rel(h.peakAt),
+        exhausted: h.fraction >= 1,
         projection: projected
-          ? { rate: String(Math.round(t.closesPerSec! * 10) / 10), ports: t.projected!, pct: pct(t.projected! / t.rangeSize) }
+          ? { rate: String(Math.round(h.closesPerSec! * 10) / 10), ports: h.projected!, pct: pct(h.projected! / t.rangeSize) }
           : null,
       };
     }
@@ -136,16 +152,34 @@ export function findingData(f: Finding, report: Report): FindingDataMap[FindingC
     case 'unanswered-syn': {
       const g = d.openings.unanswered.find((x) => x.server === f.subject);
       if (!g) return null;
-      return { server: g.server, connections: g.connections, clients: g.clients, gaps: g.backoffSec.map(formatSec), backoff: g.backoff };
+      return {
+        server: g.server,
+        connections: g.connections,
+        clients: g.clients,
+        gaps: g.backoffSec.map(formatSec),
+        backoff: g.backoff,
+        evicted: g.evicted ?? 0,
+      };
     }
     case 'refused': {
       const g = d.openings.refused.find((x) => x.server === f.subject);
       return g ? { server: g.server, connections: g.connections, clients: g.clients } : null;
     }
-    case 'syn-flood':
+    case 'syn-flood': {
+      // The groups diagnose/ judged a flood: one finding names both when both are.
+      const u = d.openings.unanswered.find((x) => x.server === f.subject && x.flood === true);
+      const h = d.openings.halfOpen.find((x) => x.server === f.subject && x.flood);
+      if (!u && !h) return null;
+      return {
+        server: f.subject,
+        unanswered: u ? { connections: u.connections, clients: u.clients, singleSyn: u.singleSyn } : null,
+        halfOpen: h ? { connections: h.connections, clients: h.clients, pct: pct(h.share) } : null,
+        evicted: (u?.evicted ?? 0) + (h?.evicted ?? 0),
+      };
+    }
     case 'half-open': {
       const g = d.openings.halfOpen.find((x) => x.server === f.subject);
-      return g ? { server: g.server, connections: g.connections, clients: g.clients, pct: pct(g.share) } : null;
+      return g ? { server: g.server, connections: g.connections, clients: g.clients, pct: pct(g.share), evicted: g.evicted ?? 0 } : null;
     }
     case 'keep-alive': {
       // The list is capped: only a complete one gives this server's counts.

@@ -6,7 +6,7 @@
  * languages: that is how Chinese textbooks print them too.
  */
 import { esc } from './format.js';
-import type { CheckId, CloseKind, OpenKind, SegmentFlag, FlagCounts, Side, TcpState } from '../tcp/model.js';
+import type { CheckId, CloseKind, OpenKind, SegmentFlag, FlagCounts, Side, TcpState, TransitionCode } from '../tcp/model.js';
 import type { FindingTemplates, TimeWaitTupleData } from './findings.js';
 
 /** Output languages. */
@@ -51,6 +51,8 @@ const en = {
     none: 'not closed',
   } satisfies Record<CloseKind, string>,
   closeFirst: (by: string) => `, ${by} first`,
+  /** A reset whose RST came from the other side than the first FIN: both named. */
+  resetAfterFin: (rst: string, fin: string) => `, by ${rst} after ${fin}’s FIN`,
   packetsIn: (n: string, d: string) => `${n} packets in ${d}`,
   started: (iso: string) => `started ${iso}`,
   ends: (client: string, server: string) => `at the end: client ${client}, server ${server}`,
@@ -82,6 +84,10 @@ const en = {
     'previous-segment-not-captured': 'previous segment not captured',
     'acked-unseen-segment': 'ACKs a segment not captured',
     'spurious-retransmission': 'spurious retransmission',
+    duplicate: 'duplicate frame (captured twice)',
+    'rst-ignored': 'RST ignored by its receiver (not acceptable, no state change)',
+    'rst-injected': 'RST injected: its sender went on with the connection',
+    unexpected: 'unexpected segment for the state (no state change)',
   } satisfies Record<SegmentFlag, string>,
 
   check: {
@@ -95,8 +101,11 @@ const en = {
     'time-wait-side': 'active closer in TIME-WAIT',
     'no-data-after-fin': 'no data after FIN',
     'rst-in-window': 'RST in window',
+    'wscale-at-most-14': 'window scale ≤ 14',
   } satisfies Record<CheckId, string>,
   expectedGot: (e: string, a: string) => `expected ${e}, got ${a}`,
+  /** The handshake's ack checks with the acknowledged amount from the check itself: "ack=x+101" (ISN + 1 + SYN data). */
+  ackOfIsn: (letter: string, plus: string) => `ack=${letter}+${plus}`,
   /** The syn-no-data check when the SYN does carry data, legitimately (RFC 7413). */
   synDataFastOpen: 'data on SYN with a Fast Open cookie',
   checksElsewhere: 'checks on folded segments',
@@ -112,7 +121,8 @@ const en = {
   none: 'none',
 
   words: {
-    simultaneousOpen: 'Simultaneous open: the two SYNs crossed; each side answered the other’s SYN, so both went SYN-SENT → SYN-RECEIVED → ESTABLISHED.',
+    simultaneousOpen: (client: string, server: string) =>
+      `Simultaneous open: the two SYNs crossed; each side answered the other’s SYN, so both went SYN-SENT → SYN-RECEIVED → ESTABLISHED. Neither side listened: “client” here is the sender of the first SYN (${client}), “server” the other (${server}).`,
     fastOpen: (bytes: string, cookie: string) => `TCP Fast Open: the SYN carried ${bytes} bytes of data (${cookie}).`,
     cookieIssued: 'The client asked for a Fast Open cookie and the server sent one with its SYN-ACK, for later connections (RFC 7413 §4.1).',
     refused: (port: number) => `Refused: the server answered the SYN with RST; nothing accepted connections on port ${port}.`,
@@ -147,6 +157,7 @@ const en = {
     opening: 'opening',
     closing: 'closing',
     finalStates: 'final states',
+    basisLegend: '* inferred from the other side’s segments · ? never seen in the capture',
     zeek: 'zeek conn_state',
     checksFailed: 'failed checks',
     checksOf: (failed: number, total: number) => `${failed} of ${total}`,
@@ -155,7 +166,7 @@ const en = {
     warnings: 'warnings',
     tableFull: 'flow table full',
     tableFullText: (cap: string, evicted: string, dropped: string) =>
-      `more than ${cap} connections open at once (--max-connections): ${evicted} open connections were ended early to make room, the least recently active first (each record says so)` +
+      `more than ${cap} connections open at once (--max-connections): ${evicted} open connections were ended early to make room, the least recently active first: openings that never completed while they fill an eighth of the table (as a SYN flood does), else established connections (each record says so)` +
       (dropped === '0' ? '' : `; ${dropped} segments not tracked`),
     diagnostics: 'diagnostics',
     filtered: (shown: number, total: number) => `${shown} of ${total} connections selected`,
@@ -168,6 +179,7 @@ const en = {
     zeroWindows: 'zero windows',
     lostSegments: 'segments not captured',
     ackedUnseen: 'ACKs of unseen segments',
+    duplicates: 'duplicate frames',
   } satisfies Record<keyof FlagCounts, string>,
 
   explainLabel: 'why',
@@ -242,6 +254,10 @@ const en = {
   /** A state change with its reason: "client ESTABLISHED → FIN-WAIT-1: its application closed". */
   transitionLine: (side: string, from: string, to: string, why: string | null) =>
     `${side} ${from} → ${to}${why ? `: ${why}` : ''}`,
+  /** A transition the diagram's arc does not explain, by its code (Transition.code). */
+  transitionCode: {
+    'time-wait-reused': 'TIME-WAIT ended early: a new SYN reused the 4-tuple, which ends the old connection (RFC 9293 §3.10.7.4, RFC 6191)',
+  } satisfies Record<TransitionCode, string>,
 };
 
 /** The shape every language implements. */
@@ -277,6 +293,7 @@ const zh: Messages = {
     none: '未关闭',
   },
   closeFirst: (by) => `，${by}先关闭`,
+  resetAfterFin: (rst, fin) => `，${fin}先发 FIN，${rst}发送 RST`,
   packetsIn: (n, d) => `${n} 个包，历时 ${d}`,
   started: (iso) => `开始于 ${iso}`,
   ends: (client, server) => `捕获结束时：客户端 ${client}，服务器 ${server}`,
@@ -306,6 +323,10 @@ const zh: Messages = {
     'previous-segment-not-captured': '前一个报文段未捕获',
     'acked-unseen-segment': '确认了未捕获的报文段',
     'spurious-retransmission': '虚假重传',
+    duplicate: '重复帧（同一帧被捕获两次）',
+    'rst-ignored': 'RST 被接收方忽略（不可接受，状态不变）',
+    'rst-injected': '注入的 RST：发送方此后仍在继续这条连接',
+    unexpected: '该状态下不应出现的报文段（状态不变）',
   },
 
   check: {
@@ -319,8 +340,10 @@ const zh: Messages = {
     'time-wait-side': '主动关闭方进入 TIME-WAIT',
     'no-data-after-fin': 'FIN 之后无新数据',
     'rst-in-window': 'RST 在窗口内',
+    'wscale-at-most-14': '窗口缩放 ≤ 14',
   },
   expectedGot: (e, a) => `应为 ${e}，实为 ${a}`,
+  ackOfIsn: (letter, plus) => `ack=${letter}+${plus}`,
   synDataFastOpen: 'SYN 携带数据并带有快速打开 cookie',
   checksElsewhere: '折叠的报文段上的检查',
   passedElsewhere: (n) => `折叠的报文段上另有 ${n} 项检查通过`,
@@ -334,7 +357,8 @@ const zh: Messages = {
   none: '无',
 
   words: {
-    simultaneousOpen: '同时打开：两个 SYN 在途中交错；双方各自应答对方的 SYN，都经历了 SYN-SENT → SYN-RECEIVED → ESTABLISHED。',
+    simultaneousOpen: (client, server) =>
+      `同时打开：两个 SYN 在途中交错；双方各自应答对方的 SYN，都经历了 SYN-SENT → SYN-RECEIVED → ESTABLISHED。双方都没有监听：这里的“客户端”是先发 SYN 的一方（${client}），“服务器”是另一方（${server}）。`,
     fastOpen: (bytes, cookie) => `TCP 快速打开：SYN 携带了 ${bytes} 字节数据（${cookie}）。`,
     cookieIssued: '客户端请求了快速打开 cookie，服务器在 SYN-ACK 中发给了它，供以后的连接使用（RFC 7413 §4.1）。',
     refused: (port) => `被拒绝：服务器用 RST 回应了 SYN；端口 ${port} 上没有程序接受连接。`,
@@ -364,6 +388,7 @@ const zh: Messages = {
     opening: '打开方式',
     closing: '关闭方式',
     finalStates: '最终状态',
+    basisLegend: '* 由对端的报文段推断 · ? 捕获中从未出现',
     zeek: 'zeek conn_state',
     checksFailed: '失败的检查',
     checksOf: (failed, total) => `${failed} / ${total}`,
@@ -372,7 +397,7 @@ const zh: Messages = {
     warnings: '警告',
     tableFull: '连接表已满',
     tableFullText: (cap, evicted, dropped) =>
-      `同时打开的连接超过 ${cap} 条（--max-connections）：为腾出空间，提前结束了 ${evicted} 条仍打开的连接，最久未活动的先结束（每条记录都注明了这一点）` +
+      `同时打开的连接超过 ${cap} 条（--max-connections）：为腾出空间，提前结束了 ${evicted} 条仍打开的连接，最久未活动的先结束：未完成的打开占连接表八分之一以上时（SYN 洪泛正是如此）先结束它们，否则结束已建立的连接（每条记录都注明了这一点）` +
       (dropped === '0' ? '' : `；${dropped} 个报文段未被跟踪`),
     diagnostics: '诊断',
     filtered: (shown, total) => `已选 ${shown} / ${total} 条连接`,
@@ -385,6 +410,7 @@ const zh: Messages = {
     zeroWindows: '零窗口',
     lostSegments: '未捕获的报文段',
     ackedUnseen: '确认了未见的报文段',
+    duplicates: '重复帧',
   },
 
   explainLabel: '原因',
@@ -455,16 +481,22 @@ const zh: Messages = {
     'TIME-WAIT>CLOSED': '2·MSL 已过',
   },
   transitionLine: (side, from, to, why) => `${side} ${from} → ${to}${why ? `：${why}` : ''}`,
+  transitionCode: {
+    'time-wait-reused': 'TIME-WAIT 提前结束：新的 SYN 复用了该四元组，旧连接随之结束（RFC 9293 §3.10.7.4，RFC 6191）',
+  },
 };
 
 /** Remedies of a TIME-WAIT finding, by which host holds the sockets. */
 const zhTimeWaitRemedies = (holder: Side) =>
   holder === 'server'
-    ? '对策：让客户端先关闭，保持连接或使用连接池，扩大客户端的 net.ipv4.ip_local_port_range；tcp_tw_reuse 对服务器不起作用，SO_REUSEADDR 也不能释放处于 TIME-WAIT 的四元组。'
+    ? '对策：让客户端先关闭，保持连接或使用连接池；net.ipv4.tcp_max_tw_buckets 限制其数量；tcp_tw_reuse 对服务器不起作用，SO_REUSEADDR 也不能释放处于 TIME-WAIT 的四元组。'
     : '对策：保持连接或使用连接池，不要每个请求新建一条连接；扩大 net.ipv4.ip_local_port_range，或设置 net.ipv4.tcp_tw_reuse=1（适用于带 TCP 时间戳的外发连接，RFC 7323）；SO_REUSEADDR 对 connect() 没有帮助。';
 const zhHolder = (t: TimeWaitTupleData) => (t.holder === 'server' ? `服务器 ${t.serverIp} 上` : `客户端 ${t.clientIp} 上`);
 const zhObserved = (t: TimeWaitTupleData) =>
   `${zhHolder(t)}同时有 ${t.peak} 个四元组处于 TIME-WAIT（占 ${t.rangeSize} 个端口的范围 ${t.range[0]}-${t.range[1]} 的 ${t.pct}，于 ${t.at}）`;
+/** TIME-WAIT held by the server: sockets on the server, no ports of the client. */
+const zhServerHeld = (t: TimeWaitTupleData) =>
+  `服务器 ${t.server} 上同时有 ${t.peak} 个来自 ${t.clientIp} 的四元组处于 TIME-WAIT（相当于客户端 ${t.rangeSize} 个端口的范围 ${t.range[0]}-${t.range[1]} 的 ${t.pct}，于 ${t.at}）：服务器先关闭，所以由它承担 TIME-WAIT；这消耗的是服务器上的套接字和内存，而不是客户端的端口：不会耗尽端口，因为客户端一侧已经关闭，而落在 TIME-WAIT 四元组上的新 SYN 会被接受（Linux tcp_timewait_state_process，在其 ISN 或时间戳更大时；RFC 6191），所以 connect() 不会失败。${zhTimeWaitRemedies('server')}`;
 
 /**
  * The diagnostics' findings in each language, built from their data (report/findings.ts). English
@@ -474,9 +506,11 @@ export const FINDING_TEXT: Record<Lang, FindingTemplates> = {
   en: {},
   zh: {
     'time-wait-exhaustion': (t) =>
-      `${t.exhausted ? `从 ${t.clientIp} 到 ${t.server} 的 connect() 耗尽了临时端口（EADDRNOTAVAIL）` : `连向 ${t.server} 的临时端口即将耗尽`}：${zhObserved(t)}。${zhTimeWaitRemedies(t.holder)}`,
+      `${t.exhausted ? `从 ${t.clientIp} 到 ${t.server} 的 connect() 耗尽了临时端口（EADDRNOTAVAIL）` : `${t.clientIp} 连向 ${t.server} 的临时端口即将耗尽（全部处于 TIME-WAIT 时 connect() 以 EADDRNOTAVAIL 失败）`}：${zhObserved(t)}。${zhTimeWaitRemedies(t.holder)}`,
     'time-wait-pressure': (t) =>
-      t.projection === null
+      t.holder === 'server' && t.projection === null
+        ? zhServerHeld(t)
+        : t.projection === null
         ? `${zhObserved(t)}。${zhTimeWaitRemedies(t.holder)}`
         : `按观察到的每秒 ${t.projection.rate} 次关闭，稳定状态下${zhHolder(t)}的 TIME-WAIT 将占用约 ${t.projection.ports} 个端口（速率 × 2·MSL；占 ${t.rangeSize} 个端口的范围 ${t.range[0]}-${t.range[1]} 的 ${t.projection.pct}）；观察到的峰值为 ${t.peak}。${zhTimeWaitRemedies(t.holder)}`,
     'time-wait-server-close': (d) =>
@@ -499,20 +533,34 @@ export const FINDING_TEXT: Record<Lang, FindingTemplates> = {
               ? '先等间隔、后加倍：Linux 的 tcp_syn_linear_timeouts，之后按 RFC 6298 §5.5'
               : '重传定时器';
       const backoff = d.gaps.length === 0 ? '捕获期间没有重传 SYN' : `SYN 的重传间隔为 ${d.gaps.join('、')}（${why}）`;
-      return `来自 ${d.clients} 个客户端、发往 ${d.server} 的 ${d.connections} 次连接尝试没有得到任何应答；${backoff}：可能是防火墙丢弃了 SYN、监听队列已满，或主机已宕机。`;
+      return `来自 ${d.clients} 个客户端、发往 ${d.server} 的 ${d.connections} 次连接尝试没有得到任何应答；${backoff}：可能是防火墙丢弃了 SYN、监听队列已满，或主机已宕机。${zhEvicted(d.evicted)}`;
     },
     refused: (d) =>
       `${d.server} 拒绝了来自 ${d.clients} 个客户端的 ${d.connections} 条连接（以 RST 回应 SYN，RFC 9293 §3.5.2）：该端口上没有程序在监听，或者防火墙以重置拒绝。`,
-    'syn-flood': (d) =>
-      `${d.server} 有来自 ${d.clients} 个地址的 ${d.connections} 条半开连接（占它的打开次数的 ${d.pct}）：SYN-ACK 始终没有被确认，这是 SYN 洪泛的特征（RFC 4987）。请保持 net.ipv4.tcp_syncookies 开启，并在上游过滤这些来源。`,
+    'syn-flood': (d) => {
+      const h = d.halfOpen;
+      const u = d.unanswered;
+      const answered = h === null ? '' : `有来自 ${h.clients} 个地址的 ${h.connections} 条半开连接（占它的打开次数的 ${h.pct}）：SYN-ACK 始终没有被确认`;
+      const unanswered =
+        u === null
+          ? ''
+          : `收到来自 ${u.clients} 个地址的 ${u.connections} 次连接尝试，均未得到应答，其中 ${u.singleSyn} 次只发了一个 SYN、从未重传（真实的客户端在 1 秒的初始 RTO 之后会重传，RFC 6298；伪造的源地址从不重传）`;
+      const what = u === null ? answered : h === null ? unanswered : `${unanswered}；并且${answered}`;
+      return `${d.server} ${what}，这是 SYN 洪泛的特征（RFC 4987）。${zhEvicted(d.evicted)}请保持 net.ipv4.tcp_syncookies 开启，并在上游过滤这些来源。`;
+    },
     'half-open': (d) =>
-      `${d.server} 有 ${d.connections} 条半开连接（已发送 SYN-ACK，未见最后的 ACK；占它的打开次数的 ${d.pct}）。`,
+      `${d.server} 有 ${d.connections} 条半开连接（已发送 SYN-ACK，未见最后的 ACK；占它的打开次数的 ${d.pct}）。${zhEvicted(d.evicted)}`,
     'keep-alive': (d) => {
       const every = d.every === null ? '' : d.every.length === 1 ? `，每 ${d.every[0]} 一次` : `，每 ${d.every[0]} 到 ${d.every[1]} 一次`;
       return `${d.connections} 条连往 ${d.server} 的连接靠保活探测维持（共 ${d.probes} 个探测${every}）。`;
     },
   },
 };
+
+/** What a full flow table's evictions did to a group of openings ('' when nothing). */
+function zhEvicted(evicted: number): string {
+  return evicted === 0 ? '' : `其中 ${evicted} 条连接因连接表已满（--max-connections）被提前逐出以腾出空间（未完成的打开占连接表八分之一以上时先逐出它们，已建立的连接则保留）。`;
+}
 
 /** All languages, for tests that walk every key. */
 export const MESSAGES: Record<Lang, Messages> = { en, zh };

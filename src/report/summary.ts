@@ -7,7 +7,7 @@
  * checks) is tallying fields of the records for display.
  */
 import type { Report } from '../diagnose/types.js';
-import type { FlagCounts } from '../tcp/model.js';
+import type { FlagCounts, TcpState } from '../tcp/model.js';
 import { summaryTotals } from '../tcp/summary.js';
 import { explainSummary } from './explain.js';
 import { findingText } from './findings.js';
@@ -48,11 +48,26 @@ export function renderSummary(report: Report, opts: TextOptions): string {
     ms.closing,
     [tally(Object.entries(s.byClose).map(([k, n]) => [m.closeKind[k as keyof typeof m.closeKind] ?? esc(k), n ?? 0])) || none],
   ]);
-  const sideW = Math.max(displayWidth(m.side.client), displayWidth(m.side.server));
-  const states = (side: 'client' | 'server') =>
-    `${padEnd(m.side[side], sideW)}  ${tally(Object.entries(s.finalStates[side]).map(([k, n]) => [st.state(esc(k)), n ?? 0])) || none}`;
-  rows.push([ms.finalStates, [states('client'), states('server')]]);
   const totals = report.totals ?? summaryTotals(report.connections);
+  const sideW = Math.max(displayWidth(m.side.client), displayWidth(m.side.server));
+  // A state that was not observed carries the ladder's mark (* inferred, ? never seen), counted apart.
+  let marked = false;
+  const states = (side: 'client' | 'server') => {
+    const basis = totals.finalBasis?.[side] ?? {};
+    const entries: Array<[string, number]> = [];
+    for (const [k, n] of Object.entries(s.finalStates[side]) as Array<[TcpState, number | undefined]>) {
+      const [inferred, unseen] = basis[k] ?? [0, 0];
+      const total = n ?? 0;
+      entries.push([st.state(esc(k)), total - inferred - unseen]);
+      if (inferred > 0) entries.push([st.state(`${esc(k)}*`), inferred]);
+      if (unseen > 0) entries.push([st.state(`${esc(k)}?`), unseen]);
+      if (inferred + unseen > 0) marked = true;
+    }
+    return `${padEnd(m.side[side], sideW)}  ${tally(entries) || none}`;
+  };
+  const finalRows = [states('client'), states('server')];
+  if (marked) finalRows.push(`${' '.repeat(sideW)}  ${st.dim(ms.basisLegend)}`);
+  rows.push([ms.finalStates, finalRows]);
   if (s.connections > 0 && totals.zeek.length > 0) rows.push([ms.zeek, [tally(totals.zeek.map(([k, n]) => [esc(k), n]))]]);
   const total = totals.checks;
   const failed = ms.checksOf(s.checksFailed, total);

@@ -200,9 +200,22 @@ function checkNumber(k: Check, v: number, seg: SegmentRecord | undefined, absolu
   return String(v);
 }
 
+/**
+ * A check's label. The handshake's ack checks say what they expected from the check itself
+ * (ISN + 1 + the SYN's data: "ack=x+101" after a Fast Open SYN with 100 bytes), not the usual +1.
+ */
+function checkLabel(k: Check, c: ConnectionRecord, m: Messages): string {
+  const of: Side | null = k.id === 'synack-acks-isn' ? 'client' : k.id === 'handshake-ack-acks-isn' ? 'server' : null;
+  const isn = of === null ? null : c[of].isn;
+  if (of !== null && isn !== null && k.expected !== null) {
+    return m.ackOfIsn(of === 'client' ? 'x' : 'y', String(rel32(k.expected, isn)));
+  }
+  return m.check[k.id] ?? esc(k.id);
+}
+
 /** A check as written under its arrow: "ack=x+1 ✓" or "ack=x+1 ✗ expected 1, got 0". */
-function checkText(k: Check, seg: SegmentRecord | undefined, m: Messages, absolute: boolean): string {
-  const label = m.check[k.id] ?? esc(k.id);
+function checkText(k: Check, c: ConnectionRecord, seg: SegmentRecord | undefined, m: Messages, absolute: boolean): string {
+  const label = checkLabel(k, c, m);
   if (k.ok && k.id === 'syn-no-data' && seg !== undefined && seg.len > 0) return `${m.synDataFastOpen} ✓`;
   if (k.ok) return `${label} ✓`;
   if (k.expected !== null && k.actual !== null) {
@@ -264,9 +277,13 @@ function heading(c: ConnectionRecord, m: Messages, st: Style): string[] {
   const lines = addressLines(c, st);
   const open = openText(c, m, st);
   let close: string = m.closeKind[c.close.kind];
-  if (c.close.initiator && c.close.kind !== 'none' && c.close.kind !== 'simultaneous') {
-    close += m.closeFirst(m.side[c.close.initiator]);
-  }
+  // Who sent the first FIN/RST (close.initiator); for a reset, who sent the RST (close.reset.by),
+  // and both when a FIN of one side came before the other's RST.
+  const init = c.close.initiator;
+  const rst = c.close.kind === 'reset' ? (c.close.reset?.by ?? null) : null;
+  if (rst !== null && init !== null && rst !== init) close += m.resetAfterFin(m.side[rst], m.side[init]);
+  else if (rst !== null) close += m.closeFirst(m.side[rst]);
+  else if (init && c.close.kind !== 'none' && c.close.kind !== 'simultaneous') close += m.closeFirst(m.side[init]);
   if (c.close.kind === 'reset') close = st.warn(close);
   const span = duration(Math.max(0, c.end - c.start));
   lines.push(
@@ -310,9 +327,9 @@ function subRows(
     rows.push({ kind: 'sub', text: s.analysis.map((a) => m.analysis[a] ?? esc(a)).join(' · '), paint: st.warn });
   }
   const ok = checks.filter((k) => k.ok);
-  if (ok.length > 0) rows.push({ kind: 'items', items: ok.map((k) => checkText(k, s, m, opts.absolute)), sep: '   ', paint: st.ok });
+  if (ok.length > 0) rows.push({ kind: 'items', items: ok.map((k) => checkText(k, c, s, m, opts.absolute)), sep: '   ', paint: st.ok });
   for (const k of checks.filter((x) => !x.ok)) {
-    rows.push({ kind: 'sub', text: checkText(k, s, m, opts.absolute), paint: st.bad });
+    rows.push({ kind: 'sub', text: checkText(k, c, s, m, opts.absolute), paint: st.bad });
   }
   return rows;
 }
@@ -351,7 +368,8 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
   const times = (list: number[] | undefined) => (list ?? []).map((t) => `+${t.toFixed(3)} s`).join(', ');
   switch (c.open.kind) {
     case 'simultaneous':
-      words.push(w.simultaneousOpen);
+      // Neither side listened: the record's client is the first SYN's sender.
+      words.push(w.simultaneousOpen(endpoint(c.client.ip, c.client.port), endpoint(c.server.ip, c.server.port)));
       break;
     case 'fast-open': {
       const syn = c.segments.find((s) => s.from === 'client' && s.flags.includes('S'));
@@ -696,7 +714,7 @@ function underLadder(
   const under: string[] = [];
   if (failedElsewhere.length > 0) {
     under.push(`${m.checksElsewhere}:`);
-    for (const k of failedElsewhere) under.push(`  #${k.packet} ${st.bad(checkText(k, undefined, m, true))}`);
+    for (const k of failedElsewhere) under.push(`  #${k.packet} ${st.bad(checkText(k, c, undefined, m, true))}`);
   }
   if (elsewhere.length > failedElsewhere.length) under.push(st.dim(m.passedElsewhere(elsewhere.length - failedElsewhere.length)));
   for (const n of notes(c, m, opts, st)) under.push(n);

@@ -4,7 +4,12 @@
  * endpoint tracks as they were before the segment. A bitmask, so the hot path allocates nothing;
  * `flagNames()` turns it into the model's strings only for the segments that are kept.
  *
- *   keep-alive        len <= 1, no SYN/FIN/RST, seq = next expected seq - 1 (RFC 9293 §3.8.4)
+ *   keep-alive        len <= 1, no SYN/FIN/RST, seq = next expected seq - 1, sent when the peer had acknowledged
+ *                     everything up to next expected (nothing outstanding) and had been silent for about 1 s
+ *                     (or had closed its window: Linux probes a zero window with the same segment). RFC 9293 §3.8.4,
+ *                     Linux tcp_keepalive_timer / tcp_write_wakeup. tshark checks only the sequence number, so it
+ *                     also calls a retransmission of an unacknowledged last byte a keep-alive; here that is a
+ *                     retransmission.
  *   keep-alive-ack    len 0, same window, seq = next expected, ack = last ack, the peer's last segment was a keep-alive
  *   zero-window       window 0, no SYN/FIN/RST
  *   window-probe      len 1, seq = next expected, the peer's last window was 0
@@ -18,11 +23,13 @@
  *                     As tshark 4.0 (checked against fixtures/*.tshark.tsv): more than one byte at next - 1
  *                     follows a window probe and is new data, not a retransmission. Unlike tshark, the
  *                     SYN,ACK an endpoint sends after its own SYN in a simultaneous open (same ISN) is not one.
+ *   duplicate         the same frame captured twice (DuplicateWatch below): no other flag, never analysed or
+ *                     applied again. tshark calls the copy a retransmission (or a dup ACK).
  */
 import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { SegmentFlag } from './model.js';
 import type { EndpointTrack } from './classify.js';
-import { seqAdd, seqGt, seqLe, seqLt } from './seq.js';
+import { seqAdd, seqGe, seqGt, seqLe, seqLt } from './seq.js';
 
 /** Bits of the analysis mask. */
 export const A = {
@@ -36,6 +43,7 @@ export const A = {
   LOST_SEGMENT: 1 << 7,
   ACKED_UNSEEN: 1 << 8,
   SPURIOUS: 1 << 9,
+  DUPLICATE: 1 << 10,
 } as const;
 
 const NAMES: Array<[number, SegmentFlag]> = [
@@ -49,6 +57,7 @@ const NAMES: Array<[number, SegmentFlag]> = [
   [A.WINDOW_PROBE, 'window-probe'],
   [A.LOST_SEGMENT, 'previous-segment-not-captured'],
   [A.ACKED_UNSEEN, 'acked-unseen-segment'],
+  [A.DUPLICATE, 'duplicate'],
 ];
 
 /** The model's names for the bits set in `mask`. */
@@ -61,6 +70,14 @@ export function flagNames(mask: number): SegmentFlag[] {
 
 const CONTROL = TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST;
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
+/**
+ * Silence from the peer before a keep-alive probe, seconds: a probe is sent only when nothing was
+ * received for the keep-alive time (RFC 9293 §3.8.4), and Linux's smallest TCP_KEEPIDLE and
+ * TCP_KEEPINTVL are 1 s, counted in jiffies from the jiffy the last segment arrived in, so the
+ * capture can show up to a jiffy (10 ms at HZ=100) less; 0.9 s leaves room for that. A
+ * retransmission timer fires sooner (Linux's first RTOs: 200, 400, 800 ms).
+ */
+export const KEEPALIVE_IDLE_SEC = 0.9;
 
 /**
  * Analysis flags of `seg` sent by `s` to `r` at time `t` (seconds). `oooSec` is the out-of-order
@@ -76,7 +93,19 @@ export function analyze(seg: Segment, s: EndpointTrack, r: EndpointTrack, t: num
   if (len === 1 && next !== null && seg.seq === next && r.windowRaw === 0 && ctl === 0) m |= A.WINDOW_PROBE;
   if (seg.window === 0 && ctl === 0) m |= A.ZERO_WINDOW;
   if (next !== null && !(f & TcpFlag.RST) && seqGt(seg.seq, next)) m |= A.LOST_SEGMENT;
-  if (next !== null && len <= 1 && ctl === 0 && seg.seq === seqAdd(next, -1)) m |= A.KEEP_ALIVE;
+  // A keep-alive probe repeats the last byte the peer acknowledged (seq = SND.NXT - 1): with anything
+  // outstanding, or sooner than a keep-alive timer can fire, a segment there is a retransmission.
+  if (
+    next !== null &&
+    len <= 1 &&
+    ctl === 0 &&
+    seg.seq === seqAdd(next, -1) &&
+    r.maxAck !== null &&
+    seqGe(r.maxAck, next) &&
+    (t - r.lastAckTime >= KEEPALIVE_IDLE_SEC || r.windowRaw === 0)
+  ) {
+    m |= A.KEEP_ALIVE;
+  }
 
   const sameWindow = s.windowRaw !== null && seg.window === s.windowRaw;
   if (
@@ -112,4 +141,88 @@ export function analyze(seg: Segment, s: EndpointTrack, r: EndpointTrack, t: num
     }
   }
   return m;
+}
+
+/**
+ * Duplicated frames. A capture on `any`, two taps, a mirror port or a file merged with itself holds
+ * some IP datagrams twice: the same segment within microseconds. The copy is not a retransmission
+ * (the sender sent it once) and must not reach the state machines again. A copy repeats the segment
+ * its sender sent just before (the previous one in that direction) exactly: sequence and
+ * acknowledgment numbers, flags, length, window, the timestamps and first SACK block; and:
+ *   - IPv4 with a non-zero Identification: the same id, less than DUP_ID_NS apart. A retransmission
+ *     is a new datagram, which a stack that numbers its datagrams (Linux per socket, the BSDs,
+ *     Windows) gives a new id, and it does not follow its original within 1 ms;
+ *   - IPv6 (no id), or an id of 0 (RFC 6864 §4.1 lets an atomic datagram carry any id; Linux puts 0
+ *     in its SYN,ACKs and in what it sends without a connected socket, such as RSTs, and two RSTs
+ *     can repeat each other exactly): at most DUP_NO_ID_NS apart, sooner than a segment can be
+ *     answered and sent again.
+ * The time difference is taken either way round: copies from two interfaces may be out of order.
+ * Numbers only, one object per connection: nothing is allocated per packet.
+ */
+export const DUP_ID_NS = 1_000_000;
+export const DUP_NO_ID_NS = 10_000;
+
+/** What DuplicateWatch remembers of the last segment one side sent. */
+class LastSegment {
+  packet = 0;
+  ipId = -1;
+  key = 0;
+  sec = 0;
+  nsec = 0;
+}
+
+/** The last segment of each direction of one connection, to tell a frame captured twice. */
+export class DuplicateWatch {
+  private readonly c = new LastSegment();
+  private readonly s = new LastSegment();
+
+  /**
+   * The packet number of the segment `seg` is a copy of (the previous one its side sent), or 0
+   * when it is not a copy, and then `seg` is the one the next segment from that side is compared with.
+   */
+  original(seg: Segment, fromClient: boolean): number {
+    const last = fromClient ? this.c : this.s;
+    const key = segmentKey(seg);
+    const id = seg.ipId;
+    if (last.packet !== 0 && key === last.key && id === last.ipId) {
+      let dt = (seg.tsSec - last.sec) * 1e9 + (seg.tsNsec - last.nsec);
+      if (dt < 0) dt = -dt;
+      if (id > 0 ? dt < DUP_ID_NS : dt <= DUP_NO_ID_NS) return last.packet;
+    }
+    last.packet = seg.packet;
+    last.ipId = id;
+    last.key = key;
+    last.sec = seg.tsSec;
+    last.nsec = seg.tsNsec;
+    return 0;
+  }
+}
+
+/** One 32-bit word into a murmur3 hash state. */
+function mix(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** A 32-bit digest of the fields two copies of a segment share (see DuplicateWatch). */
+function segmentKey(seg: Segment): number {
+  let h = mix(0x2545f491, seg.seq);
+  h = mix(h, seg.ack ?? 0);
+  h = mix(h, seg.flags | (seg.ack === null ? 0x10000 : 0));
+  h = mix(h, seg.payloadLen);
+  h = mix(h, seg.window);
+  const o = seg.options;
+  if (o !== null) {
+    h = mix(h, o.tsVal ?? 0);
+    h = mix(h, o.tsEcr ?? 0);
+    const sack = o.sack;
+    if (sack !== undefined && sack.length > 0) {
+      h = mix(h, sack[0]![0]);
+      h = mix(h, sack[0]![1]);
+    }
+  }
+  return h;
 }

@@ -3,7 +3,8 @@
  * them: each is evaluated once per endpoint (a bit in `End.checked`), the first time a segment can
  * decide it, from both tracks as they were before that segment; a few can only be decided at the
  * end of the capture. A passing check's message depends only on the side, so it is built once for
- * every connection; a failing one, which is rare, carries its numbers.
+ * every connection; a failing one, which is rare, carries its numbers. `wscale-at-most-14` is listed
+ * only when a SYN breaks it: a passing one on every SYN would say nothing.
  */
 import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { RstJudgement } from './classify.js';
@@ -12,6 +13,8 @@ import { CHECK_IDS, TcpState, type Check, type CheckId, type SegmentRecord, type
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe } from './seq.js';
 
 const { SynSent } = TcpState;
+/** The largest window scale shift (RFC 7323 §2.3): a larger one is used as this. */
+const MAX_WSCALE = 14;
 
 const CHECK_BIT: Record<CheckId, number> = Object.fromEntries(CHECK_IDS.map((id, i) => [id, 1 << i])) as Record<
   CheckId,
@@ -153,6 +156,12 @@ export function checkBefore(checks: CheckLog, seg: Segment, S: End, R: End, rst:
           : `The SYN,ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5: the SYN consumes one sequence number).`);
     }
   }
+  // RFC 7323 §2.3: a shift above 14 is used as 14 (windowBytes in classify.ts does), and Linux logs it.
+  const wscale = syn ? seg.options?.wscale : undefined;
+  if (wscale !== undefined && wscale > MAX_WSCALE && due(S, 'wscale-at-most-14')) {
+    check(checks, S, 'wscale-at-most-14', false, p, MAX_WSCALE, wscale,
+      `The ${S.name}'s ${f & TcpFlag.ACK ? 'SYN,ACK' : 'SYN'} announces window scale ${wscale}, above the largest shift, ${MAX_WSCALE}: the ${R.name} uses ${MAX_WSCALE} instead (RFC 7323 §2.3).`);
+  }
   if (S.awaitSeqAfterSyn && !syn && st.isn !== null) {
     S.awaitSeqAfterSyn = false;
     if (due(S, 'syn-consumes-one')) {
@@ -214,9 +223,13 @@ export function checkBefore(checks: CheckLog, seg: Segment, S: End, R: End, rst:
       rst.inWindow
         ? inSynSent
           ? OK[S.name].rstAcksSyn
-          : OK[S.name].rstInWindow
+          : rst.accepted
+            ? OK[S.name].rstInWindow
+            : `The RST's sequence number ${rst.actual} is within the ${R.name}'s receive window but not RCV.NXT = ${rst.expected}: it draws a challenge ACK and resets nothing (RFC 5961 §3.2).`
         : inSynSent
-          ? `The RST acknowledges ${rst.actual}, not the ${R.name}'s SYN (${rst.expected}): it is ignored (RFC 9293 §3.10.7.3).`
+          ? rst.actual === null
+            ? `The RST carries no ACK, so it does not acknowledge the ${R.name}'s SYN (${rst.expected}): it is ignored (RFC 9293 §3.10.7.3).`
+            : `The RST acknowledges ${rst.actual}, not the ${R.name}'s SYN (${rst.expected}): it is ignored (RFC 9293 §3.10.7.3).`
           : `The RST's sequence number ${rst.actual} is outside the ${R.name}'s receive window starting at ${rst.expected}: it is ignored (RFC 9293 §3.10.7.4, RFC 5961 §3).`);
   }
 }

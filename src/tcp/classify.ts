@@ -7,7 +7,7 @@
  * The per-endpoint `EndpointTrack` is a handful of numbers per direction, never anything per byte.
  */
 import { TcpFlag, type Segment } from '../decode/segment.js';
-import type { TcpState } from './model.js';
+import { RST_NOTE, type RstNote, type TcpState } from './model.js';
 import type { ReceivedEvent, SentEvent } from './table.js';
 import { seqAdd, seqGe, seqGt, seqInWindow, seqLe } from './seq.js';
 
@@ -89,7 +89,10 @@ export function windowBytes(t: EndpointTrack, peer: EndpointTrack): number | nul
   return t.windowRaw * 2 ** shift;
 }
 
-/** How the receiver would judge an RST (RFC 9293 §3.10.7.3 and §3.10.7.4 with RFC 5961 §3.2). */
+/**
+ * How the receiver would judge an RST (RFC 9293 §3.10.7.3 and §3.10.7.4 with RFC 5961 §3.2), as
+ * Linux does (tcp_rcv_synsent_state_process, tcp_validate_incoming, tcp_check_req).
+ */
 export interface RstJudgement {
   /** Exact match (or an acceptable ACK in SYN-SENT): the receiver resets. */
   accepted: boolean;
@@ -99,39 +102,65 @@ export interface RstJudgement {
   expected: number | null;
   /** The RST field that was compared (SEG.SEQ, or SEG.ACK in SYN-SENT). */
   actual: number | null;
+  /** Why it is not accepted (null when it is): the code of its note (RST_NOTE). */
+  why?: RstNote | null;
 }
 
-function judged(out: RstJudgement, accepted: boolean, inWindow: boolean, expected: number | null, actual: number | null): RstJudgement {
+function judged(
+  out: RstJudgement,
+  accepted: boolean,
+  inWindow: boolean,
+  expected: number | null,
+  actual: number | null,
+  why: RstNote | null,
+): RstJudgement {
   out.accepted = accepted;
   out.inWindow = inWindow;
   out.expected = expected;
   out.actual = actual;
+  out.why = accepted ? null : why;
   return out;
 }
 
 /**
  * Judges an RST from `s` arriving at `r`. `out` is filled and returned, so the per-packet path can
  * reuse one object.
+ *   - SYN-SENT: acceptable only with an ACK that acknowledges the SYN (SND.UNA < SEG.ACK =< SND.NXT);
+ *     without ACK, or with another, it is dropped (RFC 9293 §3.10.7.3, first and second).
+ *   - SYN-RECEIVED entered from LISTEN: Linux's request socket resets on any RST inside the window
+ *     (tcp_check_req); RFC 9293 §3.10.7.4's exact-match rule applies to full sockets.
+ *   - Otherwise: accepted at RCV.NXT (RFC 5961 §3.2); inside the window but elsewhere it only draws
+ *     a challenge ACK, outside it is dropped. Linux also accepts RCV.NXT - 1 (the peer's FIN) in
+ *     CLOSE-WAIT, LAST-ACK and CLOSING (tcp_reset_check: stacks that send the RST at their FIN's
+ *     number after closing).
  */
 export function judgeRst(
   seg: Segment,
   s: EndpointTrack,
   r: EndpointTrack,
-  out: RstJudgement = { accepted: false, inWindow: false, expected: null, actual: null },
+  out: RstJudgement = { accepted: false, inWindow: false, expected: null, actual: null, why: null },
 ): RstJudgement {
   if (r.state === 'SYN-SENT' && r.isn !== null) {
     // SYN-SENT: "If the ACK bit is set ... the RST is acceptable if the ACK field acknowledges the SYN."
     const expected = seqAdd(r.isn, 1 + r.synLen);
     const ok = seg.ack !== null && seqGt(seg.ack, r.isn) && r.nextSeq !== null && seqLe(seg.ack, r.nextSeq);
-    return judged(out, ok, ok, expected, seg.ack);
+    return judged(out, ok, ok, expected, seg.ack, seg.ack === null ? RST_NOTE.noAck : RST_NOTE.badAck);
   }
   // RCV.NXT as the receiver knows it: what the sender has sent, if delivered; else the receiver's own last ACK.
   const rcvNxt = s.nextSeq ?? r.lastAck;
-  if (rcvNxt === null) return judged(out, true, true, null, seg.seq);
+  if (rcvNxt === null) return judged(out, true, true, null, seg.seq, null);
   const exact = seg.seq === rcvNxt || seg.seq === r.lastAck;
   const wnd = Math.max(windowBytes(r, s) ?? 1, 1);
   const inWindow = exact || seqInWindow(seg.seq, rcvNxt, wnd);
-  return judged(out, exact, inWindow, rcvNxt, seg.seq);
+  if (!exact && (r.state === 'CLOSE-WAIT' || r.state === 'LAST-ACK' || r.state === 'CLOSING')) {
+    const finSeq = seqAdd(rcvNxt, -1);
+    if (seg.seq === finSeq || (r.lastAck !== null && seg.seq === seqAdd(r.lastAck, -1))) {
+      return judged(out, true, true, seg.seq, seg.seq, null);
+    }
+  }
+  const passive = r.state === 'SYN-RECEIVED' && !r.sentSyn;
+  const accepted = exact || (passive && inWindow);
+  return judged(out, accepted, inWindow, rcvNxt, seg.seq, inWindow ? RST_NOTE.challenge : RST_NOTE.outOfWindow);
 }
 
 function fill(out: Classified, sent: SentEvent, received: ReceivedEvent): Classified {
@@ -176,6 +205,9 @@ export function classify(
     const rexmit = s.isn !== null && seg.seq === s.isn;
     return rexmit ? fill(out, 'SynRexmit', 'SynRexmit') : fill(out, 'Syn', 'Syn');
   }
+  // Only a SYN may lack the ACK bit: any other segment without it is dropped by every state (RFC 9293
+  // §3.10.7.2-4), so its FIN closes nothing and it acknowledges nothing.
+  if (!(f & TcpFlag.ACK)) return fill(out, 'NoAck', 'NoAck');
   const acksPeerFin = ack !== null && r.finSeq !== null && !r.finAcked && seqGe(ack, seqAdd(r.finSeq, 1));
   if (f & TcpFlag.FIN) {
     const finAt = seqAdd(seg.seq, seg.payloadLen);

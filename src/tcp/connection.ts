@@ -17,6 +17,15 @@
  *     B's transition is dated from the copy that got through.
  *   - A listener's receipt of a SYN is not guessed: LISTEN becomes SYN-RECEIVED when its SYN,ACK
  *     shows the SYN arrived (a SYN that draws nothing, or an RST, never made SYN-RECEIVED).
+ *   - What the capture did not show, the peer's ACKs prove: an ACK covering a SYN, data or a FIN
+ *     of A's that no captured segment carried means A sent it and B received it. That segment is
+ *     applied to both machines just before B's, each transition `inferred (CODE, packet N)`
+ *     (endpoint.ts INFERENCE): a one-direction capture still takes both endpoints through the
+ *     states their segments imply (inferFromAck, unseen).
+ *   - What did not happen is evidence too, at the end of the capture (missingAnswers): an endpoint
+ *     that stopped retransmitting its SYN/FIN got the ACK the capture lacks; a SYN/FIN retransmitted
+ *     to the end, or a SYN,ACK a visible endpoint never answered for many RTTs, did not arrive; data
+ *     retransmitted after the ACK of its FIN shows that ACK was lost (retransmitsAcked).
  *
  * Memory: a few numbers per endpoint, the timeline (bounded), and only the opening/closing
  * segments (bounded) unless `allSegments` (none with `noSegments`). Nothing per byte.
@@ -27,6 +36,8 @@
  */
 import { TcpFlag, type Segment } from '../decode/segment.js';
 import {
+  CHECK_IDS,
+  TRANSITION_CODE,
   TcpState,
   type ConnectionRecord,
   type EndpointRecord,
@@ -36,13 +47,27 @@ import {
   type Transition,
 } from './model.js';
 import { classify, judgeRst, type Classified, type RstJudgement } from './classify.js';
-import { A, analyze } from './analysis.js';
+import { A, analyze, DuplicateWatch } from './analysis.js';
 import { SHOWS_LOST, step, type ReceivedEvent, type SentEvent } from './table.js';
 import { zeekConnState, zeekStep, ZeekHistory } from './zeek.js';
-import { End, type EndpointAddr, type Pending, type Via } from './endpoint.js';
+import { End, INFERENCE, type EndpointAddr, type InferenceCode, type Pending, type Via } from './endpoint.js';
 import { beginSegment, checkBefore, checkList, checksAtEnd, checkTimeWait } from './checks.js';
 import { copySegment, segmentRecord } from './segment-record.js';
-import { bookSegment, closeKind, openKind, pushCapped } from './exchange.js';
+import {
+  abortPending,
+  bookRst,
+  bookSegment,
+  bookUnexpected,
+  closeKind,
+  oddFacts,
+  openKind,
+  pushCapped,
+  rstNotTaken,
+  rstSenderWentOn,
+  unexpectedExchange,
+  type Exchange,
+  type Oddities,
+} from './exchange.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe } from './seq.js';
 import { round6 } from './format.js';
 
@@ -82,6 +107,8 @@ export interface ParkedConnection {
   firstNsec: number;
   clientTwStart: number;
   serverTwStart: number;
+  /** The RST that aborted it (ConnectionTracker.aborted), or null. */
+  aborted: { by: Side; seq: number; time: number; grace: number } | null;
 }
 
 /**
@@ -93,17 +120,67 @@ export function timeWaitOver(twStart: number, firstSec: number, firstNsec: numbe
   return endSec - firstSec + (endNsec - firstNsec) / 1e9 >= twStart + 2 * mslSec;
 }
 
+/** Whether `seg`, sent by `by`, is another copy of the RST that aborted a connection (same sender, same seq). */
+export function repeatsRst(seg: Segment, by: Side, rst: { by: Side; seq: number }): boolean {
+  return (seg.flags & TcpFlag.RST) !== 0 && by === rst.by && seg.seq === rst.seq;
+}
+
+/**
+ * How long after the RST that aborted a connection a segment on its 4-tuple may still be one that
+ * was in flight when the RST went out (crossing it: the peer's ACK or FIN sent before the RST
+ * arrived, a SYN retransmitted before the refusal arrived) and so belongs to the old connection:
+ * three round trips, and at least one second (Linux's initial RTO), for a capture point anywhere on
+ * the path. Past it, a segment is a new (mid-stream) connection's, as a stray 15 s later is.
+ */
+export function rstGraceSec(rttSec: number | null): number {
+  return Math.max(1, 3 * (rttSec ?? 0));
+}
+
+/** Whether `seg`, sent by `by` at `time` (seconds since the epoch), still belongs to a connection that `rst` aborted. */
+export function belongsAfterRst(seg: Segment, by: Side, time: number, rst: { by: Side; seq: number; time: number; grace: number }): boolean {
+  return repeatsRst(seg, by, rst) || time - rst.time <= rst.grace;
+}
+
 /** Most opening/closing segments kept per connection (the rest are counted in `notes`). */
 export const MAX_EXCHANGE_SEGMENTS = 64;
 /** Most timeline entries per connection. */
 const MAX_TIMELINE = 256;
 
 const { Closed, Listen, SynSent, Established, CloseWait, TimeWait } = TcpState;
+/** Checks about an endpoint's FIN, none of which a FIN the capture did not show can decide. */
+const FIN_CHECKS = ['fin-acked', 'fin-consumes-one', 'no-data-after-fin'].reduce((m, id) => m | (1 << CHECK_IDS.indexOf(id as never)), 0);
+/**
+ * Silence that shows an endpoint stopped retransmitting its SYN or FIN (so the ACK the capture did
+ * not show reached it), and that shows a visible endpoint never answered a SYN: RFC 6298's lower
+ * bound for the retransmission timeout (§2.4, 1 s; also the initial RTO, §2.1) and, after a
+ * retransmission, three times the last interval (each backoff at most doubles it).
+ */
+const MIN_RTO = 1;
+/** A visible endpoint that leaves a SYN unanswered for this many round trips (and MIN_RTO) never got it. */
+const UNANSWERED_RTTS = 10;
 const REXMIT: ReadonlySet<SentEvent> = new Set<SentEvent>(['SynRexmit', 'SynAckRexmit', 'FinRexmit']);
 
 // Per-packet scratch shared by all trackers (observe() is never re-entered): the two events of the
-// current segment.
+// current segment, and of a segment the capture did not show but the peer's ACK proves (VSEG, VEV).
 const EV: Classified = { sent: 'Ack', received: 'Ack' };
+const VEV: Classified = { sent: 'Ack', received: 'Ack' };
+const VSEG: { -readonly [K in keyof Segment]: Segment[K] } = {
+  packet: 0, tsSec: 0, tsNsec: 0, ipVersion: 4, ipId: 0, src0: 0, src1: 0, src2: 0, src3: 0, dst0: 0, dst1: 0, dst2: 0, dst3: 0,
+  srcPort: 0, dstPort: 0, seq: 0, ack: null, flags: 0, window: 0, payloadLen: 0, options: null, truncated: false,
+};
+
+/**
+ * A FIN inferred from a one-number step of the peer's ACK that nothing else confirms yet (the peer
+ * has not sent a FIN of its own): if the endpoint's sequence space later grows past it, it was one
+ * byte of data and the inference is withdrawn (ConnectionTracker.withdrawFin).
+ */
+interface FinGuess {
+  A: End;
+  B: End;
+  packet: number;
+  bits: number;
+  saved: [Side | null, Side | null, boolean, boolean, boolean, boolean, boolean, number | null, number, number, number, number];
+}
 const RST: RstJudgement = { accepted: false, inWindow: false, expected: null, actual: null };
 
 /**
@@ -140,7 +217,10 @@ export class ConnectionTracker {
     zeroWindows: 0,
     lostSegments: 0,
     ackedUnseen: 0,
+    duplicates: 0,
   };
+  /** The last segment of each direction, to tell a frame captured twice (analysis.ts). */
+  private readonly dups = new DuplicateWatch();
   private readonly zhist = new ZeekHistory();
   // Opening.
   firstSynTime: number | null = null;
@@ -160,9 +240,25 @@ export class ConnectionTracker {
   dataAfterFin = 0;
   reset: { by: Side; state: TcpState; packet: number } | null = null;
   resetSeen = false;
+  /** RSTs that may turn out to end nothing, and segments no state sends or receives (exchange.ts). */
+  odd: Oddities | null = null;
+  /**
+   * The RST that aborted the connection: the first one its receiver's machine accepted and left
+   * its connection for (classify's judgement and table.ts decide which; an RST outside the window
+   * or to an endpoint without a connection is not one). Any later segment on the 4-tuple but a
+   * copy of it belongs to a new connection (startsNewConnection).
+   */
+  aborted: { by: Side; seq: number; packet: number; time: number; grace: number } | null = null;
   private readonly notes: string[] = [];
   /** finish() ran with `last`: the record owns the lists now. */
   private done = false;
+  /**
+   * While a segment the capture did not show is applied: what proves it, the opening of each `why`
+   * (built only when a transition happens: most unseen data changes no state).
+   */
+  private evidence: (() => string) | null = null;
+  /** A FIN inferred from a one-number step that may still turn out to be a byte of data. */
+  private finGuess: FinGuess | null = null;
 
   /** Starts a connection; nothing is known until the first `observe()`. */
   constructor(
@@ -181,7 +277,9 @@ export class ConnectionTracker {
     if (this.packets === 0) return false;
     const a = this.c.t.state;
     const b = this.s.t.state;
-    if ((a === Closed || a === TimeWait) && (b === Closed || b === TimeWait)) return true;
+    // Not while an endpoint is CLOSED only by its own RST that its peer did not take: its next
+    // segment may still show that RST was not its abort (rstSenderWentOn).
+    if ((a === Closed || a === TimeWait) && (b === Closed || b === TimeWait)) return this.odd === null || !abortPending(this);
     return this.resetSeen;
   }
 
@@ -201,7 +299,38 @@ export class ConnectionTracker {
       firstNsec: this.firstNsec,
       clientTwStart: this.c.twStart,
       serverTwStart: this.s.twStart,
+      aborted: this.aborted,
     };
+  }
+
+  /**
+   * A new SYN (`seg`) reuses this connection's 4-tuple (startsNewConnection said so): an endpoint
+   * still in TIME-WAIT has given the 4-tuple up, so it is CLOSED at the SYN's time. The SYN's
+   * receiver accepted it in TIME-WAIT (RFC 9293 §3.10.7.4, RFC 6191: the old connection is over);
+   * its sender reused its own TIME-WAIT 4-tuple (Linux tcp_tw_reuse). The kernel keeps one socket
+   * per 4-tuple, the new one. A TIME-WAIT whose 2·MSL ran out before the SYN expired then, as
+   * always. Call before the last finish().
+   */
+  endTimeWaitByReuse(seg: Segment, fromClient: boolean): void {
+    if (this.done || this.packets === 0) return;
+    const t = seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9;
+    for (const E of [this.c, this.s]) {
+      if (E.t.state !== TimeWait) continue;
+      this.expire(E, t);
+      if (E.t.state !== TimeWait) continue;
+      const receiver = (E === this.c) !== fromClient;
+      const why = receiver
+        ? `TIME-WAIT ended early: a new SYN (packet ${seg.packet}) reused the 4-tuple and was accepted in TIME-WAIT, which ends the old connection (RFC 9293 §3.10.7.4, RFC 6191)`
+        : `TIME-WAIT ended early: it sent a new SYN (packet ${seg.packet}) on the same 4-tuple, reusing it for a new connection (RFC 6191; Linux tcp_tw_reuse)`;
+      // Known as well as the TIME-WAIT was (its basis stays), ended by a segment the capture shows.
+      const basis = E.basis;
+      const tr = this.move(E, Closed, seg.packet, t, why, 'assumed');
+      E.basis = basis;
+      if (tr !== null) tr.code = TRANSITION_CODE.timeWaitReused;
+      this.notes.push(
+        flat(`The ${E.name}'s TIME-WAIT (2·MSL from packet ${E.twPacket}) ended early at +${round6(t)} s: a new SYN in packet ${seg.packet} reused the 4-tuple for the next connection, so it is CLOSED.`),
+      );
+    }
   }
 
   /** Time of the last packet, seconds since the epoch (float). */
@@ -217,6 +346,11 @@ export class ConnectionTracker {
    * flight, RFC 9293 §3.4.1). `idleSec` is how long it has been quiet (seg time − last packet time).
    */
   startsNewConnection(seg: Segment, fromClient: boolean, idleSec: number): boolean {
+    // After the RST that aborted it, only a copy of that RST or a segment that crossed it belongs
+    // to it: anything later on the 4-tuple starts a new connection (a SYN a new opening, the rest
+    // mid-stream).
+    const ab = this.aborted;
+    if (ab !== null) return !belongsAfterRst(seg, fromClient ? 'client' : 'server', seg.tsSec + seg.tsNsec / 1e9, ab);
     if ((seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return false;
     const e = fromClient ? this.c : this.s;
     if (e.t.isn !== null && seg.seq === e.t.isn) return false;
@@ -234,6 +368,9 @@ export class ConnectionTracker {
     const abs = seg.tsSec + seg.tsNsec / 1e9;
     if (abs > this.lastAbs) this.lastAbs = abs;
     const t = seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9;
+    // The same frame captured twice: counted and shown, not applied to anything again.
+    const copyOf = this.dups.original(seg, fromClient);
+    if (copyOf !== 0) return this.duplicate(seg, fromClient ? this.c : this.s, t, copyOf);
     // A TIME-WAIT that ran out before this segment: the endpoint has no TCB any more (RFC 9293 §3.10.8).
     if (this.c.t.state === TimeWait) this.expire(this.c, t);
     if (this.s.t.state === TimeWait) this.expire(this.s, t);
@@ -248,6 +385,10 @@ export class ConnectionTracker {
     // Everything below reads the tracks as they were before this segment.
     const mask = analyze(seg, st, rt, t, this.rttSec ?? 0.003);
     const rst: RstJudgement | null = f & TcpFlag.RST ? judgeRst(seg, st, rt, RST) : null;
+    // What this segment's ACK proves the receiver sent though the capture did not show it, and what
+    // retransmitting data the receiver had acknowledged shows the sender never got.
+    this.inferFromAck(seg, S, R, t);
+    this.retransmitsAcked(seg, S, mask);
     const ev = classify(seg, st, rt, rst, EV);
     const sent = ev.sent;
     const received = ev.received;
@@ -263,8 +404,13 @@ export class ConnectionTracker {
 
     checkBefore(this, seg, S, R, rst, this.fastOpen);
 
+    // Its own segment after its RSTs: they were not its abort (exchange.ts rstSenderWentOn).
+    if (!(f & TcpFlag.RST) && this.odd !== null && rstSenderWentOn(this, S, seg.packet)) this.undo(S, false);
     this.applySent(S, seg, sent, t);
     this.applyReceived(R, seg, received, sent, t);
+    if (received === 'Rst' && this.aborted === null && rt.state !== receiverBefore) {
+      this.aborted = { by: S.name, seq: seg.seq, packet: seg.packet, time: seg.tsSec + seg.tsNsec / 1e9, grace: rstGraceSec(this.rttSec) };
+    }
 
     // Zeek's view (TCPSessionAdapter::Process order: history, window, retransmission, state, gap).
     this.zhist.packet(S.z, f, seg.seq, len);
@@ -276,13 +422,17 @@ export class ConnectionTracker {
     if (mask & A.ACKED_UNSEEN) this.zhist.gap(R.z);
 
     bookSegment(this, seg, S, R, sent, t, senderBefore, receiverBefore, senderFirst);
+    if (f & TcpFlag.RST) bookRst(this, seg, S, R, sent, received, rst, senderBefore, receiverBefore);
     const fresh = this.updateTracks(seg, S, R, sent, received, mask, t);
+    this.noteControl(seg, S, t);
     S.z.zSize += fresh;
     if (this.firstFin !== null && this.firstFin !== S.name) this.dataAfterFin += fresh;
     S.segments++;
     S.bytes += len;
     if (!(f & (TcpFlag.SYN | TcpFlag.RST))) S.sentNonSyn = true;
 
+    // A segment no state sends or receives is kept and drawn, flagged (finish()).
+    if (this.odd !== null && this.odd.lastUnexpected === seg.packet) exchange = unexpectedExchange(senderBefore, receiverBefore);
     this.count(S, mask, t);
     if (exchange === null) {
       // Data between the opening and the closing is folded per direction.
@@ -341,7 +491,14 @@ export class ConnectionTracker {
           `The ${E.name} never acknowledged the ${P.name}'s segment in packet ${p.packet}, and earlier copies of it were lost on the way (the ${E.name} retransmitted over them), so it is not assumed to have arrived: the ${E.name} stays ${p.from}.`,
         );
       }
-      if (!E.t.sentAny) {
+      // An endpoint the capture never showed is known from the peer's ACKs of sequence space of its
+      // that the capture did not show: a SYN (the SYN,ACK answering it), data, a FIN.
+      const seen = E.t.sentAny || E.evidenced > 0 || (P.t.sentSynAck && P.t.maxAck !== null);
+      if (seen) {
+        [state, basis] = this.missingAnswers(E, P, state, basis, endRel, timeline, segments, notes);
+        if (!E.t.sentAny) basis = 'inferred';
+      }
+      if (!seen) {
         state = Closed;
         basis = 'unseen';
         timeline = timeline.filter((x) => x.side !== E.name);
@@ -388,9 +545,11 @@ export class ConnectionTracker {
 
     // Checks that can only be decided at the end.
     checksAtEnd(checks, segments, this.c, this.s, this.resetSeen);
+    // RSTs that ended nothing and unexpected segments: their flags and notes.
+    if (this.odd !== null) oddFacts(this.odd, segments, notes);
     if (why === 'evicted') {
       notes.push(
-        flat(`Evicted before it ended: the table tracks at most ${this.opts.maxConnections ?? 'so many'} connections at once (--max-connections) and this one was the least recently active, so its record was written at +${round6(endRel)} s with each endpoint's state as of then; a later segment of it starts a new (mid-stream) connection.`),
+        flat(`Evicted before it ended: the table tracks at most ${this.opts.maxConnections ?? 'so many'} connections at once (--max-connections) and this one was the least recently active of its kind (an opening that never completed goes first while such openings fill an eighth of the table), so its record was written at +${round6(endRel)} s with each endpoint's state as of then; a later segment of it starts a new (mid-stream) connection.`),
       );
     }
     if (this.omitted > 0) {
@@ -474,6 +633,10 @@ export class ConnectionTracker {
   /** Moves `E` to `next` (no-op if unchanged), recording the transition. */
   private move(E: End, next: TcpState, packet: number, t: number, why: string, via: Via): Transition | null {
     if (next === E.t.state) return null;
+    if (this.evidence !== null) {
+      why = flat(this.evidence() + why);
+      if (via === null) via = 'evidence';
+    }
     const tr: Transition = { packet, time: round6(t), side: E.name, from: E.t.state, to: next, why };
     if (this.timeline.length < MAX_TIMELINE) this.timeline.push(tr);
     else this.timelineDropped++;
@@ -503,6 +666,7 @@ export class ConnectionTracker {
     const tr = E.lastTr();
     if (tr === null) return;
     const via = E.lastVia();
+    if (via === 'Rst') rstNotTaken(this, tr);
     const basisBefore = E.lastBasisBefore();
     E.hist.length -= 3;
     const i = this.timeline.lastIndexOf(tr);
@@ -544,9 +708,21 @@ export class ConnectionTracker {
     let undone = false;
     if (lost !== undefined) {
       const via = S.lastVia();
-      if (via !== undefined && via !== null && via !== 'assumed' && lost.includes(via)) {
+      if (via !== undefined && via !== null && via !== 'assumed' && via !== 'evidence' && lost.includes(via)) {
         this.undo(S, true);
         undone = true;
+      }
+    }
+    // A CLOSED endpoint sends nothing but RSTs (RFC 9293 §3.10.7.1): one that sends more after the
+    // peer's segment that closed it (the last ACK, a FIN) sent it before that segment reached it (the
+    // two crossed). Undo, apply this segment, then that one again as arriving later.
+    let late: { ev: ReceivedEvent; packet: number } | null = null;
+    if (S.t.state === Closed && !(f & TcpFlag.RST) && replay === null && !undone) {
+      const via = S.lastVia();
+      const last = S.lastTr();
+      if (last !== null && via !== undefined && via !== null && via !== 'assumed' && via !== 'evidence' && via !== 'Rst') {
+        this.undo(S, false);
+        late = { ev: via, packet: last.packet };
       }
     }
     // LISTEN was only assumed when the peer's SYN came first. An endpoint whose first segment is a
@@ -554,6 +730,7 @@ export class ConnectionTracker {
     // no listener; Linux cannot send a SYN from a listening socket): it never listened.
     if (ev === 'Syn' && S.t.state === Listen && !S.t.sentAny && S.hist.length === 0) this.neverListened(S);
     const cell = step(S.t.state, 'sent', ev);
+    if (cell.unexpected && this.evidence === null) bookUnexpected(this, seg.packet, S.name, 'sent', S.t.state, cell.why);
     const moved = this.move(S, cell.next, seg.packet, t, cell.why, null);
     // A state taken from what this endpoint received (e.g. ESTABLISHED from the peer's ACK of its SYN)
     // is confirmed when it then sends new data: RFC 9293 §3.10.2 queues data until ESTABLISHED, so
@@ -571,6 +748,10 @@ export class ConnectionTracker {
       const why = `packet ${replay.packet} reached it only after it sent this segment, whose ACK does not cover it: ${c2.why}`;
       const tr = this.move(S, c2.next, seg.packet, t, why, replay.event);
       S.pending = { ...replay, tr, from, why: c2.why, lossy: replay.lossy || overIt };
+    }
+    if (late !== null) {
+      const c2 = step(S.t.state, 'received', late.ev);
+      this.move(S, c2.next, seg.packet, t, `packet ${late.packet} reached it only after it sent this segment (they crossed): ${c2.why}`, late.ev);
     }
   }
 
@@ -603,6 +784,7 @@ export class ConnectionTracker {
     }
     const from = R.t.state;
     const cell = step(from, 'received', ev);
+    if (cell.unexpected && this.evidence === null) bookUnexpected(this, seg.packet, R.name, 'received', from, cell.why);
     const tr = this.move(R, cell.next, seg.packet, t, cell.why, ev);
     if (cell.restart2msl && from === TimeWait) {
       R.twStart = t;
@@ -619,6 +801,263 @@ export class ConnectionTracker {
   /** The "active closer enters TIME-WAIT" check, when an endpoint first enters TIME-WAIT. */
   private onTimeWait(E: End, packet: number): void {
     checkTimeWait(this, E, packet, this.firstFin, this.finsCrossed);
+  }
+
+  // ---- evidence: what the capture did not show ---------------------------------------------
+
+  /**
+   * `seg`, sent by B, acknowledges sequence space of A's that the capture never showed A send: the
+   * ACK is evidence that A sent it and that B received it. The unseen segment is applied to both
+   * machines just before `seg` (unseen()), each transition marked inferred with the code and the
+   * packet of the ACK that proves it:
+   *   - B sent a SYN and acknowledges an ISN of A's never seen, A waiting in LISTEN: A's SYN,ACK
+   *     (ISN = ack - 1);
+   *   - one sequence number beyond everything A was seen or shown to send: A's FIN, the only
+   *     control that occupies one number on its own. Unless B has sent, or sends now, a FIN of its
+   *     own, that stays a guess which A's space growing past it withdraws (one byte of data);
+   *   - more: A's data, which shows A synchronized (it acknowledged B's SYN).
+   * The unseen segment acknowledges what B was seen to send before `seg`: the capture's assumption
+   * that a segment arrives when captured, as for every other one.
+   */
+  private inferFromAck(seg: Segment, B: End, A: End, t: number): void {
+    const f = seg.flags;
+    const g = this.finGuess;
+    if (g !== null) {
+      if (g.B === B && f & TcpFlag.FIN && !(f & TcpFlag.RST)) this.finGuess = null; // B closes too: the FIN stands
+      else if (g.A === B && seg.payloadLen > 0 && B.t.finSeq !== null && seqGt(seqAdd(seg.seq, seg.payloadLen), B.t.finSeq)) {
+        this.withdrawFin(g); // its own data beyond the guessed FIN
+      }
+    }
+    const ack = seg.ack;
+    if (ack === null || f & TcpFlag.RST) return;
+    const a = A.t;
+    const b = B.t;
+    if (a.isn === null && !(f & TcpFlag.SYN) && b.sentSyn && b.isn !== null && a.state === Listen && a.nextSeq === null) {
+      this.unseen(A, B, seg, t, INFERENCE.unseenSyn, TcpFlag.SYN, seqAdd(ack, -1), 0, seqAdd(b.isn, 1 + b.synLen));
+      return;
+    }
+    let end = a.nextSeq;
+    if (a.isn !== null) end = later(end, seqAdd(a.isn, 1 + a.synLen));
+    if (b.maxAck !== null) end = later(end, b.maxAck);
+    if (a.finSeq !== null) end = later(end, seqAdd(a.finSeq, 1));
+    if (end === null) return;
+    const gap = seqDiff(ack, end);
+    if (gap <= 0 || gap >= 1 << 30) return;
+    // Beyond A's FIN: a guessed FIN was a byte of data; a captured one makes the ACK bogus (a check's business).
+    const guess = this.finGuess;
+    if (a.finSeq !== null && !(guess !== null && guess.A === A && this.withdrawFin(guess))) return;
+    const ackOf = b.nextSeq ?? a.maxAck;
+    if (gap > 1) {
+      this.unseen(A, B, seg, t, INFERENCE.unseenData, 0, end, gap, ackOf);
+      return;
+    }
+    const sure = (f & TcpFlag.FIN) !== 0 || b.finSeq !== null;
+    const x = this as Exchange;
+    const saved: FinGuess['saved'] = [
+      x.firstFin, x.firstCloseSide, x.secondFin, x.threeSegment, x.finsCrossed, A.ackedPeerFin, B.ackedPeerFin,
+      A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket,
+    ];
+    const bits = FIN_CHECKS & ~A.checked;
+    this.unseen(A, B, seg, t, INFERENCE.unseenFin, TcpFlag.FIN, end, 0, ackOf);
+    this.finGuess = sure ? null : { A, B, packet: seg.packet, bits, saved };
+  }
+
+  /**
+   * Applies a segment from A that the capture did not show, proven by B's segment `proof`: A sent it
+   * (A's machine), B received it (B's machine), both inferred; the opening/closing facts count it; the
+   * tracks learn its ISN or FIN, not what only a captured segment shows (A's next sequence number for
+   * the analysis flags, counts, options, checks: the checks about a FIN no capture showed are skipped).
+   */
+  private unseen(A: End, B: End, proof: Segment, t: number, code: InferenceCode, ctl: number, seq: number, len: number, ack: number | null): void {
+    const v = VSEG;
+    v.packet = proof.packet;
+    v.tsSec = proof.tsSec;
+    v.tsNsec = proof.tsNsec;
+    v.flags = ctl | (ack === null ? 0 : TcpFlag.ACK);
+    v.seq = seq;
+    v.ack = ack;
+    v.payloadLen = len;
+    const ev = classify(v, A.t, B.t, null, VEV);
+    const sent = ev.sent;
+    const received = ev.received;
+    const packet = proof.packet;
+    const proved = proof.ack;
+    this.evidence = () =>
+      `inferred (${code}, packet ${packet}): the ${B.name}'s ACK ${proved} in packet ${packet} covers ` +
+      `${ctl & TcpFlag.SYN ? 'a SYN,ACK' : ctl & TcpFlag.FIN ? 'a FIN' : `${len} bytes`} of the ${A.name}'s that the capture did not show, ` +
+      `so the ${A.name} sent it and the ${B.name} received it; `;
+    const senderBefore = A.t.state;
+    const receiverBefore = B.t.state;
+    const last = A.lastTr();
+    const basis = A.basis;
+    const pending = B.pending;
+    this.applySent(A, v, sent, t);
+    this.applyReceived(B, v, received, sent, t);
+    this.evidence = null;
+    // B's own segment acknowledges it: nothing of it awaits B's ACK.
+    B.pending = pending;
+    if (A.lastTr() === last) A.basis = basis;
+    A.evidenced++;
+    bookSegment(this, v, A, B, sent, t, senderBefore, receiverBefore, false);
+    const a = A.t;
+    const b = B.t;
+    if (ctl & TcpFlag.SYN) {
+      a.isn = seq;
+      a.synLen = 0;
+      if (a.base === null) a.base = seq;
+      // No check about a SYN,ACK the capture did not show.
+      B.awaitHandshakeAck = false;
+      A.awaitSeqAfterSyn = false;
+    }
+    if (ctl & TcpFlag.FIN) {
+      a.finSeq = seqAdd(seq, len);
+      a.finAcked = false;
+      a.finPacket = proof.packet;
+      A.checked |= FIN_CHECKS;
+    }
+    if (ctl !== 0) {
+      A.ctlEnd = seqAdd(seq, len + 1);
+      A.ctlCopies = 1;
+      A.ctlLast = t;
+      A.ctlPrev = t;
+      A.ctlPacket = proof.packet;
+    }
+    if (ack !== null) {
+      if (a.maxAck === null || seqGt(ack, a.maxAck)) a.maxAck = ack;
+      if (b.isn !== null && !b.synAcked && seqGe(ack, seqAdd(b.isn, 1))) b.synAcked = true;
+      if (b.finSeq !== null && !b.finAcked && seqGe(ack, seqAdd(b.finSeq, 1))) b.finAcked = true;
+    }
+    if (len > 0 && this.firstFin !== null && this.firstFin !== A.name) this.dataAfterFin += len;
+  }
+
+  /**
+   * A's sequence space grew past a FIN guessed from a one-number step: it was a byte of data.
+   * Withdrawn (both machines' transitions at the guessing packet undone, the tracks and closing facts
+   * as they were) when nothing else changed either machine since; otherwise it stands. Returns
+   * whether it was withdrawn.
+   */
+  private withdrawFin(g: FinGuess): boolean {
+    const { A, B, packet } = g;
+    this.finGuess = null;
+    for (const E of [A, B]) {
+      const tr = E.lastTr();
+      if (tr !== null && tr.packet > packet) return false;
+    }
+    for (const E of [A, B]) {
+      for (let tr = E.lastTr(); tr !== null && tr.packet === packet; tr = E.lastTr()) this.undo(E, false);
+    }
+    const x = this as Exchange;
+    [x.firstFin, x.firstCloseSide, x.secondFin, x.threeSegment, x.finsCrossed, A.ackedPeerFin, B.ackedPeerFin,
+      A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket] = g.saved;
+    A.t.finSeq = null;
+    A.t.finAcked = false;
+    A.checked &= ~g.bits;
+    A.awaitSeqAfterFin = false;
+    return true;
+  }
+
+  /**
+   * S retransmits data that everything it had received acknowledged (the analysis' spurious
+   * retransmission): the ACK that took it on from its FIN (FIN-WAIT-2, TIME-WAIT, CLOSED), which
+   * covered this data too, never reached it. That transition is undone, as a retransmitted FIN undoes
+   * it (SHOWS_LOST); a later ACK of the FIN takes it on again.
+   */
+  private retransmitsAcked(seg: Segment, S: End, mask: number): void {
+    if (!(mask & A.SPURIOUS) || seg.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) return;
+    const via = S.lastVia();
+    if (via === 'AckOfFin' || via === 'FinAck') this.undo(S, true);
+  }
+
+  /** Its latest SYN or FIN (a new one, or another copy): what finish() reads the silence after. */
+  private noteControl(seg: Segment, S: End, t: number): void {
+    const f = seg.flags;
+    if (!(f & (TcpFlag.SYN | TcpFlag.FIN)) || f & TcpFlag.RST) return;
+    const end = seqAdd(seg.seq, seg.payloadLen + (f & TcpFlag.SYN ? 1 : 0) + (f & TcpFlag.FIN ? 1 : 0));
+    if (S.ctlEnd === end) {
+      S.ctlCopies++;
+      S.ctlPrev = S.ctlLast;
+    } else {
+      S.ctlEnd = end;
+      S.ctlCopies = 1;
+      S.ctlPrev = t;
+    }
+    S.ctlLast = t;
+    S.ctlPacket = seg.packet;
+  }
+
+  /** Silence after an endpoint's last SYN/FIN copy that shows it stopped retransmitting (MIN_RTO). */
+  private stopAfter(E: End): number {
+    return Math.max(MIN_RTO, 3 * (E.ctlLast - E.ctlPrev));
+  }
+
+  /**
+   * Missing answers at the end of the capture (item 14 of the state rules): what did not happen is
+   * evidence too. Returns E's state and basis.
+   *   - E's receipt of the peer's SYN/FIN (assumed when it was captured) is withdrawn when the peer
+   *     kept retransmitting it to the end of the capture and E is not in the capture (no ACK of it
+   *     got through), or when E is in the capture and sent nothing for many RTTs after a SYN or
+   *     SYN,ACK (an endpoint answers one at once).
+   *   - E's SYN/FIN that no captured segment acknowledges was acknowledged when the peer is not in
+   *     the capture and E stopped retransmitting it long before the capture ended.
+   * `timeline`, `segments` and `notes` are the record's (copies unless it is the last finish()).
+   */
+  private missingAnswers(
+    E: End,
+    P: End,
+    state: TcpState,
+    basis: EndpointRecord['stateBasis'],
+    endRel: number,
+    timeline: Transition[],
+    segments: SegmentRecord[],
+    notes: string[],
+  ): [TcpState, EndpointRecord['stateBasis']] {
+    const p = E.pending;
+    if (p !== null && p.tr !== null && E.lastTr() === p.tr && state === p.tr.to && P.ctlEnd === p.end) {
+      const quiet = endRel - P.ctlLast;
+      const synLike = p.event === 'Syn' || p.event === 'SynRexmit' || p.event === 'SynAck';
+      const what = p.event === 'SynAck' ? 'SYN,ACK' : synLike ? 'SYN' : 'FIN';
+      let why: string | null = null;
+      let code: InferenceCode = INFERENCE.retransmitted;
+      if (!E.t.sentAny && P.ctlCopies >= 2 && quiet < this.stopAfter(P)) {
+        why = `the ${P.name} sent its ${what} ${P.ctlCopies} times, the last in packet ${P.ctlPacket}, and was still retransmitting it when the capture ended: no ACK of it reached the ${P.name}, so the ${E.name} (not in this capture) is not assumed to have received it`;
+      } else if (E.t.sentAny && synLike && quiet >= Math.max(MIN_RTO, UNANSWERED_RTTS * (this.rttSec ?? 0))) {
+        code = INFERENCE.unanswered;
+        why = `the ${E.name} sent nothing in the ${round6(quiet)} s the capture went on after the ${P.name}'s ${what} in packet ${P.ctlPacket} (an endpoint answers one at once), so it most likely never received it`;
+      }
+      if (why !== null) {
+        const tr = p.tr;
+        const i = timeline.findIndex((x) => x.packet === tr.packet && x.side === E.name && x.from === tr.from && x.to === tr.to);
+        if (i >= 0) timeline.splice(i, 1);
+        for (const r of segments) if (r.packet >= tr.packet) r[E.name] = p.from;
+        notes.push(flat(`The ${E.name} stays ${p.from} (inferred: ${code}, packet ${P.ctlPacket}): ${why}.`));
+        return [p.from, 'inferred'];
+      }
+    }
+    const t = E.t;
+    if (!P.t.sentAny && t.sentAny && E.ctlEnd !== null) {
+      const fin = t.finSeq !== null && !t.finAcked && E.ctlEnd === seqAdd(t.finSeq, 1);
+      const syn = !fin && t.isn !== null && !t.synAcked && (t.sentSyn || t.sentSynAck) && E.ctlEnd === seqAdd(t.isn, 1 + t.synLen);
+      const quiet = endRel - E.ctlLast;
+      if ((fin || syn) && quiet >= this.stopAfter(E)) {
+        const cell = step(state, 'received', fin ? 'AckOfFin' : 'AckOfSyn');
+        if (cell.next !== state && cell.next !== TimeWait) {
+          const what = fin ? 'FIN' : t.sentSynAck ? 'SYN,ACK' : 'SYN';
+          const because = `the ${E.name} did not retransmit its ${what} (packet ${E.ctlPacket}) in the ${round6(quiet)} s the capture went on after it, so the ${P.name}'s ACK of it, which this capture (without the ${P.name}'s segments) cannot show, reached it (RFC 6298 §5)`;
+          timeline.push({
+            packet: E.ctlPacket,
+            time: round6(E.ctlLast),
+            side: E.name,
+            from: state,
+            to: cell.next,
+            why: flat(`inferred (${INFERENCE.notRetransmitted}, packet ${E.ctlPacket}): ${because}; ${cell.why}`),
+          });
+          for (const r of segments) if (r.packet >= E.ctlPacket) r[E.name] = cell.next;
+          notes.push(flat(`The ${E.name} is ${cell.next}, not ${state} (inferred: ${INFERENCE.notRetransmitted}, packet ${E.ctlPacket}): ${because}.`));
+          return [cell.next, 'inferred'];
+        }
+      }
+    }
+    return [state, basis];
   }
 
   // ---- bookkeeping ---------------------------------------------------------------------------
@@ -664,7 +1103,8 @@ export class ConnectionTracker {
         st.nextSeq = end;
         st.nextSeqTime = t;
       }
-      if (f & TcpFlag.FIN && (st.finSeq === null || seqGt(dataEnd, st.finSeq))) {
+      // A FIN without ACK is dropped by every state (NoAck): it closes nothing.
+      if (f & TcpFlag.FIN && sent !== 'NoAck' && (st.finSeq === null || seqGt(dataEnd, st.finSeq))) {
         if (st.finSeq === null) st.finPacket = seg.packet;
         st.finSeq = dataEnd;
         st.finAcked = false;
@@ -683,7 +1123,8 @@ export class ConnectionTracker {
       st.lastAckTime = t;
     }
     if (received === 'SynAckBadAck') rt.badSynAckAck = ack;
-    st.windowRaw = seg.window;
+    // An RST's window field says nothing of its sender's receive window (Linux sends 0).
+    if (!(f & TcpFlag.RST)) st.windowRaw = seg.window;
     st.lastWasKeepAlive = (mask & A.KEEP_ALIVE) !== 0;
     return fresh;
   }
@@ -714,6 +1155,29 @@ export class ConnectionTracker {
     const R = S === this.c ? this.s : this.c;
     this.records.push(segmentRecord(seg, S, R, this.c.t.state, this.s.t.state, t, mask));
   }
+
+  /**
+   * `seg` is a second capture of packet `orig` (DuplicateWatch): counted, listed in the exchange its
+   * original belongs to and kept beside it when that was kept, with the `duplicate` flag alone.
+   */
+  private duplicate(seg: Segment, S: End, t: number, orig: number): void {
+    this.counts.duplicates++;
+    if (this.openPackets.lastIndexOf(orig) >= 0) pushCapped(this.openPackets, seg.packet);
+    else if (this.closePackets.lastIndexOf(orig) >= 0) pushCapped(this.closePackets, seg.packet);
+    if (this.opts.noSegments) return;
+    let kept = this.opts.allSegments;
+    for (let k = this.records.length - 1; !kept && k >= 0 && this.records[k]!.packet >= orig; k--) kept = this.records[k]!.packet === orig;
+    if (!kept) return;
+    if (this.opts.allSegments || this.records.length < MAX_EXCHANGE_SEGMENTS) {
+      beginSegment();
+      this.record(seg, S, t, A.DUPLICATE);
+    } else this.omitted++;
+  }
+}
+
+/** The later of two sequence numbers (`a` may be unknown). */
+function later(a: number | null, b: number): number {
+  return a === null || seqGt(b, a) ? b : a;
 }
 
 function copyTransition(x: Transition): Transition {

@@ -14,8 +14,29 @@ export interface EndpointAddr {
   port: number;
 }
 
-/** What caused a transition: a received event, an assumption (mid-stream, a missed SYN), or (null) its own segment. */
-export type Via = ReceivedEvent | 'assumed' | null;
+/**
+ * What caused a transition: a received event, an assumption (mid-stream, a missed SYN), (null) its
+ * own segment, or 'evidence': a segment of its own that the capture did not show, proven by the
+ * peer's ACK or by what the peer did not do (connection.ts, "evidence").
+ */
+export type Via = ReceivedEvent | 'assumed' | 'evidence' | null;
+
+/**
+ * Why a transition was inferred rather than seen (the code opens its `why`, with the packet that
+ * proves it): the peer's ACK covers a SYN, data or FIN of this endpoint the capture never showed;
+ * the endpoint stopped retransmitting its SYN/FIN, so the ACK the capture did not show reached it;
+ * the peer kept retransmitting a SYN/FIN (or, visible, never answered it for many RTTs), so it did
+ * not arrive.
+ */
+export const INFERENCE = {
+  unseenSyn: 'ack-covers-unseen-syn',
+  unseenData: 'ack-covers-unseen-data',
+  unseenFin: 'ack-covers-unseen-fin',
+  notRetransmitted: 'no-retransmission-after',
+  retransmitted: 'retransmitted-unanswered',
+  unanswered: 'unanswered-for-rtts',
+} as const;
+export type InferenceCode = (typeof INFERENCE)[keyof typeof INFERENCE];
 
 /** Most recent transitions an endpoint remembers for undo(). */
 export const HIST_MAX = 16;
@@ -114,6 +135,18 @@ export class End implements EndpointTrack, ZeekEndpoint {
   lostEnd: number | null = null;
   /** It sent a segment that is neither a SYN nor an RST (so it got past SYN-SENT). */
   sentNonSyn = false;
+  /**
+   * Its latest SYN or FIN as sent (seen or inferred): the sequence number after it, how many copies
+   * the capture showed, and when the last two left (seconds since the first packet). What the peer
+   * did not answer, and whether it stopped retransmitting, are read from these (connection.ts).
+   */
+  ctlEnd: number | null = null;
+  ctlCopies = 0;
+  ctlLast = 0;
+  ctlPrev = 0;
+  ctlPacket = 0;
+  /** Transitions of its own that the peer's ACKs proved (segments of its the capture did not show). */
+  evidenced = 0;
   readonly dir: DirectionSummary = newDirection();
 
   constructor(

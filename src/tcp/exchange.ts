@@ -4,9 +4,21 @@
  * two machines saw. The facts live on the tracker (Exchange); this module is how they are kept.
  */
 import { TcpFlag, type Segment } from '../decode/segment.js';
+import type { RstJudgement } from './classify.js';
 import type { End } from './endpoint.js';
-import { TcpState, type CloseKind, type OpenKind, type Side } from './model.js';
-import type { SentEvent } from './table.js';
+import {
+  RST_NOTE,
+  TcpState,
+  UNEXPECTED_NOTE,
+  type CloseKind,
+  type OpenKind,
+  type RstNote,
+  type SegmentFlag,
+  type SegmentRecord,
+  type Side,
+  type Transition,
+} from './model.js';
+import type { ReceivedEvent, SentEvent } from './table.js';
 import { round6 } from './format.js';
 
 const { SynSent } = TcpState;
@@ -34,10 +46,12 @@ export interface Exchange {
   dataAfterFin: number;
   reset: { by: Side; state: TcpState; packet: number } | null;
   resetSeen: boolean;
+  /** RSTs that may yet turn out not to end the connection, and segments no state sends or receives. */
+  odd: Oddities | null;
 }
 
 /** Opening and closing facts of this segment (what kind, who first, RTT). */
-export function bookSegment(x: Exchange, seg: Segment, S: End, R: End, sent: SentEvent, t: number, senderBefore: TcpState, receiverBefore: TcpState, senderFirst: boolean): void {
+export function bookSegment(x: Exchange, seg: Segment, S: End, R: End, sent: SentEvent, t: number, _senderBefore: TcpState, _receiverBefore: TcpState, _senderFirst: boolean): void {
   const f = seg.flags;
   if (f & TcpFlag.SYN) {
     if (!(f & TcpFlag.ACK)) {
@@ -59,17 +73,8 @@ export function bookSegment(x: Exchange, seg: Segment, S: End, R: End, sent: Sen
     const from = x.lastSynTime ?? x.firstSynTime;
     if (from !== null) x.rttSec = t - from;
   }
-  if (f & TcpFlag.RST) {
-    x.resetSeen = true;
-    if (x.firstCloseSide === null) x.firstCloseSide = S.name;
-    if (x.reset === null && !(x.c.t.finAcked && x.s.t.finAcked)) {
-      x.reset = { by: S.name, state: senderBefore, packet: seg.packet };
-    }
-    if (S === x.s && senderFirst && receiverBefore === SynSent) x.refused = true;
-    if (receiverBefore === SynSent || senderBefore === SynSent || senderBefore === TcpState.SynReceived || receiverBefore === TcpState.SynReceived) {
-      pushCapped(x.openPackets, seg.packet);
-    }
-  } else if (f & TcpFlag.FIN) {
+  // An RST is booked by bookRst(), which needs its receiver's judgement.
+  if (f & TcpFlag.FIN && !(f & TcpFlag.RST)) {
     if (sent === 'Fin' || sent === 'FinAck') {
       S.awaitSeqAfterFin = true;
       if (x.firstFin === null) {
@@ -110,4 +115,298 @@ export function closeKind(x: Exchange): CloseKind {
 /** Appends a packet number to an exchange's list, at most MAX_PACKETS and never twice in a row. */
 export function pushCapped(list: number[], packet: number): void {
   if (list.length < MAX_PACKETS && list[list.length - 1] !== packet) list.push(packet);
+}
+
+// ---- RSTs that do not end the connection, and segments no state sends or receives -------------
+
+/** Most RSTs and unexpected segments a connection remembers (each beyond is counted in a note). */
+export const MAX_ODD = 16;
+
+/** One RST, with what may yet show that it did not end the connection. */
+interface RstEntry {
+  packet: number;
+  by: Side;
+  /** Its sender's state before it. */
+  senderState: TcpState;
+  /** The receiver's judgement when it does not accept it (RST_NOTE), null when it does. */
+  judged: RstNote | null;
+  /** What the judgement compared (for the note). */
+  expected: number | null;
+  actual: number | null;
+  /** Its receiver accepted it ('Rst' event), and the transition that caused (null: none). */
+  taken: boolean;
+  receiverTr: Transition | null;
+  /** The receiver's later segments showed it had not taken it (SHOWS_LOST). */
+  notTaken: boolean;
+  /** The transition it caused in its sender (null: none). */
+  senderTr: Transition | null;
+  /** An RST answering an unacceptable SYN,ACK from SYN-SENT: not an abort by design. */
+  answer: boolean;
+  /** Packet of its sender's next segment that was not an RST (0: none yet). */
+  wentOnAt: number;
+  /** It could be the connection's reset (both FINs were not yet acknowledged). */
+  canReset: boolean;
+}
+
+/** A segment a state cannot send or receive (a cell marked `unexpected` in table.ts). */
+interface UnexpectedEntry {
+  packet: number;
+  side: Side;
+  dir: 'sent' | 'received';
+  state: TcpState;
+  why: string;
+}
+
+/** The RSTs and unexpected segments of one connection (made at the first of either). */
+export class Oddities {
+  readonly rsts: RstEntry[] = [];
+  moreRsts = 0;
+  readonly unexpected: UnexpectedEntry[] = [];
+  moreUnexpected = 0;
+  /** The last packet an unexpected cell was applied for (the tracker keeps that segment). */
+  lastUnexpected = 0;
+  /** RSTs per side whose sender has not been seen to go on yet. */
+  open: Record<Side, number> = { client: 0, server: 0 };
+  /** The RST that made the opening 'refused', and the one that decided close.initiator (0: none). */
+  refusedAt = 0;
+  closeSideAt = 0;
+}
+
+/**
+ * Books an RST from S to R (after both machines applied it): the receiver's judgement (`received`,
+ * `rst`) decides whether it refused the opening and whether the connection counts as reset; what
+ * comes later (rstSenderWentOn, rstNotTaken) may still show it ended nothing.
+ */
+export function bookRst(
+  x: Exchange,
+  seg: Segment,
+  S: End,
+  R: End,
+  sent: SentEvent,
+  received: ReceivedEvent,
+  rst: RstJudgement | null,
+  senderBefore: TcpState,
+  receiverBefore: TcpState,
+): void {
+  const o = (x.odd ??= new Oddities());
+  const taken = received === 'Rst';
+  const p = seg.packet;
+  if (taken) x.resetSeen = true;
+  if (x.firstCloseSide === null) {
+    x.firstCloseSide = S.name;
+    o.closeSideAt = p;
+  }
+  const canReset = !(x.c.t.finAcked && x.s.t.finAcked);
+  if (x.reset === null && canReset) x.reset = { by: S.name, state: senderBefore, packet: p };
+  // Refused: the server's RST, its first answer, accepted by the client in SYN-SENT (RFC 9293 §3.10.7.3).
+  if (S === x.s && taken && receiverBefore === SynSent && !S.t.sentSyn && !S.t.sentSynAck && !S.sentNonSyn) {
+    x.refused = true;
+    o.refusedAt = p;
+  }
+  if (receiverBefore === SynSent || senderBefore === SynSent || senderBefore === TcpState.SynReceived || receiverBefore === TcpState.SynReceived) {
+    pushCapped(x.openPackets, p);
+  }
+  if (o.rsts.length >= MAX_ODD) {
+    o.moreRsts++;
+    return;
+  }
+  o.rsts.push({
+    packet: p,
+    by: S.name,
+    senderState: senderBefore,
+    // An endpoint without a connection (LISTEN; CLOSED, unless only by an RST of its own that may
+    // turn out not to be its) discards an RST whatever its numbers.
+    judged:
+      received === 'RstUnacceptable' && receiverBefore !== TcpState.Listen && (receiverBefore !== TcpState.Closed || closedByOwnRst(o, R))
+        ? (rst?.why ?? null)
+        : null,
+    expected: rst?.expected ?? null,
+    actual: rst?.actual ?? null,
+    taken,
+    receiverTr: R.t.state !== receiverBefore ? R.lastTr() : null,
+    notTaken: false,
+    senderTr: S.t.state !== senderBefore ? S.lastTr() : null,
+    answer: sent === 'RstAnswer',
+    wentOnAt: 0,
+    canReset,
+  });
+  if (sent !== 'RstAnswer') o.open[S.name]++;
+}
+
+/**
+ * S sent a segment that is not an RST (packet `packet`) after RSTs of its own: they were not its
+ * abort (an endpoint that resets has no connection left to send from), so they were injected by
+ * another host. Returns true when S's latest transition is one such an RST caused: the caller
+ * takes it back.
+ */
+export function rstSenderWentOn(x: Exchange, S: End, packet: number): boolean {
+  const o = x.odd;
+  if (o === null || o.open[S.name] === 0) return false;
+  o.open[S.name] = 0;
+  let undo = false;
+  for (const e of o.rsts) {
+    if (e.by !== S.name || e.wentOnAt !== 0 || e.answer) continue;
+    e.wentOnAt = packet;
+    if (e.senderTr !== null && S.lastTr() === e.senderTr) undo = true;
+  }
+  settle(x, o);
+  return undo;
+}
+
+/**
+ * Whether an endpoint is CLOSED only by an RST of its own that its peer did not take and after which
+ * it has sent nothing yet: its next segment may show the RST was not its abort, so the connection is
+ * not over.
+ */
+export function abortPending(x: Exchange): boolean {
+  const o = x.odd;
+  return o !== null && (closedByOwnRst(o, x.c) || closedByOwnRst(o, x.s));
+}
+
+/** `E` is CLOSED only by an RST of its own that its peer did not take, and has sent nothing since. */
+function closedByOwnRst(o: Oddities, E: End): boolean {
+  for (const e of o.rsts) {
+    if (e.by === E.name && e.wentOnAt === 0 && e.senderTr !== null && ignoredBy(e) && E.lastTr() === e.senderTr) return true;
+  }
+  return false;
+}
+
+/** R's transition `tr`, caused by an RST it was taken to accept, was undone: R had not taken it. */
+export function rstNotTaken(x: Exchange, tr: Transition): void {
+  const o = x.odd;
+  if (o === null) return;
+  const e = o.rsts.find((r) => r.receiverTr === tr);
+  if (e === undefined) return;
+  e.notTaken = true;
+  settle(x, o);
+}
+
+/** The receiver did not take it: not acceptable, or its later segments showed it never arrived. */
+function ignoredBy(e: RstEntry): boolean {
+  return e.judged !== null || e.notTaken;
+}
+
+/** Neither endpoint's connection ended by it: ignored by its receiver, and its sender went on (or it was an answer). */
+function endsNothing(e: RstEntry): boolean {
+  return ignoredBy(e) && (e.wentOnAt !== 0 || e.answer);
+}
+
+/** Re-derives the facts an RST decided (reset, refused, who closed first) once one turns out to end nothing. */
+function settle(x: Exchange, o: Oddities): void {
+  const at = (p: number) => o.rsts.find((e) => e.packet === p);
+  if (x.reset !== null) {
+    const e = at(x.reset.packet);
+    if (e !== undefined && endsNothing(e)) {
+      const next = o.rsts.find((r) => r.canReset && !endsNothing(r));
+      x.reset = next === undefined ? null : { by: next.by, state: next.senderState, packet: next.packet };
+    }
+  }
+  if (o.refusedAt !== 0) {
+    const e = at(o.refusedAt);
+    if (e !== undefined && (e.notTaken || endsNothing(e))) {
+      x.refused = false;
+      o.refusedAt = 0;
+    }
+  }
+  if (o.closeSideAt !== 0) {
+    const e = at(o.closeSideAt);
+    if (e !== undefined && endsNothing(e)) {
+      // Whoever closed first among what still counts: the first FIN, or the first RST that ends something.
+      const rst = o.rsts.find((r) => !endsNothing(r));
+      const fin = x.firstFin === null ? null : x.firstFin === 'client' ? x.c.t.finPacket : x.s.t.finPacket;
+      if (rst !== undefined && (fin === null || rst.packet < fin)) {
+        x.firstCloseSide = rst.by;
+        o.closeSideAt = rst.packet;
+      } else {
+        x.firstCloseSide = x.firstFin;
+        o.closeSideAt = 0;
+      }
+    }
+  }
+  x.resetSeen = o.moreRsts > 0 || o.rsts.some((e) => e.taken && !e.notTaken);
+}
+
+/**
+ * Books a segment that the state `state` of `side` cannot send or receive (`dir`), with the cell's
+ * sentence: the tracker flags and keeps it; nothing changed.
+ */
+export function bookUnexpected(x: Exchange, packet: number, side: Side, dir: 'sent' | 'received', state: TcpState, why: string): void {
+  const o = (x.odd ??= new Oddities());
+  o.lastUnexpected = packet;
+  if (o.unexpected.length >= MAX_ODD) o.moreUnexpected++;
+  else o.unexpected.push({ packet, side, dir, state, why });
+}
+
+/** Which exchange an unexpected segment is kept in: the opening while either side is still in it. */
+export function unexpectedExchange(senderBefore: TcpState, receiverBefore: TcpState): 'open' | 'close' {
+  const opening = (s: TcpState) => s === TcpState.Listen || s === SynSent || s === TcpState.SynReceived;
+  return opening(senderBefore) || opening(receiverBefore) ? 'open' : 'close';
+}
+
+/** Adds `flag` to the kept segment `packet` (a new list: lists are shared between segments and copies). */
+function flagSegment(segments: SegmentRecord[], packet: number, flag: SegmentFlag): void {
+  for (let k = segments.length - 1; k >= 0; k--) {
+    const r = segments[k]!;
+    if (r.packet < packet) return;
+    if (r.packet === packet && !r.analysis.includes(flag)) r.analysis = [...r.analysis, flag];
+  }
+}
+
+const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
+
+/** Why a receiver did not accept an RST, for its note. */
+function judgedText(e: RstEntry): string {
+  switch (e.judged) {
+    case RST_NOTE.noAck:
+      return 'in SYN-SENT an RST is acceptable only when its ACK acknowledges the SYN, and this one carries no ACK (RFC 9293 §3.10.7.3); Linux drops it';
+    case RST_NOTE.badAck:
+      return `in SYN-SENT an RST is acceptable only when its ACK acknowledges the SYN, and its ACK ${e.actual} does not (${e.expected} would; RFC 9293 §3.10.7.3); Linux drops it`;
+    case RST_NOTE.outOfWindow:
+      return `its sequence number ${e.actual} is outside the receive window at RCV.NXT ${e.expected} (RFC 9293 §3.10.7.4, first); Linux drops it`;
+    case RST_NOTE.challenge:
+      return `its sequence number ${e.actual} is inside the receive window but not RCV.NXT ${e.expected}: it draws a challenge ACK, not a reset (RFC 5961 §3.2; Linux tcp_validate_incoming)`;
+    default:
+      return 'it was not acceptable';
+  }
+}
+
+/**
+ * The facts of the connection's RSTs and unexpected segments on the record: each segment's flags
+ * (`rst-ignored`, `rst-injected`, `unexpected`) on the kept `segments`, and one note each, opening
+ * with its code. `segments` and `notes` are the record's own.
+ */
+export function oddFacts(o: Oddities, segments: SegmentRecord[], notes: string[]): void {
+  const rsts = o.rsts;
+  for (let i = 0; i < rsts.length; i++) {
+    const e = rsts[i]!;
+    const R = other(e.by);
+    const ignored = ignoredBy(e);
+    if (ignored) flagSegment(segments, e.packet, 'rst-ignored');
+    if (e.wentOnAt !== 0) flagSegment(segments, e.packet, 'rst-injected');
+    if (e.judged !== null) {
+      notes.push(`The ${R} ignores the ${e.by}'s RST in packet ${e.packet} (${e.judged}): ${judgedText(e)}, so it changes nothing for the ${R}.`);
+    } else if (e.notTaken) {
+      notes.push(
+        `The ${R} had not taken the ${e.by}'s RST in packet ${e.packet} (${RST_NOTE.notTaken}): it sent more of the connection afterwards, which it could not have done after a reset, so the RST was lost, crossed its segment, or was not acceptable to it; the ${R} was not reset by it.`,
+      );
+    }
+    // One note for the RSTs its sender went on after with the same segment, after the last of them.
+    const run = rsts.filter((r) => r.by === e.by && r.wentOnAt === e.wentOnAt);
+    if (e.wentOnAt !== 0 && run[run.length - 1] === e) {
+      const packets = run.map((r) => r.packet);
+      const list = packets.length === 1 ? `the RST in packet ${packets[0]}` : `the RSTs in packets ${packets.join(', ')}`;
+      const all = run.every(ignoredBy);
+      notes.push(
+        `The ${e.by} went on with the connection after ${list} (${RST_NOTE.senderWentOn}, packet ${e.wentOnAt}): an endpoint that resets has no connection left to send from, so ${packets.length === 1 ? 'that RST was' : 'they were'} not the ${e.by}'s abort but injected by another host (a middlebox or an attacker)${all ? '; nothing was reset' : ''}.`,
+      );
+    }
+  }
+  if (o.moreRsts > 0) notes.push(`${o.moreRsts} more RSTs are not judged one by one (limit ${MAX_ODD}).`);
+  for (const u of o.unexpected) {
+    flagSegment(segments, u.packet, 'unexpected');
+    notes.push(
+      `Packet ${u.packet} (${UNEXPECTED_NOTE}): the ${u.side} in ${u.state} ${u.dir} a segment that state cannot ${u.dir === 'sent' ? 'send' : 'receive'}: ${u.why}.`,
+    );
+  }
+  if (o.moreUnexpected > 0) notes.push(`${o.moreUnexpected} more unexpected segments are not listed (limit ${MAX_ODD}).`);
 }

@@ -106,7 +106,19 @@ export interface Transition {
   to: TcpState;
   /** Why, in one sentence (RFC 9293 wording), e.g. "received ACK of our SYN". */
   why: string;
+  /**
+   * What ended it when that is not the state diagram's own arc (absent otherwise): report/
+   * messages.ts `transitionCode` words it in each language.
+   */
+  code?: TransitionCode;
 }
+
+/** Codes of transitions the state diagram's arc does not explain (Transition.code). */
+export const TRANSITION_CODE = {
+  /** TIME-WAIT → CLOSED before 2·MSL: a new SYN reused the 4-tuple (RFC 9293 §3.10.7.4, RFC 6191). */
+  timeWaitReused: 'time-wait-reused',
+} as const;
+export type TransitionCode = (typeof TRANSITION_CODE)[keyof typeof TRANSITION_CODE];
 
 /** A seq/ack check from the catalogue (see CHECK_IDS). */
 export interface Check {
@@ -131,6 +143,7 @@ export const CHECK_IDS = [
   'time-wait-side', // the active closer is the one that enters TIME-WAIT
   'no-data-after-fin', // no new data after FIN from its sender
   'rst-in-window', // RST seq within the receiver's window
+  'wscale-at-most-14', // a window scale option's shift is at most 14 (RFC 7323 §2.3); evaluated only when one is not
 ] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
@@ -145,7 +158,45 @@ export type SegmentFlag =
   | 'window-probe'
   | 'previous-segment-not-captured'
   | 'acked-unseen-segment'
-  | 'spurious-retransmission';
+  | 'spurious-retransmission'
+  /** The same frame captured again (same IP datagram, same segment, within microseconds): not a retransmission. */
+  | 'duplicate'
+  /**
+   * An RST its receiver does not take (RST_NOTE says why: not acceptable per RFC 9293 §3.10.7 and
+   * RFC 5961 §3.2, as Linux judges it, or the receiver went on as if it never arrived): no state changed.
+   */
+  | 'rst-ignored'
+  /** An RST whose sender went on with the connection afterwards: not its abort (an injected RST). */
+  | 'rst-injected'
+  /**
+   * A segment its sender's or receiver's state cannot send or receive (RFC 9293 §3.10.7: e.g. a FIN
+   * without ACK, data to a LISTEN endpoint): flagged, no state changed (UNEXPECTED_NOTE).
+   */
+  | 'unexpected';
+
+/**
+ * The codes that open the notes about an RST that does not end the connection (with the
+ * `rst-ignored` / `rst-injected` segment flags). The first four are the receiver's judgement
+ * (classify.ts judgeRst), the last two what later segments showed.
+ */
+export const RST_NOTE = {
+  /** SYN-SENT: an RST without ACK is dropped (RFC 9293 §3.10.7.3, second). */
+  noAck: 'rst-without-ack',
+  /** SYN-SENT: its ACK does not acknowledge the SYN (SEG.ACK =< ISS or > SND.NXT): dropped. */
+  badAck: 'rst-ack-not-of-syn',
+  /** Synchronized: its sequence number is outside the receive window: dropped (RFC 9293 §3.10.7.4, first). */
+  outOfWindow: 'rst-out-of-window',
+  /** Synchronized: inside the window but not RCV.NXT: answered with a challenge ACK (RFC 5961 §3.2). */
+  challenge: 'rst-challenge-ack',
+  /** The receiver sent more of the connection after it, so it had not taken it (lost, or crossing). */
+  notTaken: 'rst-not-taken',
+  /** Its sender went on with the connection after it: the RST was not its abort (injected). */
+  senderWentOn: 'rst-sender-went-on',
+} as const;
+export type RstNote = (typeof RST_NOTE)[keyof typeof RST_NOTE];
+
+/** The code of the note about a segment flagged `unexpected`. */
+export const UNEXPECTED_NOTE = 'unexpected-segment';
 
 export interface FlagCounts {
   retransmissions: number;
@@ -155,6 +206,8 @@ export interface FlagCounts {
   zeroWindows: number;
   lostSegments: number;
   ackedUnseen: number;
+  /** Frames captured twice (a `duplicate` segment flag each): not applied to the state machines again. */
+  duplicates: number;
 }
 
 /** One segment as rendered in the ladder. */
@@ -248,8 +301,9 @@ export interface Summary {
   anomalies: Partial<FlagCounts>;
   /**
    * Set when the flow table's size cap (connections tracked at once) was hit: `evicted` open
-   * connections were ended early to make room (the least recently active first; each record says
-   * so), `dropped` segments could not be tracked at all.
+   * connections were ended early to make room (unfinished openings first while they fill an eighth
+   * of the table, else the least recently active; each record says so), `dropped` segments could not
+   * be tracked at all.
    */
   tableFull?: { cap: number; dropped: number; evicted: number };
 }

@@ -8,7 +8,15 @@
  * keys in order of first appearance, and the text summary breaks ties the same way. So every key
  * remembers the smallest connection id that brought it, and `result()` orders keys by that.
  */
-import type { ConnectionRecord, FlagCounts, Summary, TcpState } from './model.js';
+import type { ConnectionRecord, EndpointRecord, FlagCounts, Summary, TcpState } from './model.js';
+
+type Basis = EndpointRecord['stateBasis'];
+
+/**
+ * Of one side's final states, how many were not observed: state -> [inferred, unseen] (the rest of
+ * `finalStates[side][state]` were observed). The text summary marks them as the ladder does.
+ */
+export type FinalBasis = Partial<Record<TcpState, [inferred: number, unseen: number]>>;
 
 const FLAG_KEYS: ReadonlyArray<keyof FlagCounts> = [
   'retransmissions',
@@ -18,6 +26,7 @@ const FLAG_KEYS: ReadonlyArray<keyof FlagCounts> = [
   'zeroWindows',
   'lostSegments',
   'ackedUnseen',
+  'duplicates',
 ];
 
 /**
@@ -31,6 +40,8 @@ export interface SummaryTotals {
   checks: number;
   /** Connections where either endpoint ends in the state. */
   endingIn: Partial<Record<TcpState, number>>;
+  /** Final states per side that were inferred or never seen (the rest were observed). */
+  finalBasis: { client: FinalBasis; server: FinalBasis };
 }
 
 /** A tally whose keys come out in order of the smallest id that brought each. */
@@ -74,6 +85,9 @@ export class SummaryCounter {
   private readonly zeek = new Tally();
   private readonly anomalies = new Tally();
   private readonly ending = new Map<TcpState, number>();
+  private readonly basis: { client: FinalBasis; server: FinalBasis } = { client: {}, server: {} };
+  /** The bases of a record folded before its final states (a parked one), by id, when not both observed. */
+  private readonly laterBasis = new Map<number, [Basis, Basis]>();
   private checksFailed = 0;
   private checks = 0;
 
@@ -87,7 +101,10 @@ export class SummaryCounter {
     this.connections++;
     this.byOpen.add(r.open.kind, id);
     this.byClose.add(r.close.kind, id);
-    if (finalStates) this.addFinalStates(id, r.client.state, r.server.state);
+    const cb = r.client.stateBasis;
+    const sb = r.server.stateBasis;
+    if (finalStates) this.addFinalStates(id, r.client.state, r.server.state, cb, sb);
+    else if (cb !== 'observed' || sb !== 'observed') this.laterBasis.set(id, [cb, sb]);
     this.zeek.add(r.zeek.conn_state, id);
     const checks = r.checks;
     this.checks += checks.length;
@@ -99,8 +116,19 @@ export class SummaryCounter {
     }
   }
 
-  /** Folds the end states of connection `id` (once per connection, with or after `add`). */
-  addFinalStates(id: number, client: TcpState, server: TcpState): void {
+  /**
+   * Folds the end states of connection `id` (once per connection, with or after `add`), and how each
+   * is known (by default as its record said, when it was folded without its final states).
+   */
+  addFinalStates(id: number, client: TcpState, server: TcpState, clientBasis?: Basis, serverBasis?: Basis): void {
+    if (clientBasis === undefined || serverBasis === undefined) {
+      const later = this.laterBasis.get(id);
+      if (later !== undefined) this.laterBasis.delete(id);
+      clientBasis ??= later?.[0] ?? 'observed';
+      serverBasis ??= later?.[1] ?? 'observed';
+    }
+    markBasis(this.basis.client, client, clientBasis);
+    markBasis(this.basis.server, server, serverBasis);
     this.client.add(client, id);
     this.server.add(server, id);
     this.ending.set(client, (this.ending.get(client) ?? 0) + 1);
@@ -122,8 +150,26 @@ export class SummaryCounter {
 
   /** The counts the text summary prints besides `summary`. */
   totals(): SummaryTotals {
-    return { zeek: this.zeek.entries(), checks: this.checks, endingIn: Object.fromEntries(this.ending) };
+    return {
+      zeek: this.zeek.entries(),
+      checks: this.checks,
+      endingIn: Object.fromEntries(this.ending),
+      finalBasis: { client: copyBasis(this.basis.client), server: copyBasis(this.basis.server) },
+    };
   }
+}
+
+function copyBasis(b: FinalBasis): FinalBasis {
+  const out: FinalBasis = {};
+  for (const [k, v] of Object.entries(b) as Array<[TcpState, [number, number]]>) out[k] = [v[0], v[1]];
+  return out;
+}
+
+/** Counts a final state that was not observed. */
+function markBasis(into: FinalBasis, state: TcpState, basis: Basis): void {
+  if (basis === 'observed') return;
+  const n = (into[state] ??= [0, 0]);
+  n[basis === 'inferred' ? 0 : 1]++;
 }
 
 /** A counter with every record of a list folded in. */

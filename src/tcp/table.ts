@@ -29,6 +29,7 @@ export const SENT_EVENTS = [
   'AckOfFin', // first segment (no SYN/FIN/RST) whose ACK covers the peer's FIN
   'Rst', // RST: an abort, or the answer of an endpoint without a connection
   'RstAnswer', // RST answering an unacceptable SYN,ACK while SYN-SENT (<SEQ=SEG.ACK><CTL=RST>)
+  'NoAck', // neither SYN, RST nor ACK (a FIN, data or nothing without the ACK bit): no state sends one
 ] as const;
 /** A sent event (see SENT_EVENTS). */
 export type SentEvent = (typeof SENT_EVENTS)[number];
@@ -48,6 +49,7 @@ export const RECEIVED_EVENTS = [
   'AckOfFin', // no SYN/FIN/RST, ACK newly covering our FIN
   'Rst', // RST we must accept (RFC 9293 §3.10.7.3/§3.10.7.4, RFC 5961 §3.2 exact match)
   'RstUnacceptable', // RST outside the window, or in it but not at RCV.NXT (challenge ACK)
+  'NoAck', // neither SYN, RST nor ACK: dropped in every state (a FIN on it closes nothing)
 ] as const;
 /** A received event (see RECEIVED_EVENTS). */
 export type ReceivedEvent = (typeof RECEIVED_EVENTS)[number];
@@ -61,6 +63,12 @@ export interface Cell {
   readonly why: string;
   /** TIME-WAIT only: the event restarts the 2·MSL timer (RFC 9293 §3.10.7.4, TIME-WAIT). */
   readonly restart2msl?: true;
+  /**
+   * The state cannot send or receive this segment per RFC 9293 §3.10.7 (no arc of the diagram has
+   * it): it changes nothing and the segment is flagged `unexpected` (connection.ts). Such a segment
+   * is never forced into an arc.
+   */
+  readonly unexpected?: true;
 }
 
 /** The whole table: every state, both directions, every event of that direction. */
@@ -73,6 +81,8 @@ export type Table = {
 
 const S = TcpState;
 const to = (next: TcpState, why: string): Cell => ({ next, why });
+/** A cell for a segment the state cannot send or receive: no change, flagged `unexpected`. */
+const odd = (state: TcpState, why: string): Cell => ({ next: state, why, unexpected: true });
 
 // Sentences used by many cells.
 const SYN_IN_SYNC =
@@ -104,6 +114,12 @@ const SYN_FROM_LATE =
 const SYNACK_FROM_LATE = 'a SYN,ACK sent after the opening repeats the handshake and changes nothing (RFC 9293 §3.10.7.4)';
 const FINREXMIT_WAIT =
   'it retransmits its FIN: the FIN is not yet acknowledged (RFC 9293 §3.10.8 retransmission timeout); no change';
+const NO_ACK_SENT =
+  'a segment without SYN, RST or ACK: every segment after the SYN carries ACK, and one without is dropped in every state (RFC 9293 §3.10.7.4, fifth), so no state sends it; anomalous, no change';
+const NO_ACK_SYNC =
+  'a segment without the ACK bit is dropped in a synchronized state, its FIN or data unread (RFC 9293 §3.10.7.4, fifth; Linux tcp_rcv_state_process); no change';
+const LISTEN_NO_ACK =
+  'a segment with neither SYN, RST nor ACK (a FIN, data) arriving in LISTEN is dropped (RFC 9293 §3.10.7.2, fourth)';
 
 /** RFC 9293's state machine, per endpoint. */
 export const TABLE: Table = {
@@ -113,15 +129,16 @@ export const TABLE: Table = {
       SynRexmit: to(S.SynSent, 'it repeats its SYN: the active OPEN is still under way (RFC 9293 §3.10.1)'),
       SynAck: to(S.SynReceived, 'its SYN,ACK shows a listener received a SYN (RFC 9293 §3.10.7.2)'),
       SynAckRexmit: to(S.SynReceived, 'its SYN,ACK shows a listener received a SYN (RFC 9293 §3.10.7.2)'),
-      AckOfSyn: to(S.Closed, CLOSED_SENDS),
-      Ack: to(S.Closed, CLOSED_SENDS),
-      Data: to(S.Closed, CLOSED_SENDS),
-      Fin: to(S.Closed, CLOSED_SENDS),
-      FinAck: to(S.Closed, CLOSED_SENDS),
-      FinRexmit: to(S.Closed, CLOSED_SENDS),
-      AckOfFin: to(S.Closed, CLOSED_SENDS),
+      AckOfSyn: odd(S.Closed, CLOSED_SENDS),
+      Ack: odd(S.Closed, CLOSED_SENDS),
+      Data: odd(S.Closed, CLOSED_SENDS),
+      Fin: odd(S.Closed, CLOSED_SENDS),
+      FinAck: odd(S.Closed, CLOSED_SENDS),
+      FinRexmit: odd(S.Closed, CLOSED_SENDS),
+      AckOfFin: odd(S.Closed, CLOSED_SENDS),
       Rst: to(S.Closed, 'it answered a segment for a connection it does not have with RST (RFC 9293 §3.10.7.1)'),
       RstAnswer: to(S.Closed, 'it answered a segment for a connection it does not have with RST (RFC 9293 §3.10.7.1)'),
+      NoAck: odd(S.Closed, CLOSED_SENDS),
     },
     received: {
       Syn: to(S.Closed, CLOSED_RCV),
@@ -137,6 +154,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.Closed, CLOSED_RCV),
       Rst: to(S.Closed, 'CLOSED: an incoming RST is discarded (RFC 9293 §3.10.7.1)'),
       RstUnacceptable: to(S.Closed, 'CLOSED: an incoming RST is discarded (RFC 9293 §3.10.7.1)'),
+      NoAck: odd(S.Closed, CLOSED_RCV),
     },
   },
 
@@ -146,18 +164,19 @@ export const TABLE: Table = {
       SynRexmit: to(S.SynSent, 'SEND in LISTEN turns the passive OPEN active: it sent SYN (RFC 9293 §3.10.2)'),
       SynAck: to(S.SynReceived, 'it received the SYN and answered SYN,ACK (RFC 9293 §3.10.7.2)'),
       SynAckRexmit: to(S.SynReceived, 'it received the SYN and answered SYN,ACK (RFC 9293 §3.10.7.2)'),
-      AckOfSyn: to(S.Listen, LISTEN_ODD),
-      Ack: to(S.Listen, LISTEN_ODD),
-      Data: to(S.Listen, LISTEN_ODD),
-      Fin: to(S.Listen, LISTEN_ODD),
-      FinAck: to(S.Listen, LISTEN_ODD),
-      FinRexmit: to(S.Listen, LISTEN_ODD),
-      AckOfFin: to(S.Listen, LISTEN_ODD),
+      AckOfSyn: odd(S.Listen, LISTEN_ODD),
+      Ack: odd(S.Listen, LISTEN_ODD),
+      Data: odd(S.Listen, LISTEN_ODD),
+      Fin: odd(S.Listen, LISTEN_ODD),
+      FinAck: odd(S.Listen, LISTEN_ODD),
+      FinRexmit: odd(S.Listen, LISTEN_ODD),
+      AckOfFin: odd(S.Listen, LISTEN_ODD),
       Rst: to(
         S.Closed,
         'it answered the SYN with RST: nothing listened on the port, the RFC’s CLOSED state (RFC 9293 §3.10.7.1); LISTEN had only been assumed',
       ),
       RstAnswer: to(S.Listen, 'an RST answering an unacceptable segment; LISTEN is kept (RFC 9293 §3.10.7.2)'),
+      NoAck: odd(S.Listen, LISTEN_ODD),
     },
     received: {
       Syn: to(
@@ -165,17 +184,18 @@ export const TABLE: Table = {
         'a SYN for a listener: SYN-RECEIVED is entered when its SYN,ACK shows the SYN arrived (RFC 9293 §3.10.7.2), not before',
       ),
       SynRexmit: to(S.Listen, 'a repeated SYN for a listener: SYN-RECEIVED waits for its SYN,ACK (RFC 9293 §3.10.7.2)'),
-      SynAck: to(S.Listen, LISTEN_ACK),
-      SynAckBadAck: to(S.Listen, LISTEN_ACK),
-      AckOfSyn: to(S.Listen, LISTEN_ACK),
-      Ack: to(S.Listen, LISTEN_ACK),
-      Data: to(S.Listen, LISTEN_ACK),
-      Fin: to(S.Listen, 'a FIN arriving in LISTEN is dropped (RFC 9293 §3.10.7.2, fourth)'),
-      FinAck: to(S.Listen, LISTEN_ACK),
-      FinRexmit: to(S.Listen, 'a FIN arriving in LISTEN is dropped (RFC 9293 §3.10.7.2, fourth)'),
-      AckOfFin: to(S.Listen, LISTEN_ACK),
+      SynAck: odd(S.Listen, LISTEN_ACK),
+      SynAckBadAck: odd(S.Listen, LISTEN_ACK),
+      AckOfSyn: odd(S.Listen, LISTEN_ACK),
+      Ack: odd(S.Listen, LISTEN_ACK),
+      Data: odd(S.Listen, LISTEN_ACK),
+      Fin: odd(S.Listen, LISTEN_ACK),
+      FinAck: odd(S.Listen, LISTEN_ACK),
+      FinRexmit: odd(S.Listen, LISTEN_ACK),
+      AckOfFin: odd(S.Listen, LISTEN_ACK),
       Rst: to(S.Listen, 'an incoming RST is ignored in LISTEN (RFC 9293 §3.10.7.2, first)'),
       RstUnacceptable: to(S.Listen, 'an incoming RST is ignored in LISTEN (RFC 9293 §3.10.7.2, first)'),
+      NoAck: odd(S.Listen, LISTEN_NO_ACK),
     },
   },
 
@@ -191,14 +211,18 @@ export const TABLE: Table = {
       AckOfSyn: to(S.Established, 'its ACK of the peer’s SYN shows it received the SYN,ACK (RFC 9293 §3.10.7.3, fourth)'),
       Ack: to(S.Established, 'it sends ACKs, so its SYN was answered by a SYN,ACK this capture missed (RFC 9293 §3.10.7.3)'),
       Data: to(S.Established, 'it sends data, so its SYN was answered by a SYN,ACK this capture missed (RFC 9293 §3.10.7.3)'),
-      Fin: to(S.FinWait1, 'its FIN shows a synchronized connection (SYN,ACK not captured): CLOSE sends FIN (RFC 9293 §3.10.4)'),
-      FinAck: to(S.FinWait1, 'its FIN shows a synchronized connection (SYN,ACK not captured): CLOSE sends FIN (RFC 9293 §3.10.4)'),
-      FinRexmit: to(S.FinWait1, 'its FIN shows a synchronized connection (SYN,ACK not captured) (RFC 9293 §3.10.4)'),
+      Fin: to(S.FinWait1, 'its FIN carries an ACK, so it had received a SYN,ACK this capture missed: CLOSE sends FIN (RFC 9293 §3.10.7.3, §3.10.4)'),
+      FinAck: to(S.FinWait1, 'its FIN carries an ACK, so it had received a SYN,ACK this capture missed: CLOSE sends FIN (RFC 9293 §3.10.7.3, §3.10.4)'),
+      FinRexmit: to(S.FinWait1, 'its FIN carries an ACK, so it had received a SYN,ACK this capture missed (RFC 9293 §3.10.7.3, §3.10.4)'),
       AckOfFin: to(S.Established, 'it acknowledges the peer’s FIN, so the connection was synchronized (RFC 9293 §3.10.7.3)'),
       Rst: to(S.Closed, 'it sent RST and abandons the attempt: the TCB is deleted (RFC 9293 §3.10.5)'),
       RstAnswer: to(
         S.SynSent,
         'its RST answers an unacceptable SYN,ACK (<SEQ=SEG.ACK><CTL=RST>); the attempt goes on (RFC 9293 §3.10.7.3, first)',
+      ),
+      NoAck: odd(
+        S.SynSent,
+        'a FIN or data without ACK from SYN-SENT: RFC 9293 has no such transition (CLOSE in SYN-SENT deletes the TCB and sends nothing, §3.10.4; a segment without ACK is dropped, §3.10.7.4 fifth); no change',
       ),
     },
     received: {
@@ -209,15 +233,16 @@ export const TABLE: Table = {
         S.SynSent,
         'a SYN,ACK whose ACK is unacceptable (SEG.ACK =< ISS or > SND.NXT) is answered with RST; still SYN-SENT (RFC 9293 §3.10.7.3, first)',
       ),
-      AckOfSyn: to(S.SynSent, SYNSENT_DROP),
-      Ack: to(S.SynSent, SYNSENT_DROP),
-      Data: to(S.SynSent, SYNSENT_DROP),
-      Fin: to(S.SynSent, SYNSENT_DROP),
-      FinAck: to(S.SynSent, SYNSENT_DROP),
-      FinRexmit: to(S.SynSent, SYNSENT_DROP),
-      AckOfFin: to(S.SynSent, SYNSENT_DROP),
+      AckOfSyn: odd(S.SynSent, SYNSENT_DROP),
+      Ack: odd(S.SynSent, SYNSENT_DROP),
+      Data: odd(S.SynSent, SYNSENT_DROP),
+      Fin: odd(S.SynSent, SYNSENT_DROP),
+      FinAck: odd(S.SynSent, SYNSENT_DROP),
+      FinRexmit: odd(S.SynSent, SYNSENT_DROP),
+      AckOfFin: odd(S.SynSent, SYNSENT_DROP),
       Rst: to(S.Closed, 'an RST with an acceptable ACK: "connection reset" (refused), the TCB is deleted (RFC 9293 §3.10.7.3, second)'),
-      RstUnacceptable: to(S.SynSent, 'an RST whose ACK does not acknowledge its SYN is dropped (RFC 9293 §3.10.7.3, second)'),
+      RstUnacceptable: to(S.SynSent, 'an RST without an ACK that acknowledges its SYN is dropped (RFC 9293 §3.10.7.3, second)'),
+      NoAck: odd(S.SynSent, SYNSENT_DROP),
     },
   },
 
@@ -236,6 +261,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.SynReceived, 'an ACK sent in SYN-RECEIVED changes nothing (RFC 9293 §3.10.7.4)'),
       Rst: to(S.Closed, ABORT),
       RstAnswer: to(S.SynReceived, RST_ANSWER_SYNC),
+      NoAck: odd(S.SynReceived, NO_ACK_SENT),
     },
     received: {
       Syn: to(S.SynReceived, 'a repeated or crossed SYN is answered with SYN,ACK or ACK; SYN-RECEIVED is kept (RFC 9293 §3.10.7.4, RFC 5961 §4)'),
@@ -257,6 +283,7 @@ export const TABLE: Table = {
         'an RST in SYN-RECEIVED drops the attempt: the listener returns to LISTEN and this connection’s TCB is gone (RFC 9293 §3.10.7.4, second)',
       ),
       RstUnacceptable: to(S.SynReceived, RST_UNACC),
+      NoAck: odd(S.SynReceived, NO_ACK_SYNC),
     },
   },
 
@@ -275,6 +302,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.CloseWait, 'its ACK covers the peer’s FIN, so it received it: CLOSE-WAIT (RFC 9293 §3.10.7.4, eighth)'),
       Rst: to(S.Closed, ABORT),
       RstAnswer: to(S.Established, RST_ANSWER_SYNC),
+      NoAck: odd(S.Established, NO_ACK_SENT),
     },
     received: {
       Syn: to(S.Established, SYN_IN_SYNC),
@@ -290,6 +318,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.Established, NO_CHANGE_ACK),
       Rst: to(S.Closed, RESET_RCVD),
       RstUnacceptable: to(S.Established, RST_UNACC),
+      NoAck: odd(S.Established, NO_ACK_SYNC),
     },
   },
 
@@ -308,6 +337,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.Closing, 'its ACK covers the peer’s FIN, which it received before its own FIN was acknowledged: CLOSING (RFC 9293 §3.10.7.4, eighth)'),
       Rst: to(S.Closed, ABORT),
       RstAnswer: to(S.FinWait1, RST_ANSWER_SYNC),
+      NoAck: odd(S.FinWait1, NO_ACK_SENT),
     },
     received: {
       Syn: to(S.FinWait1, SYN_IN_SYNC),
@@ -323,6 +353,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.FinWait2, 'the ACK of its FIN: FIN-WAIT-1 → FIN-WAIT-2 (RFC 9293 §3.10.7.4, fifth)'),
       Rst: to(S.Closed, RESET_RCVD),
       RstUnacceptable: to(S.FinWait1, RST_UNACC),
+      NoAck: odd(S.FinWait1, NO_ACK_SYNC),
     },
   },
 
@@ -344,6 +375,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.TimeWait, 'its ACK covers the peer’s FIN, so it received it: TIME-WAIT (RFC 9293 §3.10.7.4, eighth)'),
       Rst: to(S.Closed, ABORT),
       RstAnswer: to(S.FinWait2, RST_ANSWER_SYNC),
+      NoAck: odd(S.FinWait2, NO_ACK_SENT),
     },
     received: {
       Syn: to(S.FinWait2, SYN_IN_SYNC),
@@ -359,6 +391,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.FinWait2, 'a repeated ACK of its FIN changes nothing (RFC 9293 §3.10.7.4)'),
       Rst: to(S.Closed, RESET_RCVD),
       RstUnacceptable: to(S.FinWait2, RST_UNACC),
+      NoAck: odd(S.FinWait2, NO_ACK_SYNC),
     },
   },
 
@@ -377,6 +410,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.CloseWait, 'it acknowledges the peer’s FIN; already CLOSE-WAIT (RFC 9293 §3.10.7.4, eighth)'),
       Rst: to(S.Closed, ABORT),
       RstAnswer: to(S.CloseWait, RST_ANSWER_SYNC),
+      NoAck: odd(S.CloseWait, NO_ACK_SENT),
     },
     received: {
       Syn: to(S.CloseWait, SYN_IN_SYNC),
@@ -392,6 +426,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.CloseWait, NO_CHANGE_ACK),
       Rst: to(S.Closed, RESET_RCVD),
       RstUnacceptable: to(S.CloseWait, RST_UNACC),
+      NoAck: odd(S.CloseWait, NO_ACK_SYNC),
     },
   },
 
@@ -410,6 +445,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.Closing, 'its ACK of the peer’s FIN; it waits for the ACK of its own FIN (RFC 9293 §3.10.7.4)'),
       Rst: to(S.Closed, ABORT),
       RstAnswer: to(S.Closing, RST_ANSWER_SYNC),
+      NoAck: odd(S.Closing, NO_ACK_SENT),
     },
     received: {
       Syn: to(S.Closing, SYN_IN_SYNC),
@@ -425,6 +461,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.TimeWait, 'the ACK of its FIN: CLOSING → TIME-WAIT, the 2·MSL timer starts (RFC 9293 §3.10.7.4, fifth)'),
       Rst: to(S.Closed, RESET_RCVD),
       RstUnacceptable: to(S.Closing, RST_UNACC),
+      NoAck: odd(S.Closing, NO_ACK_SYNC),
     },
   },
 
@@ -443,6 +480,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.LastAck, 'it acknowledges the peer’s FIN again; it waits for the ACK of its own (RFC 9293 §3.10.7.4)'),
       Rst: to(S.Closed, ABORT),
       RstAnswer: to(S.LastAck, RST_ANSWER_SYNC),
+      NoAck: odd(S.LastAck, NO_ACK_SENT),
     },
     received: {
       Syn: to(S.LastAck, SYN_IN_SYNC),
@@ -458,6 +496,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.Closed, 'the ACK of its FIN: LAST-ACK → CLOSED, the TCB is deleted (RFC 9293 §3.10.7.4, fifth)'),
       Rst: to(S.Closed, RESET_RCVD),
       RstUnacceptable: to(S.LastAck, RST_UNACC),
+      NoAck: odd(S.LastAck, NO_ACK_SYNC),
     },
   },
 
@@ -479,6 +518,7 @@ export const TABLE: Table = {
       AckOfFin: to(S.TimeWait, 'the last ACK of the close: it acknowledges the peer’s FIN; TIME-WAIT holds for 2·MSL (RFC 9293 §3.6)'),
       Rst: to(S.Closed, 'it answered an unexpected segment with RST and dropped its TIME-WAIT state (Linux tcp_timewait_state_process)'),
       RstAnswer: to(S.TimeWait, RST_ANSWER_SYNC),
+      NoAck: odd(S.TimeWait, NO_ACK_SENT),
     },
     received: {
       Syn: to(S.TimeWait, 'a SYN reaching TIME-WAIT: a new ISN opens a new connection (flow stage); otherwise it is answered with an ACK (RFC 9293 §3.10.7.4)'),
@@ -509,6 +549,7 @@ export const TABLE: Table = {
         'an RST at RCV.NXT ends TIME-WAIT early: Linux drops the socket (net.ipv4.tcp_rfc1337=0), though RFC 1337 advises ignoring it (RFC 9293 §3.10.7.4)',
       ),
       RstUnacceptable: to(S.TimeWait, RST_UNACC),
+      NoAck: odd(S.TimeWait, NO_ACK_SYNC),
     },
   },
 };
@@ -529,15 +570,19 @@ export function step(state: TcpState, dir: Dir, event: SentEvent | ReceivedEvent
 /**
  * Received events that a later segment of the *receiver* can show never arrived: when an endpoint
  * retransmits the control segment a received ACK had acknowledged, that ACK was lost (RFC 9293
- * §3.10.8; the capture point saw it, the endpoint did not). connection.ts then undoes the
- * transition the ACK caused before applying the retransmission. Keyed by the sent event.
+ * §3.10.8; the capture point saw it, the endpoint did not); an endpoint that sends anything but an
+ * RST after an RST it was taken to accept had not taken it (lost, crossing, or not acceptable to
+ * it after all: it would have no TCB to send from). connection.ts then undoes the transition the
+ * event caused before applying the segment. Keyed by the sent event.
  */
 export const SHOWS_LOST: { readonly [E in SentEvent]?: readonly ReceivedEvent[] } = {
-  FinRexmit: ['AckOfFin', 'FinAck'],
-  SynAckRexmit: ['AckOfSyn', 'SynAck'],
+  FinRexmit: ['AckOfFin', 'FinAck', 'Rst'],
+  SynAckRexmit: ['AckOfSyn', 'SynAck', 'Rst'],
   SynRexmit: ['SynAck', 'Rst'],
   Ack: ['Rst'],
   Data: ['Rst'],
   AckOfSyn: ['Rst'],
   AckOfFin: ['Rst'],
+  Fin: ['Rst'],
+  FinAck: ['Rst'],
 };

@@ -36,6 +36,7 @@ describe('Ethernet / IPv4 / TCP', () => {
       tsSec: 1_700_000_000,
       tsNsec: 123_456_789,
       ipVersion: 4,
+      ipId: 0, // the Identification field of ACCECN_IP
       src0: ip4(31, 133, 146, 248),
       src1: 0,
       src2: 0,

@@ -135,17 +135,25 @@ describe('TIME-WAIT pressure', () => {
     expect(d.findings[0]!.message).toContain('let the client close first');
   });
 
-  it('warns when one tuple approaches the ephemeral range, naming the server-side remedies', () => {
+  it('does not call server-held TIME-WAIT port exhaustion: an info naming the server, its sockets, and the accepted SYNs', () => {
+    // Half the range in TIME-WAIT, all on the server (it closed first): the client's ports are free,
+    // and Linux accepts a new SYN on such a 4-tuple (tcp_timewait_state_process), so connect() works.
     const d = diagnose(pile(50, 'server'), { mslSec: 30, portRange: [32768, 32867] });
-    const w = d.findings.find((f) => f.code === 'time-wait-exhaustion');
-    expect(w).toBeDefined();
-    expect(w!.severity).toBe('warning');
-    expect(w!.subject).toBe('198.18.0.1 -> 198.18.0.2:8080');
-    expect(w!.message).toContain('50% of the 100-port range 32768-32867');
-    expect(w!.message).toContain('let the client close first');
-    expect(w!.message).toContain('tcp_tw_reuse does not apply to a server');
-    // Warnings come first.
-    expect(d.findings[0]).toBe(w);
+    expect(d.findings.some((f) => f.code === 'time-wait-exhaustion')).toBe(false);
+    const w = d.findings.find((f) => f.code === 'time-wait-pressure')!;
+    expect(w.severity).toBe('info');
+    expect(w.holder).toBe('server');
+    expect(w.subject).toBe('198.18.0.1 -> 198.18.0.2:8080');
+    expect(w.message).toContain('50 4-tuples from 198.18.0.1 in TIME-WAIT at once on the server 198.18.0.2:8080');
+    expect(w.message).toContain("50% of the client's 100-port range 32768-32867");
+    expect(w.message).toContain('no port exhaustion');
+    expect(w.message).toContain('tcp_timewait_state_process');
+    expect(w.message).toContain('connect() does not fail');
+    expect(w.message).toContain('let the client close first');
+    expect(w.message).toContain('tcp_tw_reuse does not apply to a server');
+    expect(w.message).not.toContain('EADDRNOTAVAIL');
+    expect(d.timeWait.tuples[0]!.bySide.client.peak).toBe(0);
+    expect(d.timeWait.tuples[0]!.bySide.server).toMatchObject({ peak: 50, fraction: 0.5 });
   });
 
   it('says connect() fails once the client holds the whole range, with the client-side remedies', () => {
@@ -303,10 +311,13 @@ describe('failed and half-open openings', () => {
         connections: 2,
         clients: 1,
         ids: [1, 2],
+        evicted: 0,
         maxSyns: 4,
         synRetransmits: [1, 3, 7],
         backoffSec: [1, 2, 4],
         backoff: 'exponential',
+        singleSyn: 0,
+        flood: false,
       },
     ]);
     // Unanswered is not half-open, although the server's state is inferred SYN-RECEIVED.

@@ -58,7 +58,7 @@ export function conn(spec: ConnSpec = {}, patch: Partial<ConnectionRecord> = {})
       { id: 'synack-acks-isn', ok: true, packet: p + 1, expected: 1001, actual: 1001, side: 'server', message: 'SYN-ACK acknowledges ISN+1' },
       { id: 'handshake-ack-acks-isn', ok: true, packet: p + 2, expected: 5001, actual: 5001, side: 'client', message: 'ACK acknowledges ISN+1' },
     ],
-    flags: { retransmissions: 0, outOfOrder: 0, dupAcks: 0, keepAlives: 0, zeroWindows: 0, lostSegments: 0, ackedUnseen: 0 },
+    flags: { retransmissions: 0, outOfOrder: 0, dupAcks: 0, keepAlives: 0, zeroWindows: 0, lostSegments: 0, ackedUnseen: 0, duplicates: 0 },
     zeek: { conn_state: 'S1', history: 'ShA' },
     reusedFrom: null,
     segments: [],

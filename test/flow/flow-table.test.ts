@@ -127,6 +127,73 @@ describe('FlowTable', () => {
   });
 });
 
+describe('probation', () => {
+  /** A table of `n` entries, entry i inserted at time i (on probation when `onProbation(i)`). */
+  function table(n: number, onProbation: (i: number) => boolean) {
+    const t = new FlowTable<number>();
+    for (let i = 0; i < n; i++) {
+      const s = seg(A, 1000 + i, B, 80);
+      t.lookup(s);
+      t.insert(s, true, i, i, onProbation(i));
+    }
+    return t;
+  }
+  const drain = (t: FlowTable<number>, reserve: number) => {
+    const out: number[] = [];
+    for (let e = t.removeOldestOpen(reserve); e !== null; e = t.removeOldestOpen(reserve)) out.push(e.value);
+    return out;
+  };
+
+  it('a full table gives up entries on probation first, the least recently active first', () => {
+    const t = table(6, (i) => i % 2 === 1);
+    expect(t.probationCount).toBe(3);
+    t.touch(t.lookup(seg(A, 1001, B, 80))!, 10);
+    expect(drain(t, 0)).toEqual([3, 5, 1, 0, 2, 4]);
+    expect(t.size).toBe(0);
+  });
+
+  it('below its reserve, probation stays and the least recently active confirmed entry goes', () => {
+    const t = table(6, (i) => i >= 4);
+    // Two on probation, reserve 2: probation goes first; reserve 3: the active ones do, then probation.
+    expect(t.removeOldestOpen(2)?.value).toBe(4);
+    const u = table(6, (i) => i >= 4);
+    expect(drain(u, 3)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('confirm() moves an entry off probation; markClosing() and reuse() move it between lists', () => {
+    const t = table(3, () => true);
+    const e0 = t.lookup(seg(A, 1000, B, 80))!;
+    t.confirm(e0);
+    expect([e0.probation, t.probationCount]).toEqual([false, 2]);
+    t.confirm(e0); // a no-op off probation
+    expect(t.probationCount).toBe(2);
+    const e1 = t.lookup(seg(A, 1001, B, 80))!;
+    t.markClosing(e1);
+    expect([e1.probation, e1.closing, t.probationCount, t.closingCount]).toEqual([false, true, 1, 1]);
+    t.reuse(e1, seg(A, 1001, B, 80, TcpFlag.SYN), true, 10, true);
+    expect([e1.probation, e1.closing, t.probationCount, t.closingCount]).toEqual([true, false, 2, 0]);
+    // e1, reused, is on probation again: it goes before the confirmed e0.
+    expect(drain(t, 0)).toEqual([2, 10, 0]);
+  });
+
+  it('probation and active share the idle limit: the older head is due first', () => {
+    const t = table(4, (i) => i % 2 === 0);
+    expect(t.evictDue(102.5, 100, 60)?.value).toBe(0);
+    expect(t.evictDue(102.5, 100, 60)?.value).toBe(1);
+    expect(t.evictDue(102.5, 100, 60)?.value).toBe(2);
+    expect(t.evictDue(102.5, 100, 60)).toBeNull();
+    expect(t.evictDue(104, 100, 60)?.value).toBe(3);
+  });
+
+  it('removeOldest() empties closing, then probation, then active entries', () => {
+    const t = table(6, (i) => i < 3);
+    t.markClosing(t.lookup(seg(A, 1005, B, 80))!);
+    const out: number[] = [];
+    for (let e = t.removeOldest(); e !== null; e = t.removeOldest()) out.push(e.value);
+    expect(out).toEqual([5, 0, 1, 2, 3, 4]);
+  });
+});
+
 describe('orient', () => {
   it.each([
     ['SYN: its sender is the client', seg(A, 40000, B, 80, TcpFlag.SYN), true, null],

@@ -11,7 +11,7 @@ import { FINDING_TEXT } from '../../src/report/messages.js';
 import { renderSummary } from '../../src/report/summary.js';
 import { TEXT_DEFAULTS } from '../../src/report/text.js';
 import { trace } from '../../src/trace.js';
-import { closeWait } from '../diagnose/factory.js';
+import { closeWait, graceful } from '../diagnose/factory.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CJK = /[\u4e00-\u9fff]/;
@@ -41,11 +41,21 @@ async function reports(): Promise<Array<[string, Report]>> {
     }
   }
   const pile = await trace(openCapture(path.join(ROOT, 'fixtures/timewait-pile.pcap')));
-  // 50 TIME-WAIT 4-tuples: all of a 50-port range, more than half of 90, a quarter of 200.
+  // 50 TIME-WAIT 4-tuples, all on the server (it closes first): as many as a 50-port range, more
+  // than half of 90, a quarter of 200 — sockets on the server, never the client's ports.
   for (const hi of [40049, 40089, 40199]) out.push([`timewait-pile, ports 40000-${hi}`, rediagnose(pile, { mslSec: 30, portRange: [40000, hi] })]);
   // The same closes spread over 4.9 s: a rate (10/s) that would hold 600 ports at a steady state.
   const spread = pile.connections.map((c, i) => ({ ...c, start: c.start + i * 0.1, end: c.end + i * 0.1 }));
   out.push(['timewait-pile, spread', rediagnose({ ...pile, connections: spread }, { mslSec: 30, portRange: [40000, 40999] })]);
+  // fast-open.pcap: the client closes both connections, so it holds 2 TIME-WAIT 4-tuples toward
+  // 198.18.0.2:4700: all of a 2-port range (connect() fails), two thirds of 3.
+  const tfo = await trace(openCapture(path.join(ROOT, 'fixtures/fast-open.pcap')));
+  for (const hi of [40001, 40002]) out.push([`fast-open, ports 40000-${hi}`, rediagnose(tfo, { mslSec: 30, portRange: [40000, hi] })]);
+  // A client closing 50 connections at 10/s (hand-built, as no fixture has that many): 600 ports at a steady state.
+  const clientPile = Array.from({ length: 50 }, (_, i) =>
+    graceful({ id: i, start: 1_764_000_000 + i * 0.1, closer: 'client', client: `198.18.0.1:${33000 + i}`, server: '198.18.0.2:8080' }),
+  );
+  out.push(['client pile, spread', rediagnose({ ...tfo, connections: clientPile }, { mslSec: 30, portRange: [40000, 40999] })]);
   const flood = await trace(openCapture(path.join(ROOT, 'fixtures/syn-flood.pcap')));
   out.push(['syn-flood, flood threshold 1000', rediagnose(flood, { mslSec: 30, portRange: [32768, 60999], synFloodMin: 1000 })]);
   const cw = await trace(openCapture(path.join(ROOT, 'fixtures/closewait-leak.pcap')));
@@ -86,10 +96,17 @@ describe('findings in Chinese', () => {
   );
 
   it('distinguishes the variants the English distinguishes', () => {
-    const zhOf = (name: string) => findings.filter(([n]) => n === name).map(([, r, f]) => findingText(f, r, 'zh'));
-    expect(zhOf('timewait-pile, ports 40000-40049')[0]).toMatch(/^从 198\.18\.0\.1 到 198\.18\.0\.2:4700 的 connect\(\) 耗尽了临时端口（EADDRNOTAVAIL）：服务器 198\.18\.0\.2 上同时有 50 个四元组处于 TIME-WAIT（占 50 个端口的范围 40000-40049 的 100%/);
-    expect(zhOf('timewait-pile, ports 40000-40089')[0]).toMatch(/^连向 198\.18\.0\.2:4700 的临时端口即将耗尽：/);
-    const projected = zhOf('timewait-pile, spread').find((s) => s.startsWith('按观察到的每秒 10 次关闭'));
+    const zhOf = (name: string, code?: string) =>
+      findings.filter(([n, , f]) => n === name && (code === undefined || f.code === code)).map(([, r, f]) => findingText(f, r, 'zh'));
+    // Server-held: sockets on the server, no exhaustion, whatever the fraction.
+    const server = zhOf('timewait-pile, ports 40000-40049', 'time-wait-pressure')[0];
+    expect(server).toMatch(/^服务器 198\.18\.0\.2:4700 上同时有 50 个来自 198\.18\.0\.1 的四元组处于 TIME-WAIT（相当于客户端 50 个端口的范围 40000-40049 的 100%/);
+    expect(server).toContain('不会耗尽端口');
+    expect(findings.some(([n, , f]) => n.startsWith('timewait-pile') && f.code === 'time-wait-exhaustion')).toBe(false);
+    // Client-held: its ephemeral ports.
+    expect(zhOf('fast-open, ports 40000-40001', 'time-wait-exhaustion')[0]).toMatch(/^从 198\.18\.0\.1 到 198\.18\.0\.2:4700 的 connect\(\) 耗尽了临时端口（EADDRNOTAVAIL）：客户端 198\.18\.0\.1 上同时有 2 个四元组处于 TIME-WAIT（占 2 个端口的范围 40000-40001 的 100%/);
+    expect(zhOf('fast-open, ports 40000-40002', 'time-wait-exhaustion')[0]).toMatch(/^198\.18\.0\.1 连向 198\.18\.0\.2:4700 的临时端口即将耗尽/);
+    const projected = zhOf('client pile, spread').find((s) => s.startsWith('按观察到的每秒 10 次关闭'));
     const ports = Number(/约 (\d+) 个端口/.exec(projected ?? '')?.[1]);
     expect(ports).toBeGreaterThanOrEqual(500); // about 10/s × 60 s, at least half of the 1000 ports
     expect(ports).toBeLessThanOrEqual(700);
@@ -111,7 +128,7 @@ describe('findings in Chinese', () => {
   });
 
   it('falls back to the English sentence when the data is not listed (the tuple list is capped)', () => {
-    const [, r, f] = findings.find(([n, , x]) => n === 'timewait-pile, ports 40000-40049' && x.code === 'time-wait-exhaustion')!;
+    const [, r, f] = findings.find(([n, , x]) => n === 'fast-open, ports 40000-40001' && x.code === 'time-wait-exhaustion')!;
     const capped: Report = { ...r, diagnostics: { ...r.diagnostics!, timeWait: { ...r.diagnostics!.timeWait, tuples: [] } } };
     expect(findingData(f, capped)).toBeNull();
     expect(findingText(f, capped, 'zh')).toBe(f.message);

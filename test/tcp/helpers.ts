@@ -40,6 +40,8 @@ export interface SegSpec {
   t?: number;
   packet?: number;
   options?: TcpOptions | null;
+  /** IPv4 Identification (default -1: none, as IPv6). */
+  ipId?: number;
 }
 
 /** One Segment from a spec (ack taken only when the flags carry '.'). */
@@ -53,6 +55,7 @@ export function mkSeg(x: SegSpec): Segment {
     tsSec: sec,
     tsNsec: Math.round((t - sec) * 1e9),
     ipVersion: 4,
+    ipId: x.ipId ?? -1,
     src0: fromC ? C_IP : S_IP,
     src1: 0,
     src2: 0,
