@@ -99,8 +99,8 @@ export function compareEndpoints(seg: Segment): number {
   );
 }
 
-/** 32-bit mix of one word into a running hash (murmur3's constants). */
-function mix(h: number, k: number): number {
+/** 32-bit mix of one word into a running hash (murmur3's constants); tcp/analysis.ts digests segments with it too. */
+export function mix(h: number, k: number): number {
   k = Math.imul(k, 0xcc9e2d51);
   k = (k << 15) | (k >>> 17);
   h ^= Math.imul(k, 0x1b873593);

@@ -30,6 +30,7 @@ import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { SegmentFlag } from './model.js';
 import type { EndpointTrack } from './classify.js';
 import { seqAdd, seqGe, seqGt, seqLe, seqLt } from './seq.js';
+import { mix } from '../flow/flow-table.js';
 
 /** Bits of the analysis mask. */
 export const A = {
@@ -196,15 +197,6 @@ export class DuplicateWatch {
     last.nsec = seg.tsNsec;
     return 0;
   }
-}
-
-/** One 32-bit word into a murmur3 hash state. */
-function mix(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
 /** A 32-bit digest of the fields two copies of a segment share (see DuplicateWatch). */
