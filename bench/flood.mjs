@@ -134,17 +134,19 @@ export function* floodChunks({ syns = 1_000_000, rate = 50_000, established = 0,
       o = 0;
     }
     ts = start + n * dt;
+    // A spoofed source anywhere in 198.18.0.0/15, a random port and ISN (before a real handshake
+    // starting at the same time).
+    const src = ((198 << 24) | (18 << 16)) + (rand() & 0x1ffff);
+    const sport = 1024 + (rand() % (65536 - 1024));
+    o = frame(buf, o, ts, src, sport, SERVER, SERVER_PORT, rand(), 0, SYN, true, rand());
     while (next < clients.length && clients[next].at === n) {
       const c = clients[next++];
       const tv = (ts * 1000) >>> 0;
       o = frame(buf, o, ts, c.ip, c.port, SERVER, SERVER_PORT, c.cisn, 0, SYN, true, tv);
-      o = frame(buf, o, ts + 0.0001, SERVER, SERVER_PORT, c.ip, c.port, c.sisn, c.cisn + 1, SYN | ACK, true, tv + 1);
-      o = frame(buf, o, ts + 0.0002, c.ip, c.port, SERVER, SERVER_PORT, c.cisn + 1, c.sisn + 1, ACK, false, 0);
+      // Within this SYN's time slot (before the next one's), so the capture's times never go back.
+      o = frame(buf, o, ts + dt / 3, SERVER, SERVER_PORT, c.ip, c.port, c.sisn, c.cisn + 1, SYN | ACK, true, tv + 1);
+      o = frame(buf, o, ts + (2 * dt) / 3, c.ip, c.port, SERVER, SERVER_PORT, c.cisn + 1, c.sisn + 1, ACK, false, 0);
     }
-    // A spoofed source anywhere in 198.18.0.0/15, a random port and ISN.
-    const src = ((198 << 24) | (18 << 16)) + (rand() & 0x1ffff);
-    const sport = 1024 + (rand() % (65536 - 1024));
-    o = frame(buf, o, ts, src, sport, SERVER, SERVER_PORT, rand(), 0, SYN, true, rand());
   }
   // Each real client sends 100 bytes at the end, and the server acknowledges them.
   for (const c of clients) {

@@ -38,6 +38,23 @@ const MAX_WARNINGS = 100;
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * A positive gap of `sec` seconds plus `nsec` nanoseconds (-1e9 < nsec < 1e9) as exact decimal
+ * seconds without trailing zeros ("3.2 s", "0.000001 s"), with days or years added when long.
+ */
+export function formatGap(sec: number, nsec: number): string {
+  if (nsec < 0) {
+    sec -= 1;
+    nsec += 1e9;
+  }
+  const frac = nsec === 0 ? '' : `.${String(nsec).padStart(9, '0').replace(/0+$/, '')}`;
+  const text = `${sec}${frac} s`;
+  const DAY = 86400;
+  if (sec >= 365.25 * DAY) return `${text} (about ${Math.round(sec / (365.25 * DAY)).toLocaleString('en-US')} years)`;
+  if (sec >= 2 * DAY) return `${text} (about ${Math.round(sec / DAY)} days)`;
+  return text;
+}
+
 /** A fresh reusable Frame. */
 export function newFrame(): Frame {
   return { index: 0, tsSec: 0, tsNsec: 0, linkType: 0, iface: 0, buf: EMPTY, offset: 0, capLen: 0, wireLen: 0 };
@@ -77,6 +94,13 @@ export abstract class RecordParser implements CaptureParser {
   /** Packets whose time was out of range, and the one warning that speaks for all of them. */
   private badTimes = 0;
   private badTimeWarning: CaptureWarning | null = null;
+  /** The previous timed packet and its time (prevPacket 0: none yet), for `checkOrder`. */
+  private prevPacket = 0;
+  private prevSec = 0;
+  private prevNsec = 0;
+  /** Packets whose time was earlier than the one before, and the one warning that speaks for all of them. */
+  private backTimes = 0;
+  private backTimeWarning: CaptureWarning | null = null;
 
   /**
    * @param name what the user named (path or '-'), for messages
@@ -221,6 +245,14 @@ export abstract class RecordParser implements CaptureParser {
       this.badTimeWarning.message += `; so were ${more} more packet${more === 1 ? '' : 's'}, each taken as the last time in range before it`;
       this.badTimeWarning = null;
     }
+    if (this.backTimeWarning !== null) {
+      const n = this.backTimes;
+      this.backTimeWarning.message +=
+        n === 1
+          ? '; it is the only packet that went back in time: times are used as captured, so a duration measured across it can come out negative'
+          : `; ${n} packets in all went back in time: times are used as captured, so a duration measured across one can come out negative`;
+      this.backTimeWarning = null;
+    }
     if (this.droppedWarnings > 0) {
       s.warnings.push({ offset: null, message: `${this.droppedWarnings} more warnings not shown` });
       this.droppedWarnings = 0;
@@ -277,6 +309,31 @@ export abstract class RecordParser implements CaptureParser {
     }
     f.tsSec = this.goodSec;
     f.tsNsec = this.goodNsec;
+  }
+
+  /**
+   * Notes the time the subclass put in `this.frame` (in range, or already clamped) for the packet
+   * at input offset `at`: a time earlier than the previous packet's (capture order is not time
+   * order: a merged capture, a clock stepped back) is counted. The first such packet gets a
+   * warning saying how far back it went; the others only a count, added to it by `end`, so a file
+   * of a million of them still says it in one line. Called once per packet that has a time (not
+   * for a pcapng Simple Packet Block, which has none).
+   */
+  protected checkOrder(at: number): void {
+    const f = this.frame;
+    const sec = f.tsSec;
+    const nsec = f.tsNsec;
+    if (this.prevPacket > 0 && (sec < this.prevSec || (sec === this.prevSec && nsec < this.prevNsec))) {
+      if (this.backTimes++ === 0) {
+        const back = `${formatGap(this.prevSec - sec, this.prevNsec - nsec)} before packet ${this.prevPacket}'s`;
+        // Pushed past MAX_WARNINGS too: it is one line however many packets it counts.
+        this.backTimeWarning = { offset: at, message: `packet ${f.index} at offset ${at}: timestamp goes back ${back}` };
+        this.stats.warnings.push(this.backTimeWarning);
+      }
+    }
+    this.prevPacket = f.index;
+    this.prevSec = sec;
+    this.prevNsec = nsec;
   }
 
   /** Records damage at input offset `at` and stops reading: what came before stands. */

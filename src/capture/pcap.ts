@@ -103,16 +103,19 @@ export class PcapParser extends RecordParser {
     return this.recHdrLen + incl;
   }
 
-  protected record(b: Uint8Array, off: number, len: number, _at: number): void {
+  protected record(b: Uint8Array, off: number, len: number, at: number): void {
     if (!this.headerDone) {
       this.fileHeader(b, off);
       return;
     }
-    this.emit(b, off, len);
+    this.emit(b, off, len, at);
   }
 
-  /** Fills the frame from the record at `b[off]` (`len` bytes with its header) and hands it on. */
-  private emit(b: Uint8Array, off: number, len: number): void {
+  /**
+   * Fills the frame from the record at `b[off]` (`len` bytes with its header), which starts at
+   * input offset `at`, and hands it on.
+   */
+  private emit(b: Uint8Array, off: number, len: number, at: number): void {
     const le = this.le;
     const f = this.frame;
     let sec = u32(b, off, le);
@@ -135,6 +138,7 @@ export class PcapParser extends RecordParser {
     f.index = ++this.packetCount;
     f.tsSec = sec;
     f.tsNsec = frac * this.nsPerFrac;
+    this.checkOrder(at);
     f.linkType = this.linkType;
     f.iface = 0;
     f.buf = b;
@@ -172,7 +176,7 @@ export class PcapParser extends RecordParser {
       }
       const len = hl + incl;
       if (end - pos < len) return pos;
-      this.emit(b, pos, len);
+      this.emit(b, pos, len, this.base + pos);
       pos += len;
       if (this.stopped) return pos;
     }

@@ -139,6 +139,7 @@ export class PcapngParser extends RecordParser {
           splitTimestamp(hi, lo, this.ifTs[iface]!, f);
           f.index = ++this.packetCount;
           if (!this.keepTime()) this.clampTime(this.base + pos, describeTimestamp(hi, lo, this.ifTs[iface]!));
+          this.checkOrder(this.base + pos);
           f.linkType = this.ifLink[iface]!;
           f.iface = iface;
           f.buf = b;
@@ -279,6 +280,7 @@ export class PcapngParser extends RecordParser {
     splitTimestamp(hi, lo, this.ifTs[iface]!, f);
     f.index = ++this.packetCount;
     if (!this.keepTime()) this.clampTime(at, describeTimestamp(hi, lo, this.ifTs[iface]!));
+    this.checkOrder(at);
     f.linkType = this.ifLink[iface]!;
     f.iface = iface;
     f.buf = b;

@@ -77,10 +77,21 @@ function tsharkTsvCount(path: string): number | undefined {
   return undefined;
 }
 
+/**
+ * Warnings other than the one a capture whose times go backwards gets (issue 11 item 6: real
+ * captures do, by a microsecond across CPUs or by years in a fuzzed file), of which there is at
+ * most one.
+ */
+function otherWarnings(warnings: { message: string }[]): { message: string }[] {
+  const back = warnings.filter((w) => /: timestamp goes back .* in time: times are used as captured/.test(w.message));
+  expect(back.length).toBeLessThanOrEqual(1);
+  return warnings.filter((w) => !back.includes(w));
+}
+
 describe('packet counts equal capinfos/tcpdump (corpus) or the recording\'s own tshark.tsv', () => {
   it.each(captures)('%s', async (path) => {
     const { stats } = await readAll(path);
-    expect(stats.warnings).toEqual([]);
+    expect(otherWarnings(stats.warnings)).toEqual([]);
     if (path.startsWith('fixtures/corpus/')) {
       expect(counts.has(path), `${path} is missing from counts.tsv: run test/capture/make-counts.sh`).toBe(true);
       expect(stats.packets).toBe(counts.get(path));
@@ -103,7 +114,7 @@ describe('classic pcaps read the same as pcap-parser', () => {
 
   it.each(usec)('%s', async (path) => {
     const [mine, { records: theirs }] = await Promise.all([readAll(path), readPcap(join(ROOT, path))]);
-    expect(mine.stats.warnings).toEqual([]);
+    expect(otherWarnings(mine.stats.warnings)).toEqual([]);
     expect(theirs.length).toBe(mine.frames.length);
     expect(mine.frames.length).toBeGreaterThan(0);
     mine.frames.forEach((f, i) => {
@@ -174,7 +185,9 @@ describe('several sections in one file (real captures concatenated, as `cat a.pc
     expect(together.frames.map((f) => ({ ...f, index: 0 }))).toEqual(expected.map((f) => ({ ...f, index: 0 })));
     expect(together.frames.map((f) => f.index)).toEqual(expected.map((_, i) => i + 1));
     expect(together.stats.linkTypes).toEqual([113, 104, 1]);
-    expect(together.stats.warnings).toEqual([]);
+    // Concatenated, the times go back where a later capture starts: one warning says so.
+    expect(together.stats.warnings).toHaveLength(1);
+    expect(together.stats.warnings[0]!.message).toMatch(/^packet \d+ at offset \d+: timestamp goes back .* went back in time: times are used as captured/);
   });
 });
 

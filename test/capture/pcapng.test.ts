@@ -68,8 +68,10 @@ describe('pcapng sections and interfaces', () => {
       [3, 0, 1, 40_000],
     ]);
     expect(stats.linkTypes).toEqual([1, 113, 101]);
-    expect(stats.warnings).toHaveLength(1);
-    expect(stats.warnings[0]!.message).toMatch(/^enhanced packet block at offset \d+: interface 1 is not defined \(1 in this section\); block skipped$/);
+    // Packet 2 (20 ns) is earlier than packet 1 (10 µs): the sections' times go back, and say so.
+    expect(stats.warnings).toHaveLength(2);
+    expect(stats.warnings[0]!.message).toMatch(/^packet 2 at offset \d+: timestamp goes back 0\.00000998 s before packet 1's; it is the only packet/);
+    expect(stats.warnings[1]!.message).toMatch(/^enhanced packet block at offset \d+: interface 1 is not defined \(1 in this section\); block skipped$/);
   });
 
   it('reads an empty section (header and interface, no packets)', () => {
