@@ -9,7 +9,6 @@
  *   past what PPPoE declared is `truncated` (the IP header claimed more than was carried).
  * - `ipId` is IPv4's Identification field; -1 for IPv6, which has none.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/capture/frame.js';
@@ -17,18 +16,11 @@ import { openCapture } from '../../src/capture/open.js';
 import { decodeFrame } from '../../src/decode/decode-frame.js';
 import type { Segment } from '../../src/decode/segment.js';
 import { seg, skip } from './helpers.js';
+import { readTsv } from '../helpers/tsv.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 
-/** A tshark TSV as one record per frame, by column name. */
-function tsv(path: string): Array<Record<string, string>> {
-  const [head, ...rows] = readFileSync(join(FIXTURES, path), 'utf8').trimEnd().split('\n');
-  const cols = head!.split('\t');
-  return rows.map((r) => {
-    const v = r.split('\t');
-    return Object.fromEntries(cols.map((c, i) => [c, v[i] ?? '']));
-  });
-}
+const tsv = (path: string) => readTsv(join(FIXTURES, path));
 
 /** Every frame of a capture decoded, with a copy of its bytes (for re-framing under another link type). */
 async function decodeAll(path: string): Promise<Array<{ seg: Segment | string; bytes: Uint8Array }>> {

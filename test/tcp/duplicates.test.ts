@@ -10,25 +10,18 @@
  *   frame twice with the same timestamp: the record must be the original's, packet k being 2k-1.
  * - Built segments for the time windows: IPv4 with an id (< 1 ms), IPv6 or id 0 (<= 10 µs).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/open.js';
 import { DUP_ID_NS, DUP_NO_ID_NS } from '../../src/tcp/analysis.js';
 import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
-import { mkSeg, tracker, type SegSpec } from './helpers.js';
+import { runTimed, type TimedSpec } from './helpers.js';
+import { readTsv } from '../helpers/tsv.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 
-function tsv(path: string): Array<Record<string, string>> {
-  const [head, ...rows] = readFileSync(join(FIXTURES, path), 'utf8').trimEnd().split('\n');
-  const cols = head!.split('\t');
-  return rows.map((r) => {
-    const v = r.split('\t');
-    return Object.fromEntries(cols.map((c, i) => [c, v[i] ?? '']));
-  });
-}
+const tsv = (path: string) => readTsv(join(FIXTURES, path));
 
 const all = async (path: string) => (await trace(openCapture(join(FIXTURES, path)), { allSegments: true })).connections;
 
@@ -111,13 +104,8 @@ const Y = 9000;
 // Small, so that T0 + at keeps nanoseconds exact in a double (the windows are tested to the nanosecond).
 const T0 = 1_000;
 const add = (a: number, n: number) => (a + n) >>> 0;
-type Spec = Omit<SegSpec, 't' | 'packet'> & { at: number };
-
-function run(specs: Spec[]): ConnectionRecord {
-  const tr = tracker({ allSegments: true });
-  specs.forEach((s, i) => tr.observe(mkSeg({ ...s, t: T0 + s.at, packet: i + 1 }), s.dir === 'c'));
-  return tr.finish(T0 + 100, 0);
-}
+type Spec = TimedSpec;
+const run = (specs: Spec[]): ConnectionRecord => runTimed(specs, T0);
 
 const hs: Spec[] = [
   { dir: 'c', flags: 'S', seq: X, at: 0, ipId: 100 },

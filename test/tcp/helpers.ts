@@ -119,3 +119,16 @@ export function mismatches(rows: Row[], p: Played): string[] {
   });
   return out;
 }
+
+/** A segment for runTimed(): a SegSpec whose time is `at` seconds after the start. */
+export type TimedSpec = Omit<SegSpec, 't' | 'packet'> & { at: number };
+
+/**
+ * Feeds `specs` (packets numbered from 1, times `t0 + at`) to one tracker that keeps every segment
+ * and returns its record as of `t0 + 100`. A small `t0` keeps nanoseconds exact in a double.
+ */
+export function runTimed(specs: TimedSpec[], t0: number): ConnectionRecord {
+  const tr = tracker({ allSegments: true });
+  specs.forEach((s, i) => tr.observe(mkSeg({ ...s, t: t0 + s.at, packet: i + 1 }), s.dir === 'c'));
+  return tr.finish(t0 + 100, 0);
+}

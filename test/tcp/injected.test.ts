@@ -5,21 +5,17 @@
  * outlives makes it `refused` or `reset`, and each is flagged with a note that says why; a FIN without
  * ACK after a SYN moves nothing and is flagged.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/open.js';
 import type { Report } from '../../src/diagnose/types.js';
 import { RST_NOTE, UNEXPECTED_NOTE, type ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
+import { readKernel, type KernelSocket } from './kernel.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/injected');
 
-interface KernelSocket {
-  local: string;
-  peer: string;
-  state: string;
-}
 
 const cache = new Map<string, Promise<Report>>();
 function report(name: string): Promise<Report> {
@@ -37,7 +33,7 @@ describe('final states equal the kernel’s (ss at capture end)', () => {
     .map((f) => f.slice(0, -'.kernel.json'.length));
   it('there are the two recordings', () => expect(names.sort()).toEqual(['odd-segments', 'rst-ignored']));
   it.each(names)('%s', async (name) => {
-    const k = JSON.parse(readFileSync(join(DIR, `${name}.kernel.json`), 'utf8')) as { client: KernelSocket[]; server: KernelSocket[] };
+    const k = readKernel(join(DIR, `${name}.kernel.json`));
     const sockets = [...k.client, ...k.server].filter((s) => s.state !== 'LISTEN');
     const { connections } = await report(name);
     expect(connections.length).toBe(2);

@@ -13,19 +13,14 @@ import { openCapture } from '../../src/capture/open.js';
 import { KEEPALIVE_IDLE_SEC } from '../../src/tcp/analysis.js';
 import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
-import { mkSeg, tracker, type SegSpec } from './helpers.js';
+import { runTimed, type TimedSpec } from './helpers.js';
 
 const X = 0xffffff00;
 const Y = 7000;
 const T0 = 1_000;
 const add = (a: number, n: number) => (a + n) >>> 0;
-type Spec = Omit<SegSpec, 't' | 'packet'> & { at: number };
-
-function run(specs: Spec[]): ConnectionRecord {
-  const tr = tracker({ allSegments: true });
-  specs.forEach((s, i) => tr.observe(mkSeg({ ...s, t: T0 + s.at, packet: i + 1 }), s.dir === 'c'));
-  return tr.finish(T0 + 100, 0);
-}
+type Spec = TimedSpec;
+const run = (specs: Spec[]): ConnectionRecord => runTimed(specs, T0);
 const hs: Spec[] = [
   { dir: 'c', flags: 'S', seq: X, at: 0 },
   { dir: 's', flags: 'S.', seq: Y, ack: add(X, 1), at: 0.05 },

@@ -6,24 +6,16 @@
  * kernel keeps one socket per 4-tuple). Every non-LISTEN kernel socket must also be accounted for.
  * Variants (other link types and file formats of the same packets) must give the same answer.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/open.js';
 import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
+import { readKernel, type Kernel, type KernelSocket } from './kernel.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures');
 
-interface KernelSocket {
-  local: string;
-  peer: string;
-  state: string;
-}
-interface Kernel {
-  client: KernelSocket[];
-  server: KernelSocket[];
-}
 
 const addr = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
@@ -77,7 +69,7 @@ describe('final states equal the kernel’s (ss at capture end)', () => {
     expect(bases.length).toBeGreaterThan(10);
   });
   it.each(bases)('%s', async (name) => {
-    const k = JSON.parse(readFileSync(join(DIR, `${name}.kernel.json`), 'utf8')) as Kernel;
+    const k = readKernel(join(DIR, `${name}.kernel.json`));
     const conns = await connections(`${name}.pcap`);
     expect(conns.length).toBeGreaterThan(0);
     const { rows, mismatched, unmatched } = compare(conns, k);
@@ -86,7 +78,7 @@ describe('final states equal the kernel’s (ss at capture end)', () => {
     expect(unmatched).toEqual([]);
   });
   it.each(variants.map((v) => [v.file, v.base]))('%s (states of %s)', async (file, base) => {
-    const k = JSON.parse(readFileSync(join(DIR, `${base}.kernel.json`), 'utf8')) as Kernel;
+    const k = readKernel(join(DIR, `${base}.kernel.json`));
     const conns = await connections(file);
     // multi-link.pcapng merges two bases; compare the connections the base's kernel file knows about.
     const { mismatched } = compare(conns, k);

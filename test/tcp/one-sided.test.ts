@@ -7,7 +7,7 @@
  * explicitly below; every other side is compared. The markers (a SYN to port 4702 in .out, an RST
  * from port 4701 in .in, 1.5 s after the exchange) are connections of their own, compared too.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/open.js';
@@ -15,18 +15,10 @@ import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
 import { main } from '../../src/cli/main.js';
 import { argv, fakeIO } from '../cli/io.js';
+import { readKernel } from './kernel.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/one-sided');
 
-interface KernelSocket {
-  local: string;
-  peer: string;
-  state: string;
-}
-interface Kernel {
-  client: KernelSocket[];
-  server: KernelSocket[];
-}
 
 const names = readdirSync(DIR)
   .filter((f) => f.endsWith('.kernel.json'))
@@ -59,7 +51,7 @@ describe('one direction captured: final states equal the kernel’s', () => {
   });
 
   it.each(files)('%s', async (file) => {
-    const k = JSON.parse(readFileSync(join(DIR, `${file.split('.')[0]}.kernel.json`), 'utf8')) as Kernel;
+    const k = readKernel(join(DIR, `${file.split('.')[0]}.kernel.json`));
     const sockets = [...k.client, ...k.server].filter((s) => s.state !== 'LISTEN');
     const conns = await connections(file);
     const only = file.endsWith('.out.pcap') ? 'client' : 'server';
