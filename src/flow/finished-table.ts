@@ -43,6 +43,11 @@ export class FinishedTable {
     this.buckets = new Int32Array(capacity).fill(NONE);
   }
 
+  /** Slots the arrays hold now (grows only while more than half are live). */
+  get capacity(): number {
+    return this.cap;
+  }
+
   /** Entries in the table. */
   get size(): number {
     return this.live;
@@ -143,10 +148,15 @@ export class FinishedTable {
     this.buckets[b] = s;
   }
 
-  /** Twice the room: live slots move, in order, to the start of new arrays; the hash is rebuilt. */
+  /**
+   * The ring is full: live slots move, in order, to the start of new arrays, and the hash is
+   * rebuilt. Twice the room when more than half the slots are live; else the same room, since
+   * tuples reused by new connections leave dead slots behind and doubling for them would grow the
+   * arrays without bound on a busy server that reuses ports.
+   */
   private grow(): void {
     const old = { cap: this.cap, keys: this.keys, hashes: this.hashes, times: this.times, payload: this.payload };
-    const cap = old.cap * 2;
+    const cap = this.live > old.cap >> 1 ? old.cap * 2 : old.cap;
     const w = this.width;
     this.cap = cap;
     this.keys = new Int32Array(cap * KEY);

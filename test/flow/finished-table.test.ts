@@ -64,6 +64,22 @@ describe('FinishedTable', () => {
     expect(t.lookup(segs[25]!)).toBe(-1);
   });
 
+  it('reuses the room of removed entries instead of growing for them (ports reused on a busy server)', () => {
+    const t = new FinishedTable(1, 8);
+    // 10,000 tuples pass through, at most 4 at once, each removed in the middle (reused) rather
+    // than expiring from the head: the arrays must not double for the dead slots.
+    const live: Segment[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const s = seg(A + i, 1000 + (i % 5000), B, 80);
+      park(t, s, true, i, i);
+      live.push(s);
+      if (live.length > 4) t.remove(t.lookup(live.splice(1, 1)[0]!));
+    }
+    expect(t.size).toBe(4);
+    expect(t.capacity).toBe(8);
+    for (const s of live) expect(t.lookup(s)).toBeGreaterThanOrEqual(0);
+  });
+
   it('behaves as a map of 4-tuples under any sequence of adds, lookups and expiries', () => {
     fc.assert(
       fc.property(
