@@ -54,6 +54,8 @@ describe('Ethernet / IPv4 / TCP', () => {
       payloadLen: 0,
       options: { mss: 1460, wscale: 6, sackPermitted: true, tsVal: 112147477, tsEcr: 0 },
       truncated: false,
+      tunnel: 0,
+      tunnelFlip: 0,
     });
   });
 
