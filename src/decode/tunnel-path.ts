@@ -9,15 +9,23 @@
  * canonical order, lower first, and the flip is kept per hop in `Segment.tunnelFlip`). A hit
  * allocates nothing; only a new path makes an object.
  *
- * GTP-U's TEID is not part of the key: each direction of a GTP tunnel has its own TEID
- * (3GPP TS 29.281 §5.1), so keying on it would split every connection in two. The path shows
- * the TEID of the first packet that made it. Every other id is the same both ways (VNI, GRE key,
- * ERSPAN session) and is part of the key.
+ * Ids (VNI, GRE key, ERSPAN session) are part of the key, so two tenants' identical inner 4-tuples
+ * between the same tunnel endpoints are two connections. Each direction of a tunnel may carry its
+ * own id, though: GTP-U always does (3GPP TS 29.281 §5.1: each end picks the TEID it receives on),
+ * and real Geneve/GRE setups do too (the tcpdump corpus's geneve.pcap: VNI 0xb one way, 0xa back;
+ * Linux GRE's ikey/okey). So a path keeps one id per direction, and the id of the way not yet seen
+ * is learned from the first packet that comes back: a path whose other direction carries the same
+ * id is taken first, else the only path between those endpoints still waiting for its way back,
+ * else it is a new path. A GTP-U TEID is never part of the key (many sessions share two tunnel
+ * endpoints, each with a TEID per direction: a packet back could not tell which it belongs to);
+ * the path shows it.
  *
- * Memory is bounded: paths live in two generations of at most `generation` each; a path not seen
- * for a whole generation is forgotten, and if it comes back it gets a new id (a connection on it
- * would then start again as a new one: only when more than `generation` distinct tunnel paths are
- * in use at once). Ids are never reused, so two different paths never share one.
+ * A frame's hops are looked up by a hash of the hops as that frame carries them (direction and id
+ * per hop): one Map probe, nothing allocated, on every frame after a direction's first.
+ *
+ * Memory is bounded: beyond `cap` paths, the least recently seen half is forgotten (and a path that
+ * comes back gets a new id, so a connection on it would start again as a new one: only when more
+ * than `cap / 2` distinct tunnel paths are in use at once). Ids are never reused.
  */
 import { formatIp } from './addr.js';
 import { HOP_WORDS, MAX_HOPS, type Cursor } from './cursor.js';
@@ -119,106 +127,133 @@ function mix(h: number, k: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-/** An interned path: its canonical words (the key) and what the record shows. */
+// A path's words per hop: type, IP version, lower outer address (4), higher (4), the id sent from
+// the lower address, the id sent from the higher one, flags.
+const K_WORDS = 13;
+const K_FWD = 10;
+const K_REV = 11;
+const K_FLAGS = 12;
+/** The hop has ids (VNI, key, session, TEID). */
+const F_ID = 1;
+/** The hop was seen from the lower / higher address (and that way's id is known). */
+const F_FWD = 2;
+const F_REV = 4;
+
+/** Whether the hop's id takes part in the key (GTP-U's TEID does not: see the module comment). */
+const keyed = (type: number) => type !== Tun.GtpU;
+
+/** An interned path: its canonical words and the frame hashes it answers to. */
 class Path {
-  /** Cached description in canonical orientation (built on first use). */
+  /** Cached description in canonical orientation (built on first use, rebuilt if ids are learned). */
   private hops: TunnelHop[] | null = null;
+  /** Frame hashes this path is registered under (for the index rebuild). */
+  readonly sigs: number[] = [];
+  /** Last `intern` tick that used it. */
+  used = 0;
   constructor(
     readonly id: number,
-    readonly hash: number,
-    /** Canonical words, HOP_WORDS per hop (outer addresses lower first, GTP-U id zeroed). */
+    /** Hash of the hops without directions or ids: paths between the same endpoints share it. */
+    readonly shape: number,
     readonly key: Int32Array,
-    /** The id each hop showed on the packet that made the path (GTP-U's TEID of that direction). */
-    readonly shownIds: Int32Array,
-    public next: Path | null,
   ) {}
 
-  /** The hops as the record shows them, each hop's outer addresses reversed where `flip` has its bit. */
+  get hopCount(): number {
+    return this.key.length / K_WORDS;
+  }
+
+  /** Forgets the cached description (an id was learned). */
+  changed(): void {
+    this.hops = null;
+  }
+
+  /** The hops as the record shows them: hop i's outer addresses higher first where `flip` has bit i, and that way's id. */
   describe(flip: number): TunnelHop[] {
-    const n = this.key.length / HOP_WORDS;
     if (flip === 0 && this.hops !== null) return this.hops;
+    const k = this.key;
     const out: TunnelHop[] = [];
-    for (let i = 0; i < n; i++) {
-      const k = this.key;
-      const o = i * HOP_WORDS;
-      const v = k[o + W_VER] === 6 ? 6 : 4;
+    for (let i = 0; i < this.hopCount; i++) {
+      const o = i * K_WORDS;
+      const v = k[o + 1] === 6 ? 6 : 4;
       const a = formatIp(v, k[o + 2]! >>> 0, k[o + 3]! >>> 0, k[o + 4]! >>> 0, k[o + 5]! >>> 0);
       const b = formatIp(v, k[o + 6]! >>> 0, k[o + 7]! >>> 0, k[o + 8]! >>> 0, k[o + 9]! >>> 0);
-      out.push({
-        type: TUNNEL_TYPES[k[o + W_TYPE]!] as TunnelType,
-        outer: flip & (1 << i) ? `${b} -> ${a}` : `${a} -> ${b}`,
-        id: k[o + W_HASID] === 1 ? this.shownIds[i]! >>> 0 : null,
-      });
+      const rev = (flip & (1 << i)) !== 0;
+      const f = k[o + K_FLAGS]!;
+      let id: number | null = null;
+      if (f & F_ID) {
+        // The id of the way shown; the other way's when that one was never seen.
+        const mine = rev ? F_REV : F_FWD;
+        id = (f & mine ? k[o + (rev ? K_REV : K_FWD)]! : k[o + (rev ? K_FWD : K_REV)]!) >>> 0;
+      }
+      out.push({ type: TUNNEL_TYPES[k[o]!] as TunnelType, outer: rev ? `${b} -> ${a}` : `${a} -> ${b}`, id });
     }
     if (flip === 0) this.hops = out;
     return out;
   }
 }
 
-/** Paths kept per generation by default: far more tunnels than a capture of one site holds. */
-export const PATH_GENERATION = 65536;
+/** Paths held at most (the least recently seen half goes beyond it). */
+export const PATH_CAP = 131072;
+/** Paths between the same endpoints still waiting for a way back that a first packet back considers. */
+const MAX_WAITING = 64;
 
 /** The interned tunnel paths of one run. See the module comment. */
 export class TunnelPaths {
-  private young = new Map<number, Path>();
-  private old = new Map<number, Path>();
-  private youngCount = 0;
-  private nextId = 1;
+  /** Frame hash -> paths (chained through arrays: collisions are rare). */
+  private bySig = new Map<number, Path[]>();
+  /** Shape hash -> paths still waiting for an id of a way back, most recent last. */
+  private waiting = new Map<number, Path[]>();
   private readonly byId = new Map<number, Path>();
+  private nextId = 1;
+  private tick = 0;
   /** Set by `intern`: which hops of the frame run against their path's canonical order (bit i = hop i). */
   flip = 0;
 
-  constructor(private readonly generation = PATH_GENERATION) {}
+  constructor(private readonly cap = PATH_CAP) {}
 
   /** Distinct paths held now. */
   get size(): number {
     return this.byId.size;
   }
 
-  /** The id of the cursor's hops (making a path when new), and `flip` for this frame. */
+  /** The id of the cursor's hops (making or completing a path when new), and `flip` for this frame. */
   intern(c: Cursor): number {
     const h = c.hops;
     const n = c.depth;
     let flip = 0;
-    let hash = n;
+    let sig = n;
+    let shape = n;
     for (let i = 0; i < n; i++) {
       const o = i * HOP_WORDS;
       const rev = srcAbove(h, o);
       if (rev) flip |= 1 << i;
-      hash = mix(hash, h[o + W_TYPE]! | (h[o + W_VER]! << 8));
+      const tv = h[o + W_TYPE]! | (h[o + W_VER]! << 8);
+      sig = mix(sig, tv | (rev ? 0x10000 : 0));
+      shape = mix(shape, tv);
       const s = rev ? 6 : 2;
       const d = rev ? 2 : 6;
-      for (let j = 0; j < 4; j++) hash = mix(hash, h[o + s + j]!);
-      for (let j = 0; j < 4; j++) hash = mix(hash, h[o + d + j]!);
-      hash = mix(hash, keyedId(h, o));
+      for (let j = 0; j < 4; j++) {
+        sig = mix(sig, h[o + s + j]!);
+        shape = mix(shape, h[o + s + j]!);
+      }
+      for (let j = 0; j < 4; j++) {
+        sig = mix(sig, h[o + d + j]!);
+        shape = mix(shape, h[o + d + j]!);
+      }
+      sig = mix(sig, keyed(h[o + W_TYPE]!) ? h[o + W_ID]! : 0);
     }
     this.flip = flip;
-    let p = this.find(this.young.get(hash), h, n, flip);
-    if (p !== null) return p.id;
-    p = this.find(this.old.get(hash), h, n, flip);
-    if (p !== null) {
-      this.unlink(this.old, p);
-      this.add(p);
-      return p.id;
-    }
-    const key = new Int32Array(n * HOP_WORDS);
-    const shown = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const o = i * HOP_WORDS;
-      const rev = (flip >> i) & 1;
-      key[o + W_TYPE] = h[o + W_TYPE]!;
-      key[o + W_VER] = h[o + W_VER]!;
-      for (let j = 0; j < 4; j++) {
-        key[o + 2 + j] = h[o + (rev ? 6 : 2) + j]!;
-        key[o + 6 + j] = h[o + (rev ? 2 : 6) + j]!;
+    this.tick++;
+    const list = this.bySig.get(sig);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const p = list[i]!;
+        if (this.fits(p, h, n, flip) === 0) {
+          p.used = this.tick;
+          return p.id;
+        }
       }
-      key[o + W_ID] = keyedId(h, o);
-      key[o + W_HASID] = h[o + W_HASID]!;
-      shown[i] = h[o + W_ID]!;
     }
-    p = new Path(this.nextId++, hash, key, shown, null);
-    this.add(p);
-    return p.id;
+    return this.slow(h, n, flip, sig, shape).id;
   }
 
   /** The hops of path `id` as the record shows them (see Path.describe), or [] for 0 or a forgotten id. */
@@ -227,58 +262,153 @@ export class TunnelPaths {
     return this.byId.get(id)?.describe(flip) ?? [];
   }
 
-  private find(p: Path | undefined, h: Int32Array, n: number, flip: number): Path | null {
-    for (let q = p ?? null; q !== null; q = q.next) {
-      const k = q.key;
-      if (k.length !== n * HOP_WORDS) continue;
-      let same = true;
-      for (let i = 0; i < n && same; i++) {
-        const o = i * HOP_WORDS;
-        const rev = (flip >> i) & 1;
-        if (k[o + W_TYPE] !== h[o + W_TYPE] || k[o + W_VER] !== h[o + W_VER] || k[o + W_ID] !== keyedId(h, o) || k[o + W_HASID] !== h[o + W_HASID]) {
-          same = false;
-          break;
-        }
-        for (let j = 0; j < 4; j++) {
-          if (k[o + 2 + j] !== h[o + (rev ? 6 : 2) + j] || k[o + 6 + j] !== h[o + (rev ? 2 : 6) + j]) {
-            same = false;
-            break;
-          }
+  /**
+   * How the frame's hops fit path `p`: 0 exactly; 1 once the ids of ways not seen yet are learned,
+   * each the same as the other way's (symmetric); 2 once learned otherwise; -1 not at all.
+   */
+  private fits(p: Path, h: Int32Array, n: number, flip: number): number {
+    const k = p.key;
+    if (k.length !== n * K_WORDS) return -1;
+    let fit = 0;
+    for (let i = 0; i < n; i++) {
+      const o = i * HOP_WORDS;
+      const q = i * K_WORDS;
+      const rev = (flip >> i) & 1;
+      if (k[q] !== h[o + W_TYPE] || k[q + 1] !== h[o + W_VER]) return -1;
+      for (let j = 0; j < 4; j++) {
+        if (k[q + 2 + j] !== h[o + (rev ? 6 : 2) + j] || k[q + 6 + j] !== h[o + (rev ? 2 : 6) + j]) return -1;
+      }
+      const f = k[q + K_FLAGS]!;
+      if (((f & F_ID) !== 0) !== (h[o + W_HASID] === 1)) return -1;
+      const mine = rev ? F_REV : F_FWD;
+      const id = h[o + W_ID]!;
+      if (f & mine) {
+        if (f & F_ID && keyed(k[q]!) && k[q + (rev ? K_REV : K_FWD)] !== id) return -1;
+      } else if (f & F_ID && keyed(k[q]!)) {
+        // A way not seen yet: its id is learned, preferably the same as the other way's.
+        const other = rev ? F_FWD : F_REV;
+        const symmetric = (f & other) !== 0 && k[q + (rev ? K_FWD : K_REV)] === id;
+        fit = Math.max(fit, symmetric ? 1 : 2);
+      } else {
+        fit = Math.max(fit, 1);
+      }
+    }
+    return fit;
+  }
+
+  /** A frame whose hops were not seen this way before: complete a waiting path, or make a new one. */
+  private slow(h: Int32Array, n: number, flip: number, sig: number, shape: number): Path {
+    const waiting = this.waiting.get(shape);
+    let best: Path | null = null;
+    let bestFit = 3;
+    let candidates = 0;
+    if (waiting !== undefined) {
+      for (let i = waiting.length - 1; i >= 0; i--) {
+        const f = this.fits(waiting[i]!, h, n, flip);
+        if (f < 0) continue;
+        candidates++;
+        if (f < bestFit) {
+          best = waiting[i]!;
+          bestFit = f;
         }
       }
-      if (same) return q;
     }
-    return null;
-  }
-
-  private add(p: Path): void {
-    if (this.youngCount >= this.generation) {
-      // The old generation is forgotten: its paths were not seen for a whole generation.
-      for (const q of this.old.values()) for (let r: Path | null = q; r !== null; r = r.next) this.byId.delete(r.id);
-      this.old = this.young;
-      this.young = new Map();
-      this.youngCount = 0;
-    }
-    p.next = this.young.get(p.hash) ?? null;
-    this.young.set(p.hash, p);
-    this.youngCount++;
-    this.byId.set(p.id, p);
-  }
-
-  private unlink(m: Map<number, Path>, p: Path): void {
-    let q = m.get(p.hash) ?? null;
-    if (q === p) {
-      if (p.next === null) m.delete(p.hash);
-      else m.set(p.hash, p.next);
+    // A path learned otherwise than symmetrically only when it is the one candidate.
+    if (best !== null && (bestFit <= 1 || candidates === 1)) {
+      this.learn(best, h, n, flip);
     } else {
-      while (q !== null && q.next !== p) q = q.next;
-      if (q !== null) q.next = p.next;
+      best = this.make(h, n, flip, shape);
     }
-    p.next = null;
+    best.used = this.tick;
+    this.register(best, sig);
+    return best;
   }
-}
 
-/** The id that takes part in the key: GTP-U's TEID does not (each direction has its own). */
-function keyedId(h: Int32Array, o: number): number {
-  return h[o + W_TYPE] === Tun.GtpU ? 0 : h[o + W_ID]!;
+  private make(h: Int32Array, n: number, flip: number, shape: number): Path {
+    if (this.byId.size >= this.cap) this.forget();
+    const key = new Int32Array(n * K_WORDS);
+    for (let i = 0; i < n; i++) {
+      const o = i * HOP_WORDS;
+      const q = i * K_WORDS;
+      const rev = (flip >> i) & 1;
+      key[q] = h[o + W_TYPE]!;
+      key[q + 1] = h[o + W_VER]!;
+      for (let j = 0; j < 4; j++) {
+        key[q + 2 + j] = h[o + (rev ? 6 : 2) + j]!;
+        key[q + 6 + j] = h[o + (rev ? 2 : 6) + j]!;
+      }
+      key[q + K_FLAGS] = (h[o + W_HASID] === 1 ? F_ID : 0) | (rev ? F_REV : F_FWD);
+      key[q + (rev ? K_REV : K_FWD)] = h[o + W_ID]!;
+    }
+    const p = new Path(this.nextId++, shape, key);
+    this.byId.set(p.id, p);
+    if (this.incomplete(p)) this.wait(p);
+    return p;
+  }
+
+  /** Fills in the ids of the ways the frame shows for the first time. */
+  private learn(p: Path, h: Int32Array, n: number, flip: number): void {
+    const k = p.key;
+    for (let i = 0; i < n; i++) {
+      const q = i * K_WORDS;
+      const f = k[q + K_FLAGS]!;
+      const rev = (flip >> i) & 1;
+      const mine = rev ? F_REV : F_FWD;
+      if (f & mine) continue;
+      k[q + (rev ? K_REV : K_FWD)] = h[i * HOP_WORDS + W_ID]!;
+      k[q + K_FLAGS] = f | mine;
+    }
+    p.changed();
+    if (!this.incomplete(p)) {
+      const w = this.waiting.get(p.shape);
+      if (w !== undefined) {
+        const at = w.indexOf(p);
+        if (at >= 0) w.splice(at, 1);
+        if (w.length === 0) this.waiting.delete(p.shape);
+      }
+    }
+  }
+
+  /** Whether some hop was not seen both ways yet. */
+  private incomplete(p: Path): boolean {
+    const k = p.key;
+    for (let q = 0; q < k.length; q += K_WORDS) {
+      if ((k[q + K_FLAGS]! & (F_FWD | F_REV)) !== (F_FWD | F_REV)) return true;
+    }
+    return false;
+  }
+
+  private wait(p: Path): void {
+    const w = this.waiting.get(p.shape);
+    if (w === undefined) this.waiting.set(p.shape, [p]);
+    else {
+      w.push(p);
+      if (w.length > MAX_WAITING) w.shift();
+    }
+  }
+
+  private register(p: Path, sig: number): void {
+    if (!p.sigs.includes(sig)) p.sigs.push(sig);
+    const list = this.bySig.get(sig);
+    if (list === undefined) this.bySig.set(sig, [p]);
+    else if (!list.includes(p)) list.push(p);
+  }
+
+  /** Keeps the most recently seen half of the paths and rebuilds the indexes from them. */
+  private forget(): void {
+    const paths = [...this.byId.values()].sort((a, b) => b.used - a.used);
+    const keep = paths.slice(0, this.cap >> 1).reverse();
+    this.byId.clear();
+    this.bySig = new Map();
+    this.waiting = new Map();
+    for (const p of keep) {
+      this.byId.set(p.id, p);
+      for (const s of p.sigs) {
+        const list = this.bySig.get(s);
+        if (list === undefined) this.bySig.set(s, [p]);
+        else list.push(p);
+      }
+      if (this.incomplete(p)) this.wait(p);
+    }
+  }
 }

@@ -258,6 +258,44 @@ describe('tunnel paths: the key of a connection inside a tunnel', () => {
     expect(new Set(ids).size).toBe(5);
     expect(ids[4]).toBe(0);
   });
+  it('a way back with its own id (OVS Geneve, GRE ikey/okey) completes the path waiting for it', () => {
+    const ctx = newDecodeContext();
+    const a = dec(vx(11, '198.18.0.2', '198.18.0.1', INNER4), 1, ctx).seg!;
+    const b = dec(vx(10, '198.18.0.1', '198.18.0.2', back), 1, ctx).seg!;
+    expect(b.tunnel).toBe(a.tunnel);
+    // Each way shows its own id.
+    expect(ctx.paths.describe(a.tunnel, a.tunnelFlip)).toEqual([hop('vxlan', 11, '198.18.0.2 -> 198.18.0.1')]);
+    expect(ctx.paths.describe(b.tunnel, b.tunnelFlip)).toEqual([hop('vxlan', 10)]);
+    // Learned once: both ways now hit at once, and another id either way is another path.
+    expect(dec(vx(11, '198.18.0.2', '198.18.0.1', INNER4), 1, ctx).seg!.tunnel).toBe(a.tunnel);
+    expect(dec(vx(10, '198.18.0.1', '198.18.0.2', back), 1, ctx).seg!.tunnel).toBe(a.tunnel);
+    expect(dec(vx(12, '198.18.0.1', '198.18.0.2', back), 1, ctx).seg!.tunnel).not.toBe(a.tunnel);
+  });
+  it('two tenants between the same endpoints: each way back goes to the path with the same id', () => {
+    const ctx = newDecodeContext();
+    const t42 = dec(vx(42, '198.18.0.1', '198.18.0.2', INNER4), 1, ctx).seg!.tunnel;
+    const t43 = dec(vx(43, '198.18.0.1', '198.18.0.2', INNER4), 1, ctx).seg!.tunnel;
+    expect(t43).not.toBe(t42);
+    expect(dec(vx(43, '198.18.0.2', '198.18.0.1', back), 1, ctx).seg!.tunnel).toBe(t43);
+    expect(dec(vx(42, '198.18.0.2', '198.18.0.1', back), 1, ctx).seg!.tunnel).toBe(t42);
+    // A third id back, with no path waiting for it by that id and two candidates: a path of its own.
+    const c = newDecodeContext();
+    const x = dec(vx(1, '198.18.0.1', '198.18.0.2', INNER4), 1, c).seg!.tunnel;
+    const y = dec(vx(2, '198.18.0.1', '198.18.0.2', INNER4), 1, c).seg!.tunnel;
+    const z = dec(vx(3, '198.18.0.2', '198.18.0.1', back), 1, c).seg!.tunnel;
+    expect(new Set([x, y, z]).size).toBe(3);
+  });
+  it('tunnels without ids, and hops seen one way only (a mirror session), still match both ways', () => {
+    const ctx = newDecodeContext();
+    const a = dec(eth(0x0800, ipv4(4, '198.18.0.1', '198.18.0.2', INNER4)), 1, ctx).seg!;
+    expect(dec(eth(0x0800, ipv4(4, '198.18.0.2', '198.18.0.1', back)), 1, ctx).seg!.tunnel).toBe(a.tunnel);
+    // ERSPAN from the switch to the collector, carrying both ways of an inner GRE tunnel.
+    const mirror = (outer: Uint8Array) => gre4(gre(0x1000, 0x88be, [1], concat(hex('1000 0014 00000000'), eth(0x0800, outer))));
+    const m1 = dec(mirror(ipv4(47, '198.18.5.1', '198.18.5.2', gre(0x2000, 0x0800, [5], INNER4))), 1, ctx).seg!;
+    const m2 = dec(mirror(ipv4(47, '198.18.5.2', '198.18.5.1', gre(0x2000, 0x0800, [5], back))), 1, ctx).seg!;
+    expect(m2.tunnel).toBe(m1.tunnel);
+    expect(ctx.paths.describe(m2.tunnel, m2.tunnelFlip)).toEqual([hop('erspan', 20), hop('gre', 5, '198.18.5.2 -> 198.18.5.1')]);
+  });
   it('GTP-U: each direction has its own TEID, and both are one path (the first packet’s TEID is shown)', () => {
     const ctx = newDecodeContext();
     const up = dec(eth(0x0800, ipv4(17, '198.18.0.1', '198.18.0.2', udp(2152, 2152, gtpu(0x1111, INNER4)))), 1, ctx).seg!;
