@@ -48,9 +48,21 @@ export interface ReassemblyStats {
 
 const MAX_DATAGRAM = 65535;
 
+/** murmur3's mix of one word into a running hash. */
+function mix(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
 class Chain {
   /** Key: version, src (4 words), dst (4), id, protocol (IPv4). */
   readonly key = new Int32Array(11);
+  /** Hash of the key, and the next chain with the same hash. */
+  hash = 0;
+  next: Chain | null = null;
   /** The header of the fragment at offset 0 (IPv4 header; IPv6's fixed header), once seen. */
   header: Uint8Array | null = null;
   /** Payload bytes (the fragmentable part) by offset; grown as needed up to 64 KiB. */
@@ -67,12 +79,15 @@ class Chain {
 
 /** One run's reassembler; see the module comment. */
 export class Reassembler implements FragmentSink {
+  /** Chains in order of their first fragment (timeouts and evictions take the front). */
   private chains: Chain[] = [];
+  /** Chains by key hash, so a fragment finds its chain in one probe whatever the number of chains. */
+  private byHash = new Map<number, Chain>();
   private bytes = 0;
   private readonly limits: ReassemblyLimits;
   readonly stats: ReassemblyStats = { datagrams: 0, timedOut: 0, overlaps: 0, overLimit: 0, truncated: 0, invalid: 0, incomplete: 0 };
   /** Two output buffers, alternated: a datagram completed while decoding the previous one must not overwrite it. */
-  private out = [new Uint8Array(MAX_DATAGRAM + 40), new Uint8Array(MAX_DATAGRAM + 40)];
+  private out: Uint8Array[] = [];
   private turn = 0;
 
   constructor(limits: Partial<ReassemblyLimits> = {}) {
@@ -88,6 +103,7 @@ export class Reassembler implements FragmentSink {
   finish(): ReassemblyStats {
     this.stats.incomplete += this.chains.length;
     this.chains = [];
+    this.byHash.clear();
     this.bytes = 0;
     return this.stats;
   }
@@ -150,7 +166,9 @@ export class Reassembler implements FragmentSink {
     }
     const w0 = c.src0 | 0, w1 = c.src1 | 0, w2 = c.src2 | 0, w3 = c.src3 | 0;
     const d0 = c.dst0 | 0, d1 = c.dst1 | 0, d2 = c.dst2 | 0, d3 = c.dst3 | 0;
-    for (const ch of this.chains) {
+    let h = mix(mix(mix(mix(mix(v, id | 0), proto), w0), w3), d0);
+    h = mix(mix(h, d3), w1 ^ w2 ^ d1 ^ d2);
+    for (let ch = this.byHash.get(h) ?? null; ch !== null; ch = ch.next) {
       const k = ch.key;
       if (k[0] === v && k[9] === (id | 0) && k[10] === proto && k[1] === w0 && k[5] === d0 && k[2] === w1 && k[6] === d1 && k[3] === w2 && k[7] === d2 && k[4] === w3 && k[8] === d3) return ch;
     }
@@ -159,7 +177,21 @@ export class Reassembler implements FragmentSink {
       this.drop(this.chains[0]!);
     }
     const ch = new Chain(now);
-    ch.key.set([v, w0, w1, w2, w3, d0, d1, d2, d3, id | 0, proto]);
+    const k = ch.key;
+    k[0] = v;
+    k[1] = w0;
+    k[2] = w1;
+    k[3] = w2;
+    k[4] = w3;
+    k[5] = d0;
+    k[6] = d1;
+    k[7] = d2;
+    k[8] = d3;
+    k[9] = id | 0;
+    k[10] = proto;
+    ch.hash = h;
+    ch.next = this.byHash.get(h) ?? null;
+    this.byHash.set(h, ch);
     this.chains.push(ch);
     return ch;
   }
@@ -207,7 +239,8 @@ export class Reassembler implements FragmentSink {
       return false;
     }
     if (end > chain.data.length) {
-      const size = Math.min(MAX_DATAGRAM, Math.max(end, chain.data.length * 2, 2048));
+      // Doubling from what this fragment needs (a flood of one-fragment chains stays cheap).
+      const size = Math.min(MAX_DATAGRAM, Math.max((end + 255) & ~255, chain.data.length * 2));
       if (this.bytes + size - chain.data.length > this.limits.maxBytes) {
         this.stats.overLimit++;
         this.drop(chain);
@@ -246,7 +279,8 @@ export class Reassembler implements FragmentSink {
 
   private take(): Uint8Array {
     this.turn ^= 1;
-    return this.out[this.turn]!;
+    // Made on first use: a run without fragments never pays for them.
+    return (this.out[this.turn] ??= new Uint8Array(MAX_DATAGRAM + 40));
   }
 
   /** Hands the datagram in `out` to the cursor and forgets the chain. */
@@ -263,8 +297,19 @@ export class Reassembler implements FragmentSink {
   }
 
   private drop(chain: Chain): void {
-    const i = this.chains.indexOf(chain);
-    if (i >= 0) this.chains.splice(i, 1);
+    // Mostly the front (timeouts, evictions) or a recent chain completing: both cheap to find.
+    const i = this.chains[0] === chain ? 0 : this.chains.lastIndexOf(chain);
+    if (i < 0) return;
+    this.chains.splice(i, 1);
+    let p = this.byHash.get(chain.hash) ?? null;
+    if (p === chain) {
+      if (chain.next === null) this.byHash.delete(chain.hash);
+      else this.byHash.set(chain.hash, chain.next);
+    } else {
+      while (p !== null && p.next !== chain) p = p.next;
+      if (p !== null) p.next = chain.next;
+    }
+    chain.next = null;
     this.bytes -= chain.data.length;
   }
 }

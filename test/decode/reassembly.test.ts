@@ -94,8 +94,8 @@ describe('IPv4 fragments of a tunnelled datagram', () => {
     const tiny: DecodeContext = { paths: new TunnelPaths(), reasm: new Reassembler({ maxFragments: 3 }) };
     expect(run(frags4([8, 16, 24, 32]), tiny).at(-1)).toBe('fragment');
     expect(tiny.reasm!.stats.overLimit).toBe(1);
-    const small: DecodeContext = { paths: new TunnelPaths(), reasm: new Reassembler({ maxBytes: 1024 }) };
-    // Each fragment would need a 2 KiB buffer: both are refused.
+    const small: DecodeContext = { paths: new TunnelPaths(), reasm: new Reassembler({ maxBytes: 128 }) };
+    // Each fragment would need a 256-byte buffer: both are refused.
     expect(run(frags4([24]), small)).toEqual(['fragment', 'fragment']);
     expect(small.reasm!.stats.overLimit).toBe(2);
   });
