@@ -8,7 +8,8 @@
 import type { CaptureSource, CaptureStats, Frame, ProgressFn } from './capture/frame.js';
 import { linkTypeName } from './capture/link-types.js';
 import { formatIp } from './decode/addr.js';
-import { decodeFrameInto } from './decode/decode-frame.js';
+import { decodeFrameInto, newDecodeContext, skipKey, type DecodeContext } from './decode/decode-frame.js';
+import type { TunnelHop } from './decode/tunnel-path.js';
 import { newSegment, TcpFlag, type Segment, type SegmentBuffer, type TcpOptions } from './decode/segment.js';
 import { DiagnosticsCollector } from './diagnose/diagnose.js';
 import { withTotals, type Report } from './diagnose/types.js';
@@ -127,6 +128,8 @@ class Tracked {
     readonly clientIsSrc: boolean,
     readonly heuristic: string | null,
     readonly reusedFrom: number | null,
+    /** The tunnels its segments come through, outermost first, as the client sends; null for none. */
+    readonly tunnel: TunnelHop[] | null,
   ) {}
 }
 
@@ -203,6 +206,8 @@ class TraceRun {
   /** The one segment (and options object) every frame is decoded into: tcp/ copies what it keeps. */
   private readonly seg = newSegment();
   private readonly segOptions: TcpOptions = {};
+  /** Tunnel paths and the fragment reassembler of this run. */
+  private readonly decode: DecodeContext = newDecodeContext();
 
   constructor(private readonly options: TraceOptions) {
     this.mslSec = options.mslSec ?? DEFAULTS.mslSec;
@@ -222,9 +227,10 @@ class TraceRun {
 
   /** FrameSink: one captured frame. */
   frame(frame: Frame): void {
-    const r = decodeFrameInto(frame, this.seg, this.segOptions);
+    const r = decodeFrameInto(frame, this.seg, this.segOptions, this.decode);
     if (typeof r === 'string') {
-      const key = r === 'unsupported-link' ? `unsupported-link:${linkTypeName(frame.linkType)}` : r;
+      // Inside a tunnel the key names it ('vxlan:non-ip'): a string made once, not per frame.
+      const key = r === 'unsupported-link' ? `unsupported-link:${linkTypeName(frame.linkType)}` : skipKey(r);
       this.skipped[key] = (this.skipped[key] ?? 0) + 1;
       return;
     }
@@ -293,7 +299,7 @@ class TraceRun {
         if (isSyn) old.endTimeWaitByReuse(seg, fromClient);
         this.complete(slot, this.lastSec, this.lastNsec);
         const o = orient(seg);
-        flows.reuse(entry, seg, o.clientIsSrc, this.newTracked(o.clientIsSrc, o.heuristic, slot.id), true);
+        flows.reuse(entry, seg, o.clientIsSrc, this.newTracked(seg, o.clientIsSrc, o.heuristic, slot.id), true);
       }
     }
     const tracked = entry.value;
@@ -337,13 +343,16 @@ class TraceRun {
    */
   private open(seg: Segment, reusedFrom: number | null = null): FlowEntry<Tracked> {
     const o = orient(seg);
-    const tracked = this.newTracked(o.clientIsSrc, o.heuristic, reusedFrom);
+    const tracked = this.newTracked(seg, o.clientIsSrc, o.heuristic, reusedFrom);
     return this.flows.insert(seg, o.clientIsSrc, tracked, this.now, true);
   }
 
   /** A new connection's bookkeeping (its id is taken now: ids follow first packets); the tracker comes later. */
-  private newTracked(clientIsSrc: boolean, heuristic: string | null, reusedFrom: number | null): Tracked {
-    return new Tracked(this.nextId++, clientIsSrc, heuristic, reusedFrom);
+  private newTracked(seg: Segment, clientIsSrc: boolean, heuristic: string | null, reusedFrom: number | null): Tracked {
+    // Each hop's outer addresses as the client's packets carry them: this segment's own when it
+    // is the client's, else reversed.
+    const tunnel = seg.tunnel === 0 ? null : this.decode.paths.describe(seg.tunnel, clientIsSrc ? seg.tunnelFlip : ~seg.tunnelFlip);
+    return new Tracked(this.nextId++, clientIsSrc, heuristic, reusedFrom, tunnel);
   }
 
   /**
@@ -361,7 +370,7 @@ class TraceRun {
       t.clientIsSrc ? src : dst,
       t.clientIsSrc ? dst : src,
       this.trackerOptions,
-      { heuristic: t.heuristic, reusedFrom: t.reusedFrom },
+      { heuristic: t.heuristic, reusedFrom: t.reusedFrom, tunnel: t.tunnel },
     );
     t.tracker = tracker;
     if (first !== null) {
@@ -556,6 +565,26 @@ class TraceRun {
       warnings.push(
         `${this.lateSegments} segments came after their connection's record was written (${why}), so no record shows them: retransmitted FINs or ACKs, late RSTs, strays`,
       );
+    }
+    const frag = this.decode.reasm?.finish();
+    if (frag !== undefined) {
+      const lost = frag.timedOut + frag.overlaps + frag.overLimit + frag.truncated + frag.invalid + frag.incomplete;
+      if (lost > 0) {
+        const why = Object.entries({
+          'timed out': frag.timedOut,
+          overlapping: frag.overlaps,
+          'over a limit': frag.overLimit,
+          'cut by the snaplen': frag.truncated,
+          invalid: frag.invalid,
+          'incomplete at the end': frag.incomplete,
+        })
+          .filter(([, n]) => n > 0)
+          .map(([w, n]) => `${n} ${w}`)
+          .join(', ');
+        warnings.push(
+          `${lost === 1 ? '1 fragmented IP datagram' : `${lost} fragmented IP datagrams`} could not be reassembled (${why}); ${frag.datagrams} were: their fragments are counted as skipped 'fragment'`,
+        );
+      }
     }
     if (this.badOptions > 0) {
       // Damage inside a packet, said as damage in the file is: a count and where it starts.

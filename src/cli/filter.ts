@@ -12,11 +12,14 @@
  *            | open KIND | close KIND                the opening / closing kind
  *            | conn ID | zeek CODE                   the connection number, Zeek's conn_state
  *            | failed | reused                       a seq/ack check failed; reused an earlier 4-tuple
+ *            | tunnel TYPE | tunnel any                came through a tunnel of TYPE (vxlan, gre, ...), any
+ *            | vni N | tunnel-id N                  a VXLAN/Geneve VNI; any tunnel's id (key, TEID, ...)
  *
  * Words are case-insensitive; state names may use '_' for '-'. It reads fields of the model and
  * nothing else.
  */
 import { formatIp, parseIp, type IpWords } from '../decode/addr.js';
+import { TUNNEL_TYPES } from '../decode/tunnel-path.js';
 import { TcpState, type CloseKind, type ConnectionRecord, type OpenKind, type ZeekConnState } from '../tcp/model.js';
 
 /** A compiled filter. */
@@ -52,6 +55,8 @@ const ZEEK = Object.keys({
   S0: 1, S1: 1, SF: 1, REJ: 1, S2: 1, S3: 1, RSTO: 1, RSTR: 1, RSTOS0: 1, RSTRH: 1, SH: 1, SHR: 1, OTH: 1,
 } satisfies Record<ZeekConnState, 1>) as ZeekConnState[];
 const STATES = Object.values(TcpState) as TcpState[];
+/** Tunnel types a filter may name, and `any`. */
+const TUNNELS = [...TUNNEL_TYPES.filter((t) => t !== ''), 'any'];
 
 /** An address or network to match: the words of the address and how many leading bits count. */
 interface Net {
@@ -106,7 +111,7 @@ export function portPredicate(port: number, side?: 'client' | 'server'): Connect
 
 const tokenize = (text: string): string[] => text.match(/\(|\)|&&|\|\||!|[^\s()!&|]+|[&|]/g) ?? [];
 
-const KEYWORDS = 'host, net, port, state, open, close, conn, zeek, failed, reused, client, server, not, (';
+const KEYWORDS = 'host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, client, server, not, (';
 
 /**
  * Deepest parenthesis nesting accepted. The parser descends once per "(" (and the compiled
@@ -193,6 +198,21 @@ export function compileFilter(text: string): ConnectionPredicate {
       case 'reused':
         sideOnly(word);
         return (c) => c.reusedFrom !== null;
+      case 'tunnel': {
+        sideOnly(word);
+        const t = oneOf(TUNNELS, 'tunnel type', (x) => x.toLowerCase());
+        return t === 'any' ? (c) => (c.tunnel?.length ?? 0) > 0 : (c) => c.tunnel?.some((h) => h.type === t) ?? false;
+      }
+      case 'vni': {
+        sideOnly(word);
+        const id = number('a VNI (0-16777215)', 0xffffff);
+        return (c) => c.tunnel?.some((h) => (h.type === 'vxlan' || h.type === 'geneve') && h.id === id) ?? false;
+      }
+      case 'tunnel-id': {
+        sideOnly(word);
+        const id = number('a tunnel id (0-4294967295)', 0xffffffff);
+        return (c) => c.tunnel?.some((h) => h.id === id) ?? false;
+      }
       default:
         i--;
         if (side) return fail('host, net, port or state');
@@ -272,4 +292,7 @@ export const FILTER_HELP = `Filter expressions (--filter), on each connection:
   zeek CODE            Zeek conn_state (SF, S0, REJ, RSTO, ...)
   failed               a seq/ack check failed
   reused               the connection reused an earlier one's 4-tuple (port reuse)
+  tunnel TYPE          came through a tunnel of TYPE: ${TUNNELS.join(', ')}
+  vni N                a VXLAN or Geneve tunnel with VNI N
+  tunnel-id N          any tunnel with id N (VNI, GRE key, ERSPAN session, GTP-U TEID)
   A and B, A or B, not A, ( A )   also &&, ||, !; "and" may be left out, as in tcpdump`;

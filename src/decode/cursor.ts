@@ -58,6 +58,36 @@ export class Cursor {
   firstFragment = false;
   /** True when the IP header announced more bytes than the frame had on the wire (l4End was cut back). */
   lengthClamped = false;
+
+  /**
+   * Set by a tunnel decoder (tunnels.ts, gre.ts): the network layer found an encapsulated packet
+   * at `off`, of kind `net`, instead of TCP. decodeFrameInto then decodes that packet the same way.
+   */
+  inner = false;
+  /** Tunnel hops entered so far in this frame, outermost first (tunnel-path.ts's layout). */
+  depth = 0;
+  readonly hops = new Int32Array(MAX_HOPS * HOP_WORDS);
+  /** Capture time of the frame in seconds (the fragment reassembler's clock). */
+  now = 0;
+  /** Reassemblies done in this frame (a reassembled datagram may hold fragments itself: bounded). */
+  reassembled = 0;
+  /** The run's fragment reassembler, or null: fragments are then skipped as before. */
+  reasm: FragmentSink | null = null;
+}
+
+/** The most tunnel headers one frame may nest (VLAN, MPLS and other link tags do not count). */
+export const MAX_HOPS = 8;
+/** Int32 words per hop: type, IP version, outer source (4), outer destination (4), id, id present. */
+export const HOP_WORDS = 12;
+
+/**
+ * Where the IP decoders hand a fragment that may carry a tunnel (reassembly.ts implements it):
+ * returns true when the fragment completed a datagram, which then sits in the cursor (`b`, `off`,
+ * `capEnd`, `wireEnd` point at it), false when it was kept (or dropped) for now.
+ */
+export interface FragmentSink {
+  ipv4(c: Cursor, o: number, hl: number, total: number, frag: number): boolean;
+  ipv6(c: Cursor, o: number, fragHdr: number, end: number): boolean;
 }
 
 /** The one cursor every decoder shares (decoding is synchronous, so one is enough). */

@@ -4,11 +4,22 @@
  * segment reports is computed from that end, never from the captured length, so Ethernet
  * padding is not counted and a snaplen-cut frame still reports what was on the wire.
  *
- * Only TCP goes on; everything else returns a skip reason chosen from a protocol table.
+ * TCP goes on to the TCP decoder; a tunnel (GRE, IP-in-IP, a UDP tunnel) points the cursor at
+ * its inner packet (`cur.inner`); everything else returns a skip reason chosen from a protocol table.
+ *
+ * Fragments: a fragment of a TCP datagram is handled as it always was (a first fragment holds the
+ * whole TCP header and is decoded, marked truncated; a later one is 'fragment'). A fragment of
+ * anything else (a UDP, GRE or IP-in-IP datagram: what tunnels travel in) goes to the run's
+ * reassembler (reassembly.ts) when there is one, and the frame that completes the datagram is
+ * decoded as the whole datagram.
  */
 import { u16, u32 } from './bytes.js';
-import type { Cursor } from './cursor.js';
+import { Net, type Cursor } from './cursor.js';
+import { decodeGre } from './gre.js';
+import { enterInner } from './inner.js';
 import type { SkipReason } from './segment.js';
+import { pushHop, Tun } from './tunnel-path.js';
+import { decodeUdp } from './udp-tunnels.js';
 
 // What a protocol / next-header number leads to.
 // 0: anything else (other-ip).
@@ -20,8 +31,15 @@ const P_EXT = 4;
 const P_FRAG = 5;
 /** Authentication Header (RFC 4302 §2.2): length in 4-byte units minus 2, in IPv4 and IPv6 alike. */
 const P_AH = 6;
+const P_GRE = 7;
+/** IPv4 (4) and IPv6 (41) inside IP: RFC 2003, RFC 4213 §3.5, RFC 2473. */
+const P_IP4 = 8;
+const P_IP6 = 9;
 const PROTO = new Uint8Array(256);
 PROTO[6] = P_TCP;
+PROTO[47] = P_GRE;
+PROTO[4] = P_IP4;
+PROTO[41] = P_IP6;
 PROTO[17] = P_UDP;
 PROTO[1] = P_ICMP;
 PROTO[58] = P_ICMP;
@@ -54,7 +72,18 @@ function toTcp(c: Cursor, table: Uint8Array, nh: number, p: number, end: number)
         c.l4End = end;
         return null;
       case P_UDP:
-        return 'udp';
+        return decodeUdp(c, p, end);
+      case P_GRE:
+        if (c.firstFragment) return 'fragment';
+        return decodeGre(c, p, end, Tun.Gre);
+      case P_IP4:
+      case P_IP6: {
+        if (c.firstFragment) return 'fragment';
+        const v6 = table[nh] === P_IP6;
+        const type = c.ipVersion === 4 ? (v6 ? Tun.SixIn4 : Tun.Ipip) : v6 ? Tun.SixIn6 : Tun.FourIn6;
+        if (!pushHop(c, type, 0, false)) return 'too-deep';
+        return enterInner(c, v6 ? Net.IPv6 : Net.IPv4, p, end);
+      }
       case P_ICMP:
         return 'icmp';
       case P_EXT:
@@ -71,6 +100,10 @@ function toTcp(c: Cursor, table: Uint8Array, nh: number, p: number, end: number)
         // RFC 8200 §4.5: offset in 8-byte units in the top 13 bits, M flag in bit 0.
         if (p + 8 > c.capEnd) return 'truncated';
         const offM = u16(b, p + 2);
+        if (offM & 0xfff9 && b[p] !== 6 && c.reasm !== null && c.reassembled < 2) {
+          // Not TCP: reassembled (see the module comment); a completed datagram is decoded anew.
+          return c.reasm.ipv6(c, c.off, p, end) ? decodeIpv6(c) : 'fragment';
+        }
         if (offM & 0xfff8) return 'fragment';
         if (offM & 1) c.firstFragment = true;
         nh = b[p];
@@ -110,6 +143,10 @@ export function decodeIpv4(c: Cursor): SkipReason | null {
   c.dst0 = u32(b, o + 16);
   c.src1 = c.src2 = c.src3 = 0;
   c.dst1 = c.dst2 = c.dst3 = 0;
+  if (frag & 0x3fff && b[o + 9] !== 6 && c.reasm !== null && c.reassembled < 2) {
+    // Not TCP: reassembled (see the module comment); a completed datagram is decoded anew.
+    return c.reasm.ipv4(c, o, hl, total, frag) ? decodeIpv4(c) : 'fragment';
+  }
   // Any later fragment is 'fragment', whatever it carries (the same rule as for IPv6).
   if ((frag & 0x1fff) !== 0) return 'fragment';
   return toTcp(c, PROTO, b[o + 9], o + hl, o + total);

@@ -16,6 +16,12 @@ const E_IPV6 = 2;
 const E_VLAN = 3;
 const E_PPPOE = 4;
 const E_MPLS = 5;
+/** A whole Ethernet header follows (GRE/Geneve transparent Ethernet bridging, RFC 1701 0x6558). */
+const E_TEB = 6;
+/** A tag of a fixed length and then the next ethertype: 802.1ah I-TAG, VN-Tag, E-Tag. */
+const E_PBB = 7;
+const E_VNTAG = 8;
+const E_ETAG = 9;
 const ETHERTYPE = new Uint8Array(65536);
 ETHERTYPE[0x0800] = E_IPV4;
 ETHERTYPE[0x86dd] = E_IPV6;
@@ -28,9 +34,17 @@ ETHERTYPE[0x8864] = E_PPPOE;
 // MPLS unicast and multicast (RFC 3032): a label stack; the payload is told by its version nibble.
 ETHERTYPE[0x8847] = E_MPLS;
 ETHERTYPE[0x8848] = E_MPLS;
+ETHERTYPE[0x6558] = E_TEB;
+// IEEE 802.1ah provider backbone bridging: a 4-byte I-TAG (I-SID), the customer's MAC addresses,
+// then the customer's ethertype (which may be another tag).
+ETHERTYPE[0x88e7] = E_PBB;
+// Cisco VN-Tag: 4 bytes of tag, then the ethertype (tcpdump print-vntag.c).
+ETHERTYPE[0x8926] = E_VNTAG;
+// IEEE 802.1BR E-Tag: 6 bytes of tag, then the ethertype.
+ETHERTYPE[0x893f] = E_ETAG;
 
 /** PPP protocol numbers (RFC 1661 §2, IANA "PPP DLL Protocol Numbers") mapped to ethertypes. */
-function pppToEthertype(proto: number): number {
+export function pppToEthertype(proto: number): number {
   switch (proto) {
     case 0x0021:
       return 0x0800;
@@ -48,7 +62,7 @@ function pppToEthertype(proto: number): number {
  * Follows an ethertype from `off`: VLAN tags (any number), PPPoE, MPLS labels, down to IP.
  * Every step advances `off` and checks it against `capEnd`, so the loop ends on any input.
  */
-function fromEthertype(c: Cursor, type: number, off: number): SkipReason | null {
+export function fromEthertype(c: Cursor, type: number, off: number): SkipReason | null {
   const b = c.b;
   const end = c.capEnd;
   for (;;) {
@@ -82,6 +96,26 @@ function fromEthertype(c: Cursor, type: number, off: number): SkipReason | null 
       }
       case E_MPLS:
         return fromMpls(c, off);
+      case E_TEB:
+        if (off + 14 > end) return 'truncated';
+        type = u16(b, off + 12);
+        off += 14;
+        break;
+      case E_PBB:
+        if (off + 18 > end) return 'truncated';
+        type = u16(b, off + 16);
+        off += 18;
+        break;
+      case E_VNTAG:
+        if (off + 6 > end) return 'truncated';
+        type = u16(b, off + 4);
+        off += 6;
+        break;
+      case E_ETAG:
+        if (off + 8 > end) return 'truncated';
+        type = u16(b, off + 6);
+        off += 8;
+        break;
       default:
         // An 802.3 length field (<= 1500) followed by LLC/SNAP with OUI 0 carries an ethertype (RFC 1042).
         if (type <= 1500 && type !== 0) {
@@ -110,7 +144,7 @@ function pppoeLength(c: Cursor, off: number): void {
 }
 
 /** MPLS label stack (RFC 3032 §2.1): 4-byte entries until the bottom-of-stack bit; then IP by version. */
-function fromMpls(c: Cursor, off: number): SkipReason | null {
+export function fromMpls(c: Cursor, off: number): SkipReason | null {
   const b = c.b;
   for (;;) {
     if (off + 4 > c.capEnd) return 'truncated';
@@ -125,7 +159,7 @@ function fromMpls(c: Cursor, off: number): SkipReason | null {
 }
 
 /** LINKTYPE_ETHERNET (1): dst, src, ethertype (or 802.3 length). */
-function ethernet(c: Cursor): SkipReason | null {
+export function ethernet(c: Cursor): SkipReason | null {
   const o = c.off;
   if (o + 14 > c.capEnd) return 'truncated';
   return fromEthertype(c, u16(c.b, o + 12), o + 14);
@@ -203,7 +237,7 @@ function rawIpv6(c: Cursor): SkipReason | null {
 }
 
 /** A PPP protocol field at `off` (1 or 2 bytes, RFC 1661 §2 and §6.5), then the ethertype path. */
-function fromPppProtocol(c: Cursor, off: number): SkipReason | null {
+export function fromPppProtocol(c: Cursor, off: number): SkipReason | null {
   const b = c.b;
   if (off + 1 > c.capEnd) return 'truncated';
   let proto = b[off];
@@ -287,11 +321,83 @@ function arcnetLinux(c: Cursor): SkipReason | null {
   return null;
 }
 
+/**
+ * LINKTYPE_FDDI (10): frame control, destination, source (13 bytes), then 802.2 LLC; IP rides in
+ * SNAP (RFC 1042, RFC 1390) with the ethertype last.
+ */
+function fddi(c: Cursor): SkipReason | null {
+  const o = c.off;
+  if (o + 21 > c.capEnd) return 'truncated';
+  const b = c.b;
+  if (b[o + 13] !== 0xaa || b[o + 14] !== 0xaa || b[o + 15] !== 0x03) {
+    c.net = Net.None;
+    return null;
+  }
+  return fromEthertype(c, u16(b, o + 19), o + 21);
+}
+
+/**
+ * LINKTYPE_NFLOG (239): Linux NFLOG (libpcap's pcap/nflog.h): family, version, resource id, then
+ * TLVs (length and type in the capturing host's byte order, each padded to 4 bytes); the packet is
+ * the NFULA_PAYLOAD (9) TLV's value, an IP packet of the family (AF_INET 2, AF_INET6 10).
+ */
+function nflog(c: Cursor): SkipReason | null {
+  const o = c.off;
+  const b = c.b;
+  const end = c.capEnd;
+  if (o + 4 > end) return 'truncated';
+  const family = b[o];
+  let p = o + 4;
+  // The byte order is the capturing host's and not recorded: the one whose first length is sane.
+  const le = p + 4 <= end && (b[p] | (b[p + 1] << 8)) >= 4 && (b[p] | (b[p + 1] << 8)) <= end - p;
+  while (p + 4 <= end) {
+    const len = le ? b[p] | (b[p + 1] << 8) : u16(b, p);
+    const type = (le ? b[p + 2] | (b[p + 3] << 8) : u16(b, p + 2)) & 0x7fff;
+    if (len < 4) return 'malformed';
+    if (type === 9) {
+      c.off = p + 4;
+      // The payload ends with its TLV: what follows is another attribute, not IP.
+      if (p + len < c.wireEnd) c.wireEnd = p + len;
+      if (p + len < c.capEnd) c.capEnd = p + len;
+      c.net = family === 2 ? Net.IPv4 : family === 10 ? Net.IPv6 : Net.None;
+      return null;
+    }
+    p += (len + 3) & ~3;
+  }
+  return p > end ? 'truncated' : 'non-ip';
+}
+
+/**
+ * LINKTYPE_JUNIPER_ETHER (178): Juniper's header (tcpdump print-juniper.c): "MGC", a flags byte,
+ * and with flag 0x80 a 2-byte length of extension TLVs that follow; then the Ethernet frame, or
+ * with flag 0x02 (no L2 header) a 4-byte protocol word and IP.
+ */
+function juniperEther(c: Cursor): SkipReason | null {
+  const o = c.off;
+  const b = c.b;
+  if (o + 4 > c.capEnd) return 'truncated';
+  if (b[o] !== 0x4d || b[o + 1] !== 0x47 || b[o + 2] !== 0x43) return 'malformed';
+  const flags = b[o + 3];
+  let p = o + 4;
+  if (flags & 0x80) {
+    if (p + 2 > c.capEnd) return 'truncated';
+    p += 2 + u16(b, p);
+  }
+  if (flags & 0x02) {
+    c.off = p + 4;
+    c.net = Net.IpByVersion;
+    return null;
+  }
+  c.off = p;
+  return ethernet(c);
+}
+
 /** The link-layer table, indexed by LINKTYPE_* value. */
 const LINK_DECODERS: Array<LayerDecoder | undefined> = new Array<LayerDecoder | undefined>(277).fill(undefined);
 LINK_DECODERS[0] = bsdNull;
 LINK_DECODERS[1] = ethernet;
 LINK_DECODERS[9] = ppp;
+LINK_DECODERS[10] = fddi;
 LINK_DECODERS[12] = rawIp;
 LINK_DECODERS[14] = rawIp;
 LINK_DECODERS[50] = pppHdlc;
@@ -301,8 +407,10 @@ LINK_DECODERS[104] = cHdlc;
 LINK_DECODERS[108] = bsdLoop;
 LINK_DECODERS[113] = linuxSll;
 LINK_DECODERS[129] = arcnetLinux;
+LINK_DECODERS[178] = juniperEther;
 LINK_DECODERS[228] = rawIpv4;
 LINK_DECODERS[229] = rawIpv6;
+LINK_DECODERS[239] = nflog;
 LINK_DECODERS[242] = ipoib;
 LINK_DECODERS[276] = linuxSll2;
 

@@ -101,10 +101,18 @@ export interface Segment {
    * header declared (PPPoE's length): payloadLen then counts what the smallest length allows.
    */
   readonly truncated: boolean;
+  /**
+   * The tunnels the segment came through, as an id of the run's TunnelPaths (decode/tunnel-path.ts):
+   * 0 when it came through none. The same tunnels give the same id in both directions; flow/ keys
+   * on it, so one inner 4-tuple in two tunnels is two connections.
+   */
+  readonly tunnel: number;
+  /** Bit i set: hop i's outer addresses run against the path's canonical order (TunnelPaths.describe). */
+  readonly tunnelFlip: number;
 }
 
 /**
- * Why a frame is not a TCP segment. Returned as a string constant so a skip allocates nothing.
+ * Why a frame is not a TCP segment ('too-deep': more than MAX_HOPS tunnels nested). Returned as a string constant so a skip allocates nothing.
  * 'unsupported-link' is counted per link type by the caller.
  */
 export type SkipReason =
@@ -115,7 +123,8 @@ export type SkipReason =
   | 'other-ip'
   | 'fragment'
   | 'truncated'
-  | 'malformed';
+  | 'malformed'
+  | 'too-deep';
 
 /** A Segment that decode/ may fill again and again (`decodeFrameInto`): the same fields, writable. */
 export type SegmentBuffer = { -readonly [K in keyof Segment]: Segment[K] };
@@ -145,5 +154,7 @@ export function newSegment(): SegmentBuffer {
     payloadLen: 0,
     options: null,
     truncated: false,
+    tunnel: 0,
+    tunnelFlip: 0,
   };
 }

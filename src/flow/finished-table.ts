@@ -12,8 +12,8 @@
 import type { Segment } from '../decode/segment.js';
 import { compareEndpoints, flowHash, type FlowEntry } from './flow-table.js';
 
-/** Int32 words of a key: a0..a3, b0..b3, the two ports, the IP version and orientation. */
-const KEY = 10;
+/** Int32 words of a key: a0..a3, b0..b3, the two ports, the IP version and orientation, the tunnel path id. */
+const KEY = 11;
 const NONE = -1;
 
 /** Finished 4-tuples with `width` numbers each. See the module comment. */
@@ -63,7 +63,7 @@ export class FinishedTable {
       if (this.hashes[s] !== hash) continue;
       const o = s * KEY;
       const meta = k[o + 9]!;
-      if ((meta & 0xff) !== seg.ipVersion) continue;
+      if ((meta & 0xff) !== seg.ipVersion || k[o + 10] !== seg.tunnel) continue;
       const match = srcIsA
         ? k[o] === (seg.src0 | 0) && k[o + 1] === (seg.src1 | 0) && k[o + 2] === (seg.src2 | 0) && k[o + 3] === (seg.src3 | 0) &&
           k[o + 4] === (seg.dst0 | 0) && k[o + 5] === (seg.dst1 | 0) && k[o + 6] === (seg.dst2 | 0) && k[o + 7] === (seg.dst3 | 0) &&
@@ -98,6 +98,7 @@ export class FinishedTable {
     k[o + 7] = e.b3 | 0;
     k[o + 8] = (e.aPort << 16) | e.bPort;
     k[o + 9] = e.ipVersion | (e.clientIsA ? 0x100 : 0);
+    k[o + 10] = e.tunnel;
     this.hashes[s] = e.hash;
     this.times[s] = time;
     this.link(s);

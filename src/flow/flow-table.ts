@@ -1,5 +1,5 @@
 /**
- * Connection table keyed by the canonical 4-tuple.
+ * Connection table keyed by the canonical 4-tuple (and the tunnel path it came through).
  *
  * The key is canonicalised once per segment (the lower endpoint first) so a lookup is a single
  * hash probe whichever way the segment travels; the entry remembers which endpoint is the client.
@@ -30,6 +30,8 @@ import type { Segment } from '../decode/segment.js';
 export class FlowEntry<T> {
   /** Endpoint A is the lower one (address words, then port); B the higher. */
   readonly ipVersion: 4 | 6;
+  /** The segments' tunnel path id (Segment.tunnel; 0 for none): part of the key. */
+  readonly tunnel: number;
   readonly a0: number; readonly a1: number; readonly a2: number; readonly a3: number; readonly aPort: number;
   readonly b0: number; readonly b1: number; readonly b2: number; readonly b3: number; readonly bPort: number;
   readonly hash: number;
@@ -48,6 +50,7 @@ export class FlowEntry<T> {
 
   constructor(seg: Segment, srcIsA: boolean, hash: number, clientIsSrc: boolean, value: T, now: number) {
     this.ipVersion = seg.ipVersion;
+    this.tunnel = seg.tunnel;
     if (srcIsA) {
       this.a0 = seg.src0; this.a1 = seg.src1; this.a2 = seg.src2; this.a3 = seg.src3; this.aPort = seg.srcPort;
       this.b0 = seg.dst0; this.b1 = seg.dst1; this.b2 = seg.dst2; this.b3 = seg.dst3; this.bPort = seg.dstPort;
@@ -112,7 +115,8 @@ export function mix(h: number, k: number): number {
 export function flowHash(seg: Segment, srcIsA: boolean): number {
   // Address words are unsigned (198.18.0.1 is above 2^31): `| 0` hands mix() the same 32 bits as
   // a small integer, so a call that is not inlined boxes nothing per packet.
-  let h: number = seg.ipVersion;
+  // The tunnel path id rides with the version: no extra mix for the plain (tunnel 0) path.
+  let h: number = seg.ipVersion ^ (seg.tunnel << 3);
   if (srcIsA) {
     h = mix(mix(mix(mix(h, seg.src0 | 0), seg.src1 | 0), seg.src2 | 0), seg.src3 | 0);
     h = mix(mix(mix(mix(h, seg.dst0 | 0), seg.dst1 | 0), seg.dst2 | 0), seg.dst3 | 0);
@@ -129,7 +133,7 @@ export function flowHash(seg: Segment, srcIsA: boolean): number {
 }
 
 function sameKey<T>(e: FlowEntry<T>, seg: Segment, srcIsA: boolean): boolean {
-  if (e.ipVersion !== seg.ipVersion) return false;
+  if (e.ipVersion !== seg.ipVersion || e.tunnel !== seg.tunnel) return false;
   return srcIsA
     ? e.aPort === seg.srcPort && e.bPort === seg.dstPort &&
         e.a0 === seg.src0 && e.b0 === seg.dst0 && e.a1 === seg.src1 && e.b1 === seg.dst1 &&

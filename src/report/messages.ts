@@ -55,6 +55,8 @@ const en = {
   resetAfterFin: (rst: string, fin: string) => `, by ${rst} after ${fin}’s FIN`,
   packetsIn: (n: string, d: string) => `${n} packets in ${d}`,
   started: (iso: string) => `started ${iso}`,
+  /** The tunnels a connection came through, outermost first (each already written by tunnelHopText). */
+  via: (hops: string) => `via ${hops}`,
   ends: (client: string, server: string) => `at the end: client ${client}, server ${server}`,
   basisInferred: 'inferred',
   basisUnseen: 'unseen',
@@ -296,6 +298,7 @@ const zh: Messages = {
   resetAfterFin: (rst, fin) => `，${fin}先发 FIN，${rst}发送 RST`,
   packetsIn: (n, d) => `${n} 个包，历时 ${d}`,
   started: (iso) => `开始于 ${iso}`,
+  via: (hops) => `经由隧道 ${hops}`,
   ends: (client, server) => `捕获结束时：客户端 ${client}，服务器 ${server}`,
   basisInferred: '推断',
   basisUnseen: '未见',

@@ -25,6 +25,7 @@ import type {
   SegmentRecord,
   Side,
   TcpState,
+  TunnelHop,
 } from '../tcp/model.js';
 import { explainConnection, type ConnectionExplanations, type Told } from './explain.js';
 import {
@@ -267,14 +268,29 @@ function openText(c: ConnectionRecord, m: Messages, st: Style): string {
   return unusual ? st.warn(m.openKind[c.open.kind]) : m.openKind[c.open.kind];
 }
 
-/** The heading of a connection's opening alone (live capture): addresses, opening kind, start. */
+/** What a tunnel's id is called, by type (the words of the protocols' own specifications). */
+const TUNNEL_ID_NAME: Record<string, string> = { vxlan: 'vni', geneve: 'vni', gre: 'key', 'gre-udp': 'key', erspan: 'session', 'gtp-u': 'teid' };
+
+/** One tunnel hop as the heading writes it: `vxlan vni 42 (198.18.0.1 -> 198.18.0.2)`. */
+export function tunnelHopText(h: TunnelHop): string {
+  const id = h.id === null ? '' : ` ${TUNNEL_ID_NAME[h.type] ?? 'id'} ${h.id}`;
+  return `${esc(h.type)}${id} (${esc(h.outer)})`;
+}
+
+/** The heading's tunnel line (none for a connection outside tunnels). */
+function tunnelLines(c: ConnectionRecord, m: Messages, st: Style): string[] {
+  if (c.tunnel === undefined || c.tunnel.length === 0) return [];
+  return [st.dim(`${IND}${m.via(c.tunnel.map(tunnelHopText).join(' › '))}`)];
+}
+
+/** The heading of a connection's opening alone (live capture): addresses, tunnels, opening kind, start. */
 function openingHeading(c: ConnectionRecord, m: Messages, st: Style): string[] {
-  return [...addressLines(c, st), `${IND}${openText(c, m, st)} · ${m.started(isoTime(c.start))}`];
+  return [...addressLines(c, st), ...tunnelLines(c, m, st), `${IND}${openText(c, m, st)} · ${m.started(isoTime(c.start))}`];
 }
 
 /** The connection's heading: addresses, kinds, counts, final states. */
 function heading(c: ConnectionRecord, m: Messages, st: Style): string[] {
-  const lines = addressLines(c, st);
+  const lines = [...addressLines(c, st), ...tunnelLines(c, m, st)];
   const open = openText(c, m, st);
   let close: string = m.closeKind[c.close.kind];
   // Who sent the first FIN/RST (close.initiator); for a reset, who sent the RST (close.reset.by),

@@ -35,6 +35,7 @@
  * exchange.ts, a kept segment segment-record.ts.
  */
 import { TcpFlag, type Segment } from '../decode/segment.js';
+import type { TunnelHop } from '../decode/tunnel-path.js';
 import {
   CHECK_IDS,
   TRANSITION_CODE,
@@ -166,7 +167,7 @@ const EV: Classified = { sent: 'Ack', received: 'Ack' };
 const VEV: Classified = { sent: 'Ack', received: 'Ack' };
 const VSEG: { -readonly [K in keyof Segment]: Segment[K] } = {
   packet: 0, tsSec: 0, tsNsec: 0, ipVersion: 4, ipId: 0, src0: 0, src1: 0, src2: 0, src3: 0, dst0: 0, dst1: 0, dst2: 0, dst3: 0,
-  srcPort: 0, dstPort: 0, seq: 0, ack: null, flags: 0, window: 0, payloadLen: 0, options: null, truncated: false,
+  srcPort: 0, dstPort: 0, seq: 0, ack: null, flags: 0, window: 0, payloadLen: 0, options: null, truncated: false, tunnel: 0, tunnelFlip: 0,
 };
 
 /**
@@ -266,7 +267,7 @@ export class ConnectionTracker {
     client: EndpointAddr,
     server: EndpointAddr,
     private readonly opts: TrackerOptions,
-    private readonly meta: { heuristic: string | null; reusedFrom: number | null },
+    private readonly meta: { heuristic: string | null; reusedFrom: number | null; tunnel?: TunnelHop[] | null },
   ) {
     this.c = new End('client', client, true);
     this.s = new End('server', server, false);
@@ -579,7 +580,7 @@ export class ConnectionTracker {
 
     const kaProbes = this.c.keepAlives + this.s.keepAlives;
     const kaN = this.c.kaIntervals + this.s.kaIntervals;
-    return {
+    const rec: ConnectionRecord = {
       id: this.id,
       client: out.client,
       server: out.server,
@@ -604,6 +605,10 @@ export class ConnectionTracker {
           : { probes: kaProbes, intervalSec: kaN === 0 ? null : round6((this.c.kaIntervalSum + this.s.kaIntervalSum) / kaN) },
       notes,
     };
+    // Only a tunnelled connection has the key (the JSON of every other record is unchanged).
+    const tunnel = this.meta.tunnel;
+    if (tunnel != null && tunnel.length > 0) rec.tunnel = tunnel;
+    return rec;
   }
 
   // ---- opening -------------------------------------------------------------------------------

@@ -4,6 +4,10 @@
  * Any change here that alters the JSON bumps SCHEMA and is written down in the README.
  */
 
+import type { TunnelHop } from '../decode/tunnel-path.js';
+
+export type { TunnelHop } from '../decode/tunnel-path.js';
+
 /** Version tag of the JSON document. */
 export const SCHEMA = 'tcptrace/1';
 
@@ -278,6 +282,11 @@ export interface ConnectionRecord {
   keepAlive: { probes: number; intervalSec: number | null } | null;
   /** Per-endpoint notes on the end of the capture, e.g. when TIME-WAIT expires. */
   notes: string[];
+  /**
+   * The tunnels the connection's segments came through, outermost first (absent when none): its
+   * key is its 4-tuple and these, so one 4-tuple in two tunnels is two connections.
+   */
+  tunnel?: TunnelHop[];
 }
 
 export interface InputRecord {

@@ -20,6 +20,12 @@ function conns(): ConnectionRecord[] {
   c.client.ip = '198.19.5.5';
   c.server.state = 'CLOSE-WAIT';
   c.checks[0]!.ok = false;
+  // b came through GRE (key 7) carrying VXLAN 42; c through GTP-U with TEID 42.
+  b.tunnel = [
+    { type: 'gre', outer: '198.18.9.1 -> 198.18.9.2', id: 7 },
+    { type: 'vxlan', outer: '198.18.8.1 -> 198.18.8.2', id: 42 },
+  ];
+  c.tunnel = [{ type: 'gtp-u', outer: '198.18.7.1 -> 198.18.7.2', id: 42 }];
   return [a, b, c];
 }
 
@@ -57,6 +63,15 @@ describe('filter language', () => {
     ['(open refused || failed) and not reused', [2]],
     ['port 80 and (state TIME-WAIT or state CLOSE-WAIT)', [0, 2]],
     ['not not conn 1', [1]],
+    ['tunnel any', [1, 2]],
+    ['not tunnel any', [0]],
+    ['tunnel vxlan', [1]],
+    ['tunnel GRE', [1]],
+    ['tunnel gtp-u', [2]],
+    ['tunnel geneve', []],
+    ['vni 42', [1]],
+    ['tunnel-id 42', [1, 2]],
+    ['tunnel-id 7 and tunnel vxlan', [1]],
   ])('%s', (expr, want) => {
     expect(ids(expr)).toEqual(want);
   });
@@ -68,7 +83,7 @@ describe('filter language', () => {
 
   it.each([
     ['', 'the expression is empty'],
-    ['hots 1.2.3.4', 'unknown word "hots" (word 1); expected one of: host, net, port, state, open, close, conn, zeek, failed, reused, client, server, not, ('],
+    ['hots 1.2.3.4', 'unknown word "hots" (word 1); expected one of: host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, client, server, not, ('],
     ['host', 'expected an IPv4 or IPv6 address, found the end of the expression'],
     ['host 1.2.3', 'expected an IPv4 or IPv6 address, found "1.2.3" (word 2)'],
     ['host 10.0.0.0/8', 'expected an IPv4 or IPv6 address, found "10.0.0.0/8" (word 2)'],
@@ -79,7 +94,7 @@ describe('filter language', () => {
     ['client open refused', '"client" cannot qualify "open" (only host, net, port and state)'],
     ['(port 80', 'expected ")", found the end of the expression'],
     ['port 80 )', 'expected "and", "or" or the end of the expression, found ")" (word 3)'],
-    ['port 80 or', 'expected a condition (host, net, port, state, open, close, conn, zeek, failed, reused, client, server, not, (), found the end of the expression'],
+    ['port 80 or', 'expected a condition (host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, client, server, not, (), found the end of the expression'],
   ])('%j is rejected: %s', (expr, message) => {
     expect(() => compileFilter(expr)).toThrow(FilterError);
     expect(() => compileFilter(expr)).toThrow(message);

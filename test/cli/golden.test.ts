@@ -37,6 +37,8 @@ const LADDERS = [
   'closewait-leak', // three connections left in CLOSE-WAIT
   'loss', // retransmissions and duplicate ACKs, folded
   'vlan', // 802.1Q frames: same ladder as handshake-client-close
+  'tunnels/gre', // inside a keyed GRE tunnel: the heading names it
+  'tunnels/vxlan-frag', // inside VXLAN, the outer datagrams of full-size segments fragmented
 ];
 
 /** Captures with many connections: the summary is the readable part. */

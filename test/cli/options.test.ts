@@ -124,7 +124,7 @@ describe('errors: one line, esbuild-style, exit 2', () => {
     ['--lang fr x', 'tcptrace: --lang must be one of en, zh (got "fr")'],
     ['--fail-on reset x', 'tcptrace: --fail-on must be one of check (got "reset")'],
     ['--port-range 9-3 x', 'tcptrace: --port-range must be a port range LOW-HIGH within 1-65535 (32768-60999) (got "9-3")'],
-    ["--filter 'hots 1.2.3.4' x", 'tcptrace: --filter: unknown word "hots" (word 1); expected one of: host, net, port, state, open, close, conn, zeek, failed, reused, client, server, not, ('],
+    ["--filter 'hots 1.2.3.4' x", 'tcptrace: --filter: unknown word "hots" (word 1); expected one of: host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, client, server, not, ('],
     ['--json --ndjson x', 'tcptrace: --json and --ndjson cannot be used together'],
     ['--summary --json x', 'tcptrace: --summary prints text; it cannot be used with --json or --ndjson'],
     ['', 'tcptrace: no input: name a capture file, - for standard input, or -i IFACE to capture live (see tcptrace --help)'],

@@ -6,9 +6,12 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import type { Frame } from '../../src/capture/frame.js';
-import { decodeFrame, SKIP_REASONS, SUPPORTED_LINK_TYPES } from '../../src/decode/decode-frame.js';
+import { decodeFrame, newDecodeContext, SKIP_REASONS, SUPPORTED_LINK_TYPES } from '../../src/decode/decode-frame.js';
+import { Reassembler } from '../../src/decode/reassembly.js';
 import type { Segment } from '../../src/decode/segment.js';
+import { TunnelPaths } from '../../src/decode/tunnel-path.js';
 import { hex } from './helpers.js';
+import { concat, eth, geneve, gre, gtpu, INNER4, INNER6, ipv4, ipv6, overUdp4, udp, vxlan } from './tunnel-frames.js';
 
 // Real frames as seeds (see decode-frame.test.ts for their sources): Ethernet/IPv4 SYN with
 // options, Ethernet/IPv6 with hop-by-hop + destination options, SLL2, raw IPv4 with an unknown option.
@@ -28,6 +31,22 @@ const SEEDS: Array<[number, Uint8Array]> = [
   [1, hex('b28c712402ec4ab30f00612c 88a8 0064 8100 00c8 0800 450004fc0bab20003f06bc2ac6120101c6120201 c5461f90b4f7f8b37b5c82f78010003ffbeb0000 0101080a0b6c6f6acc9958c8')],
   // IPv6 first fragment (crafted as in decode-frame.test.ts), over NULL
   [0, hex('1c000000 600ae30300300640 20010db8000100000000000000000001 20010db8000200000000000000000001 06000001 0000abcd 85be1f907659ac8e00000000a002fd205ba50000 020405a00402080a2d6524e6000000000103030a')],
+  // Tunnels (tunnel-frames.ts builds them as the RFCs lay them out; tunnels.test.ts decodes each):
+  // VXLAN, Geneve with an option, GTP-U with an extension header, Teredo with an origin indicator,
+  // GRE/ERSPAN II/VXLAN nested, keyed GRE, 4in6, NFLOG, Juniper Ethernet.
+  [1, overUdp4(4789, vxlan(42, eth(0x0800, INNER4)))],
+  [1, overUdp4(6081, geneve(9, 0x6558, eth(0x86dd, INNER6), hex('0103 0102 00000000')))],
+  [1, overUdp4(2152, gtpu(7, INNER4, [hex('01 0009 00')], 0x85))],
+  [1, overUdp4(3544, concat(hex('0000 f185 3f57fefd'), INNER6))],
+  [
+    1,
+    eth(0x0800, ipv4(47, '198.18.0.1', '198.18.0.2', gre(0x1000, 0x88be, [1], concat(hex('1000 0014 00000000'),
+      eth(0x0800, ipv4(17, '198.18.1.1', '198.18.1.2', udp(1, 4789, vxlan(5, eth(0x0800, INNER4))))))))),
+  ],
+  [1, eth(0x0800, ipv4(47, '198.18.0.1', '198.18.0.2', gre(0xb000, 0x6558, [0, 7, 1], eth(0x0800, INNER4))))],
+  [1, eth(0x86dd, ipv6(4, 1, 2, INNER4))],
+  [239, concat(hex('02 00 0000'), new Uint8Array([8, 0, 1, 0]), hex('0800 0300'), new Uint8Array([4 + INNER4.length, 0, 9, 0]), INNER4)],
+  [178, concat(hex('4d4743 80 0004 01020304'), eth(0x0800, INNER4))],
 ];
 
 const REASONS = new Set<string>(SKIP_REASONS);
@@ -45,6 +64,8 @@ function checkResult(r: Segment | string): void {
     expect(REASONS.has(r)).toBe(true);
     return;
   }
+  expect(Number.isInteger(r.tunnel) && r.tunnel >= 0).toBe(true);
+  expect(Number.isInteger(r.tunnelFlip) && r.tunnelFlip >= 0 && r.tunnelFlip < 256).toBe(true);
   expect(Number.isSafeInteger(r.payloadLen) && r.payloadLen >= 0).toBe(true);
   for (const v of [r.seq, r.src0, r.src1, r.src2, r.src3, r.dst0, r.dst1, r.dst2, r.dst3]) {
     expect(Number.isInteger(v) && v >= 0 && v < U32).toBe(true);
@@ -137,12 +158,14 @@ describe('decodeFrame on hostile input', () => {
     vi.resetModules();
     const fresh = await import('../../src/decode/decode-frame.js');
     expect(fresh.decodeFrame).not.toBe(decodeFrame);
-    const baseline = SEEDS.map(([lt, b]) => fresh.decodeFrame(asFrame(lt, b, b.length, b.length, 0, 0)));
+    // A tunnel path's id depends on which paths the decoder met before; its hops do not.
+    const noId = (r: Segment | string) => (typeof r === 'string' ? r : { ...r, tunnel: r.tunnel > 0 });
+    const baseline = SEEDS.map(([lt, b]) => noId(fresh.decodeFrame(asFrame(lt, b, b.length, b.length, 0, 0))));
     fc.assert(
       fc.property(mutated, fc.integer({ min: 0, max: SEEDS.length - 1 }), (m, i) => {
         decodeFrame(asFrame(m.linkType, m.bytes, m.capLen, m.wireLen, 0, 0));
         const [lt, b] = SEEDS[i]!;
-        expect(decodeFrame(asFrame(lt, b, b.length, b.length, 0, 0))).toEqual(baseline[i]);
+        expect(noId(decodeFrame(asFrame(lt, b, b.length, b.length, 0, 0)))).toEqual(baseline[i]);
       }),
       { numRuns: 10_000 },
     );
@@ -150,5 +173,59 @@ describe('decodeFrame on hostile input', () => {
 
   it('the seeds themselves decode to segments', () => {
     for (const [lt, b] of SEEDS) expect(typeof decodeFrame(asFrame(lt, b, b.length, b.length, 0, 0))).toBe('object');
+  });
+});
+
+describe('tunnels and reassembly on hostile input', () => {
+  /** A tunnelled datagram cut into IPv4 fragments with random offsets, lengths, ids and flags. */
+  const fragments = fc.array(
+    fc.record({
+      id: fc.integer({ min: 0, max: 3 }),
+      off: fc.integer({ min: 0, max: 8191 }),
+      len: fc.integer({ min: 0, max: 300 }),
+      more: fc.boolean(),
+      proto: fc.constantFrom(17, 47, 4, 41),
+      sec: fc.integer({ min: 0, max: 100 }),
+      fill: fc.integer({ min: 0, max: 255 }),
+      v6: fc.boolean(),
+    }),
+    { maxLength: 60 },
+  );
+
+  it('any fragments, any order: never throws; chains and bytes stay within the limits', () => {
+    fc.assert(
+      fc.property(fragments, (list) => {
+        const limits = { maxChains: 4, maxBytes: 1 << 16, maxFragments: 8, timeoutSec: 30 };
+        const reasm = new Reassembler(limits);
+        const ctx = { paths: new TunnelPaths(8), reasm };
+        for (const f of list) {
+          const data = new Uint8Array(f.len).fill(f.fill);
+          // The first fragment of a chain carries a real VXLAN datagram's start, so some complete.
+          if (f.off === 0) data.set(udp(1, 4789, vxlan(1, eth(0x0800, INNER4))).subarray(0, f.len));
+          const pkt = f.v6
+            ? eth(0x86dd, ipv6(44, 1, 2, concat(new Uint8Array([f.proto, 0, (f.off >> 5) & 255, ((f.off << 3) & 0xf8) | (f.more ? 1 : 0), 0, 0, 0, f.id]), data)))
+            : eth(0x0800, ipv4(f.proto, '198.18.0.1', '198.18.0.2', data, { id: f.id, frag: (f.more ? 0x2000 : 0) | f.off }));
+          const fr: Frame = { index: 1, tsSec: f.sec, tsNsec: 0, linkType: 1, iface: 0, buf: pkt, offset: 0, capLen: pkt.length, wireLen: pkt.length };
+          checkResult(decodeFrame(fr, ctx));
+          expect(reasm.pending).toBeLessThanOrEqual(limits.maxChains);
+        }
+        const st = reasm.finish();
+        for (const v of Object.values(st)) expect(Number.isInteger(v) && v >= 0).toBe(true);
+        expect(ctx.paths.size).toBeLessThanOrEqual(8);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('mutated tunnel frames through one run’s context: never throws, paths bounded', () => {
+    const ctx = { paths: new TunnelPaths(64), reasm: new Reassembler() };
+    fc.assert(
+      fc.property(mutated, ({ linkType: lt, bytes, capLen, wireLen }) => {
+        checkResult(decodeFrame(asFrame(lt, bytes, capLen, wireLen, 1, 0), ctx));
+        expect(ctx.paths.size).toBeLessThanOrEqual(64);
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(newDecodeContext().reasm).not.toBeNull();
   });
 });

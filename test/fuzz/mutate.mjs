@@ -32,7 +32,7 @@ export function rng(seed) {
 const U32_EDGES = [0, 1, 2, 3, 4, 7, 8, 11, 12, 15, 16, 20, 24, 28, 31, 32, 40, 60, 64, 65535, 65536, 0x7fffffff, 0x80000000, 0xfffffff0, 0xfffffffe, 0xffffffff];
 const U16_EDGES = [0, 1, 2, 3, 4, 5, 8, 14, 15, 19, 20, 21, 40, 60, 0x7fff, 0x8000, 0xfffe, 0xffff];
 /** Link types worth trying on any frame (the decoders' table and its neighbours). */
-const LINK_TYPES = [0, 1, 6, 7, 8, 9, 10, 12, 14, 50, 51, 101, 104, 105, 107, 108, 113, 127, 147, 192, 204, 228, 229, 239, 276, 0xffff];
+const LINK_TYPES = [0, 1, 6, 7, 8, 9, 10, 12, 14, 50, 51, 101, 104, 105, 107, 108, 113, 127, 147, 178, 192, 204, 228, 229, 239, 276, 0xffff];
 
 function view(b) {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -103,6 +103,19 @@ function ipAt(b, f) {
     if (v === 6 && b[o + 6] === 6 && o + 40 <= f.at + f.len) return { o, v: 6, tcp: o + 40 };
   }
   return null;
+}
+
+/**
+ * The outer IPv4 header of an Ethernet frame carrying a tunnel (UDP, GRE, IP in IP), and where the
+ * tunnel's own header starts (after UDP's 8 bytes for UDP), or null.
+ */
+function tunnelAt(b, f) {
+  const o = f.at + 14;
+  if (o + 20 > f.at + f.len || b[o] >> 4 !== 4 || (b[o] & 0xf) < 5) return null;
+  const p = b[o + 9];
+  if (p !== 17 && p !== 47 && p !== 4 && p !== 41) return null;
+  const h = o + ((b[o] & 0xf) << 2);
+  return { o, tun: p === 17 ? h + 8 : h };
 }
 
 // ---- mutators ------------------------------------------------------------------------------------
@@ -216,6 +229,28 @@ const MUTATORS = {
     if (at + 1 >= b.length) return null;
     b[at] = r.pick([0, 1, 2, 3, 4, 5, 8, 19, 28, 29, 30, 34, 253, 254, 255]);
     b[at + 1] = r.pick([0, 1, 2, 3, 4, 6, 10, 18, 34, 40, 41, 255]);
+    return b;
+  },
+  tunnelHeader(b, r) {
+    // A byte of a tunnel's header (VXLAN flags/VNI, Geneve option length, GRE flags/protocol/key,
+    // GTP-U flags/length/extension lengths, ERSPAN version/session): edges and random values.
+    const fs = frames(b).map((f) => tunnelAt(b, f)).filter((x) => x !== null && x.tun + 16 <= b.length);
+    if (fs.length === 0) return null;
+    const t = r.pick(fs).tun;
+    for (let k = 1 + r.int(3); k > 0; k--) b[t + r.int(16)] = r.pick([0, 1, 0x3f, 0x40, 0x80, 0xff, r.int(256)]);
+    return b;
+  },
+  outerFragment(b, r) {
+    // The outer IPv4 header of tunnelled frames made a fragment: more-fragments, offsets, one id
+    // for several frames (chains that overlap, never end, or complete out of order).
+    const fs = frames(b).map((f) => tunnelAt(b, f)).filter((x) => x !== null);
+    if (fs.length === 0) return null;
+    const id = r.int(4);
+    for (let k = 1 + r.int(Math.min(8, fs.length)); k > 0; k--) {
+      const ip = r.pick(fs);
+      view(b).setUint16(ip.o + 4, id);
+      view(b).setUint16(ip.o + 6, r.pick([0x2000, 0x2001, 0x0001, 0x0003, 0x1fff, 0x3fff, 0x4000, r.int(0x4000)]));
+    }
     return b;
   },
   repeatRecord(b, r) {

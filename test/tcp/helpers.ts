@@ -73,6 +73,8 @@ export function mkSeg(x: SegSpec): Segment {
     payloadLen: x.len ?? 0,
     options: x.options ?? null,
     truncated: false,
+    tunnel: 0,
+    tunnelFlip: 0,
   };
 }
 
