@@ -60,6 +60,11 @@ export interface CaptureStats {
   /** The compression the input was read through (sniffed from its first bytes); absent when none. */
   compression?: 'gzip' | 'zstd';
   /**
+   * pcapng only: the last Interface Statistics Block of each interface that had one, in order of
+   * first appearance (counts since the capture began; null where the writer did not know).
+   */
+  isb?: Array<{ received: number | null; ifdrop: number | null; osdrop: number | null }>;
+  /**
    * Live capture through dumpcap or tcpdump only: packets dropped by the kernel (ps_drop) and by
    * the interface (ps_ifdrop), as the capture program reports them at its end; null where it did not.
    */
