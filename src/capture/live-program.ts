@@ -104,6 +104,9 @@ export function installHint(kind: CaptureProgram): string {
     : 'Debian/Ubuntu: apt-get install tcpdump; Fedora: dnf install tcpdump';
 }
 
+/** tcpdump's kernel buffer in KiB when -B is not given (see captureArgs). */
+export const TCPDUMP_DEFAULT_BUFFER_KIB = 32768;
+
 /** The child's arguments for `o`. */
 export function captureArgs(kind: CaptureProgram, o: LiveOptions): string[] {
   const a: string[] = ['-i', o.iface];
@@ -118,7 +121,10 @@ export function captureArgs(kind: CaptureProgram, o: LiveOptions): string[] {
   }
   a.push('-U', '--immediate-mode', '--time-stamp-precision=nano', '-w', '-');
   if (o.snaplen !== undefined) a.push('-s', String(o.snaplen));
-  if (o.bufferSize !== undefined) a.push('-B', String(Math.max(1, Math.ceil(o.bufferSize / 1024))));
+  // --immediate-mode makes libpcap use TPACKET_V2, whose ring holds a frame of the full snaplen
+  // per packet: its 2 MiB default is 8 packets at tcpdump's 262144, and a burst on a loaded
+  // machine dropped 4 of 36 on lo. 32 MiB, as fixtures/record.sh uses, unless -B says otherwise.
+  a.push('-B', String(o.bufferSize !== undefined ? Math.max(1, Math.ceil(o.bufferSize / 1024)) : TCPDUMP_DEFAULT_BUFFER_KIB));
   if (o.count !== undefined) a.push('-c', String(o.count));
   // `--` so a filter starting with '-' is not taken for an option.
   if (o.filter !== '') a.push('--', o.filter);
@@ -207,9 +213,11 @@ export function privilegeFix(p: FoundProgram): string {
 export function classifyStartError(p: FoundProgram, iface: string, filter: string, stderr: string, status: string): CaptureError {
   const lines = errorLines(stderr, p.kind);
   const first = lines[0] ?? status;
+  // The line that says it best (dumpcap first warns "cap_set_proc() fail return: ..." when it cannot raise its capabilities).
+  const best = (re: RegExp) => lines.find((l) => /permission/i.test(l) && re === PERMISSION) ?? lines.find((l) => re.test(l)) ?? first;
   const all = lines.join(' ');
-  if (PERMISSION.test(all)) return new CaptureError(iface, null, `no permission to capture (${p.kind}: ${first}): ${privilegeFix(p)}`);
-  if (NO_DEVICE.test(all)) return new CaptureError(iface, null, `no such interface (${p.kind}: ${first}); tcptrace -D lists them`);
+  if (PERMISSION.test(all)) return new CaptureError(iface, null, `no permission to capture (${p.kind}: ${best(PERMISSION)}): ${privilegeFix(p)}`);
+  if (NO_DEVICE.test(all)) return new CaptureError(iface, null, `no such interface (${p.kind}: ${best(NO_DEVICE)}); tcptrace -D lists them`);
   if (filter !== '' && BAD_FILTER.test(all)) {
     // dumpcap puts libpcap's reason in parentheses on a later line.
     const why = /\(([^)]*syntax error[^)]*)\)/.exec(all)?.[1] ?? first;
@@ -314,14 +322,23 @@ export async function openWithProgram(p: FoundProgram, o: LiveOptions): Promise<
       clearTimeout(timer);
       resolve(r);
     };
+    // tcpdump says "listening on" once its capture is open; dumpcap says "Capturing on" before it
+    // tries, so for it only the first bytes of its output (the pcapng header, written once the
+    // capture is open) tell. 'readable' also fires at the end of the stream: bytes must be there.
     const onErr = () => {
-      if (STARTED.test(err.text)) {
+      if (p.kind === 'tcpdump' && STARTED.test(err.text)) {
         child.stderr!.off('data', onErr);
         done('ready');
       }
     };
     child.stderr!.on('data', onErr);
-    child.stdout!.once('readable', () => done('ready'));
+    const onReadable = () => {
+      if (child.stdout!.readableLength > 0) {
+        child.stdout!.off('readable', onReadable);
+        done('ready');
+      }
+    };
+    child.stdout!.on('readable', onReadable);
     void exited.then(() => done('ended'));
     void spawnError.then((e) => done(e));
   });
@@ -335,9 +352,9 @@ export async function openWithProgram(p: FoundProgram, o: LiveOptions): Promise<
   }
   if (started === 'ended') {
     const { code, signal } = await exited;
-    // Ended before saying it captured: that is its error (a -c run on a busy interface could end
-    // this fast too, but then it said "listening"/"Capturing" first).
-    if (!STARTED.test(err.text)) {
+    // Ended before writing a capture header: that is its error (a -c run on a busy interface can
+    // end this fast too, but then its output is there).
+    if (child.stdout!.readableLength === 0) {
       fail(classifyStartError(p, o.iface, o.filter, err.text, signal !== null ? `killed by ${signal}` : `exit status ${code}`));
     }
   }
