@@ -495,7 +495,7 @@ export interface LiveProgramOptions extends LiveOptions {
  */
 export const RECEIPT_TIME_WARNING =
   'capturing in-process with the cap module: packets are timed when Node reads them, not by the kernel, ' +
-  'so times run late (on lo, 0.01 to 3 ms; handshake RTTs read tens of microseconds long) and kernel drops are unknown; ' +
+  'so times run late (measured on lo: 0.48 ms at the median, up to 28 ms; handshake RTTs 0.27 ms too long at the median) and kernel drops are unknown; ' +
   'install tcpdump or dumpcap (wireshark-common) for kernel timestamps and drop counts';
 
 /**
