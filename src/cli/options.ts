@@ -297,7 +297,7 @@ export const OPTIONS: OptionTable = {
   },
   write: {
     flags: '-w, --write <file>',
-    description: 'also write the captured packets to FILE (classic pcap)',
+    description: 'also write the captured packets to FILE as the capture program wrote them (dumpcap: pcapng; tcpdump: pcap, ns; cap: pcap, µs)',
     group: GROUPS.live,
     default: undefined,
     parse: pcapFileName,
