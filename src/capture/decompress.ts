@@ -45,6 +45,8 @@ export interface Decompressed {
   readonly compressedBytes: number;
   /** Lets go of everything at once (the child is killed): the reader stopped early. */
   close(): void;
+  /** Decompressed bytes waiting for the reader (what backpressure bounds). */
+  readonly queuedBytes: number;
 }
 
 /** The two ends of a decompressor: a writable side taking compressed bytes, a readable side giving the rest. */
@@ -54,6 +56,11 @@ interface Engine {
   /** Called once the output ended or failed: the damage, or null for a proper end. */
   verdict(error: Error | null, compressedBytes: number): Promise<CompressionDamage | null>;
   kill(): void;
+  /**
+   * Whether the output may be paused while the reader is behind. Not zlib's: output it holds when
+   * it fails is lost with the error; its input is held back instead. A child's pipe loses nothing.
+   */
+  pausable: boolean;
 }
 
 /** The `zstd` program's path, or null: what to run when Node's zlib has no zstd. Replaceable by tests. */
@@ -112,6 +119,7 @@ function zlibEngine(kind: 'gzip' | 'zstd', z: zlib.Gunzip): Engine {
     kill() {
       z.destroy();
     },
+    pausable: false,
   };
 }
 
@@ -175,6 +183,7 @@ function childEngine(kind: Compression, program: string | null, args: string[]):
       child.stdout!.destroy();
       child.stderr!.destroy();
     },
+    pausable: true,
   };
 }
 
@@ -204,6 +213,8 @@ class DecompressedStream implements Decompressed {
     out.on('data', (d: Uint8Array) => {
       this.queue.push(d);
       this.queued += d.length;
+      // A child reads ahead of what it was given: hold its output back too.
+      if (engine.pausable && this.queued >= HIGH) out.pause();
       this.wake();
     });
     out.on('end', () => {
@@ -240,6 +251,10 @@ class DecompressedStream implements Decompressed {
     return this.result;
   }
 
+  get queuedBytes(): number {
+    return this.queued;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -253,6 +268,7 @@ class DecompressedStream implements Decompressed {
     const r = this.wakeReader;
     this.wakeReader = null;
     r?.();
+    if (this.engine.pausable && this.queued < HIGH && this.engine.output.isPaused()) this.engine.output.resume();
     if (this.queued < HIGH || this.closed) {
       const f = this.wakeFeeder;
       this.wakeFeeder = null;

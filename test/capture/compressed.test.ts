@@ -3,6 +3,7 @@
 // or the error when nothing came out. The reference for every count is Wireshark's own reader
 // (tshark/capinfos read .gz and .zst themselves), not this tool.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sniffCompression } from '../../src/capture/compression.js';
-import { setZstdProgram } from '../../src/capture/decompress.js';
+import { decompress, setZstdProgram } from '../../src/capture/decompress.js';
 import { CaptureError, type CaptureStats } from '../../src/capture/frame.js';
 import { openCapture } from '../../src/capture/open.js';
 import { BIN, ROOT, ensureBuilt } from '../helpers/built.js';
@@ -260,5 +261,38 @@ describe('the command line', () => {
     expect(s.status).toBe(2);
     expect(s.stdout).toBe('');
     expect(s.stderr).toBe(`tcptrace: ${q}: offset 8: gzip data cut short at offset 8 (the input ends inside a gzip member)\n`);
+  });
+});
+
+describe('memory: the reader paces the decompressor', () => {
+  it.each(['gzip', 'zstd'] as const)('%s: a reader that stops reading stops the compressed input being read', async (kind) => {
+    if (kind === 'zstd' && !hasZstd) return;
+    // 8 MiB that compress about 2:1 (hex digits of random bytes).
+    const raw = Buffer.from(randomBytes(4 << 20).toString('hex'));
+    const comp = kind === 'gzip' ? gzipSync(raw) : execFileSync('zstd', ['-1', '-c'], { input: raw, maxBuffer: 1 << 26 });
+    let pulled = 0;
+    let at = 0;
+    const input: AsyncIterator<Uint8Array> = {
+      async next() {
+        if (at >= comp.length) return { done: true, value: undefined };
+        const c = comp.subarray(at, at + 65536);
+        at += c.length;
+        pulled += c.length;
+        return { done: false, value: c };
+      },
+    };
+    const d = decompress(kind, [], input);
+    const it = d.chunks[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.done).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    // Held back: about 1 MiB of output waits, and the input stops a little beyond what made it.
+    expect(pulled).toBeLessThan(comp.length / 2);
+    expect(d.queuedBytes).toBeLessThan(3 << 20);
+    let total = first.value!.length;
+    for (let r = await it.next(); !r.done; r = await it.next()) total += r.value.length;
+    expect(total).toBe(raw.length);
+    expect(pulled).toBe(comp.length);
+    expect(d.damage()).toBeNull();
   });
 });
