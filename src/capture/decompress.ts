@@ -217,10 +217,13 @@ class DecompressedStream implements Decompressed {
       if (engine.pausable && this.queued >= HIGH) out.pause();
       this.wake();
     });
-    out.on('end', () => {
+    // 'close' too: a child that never started closes its pipes without an 'end'.
+    const onEnd = () => {
       this.ended = true;
       this.wake();
-    });
+    };
+    out.on('end', onEnd);
+    out.on('close', onEnd);
     out.on('error', (e: Error) => {
       if (this.failure === null) this.failure = e;
       this.ended = true;

@@ -144,6 +144,26 @@ describe('choosing the program', () => {
   });
 });
 
+describe('no capture program and no cap', () => {
+  it('-i says what to install, in one line, exit 2', async () => {
+    const { setCapLoader } = await import('../../src/capture/live.js');
+    const dir = mkdtempSync(join(tmpdir(), 'cap-path-'));
+    setProgramSearchPath(dir, false);
+    setCapLoader(() => Promise.reject(Object.assign(new Error("Cannot find package 'cap'"), { code: 'ERR_MODULE_NOT_FOUND' })));
+    try {
+      const { io, out, err } = memIo();
+      expect(await main(['node', 'tcptrace', '-i', 'lo', 'tcp'], io)).toBe(2);
+      expect(out()).toBe('');
+      expect(err()).toMatch(
+        /^tcptrace: live capture: neither dumpcap nor tcpdump is installed, and the fallback module 'cap' \(libpcap binding\) is not built: .*; better: install tcpdump \(Debian\/Ubuntu: apt-get install tcpdump.*\) or dumpcap \(Debian\/Ubuntu: apt-get install wireshark-common.*\)\n$/,
+      );
+    } finally {
+      setCapLoader(null);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** In-memory streams for main(). */
 function memIo() {
   let out = '';
