@@ -247,6 +247,8 @@ describe('the command line', () => {
     }
     expect(jb).toEqual(ja);
     expect(jc).toEqual(ja);
+    const text = spawnSync(process.execPath, [BIN, gzPath], { encoding: 'utf8' });
+    expect(text.stdout.split('\n')[0]).toBe(`${gzPath} — pcap (gzip) · ETHERNET · 200 packets · 200 TCP segments · 1 connection`);
   });
 
   it('a cut .gz: warnings on stderr, results, exit 0; an unreadable one: one line, exit 2', () => {
