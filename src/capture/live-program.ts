@@ -288,13 +288,6 @@ const STOP_GRACE_MS = 3_000;
  */
 export async function openWithProgram(p: FoundProgram, o: LiveOptions): Promise<CaptureSource> {
   let out: number | null = null;
-  if (o.writeFile !== undefined) {
-    try {
-      out = openSync(o.writeFile, 'w');
-    } catch (e) {
-      throw new CaptureError(o.writeFile, null, `cannot write: ${(e as Error).message.split('\n')[0]}`);
-    }
-  }
   const child = spawn(p.path, captureArgs(p.kind, o), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.add(child);
   if (!exitHook) {
@@ -356,6 +349,14 @@ export async function openWithProgram(p: FoundProgram, o: LiveOptions): Promise<
     // end this fast too, but then its output is there).
     if (child.stdout!.readableLength === 0) {
       fail(classifyStartError(p, o.iface, o.filter, err.text, signal !== null ? `killed by ${signal}` : `exit status ${code}`));
+    }
+  }
+  // The -w file is created only once capture works: a refused capture leaves no empty file behind.
+  if (o.writeFile !== undefined) {
+    try {
+      out = openSync(o.writeFile, 'w');
+    } catch (e) {
+      fail(new CaptureError(o.writeFile, null, `cannot write: ${(e as Error).message.split('\n')[0]}`));
     }
   }
   return new ProgramSource(p, o, child, exited, err, out);

@@ -326,6 +326,17 @@ for (const program of ['dumpcap', 'tcpdump'] as const) {
       expect(Math.max(...gaps.map(Math.abs)), `stamp differences (ns): ${gaps.join(', ')}`).toBeLessThanOrEqual(100_000);
     });
 
+    it('a -w file that cannot be written: one line, exit 2, and no child left', async () => {
+      const r = spawnSync(process.execPath, [BIN, '-i', 'lo', '--capture-with', program, '-w', join(tmp, 'no/such/dir/x.pcap'), 'tcp port 9'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`tcptrace: ${join(tmp, 'no/such/dir/x.pcap')}: cannot write: ENOENT: no such file or directory, open '${join(tmp, 'no/such/dir/x.pcap')}'\n`);
+      expect(spawnSync('pgrep', ['-f', `${program} -i lo .*tcp port 9`]).status).toBe(1);
+    });
+
     it('-c N: the child stops by itself after N packets, every endpoint is printed, no child is left', async () => {
       const server = await startServer();
       const t = start(process.execPath, [BIN, '-i', 'lo', '--capture-with', program, '-c', '7', '--json', 'tcp', 'port', String(server.port)], /capturing on/);
@@ -383,7 +394,7 @@ for (const program of ['dumpcap', 'tcpdump'] as const) {
     it('without the privilege: one line naming the fix for this program, exit 2', () => {
       if (spawnSync('setpriv', ['--version']).status !== 0) return;
       // Root without CAP_NET_RAW (the bounding set is inherited by the child): what a user without the privilege gets.
-      const r = spawnSync('setpriv', ['--bounding-set=-net_raw,-net_admin', process.execPath, BIN, '-i', 'lo', '--capture-with', program, 'tcp'], {
+      const r = spawnSync('setpriv', ['--bounding-set=-net_raw,-net_admin', process.execPath, BIN, '-i', 'lo', '--capture-with', program, '-w', join(tmp, 'refused.pcap'), 'tcp'], {
         cwd: ROOT,
         encoding: 'utf8',
         timeout: 30_000,
@@ -391,6 +402,7 @@ for (const program of ['dumpcap', 'tcpdump'] as const) {
       expect(r.status).toBe(2);
       expect(r.stdout).toBe('');
       const path = findProgram(program)!;
+      expect(existsSync(join(tmp, 'refused.pcap')), 'a refused capture leaves no -w file').toBe(false);
       expect(r.stderr).toMatch(new RegExp(`^tcptrace: lo: no permission to capture \\(${program}: [^\\n]+\\): [^\\n]*sudo setcap cap_net_raw,cap_net_admin=eip ${path}[^\\n]*, or run as root\\n$`));
       if (program === 'dumpcap') expect(r.stderr).toContain('wireshark group');
     });
