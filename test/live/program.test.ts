@@ -10,18 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  captureArgs,
-  chooseProgram,
-  classifyStartError,
-  countsLine,
-  errorLines,
-  findProgram,
-  parseCounts,
-  privilegeFix,
-  setProgramSearchPath,
-  TCPDUMP_DEFAULT_BUFFER_KIB,
-} from '../../src/capture/live-program.js';
+import { captureArgs, chooseProgram, findProgram, setProgramSearchPath, TCPDUMP_DEFAULT_BUFFER_KIB } from '../../src/capture/program-choice.js';
+import { classifyStartError, countsLine, errorLines, parseCounts, privilegeFix } from '../../src/capture/program-words.js';
 import { main } from '../../src/cli/main.js';
 import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { BIN, ROOT, ensureBuilt } from '../helpers/built.js';
