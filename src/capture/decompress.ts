@@ -304,7 +304,7 @@ class DecompressedStream implements Decompressed {
       const r = await this.input.next();
       if (r.done) break;
       // Node's zlib keeps a reference to each written chunk until it is processed: a reader that
-      // reuses its buffer (the file reader does) must hand over copies; openCompressed does.
+      // reuses its buffer (the file reader does) must hand over fresh chunks (open.ts's fileChunks).
       await give(r.value);
     }
     this.fed = true;
