@@ -603,6 +603,8 @@ class TraceRun {
       // Readers put the offset in the message itself ("file ends mid-record at offset N ...").
       warnings,
     };
+    if (stats.compression !== undefined) input.compression = stats.compression;
+    if (stats.drops !== undefined) input.drops = stats.drops;
     const summary = this.summary.result();
     if (this.droppedSegments > 0 || this.evicted > 0) {
       summary.tableFull = { cap: this.maxConnections, dropped: this.droppedSegments, evicted: this.evicted };

@@ -57,8 +57,18 @@ export interface CaptureStats {
   bytes: number;
   /** Problems that did not stop the run (a cut-off file ends with one of these). */
   warnings: CaptureWarning[];
-  /** Live capture only: packets dropped by the kernel / by the interface, as libpcap reports them. */
-  drops?: { kernel: number; interface: number };
+  /** The compression the input was read through (sniffed from its first bytes); absent when none. */
+  compression?: 'gzip' | 'zstd';
+  /**
+   * pcapng only: the last Interface Statistics Block of each interface that had one, in order of
+   * first appearance (counts since the capture began; null where the writer did not know).
+   */
+  isb?: Array<{ received: number | null; ifdrop: number | null; osdrop: number | null }>;
+  /**
+   * Live capture through dumpcap or tcpdump only: packets dropped by the kernel (ps_drop) and by
+   * the interface (ps_ifdrop), as the capture program reports them at its end; null where it did not.
+   */
+  drops?: { kernel: number | null; interface: number | null };
 }
 
 /** Progress callback: bytes of input consumed and frames read so far. */

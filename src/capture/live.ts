@@ -1,6 +1,10 @@
 /**
  * Live capture: frames from a network interface through libpcap, via the optional `cap` addon.
  *
+ * This is the fallback (issue 13): live-program.ts captures through a dumpcap or tcpdump child,
+ * which has the kernel's timestamps and drop counts that cap lacks; this module is used only when
+ * neither program is installed, or for `--capture-with cap`, and then a warning says so once.
+ *
  * `cap` (mscdex/cap 0.2.1, src/binding.cc) is loaded with a dynamic import only here, so file mode
  * never touches it and installs without libpcap's headers still work. What cap gives and does not:
  *   - `open(device, filter, bufSize, buffer)` runs pcap_create/activate (promiscuous, snaplen 65535,

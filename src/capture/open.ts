@@ -5,11 +5,18 @@
  * each frame straight from that buffer, so a capture of any size runs in constant memory.
  * Standard input ('-') is read as the stream's own chunks, so `tcpdump -w - | tcptrace -` works
  * (and shows packets as they arrive: nothing waits for a full buffer). So is a FIFO (`openFifo`).
+ *
+ * Either kind of input may be compressed: the first bytes say so (compression.ts), and the rest is
+ * read through a streaming decompressor (decompress.ts) into the same parser. Offsets in the
+ * parser's warnings then count decompressed bytes and say so; damage in the compressed stream
+ * itself is one more warning (or, when nothing could be read, the error) at its compressed offset.
  */
 import { closeSync, constants, open as openFd } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { Socket } from 'node:net';
+import { COMPRESSION_SNIFF_LEN, decompressCommand, sniffCompression, type Compression } from './compression.js';
+import { decompress, DecompressorMissing, type Decompressed } from './decompress.js';
 import { createParser } from './detect.js';
 import { CaptureError } from './frame.js';
 import type { CaptureSource, CaptureStats, FrameSink, ProgressFn } from './frame.js';
@@ -140,19 +147,41 @@ async function runFile(path: string, chunkSize: number, sink: FrameSink, options
     }
   }
   const fh = input;
+  // allocUnsafeSlow: a buffer of our own, not a slice of Node's shared pool.
+  const buf = Buffer.allocUnsafeSlow(chunkSize);
+  let first: number;
+  try {
+    first = (await fh.read(buf, 0, chunkSize, null)).bytesRead;
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw new CaptureError(path, null, `cannot read: ${reason(e)}`);
+  }
+  const kind = sniffCompression(buf.subarray(0, Math.min(first, COMPRESSION_SNIFF_LEN)));
+  if (kind !== null) {
+    // The decompressor holds on to what it is given: fresh chunks from here on, not `buf`.
+    try {
+      return await runCompressed(path, kind, [Buffer.from(buf.subarray(0, first))], fileChunks(fh, chunkSize), sink, options);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
   const parser = createParser(path, sink);
   try {
     return await withAbort(parser, signal, async () => {
-      // allocUnsafeSlow: a buffer of our own, not a slice of Node's shared pool.
-      const buf = Buffer.allocUnsafeSlow(chunkSize);
       let total = 0;
+      let pending = first;
       while (!parser.stopped) {
         let n: number;
-        try {
-          n = (await fh.read(buf, 0, chunkSize, null)).bytesRead;
-        } catch (e) {
-          if (total === 0) throw new CaptureError(path, null, `cannot read: ${reason(e)}`);
-          return endAfterReadError(parser, total, e);
+        if (pending >= 0) {
+          n = pending;
+          pending = -1;
+        } else {
+          try {
+            n = (await fh.read(buf, 0, chunkSize, null)).bytesRead;
+          } catch (e) {
+            if (total === 0) throw new CaptureError(path, null, `cannot read: ${reason(e)}`);
+            return endAfterReadError(parser, total, e);
+          }
         }
         if (n === 0) break;
         total += n;
@@ -192,25 +221,145 @@ function nextOrAbort(it: AsyncIterator<Uint8Array>, signal: AbortSignal | undefi
   });
 }
 
+/** A file handle as an iterator of fresh chunks (a decompressor may keep each one a while). */
+function fileChunks(fh: FileHandle, size: number): AsyncIterator<Uint8Array> {
+  return {
+    async next(): Promise<IteratorResult<Uint8Array>> {
+      const b = Buffer.allocUnsafe(size);
+      const { bytesRead } = await fh.read(b, 0, size, null);
+      return bytesRead === 0 ? { done: true, value: undefined } : { done: false, value: b.subarray(0, bytesRead) };
+    },
+    async return(): Promise<IteratorResult<Uint8Array>> {
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/**
+ * Reads a stream: its first bytes decide whether it is compressed (then runCompressed takes it);
+ * otherwise every chunk goes to the parser as it comes.
+ */
 async function runStream(
   name: string,
   stream: AsyncIterable<Uint8Array>,
   sink: FrameSink,
   options: RunOptions = {},
 ): Promise<CaptureStats> {
+  const it = stream[Symbol.asyncIterator]();
+  // The magic may come in pieces (a pipe hands over what it has): wait for enough of it.
+  const head: Uint8Array[] = [];
+  let have = 0;
+  while (have < COMPRESSION_SNIFF_LEN) {
+    let r: IteratorResult<Uint8Array> | null;
+    try {
+      r = await nextOrAbort(it, options.signal);
+    } catch (e) {
+      void it.return?.()?.catch?.(() => undefined);
+      throw new CaptureError(name, null, `cannot read: ${reason(e)}`);
+    }
+    if (r === null || r.done) break;
+    if (r.value.length === 0) continue;
+    head.push(r.value);
+    have += r.value.length;
+  }
+  const magic = head.length === 1 ? head[0]! : concat(head, COMPRESSION_SNIFF_LEN);
+  const kind = sniffCompression(magic.subarray(0, Math.min(magic.length, COMPRESSION_SNIFF_LEN)));
+  if (kind !== null) return runCompressed(name, kind, head, it, sink, options);
+  return parseStream(name, head, it, sink, options);
+}
+
+/** The first `n` bytes of `parts` (or all of them, if fewer), in one array. */
+function concat(parts: Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(Math.min(n, parts.reduce((a, p) => a + p.length, 0)));
+  let o = 0;
+  for (const p of parts) {
+    if (o >= out.length) break;
+    const take = p.subarray(0, out.length - o);
+    out.set(take, o);
+    o += take.length;
+  }
+  return out;
+}
+
+/** What an offset means in a warning about decompressed data. */
+const DECOMPRESSED = ' (offset in the decompressed data)';
+const STOPPED = '; reading stopped';
+
+/**
+ * Reads a compressed stream whose first chunks (`head`) were already taken from `it`: through the
+ * decompressor into the parser. Damage in the compressed stream ends the reading with a warning
+ * and the packets before it, or, when not even a capture header came out, is the error.
+ */
+async function runCompressed(
+  name: string,
+  kind: Compression,
+  head: Uint8Array[],
+  it: AsyncIterator<Uint8Array>,
+  sink: FrameSink,
+  options: RunOptions,
+): Promise<CaptureStats> {
+  const release = () => void it.return?.()?.catch?.(() => undefined);
+  if (kind === 'bzip2' || kind === 'xz') {
+    release();
+    throw new CaptureError(name, 0, `${kind}-compressed: decompress it first (${decompressCommand(kind)})`);
+  }
+  let d: Decompressed;
+  try {
+    d = decompress(kind, head, it);
+  } catch (e) {
+    release();
+    if (e instanceof DecompressorMissing) throw new CaptureError(name, 0, e.message);
+    throw e;
+  }
+  let stats: CaptureStats;
+  try {
+    stats = await parseStream(name, [], d.chunks[Symbol.asyncIterator](), sink, options);
+  } catch (e) {
+    const damage = d.damage();
+    d.close();
+    if (damage !== null) throw new CaptureError(name, damage.offset, damage.message);
+    if (e instanceof CaptureError && e.offset !== null) {
+      throw new CaptureError(name, e.offset, `${e.detail} in the ${kind}-decompressed data`);
+    }
+    throw e;
+  }
+  d.close();
+  const damage = d.damage();
+  if (damage?.fatal) throw new CaptureError(name, damage.offset, damage.message);
+  for (const w of stats.warnings) {
+    if (w.offset === null) continue;
+    const stop = w.message.endsWith(STOPPED) ? STOPPED : '';
+    w.message = w.message.slice(0, w.message.length - stop.length) + DECOMPRESSED + stop;
+  }
+  if (damage !== null) stats.warnings.push({ offset: damage.offset, message: `${damage.message}; reading stopped` });
+  stats.compression = kind;
+  return stats;
+}
+
+/** Parses the `head` chunks, then every chunk of `it`, as they come. */
+function parseStream(
+  name: string,
+  head: Uint8Array[],
+  it: AsyncIterator<Uint8Array>,
+  sink: FrameSink,
+  options: RunOptions = {},
+): Promise<CaptureStats> {
   const { signal, onProgress } = options;
   const parser = createParser(name, sink);
-  const it = stream[Symbol.asyncIterator]();
+  let h = 0;
   return withAbort(parser, signal, async () => {
     let total = 0;
     try {
       while (!parser.stopped) {
         let r: IteratorResult<Uint8Array> | null;
-        try {
-          r = await nextOrAbort(it, signal);
-        } catch (e) {
-          if (total === 0) throw new CaptureError(name, null, `cannot read: ${reason(e)}`);
-          return endAfterReadError(parser, total, e);
+        if (h < head.length) r = { done: false, value: head[h++]! };
+        else {
+          try {
+            r = await nextOrAbort(it, signal);
+          } catch (e) {
+            if (total === 0) throw new CaptureError(name, null, `cannot read: ${reason(e)}`);
+            return endAfterReadError(parser, total, e);
+          }
         }
         if (r === null || r.done) break;
         const chunk = r.value;

@@ -12,8 +12,11 @@
  * - Enhanced Packet Block (§4.3), Simple Packet Block (§4.4: interface 0, no timestamp, captured
  *   length = min(original length, snaplen, block body)), and the obsolete Packet Block
  *   (Appendix A, still written by old tools) yield frames.
- * - Every other block (name resolution, interface statistics, decryption secrets, custom,
- *   anything unknown) is skipped; one that straddles two chunks is skipped without buffering.
+ * - Interface Statistics Block (§4.6): the last one of each interface is kept in the stats
+ *   (`isb`), for what dumpcap counted at the end of a live capture (isb_ifrecv, isb_ifdrop,
+ *   isb_osdrop; all-ones means unknown, as dumpcap writes when pcap_stats failed).
+ * - Every other block (name resolution, decryption secrets, custom, anything unknown) is
+ *   skipped; one that straddles two chunks is skipped without buffering.
  *
  * Framing damage (a length under 12 or not a multiple of 4, an absurd length, trailing length
  * differing from the leading one) stops reading with a warning: past it nothing can be trusted.
@@ -54,6 +57,17 @@ const FAST_BLOCK_LIMIT = 1024 * 1024 + PACKET_BLOCK_SLACK;
 const OPT_ENDOFOPT = 0;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
+const OPT_ISB_IFRECV = 4;
+const OPT_ISB_IFDROP = 5;
+const OPT_ISB_OSDROP = 7;
+
+/** A u64 counter option as a number; null for all-ones (the writer did not know it). */
+function counter(b: Uint8Array, o: number, le: boolean): number | null {
+  const hi = le ? u32(b, o + 4, true) : u32(b, o, false);
+  const lo = le ? u32(b, o, true) : u32(b, o + 4, false);
+  if (hi === 0xffffffff && lo === 0xffffffff) return null;
+  return hi * 4294967296 + lo;
+}
 
 /** Push parser for pcapng: feed chunks, get frames. */
 export class PcapngParser extends RecordParser {
@@ -160,7 +174,7 @@ export class PcapngParser extends RecordParser {
 
   protected override skippable(b: Uint8Array, off: number, _len: number): boolean {
     const t = u32(b, off, this.le);
-    return !(t === BlockType.SHB || t === BlockType.IDB || t === BlockType.EPB || t === BlockType.SPB || t === BlockType.PB);
+    return !(t === BlockType.SHB || t === BlockType.IDB || t === BlockType.EPB || t === BlockType.SPB || t === BlockType.PB || t === BlockType.ISB);
   }
 
   protected override skippedTail(tail: Uint8Array, len: number, at: number): boolean {
@@ -194,6 +208,9 @@ export class PcapngParser extends RecordParser {
         return;
       case BlockType.IDB:
         this.interfaceDescription(b, off, len, at);
+        return;
+      case BlockType.ISB:
+        this.interfaceStatistics(b, off, len);
         return;
       default:
         return;
@@ -254,6 +271,38 @@ export class PcapngParser extends RecordParser {
     this.ifTs.push(ts);
     this.noteLinkType(linkType);
   }
+
+  /** The counters of an ISB, kept per interface (a later one replaces an earlier one: they count from the start). */
+  private interfaceStatistics(b: Uint8Array, off: number, len: number): void {
+    const le = this.le;
+    if (len < 24) return;
+    const iface = u32(b, off + 8, le);
+    const got: { received: number | null; ifdrop: number | null; osdrop: number | null } = { received: null, ifdrop: null, osdrop: null };
+    let p = off + 20;
+    const e = off + len - 4;
+    while (p + 4 <= e) {
+      const code = u16(b, p, le);
+      const olen = u16(b, p + 2, le);
+      if (code === OPT_ENDOFOPT || p + 4 + olen > e) break;
+      if (olen === 8) {
+        if (code === OPT_ISB_IFRECV) got.received = counter(b, p + 4, le);
+        else if (code === OPT_ISB_IFDROP) got.ifdrop = counter(b, p + 4, le);
+        else if (code === OPT_ISB_OSDROP) got.osdrop = counter(b, p + 4, le);
+      }
+      p += 4 + ((olen + 3) & ~3);
+    }
+    const isb = (this.stats.isb ??= []);
+    const key = `${this.sections}:${iface}`;
+    const i = this.isbKeys.indexOf(key);
+    if (i >= 0) isb[i] = got;
+    else {
+      this.isbKeys.push(key);
+      isb.push(got);
+    }
+  }
+
+  /** Section and interface of each entry of stats.isb. */
+  private readonly isbKeys: string[] = [];
 
   /** EPB and the obsolete PB: same layout after the interface number. */
   private packet(b: Uint8Array, off: number, len: number, at: number, iface: number, kind: string): void {

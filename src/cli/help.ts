@@ -38,7 +38,8 @@ Examples:
   tcptrace --filter 'state CLOSE-WAIT' big.pcapng --summary
   tcptrace --json capture.pcap | jq '.connections[] | {id, open: .open.kind, close: .close.kind}'
   tcpdump -i lo -w - 'tcp port 8080' | tcptrace --ndjson -
-  sudo tcptrace -i lo tcp port 8080           live; Ctrl-C prints the summary
+  tcptrace capture.pcapng.gz                  gzip and zstd captures are read as they are (also from -)
+  sudo tcptrace -i lo tcp port 8080           live through dumpcap or tcpdump; Ctrl-C prints the summary
   tcptrace --fail-on check fixtures/*.pcap    exit 1 if any seq/ack check fails
 
 ${FILTER_HELP}
@@ -57,5 +58,6 @@ Zeek conn_state (the "zeek" field; history letters: s h a d f r t w, upper case 
 ${zeekTable}
 
 Exit status: 0 ok; 1 a --fail-on condition happened; 2 bad usage or an unreadable input;
-70 internal error. A damaged capture prints a warning on stderr and the results up to the damage.
+70 internal error. A damaged capture (or compressed stream) prints a warning on stderr and the results
+up to the damage.
 `;

@@ -22,7 +22,8 @@
 import { readFileSync } from 'node:fs';
 import { openCapture, STDIN_NAME } from '../capture/open.js';
 import { CaptureError, type CaptureSource } from '../capture/frame.js';
-import type { LiveInterface, LiveOptions } from '../capture/live.js';
+import type { LiveInterface } from '../capture/live.js';
+import type { CaptureWith, LiveCapture, LiveProgramOptions } from '../capture/live-program.js';
 import type { Report } from '../diagnose/types.js';
 import { esc } from '../report/format.js';
 import { jsonChunks, renderNdjsonLine } from '../report/json.js';
@@ -56,10 +57,12 @@ export interface CliIO {
   stdin?: AsyncIterable<Uint8Array>;
 }
 
-/** The live-capture API (src/capture/live.ts), loaded only when -i or -D is given. */
+/** The live-capture API (src/capture/live-program.ts), loaded only when -i or -D is given. */
 export interface LiveApi {
-  openLive(o: LiveOptions): Promise<CaptureSource>;
-  listInterfaces(): Promise<LiveInterface[]>;
+  openLive(o: LiveProgramOptions): Promise<CaptureSource & Partial<Pick<LiveCapture, 'program' | 'notices'>>>;
+  listInterfaces(captureWith?: CaptureWith): Promise<LiveInterface[]>;
+  /** Kills capture children at once (before dying of a second signal, where no exit handler runs). */
+  killCaptureChildren?(): void;
 }
 
 /** The CI subcommand (src/check/cli.ts): `tcptrace check ...`. */
@@ -78,7 +81,7 @@ export interface CliDeps {
 
 const DEFAULT_DEPS: CliDeps = {
   openCapture,
-  loadLive: () => import('../capture/live.js'),
+  loadLive: () => import('../capture/live-program.js'),
   // Loaded on demand: a plain `tcptrace FILE` never pays for check/'s modules.
   loadCheck: () => import('../check/cli.js'),
   signals: false,
@@ -186,7 +189,7 @@ function traceOptions(run: Run): TraceOptions {
  * (a terminal, a hung mount), and process.exit() first joins every pool thread
  * (uv__threadpool_cleanup), so it waited for that read forever (issue 10).
  */
-function onSignals(ac: AbortController, enabled: boolean): () => void {
+function onSignals(ac: AbortController, enabled: boolean, onSecondSignal?: () => void): () => void {
   if (!enabled) return () => {};
   // Its own count, not ac.signal.aborted: something else may have stopped the read first.
   let signalled = false;
@@ -197,6 +200,8 @@ function onSignals(ac: AbortController, enabled: boolean): () => void {
     }
     // With no listener left, Node gives the signal back its default action: to end the process.
     unhook();
+    // Dying of a signal runs no exit handler: a capture child must be ended here (live-program.ts).
+    onSecondSignal?.();
     process.kill(process.pid, sig);
     process.exit(130); // only where the signal did not end the process by itself
   };
@@ -330,7 +335,7 @@ function ndjson(run: Run, r: ConnectionRecord): void {
 async function listInterfaces(run: Run, live: LiveApi): Promise<number> {
   let list: LiveInterface[];
   try {
-    list = await live.listInterfaces();
+    list = await live.listInterfaces(run.o.captureWith);
   } catch (e) {
     return fail(run.io, 'live capture', e);
   }
@@ -356,7 +361,7 @@ async function runLive(run: Run, bpf: string): Promise<number> {
   }
   if (o.listInterfaces) return listInterfaces(run, live);
   const iface = o.interface!;
-  let source: CaptureSource;
+  let source: CaptureSource & Partial<Pick<LiveCapture, 'program' | 'notices'>>;
   try {
     source = await live.openLive({
       iface,
@@ -366,13 +371,16 @@ async function runLive(run: Run, bpf: string): Promise<number> {
       count: o.count,
       durationSec: o.duration,
       writeFile: o.write,
+      captureWith: o.captureWith,
     });
   } catch (e) {
     return fail(io, iface, e);
   }
-  io.stderr.write(`tcptrace: capturing on ${esc(iface)}${bpf ? ` (${esc(bpf)})` : ''}; Ctrl-C stops and prints the summary\n`);
+  const via = source.program ? ` with ${source.program}` : '';
+  io.stderr.write(`tcptrace: capturing on ${esc(iface)}${bpf ? ` (${esc(bpf)})` : ''}${via}; Ctrl-C stops and prints the summary\n`);
+  for (const n of source.notices ?? []) io.stderr.write(`tcptrace: ${esc(iface)}: warning: ${esc(n)}\n`);
   const ac = new AbortController();
-  const unhook = onSignals(ac, deps.signals);
+  const unhook = onSignals(ac, deps.signals, live.killCaptureChildren);
   const unwatch = stopWithOutput(run, ac);
   const stream = !o.json && !o.summary;
   // Openings print early only when the selection can already be decided then (a --filter on

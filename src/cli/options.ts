@@ -50,13 +50,14 @@ export interface CliOptions {
   write: string | undefined;
   snaplen: number | undefined;
   bufferSize: number | undefined;
+  captureWith: 'dumpcap' | 'tcpdump' | 'cap' | undefined;
 }
 
 const GROUPS = {
   output: 'Output:',
   select: 'Selection:',
   track: 'Tracking:',
-  live: 'Live capture (needs libpcap and the privilege to capture):',
+  live: 'Live capture (through dumpcap or tcpdump, which need the privilege to capture):',
 } as const;
 
 /** One option of the table. */
@@ -296,19 +297,20 @@ export const OPTIONS: OptionTable = {
   },
   write: {
     flags: '-w, --write <file>',
-    description: 'also write the captured packets to FILE (classic pcap)',
+    description: 'also write the captured packets to FILE as the capture program wrote them (dumpcap: pcapng; tcpdump: pcap, ns; cap: pcap, µs)',
     group: GROUPS.live,
     default: undefined,
     parse: pcapFileName,
   },
   snaplen: {
     flags: '-s, --snaplen <bytes>',
-    description: 'bytes kept per packet (default and maximum 65535)',
+    description: "bytes kept per packet (default: the capture program's, 262144; cap: at most 65535)",
     group: GROUPS.live,
     default: undefined,
     parse: (raw, _p, name) => {
       const n = positiveInteger(raw, undefined, name);
-      if (n > 65535) throw mustBe(name, 'a positive integer up to 65535', raw);
+      // libpcap's MAXIMUM_SNAPLEN.
+      if (n > 262144) throw mustBe(name, 'a positive integer up to 262144', raw);
       return n;
     },
   },
@@ -323,6 +325,14 @@ export const OPTIONS: OptionTable = {
       if (n > 2_097_151) throw mustBe(name, 'a positive integer up to 2097151 (KiB)', raw);
       return n;
     },
+  },
+  captureWith: {
+    flags: '--capture-with <program>',
+    description:
+      'dumpcap, tcpdump or cap: what captures (default: dumpcap, else tcpdump, else the in-process cap module, whose times are at receipt)',
+    group: GROUPS.live,
+    default: undefined,
+    parse: oneOf(['dumpcap', 'tcpdump', 'cap'] as const),
   },
 };
 
@@ -401,6 +411,7 @@ function validate(o: CliOptions, inputs: string[]): void {
     for (const [k, flag] of liveOnly) {
       if (o[k] !== undefined) throw new UsageError(`${flag} is for live capture: use it with -i IFACE`);
     }
+    if (o.captureWith !== undefined && !o.listInterfaces) throw new UsageError('--capture-with is for live capture: use it with -i IFACE or -D');
     if (!o.listInterfaces && inputs.length === 0) {
       throw new UsageError('no input: name a capture file, - for standard input, or -i IFACE to capture live (see tcptrace --help)');
     }

@@ -126,7 +126,8 @@ export function renderInputLine(report: Report, opts: TextOptions): string {
     st.head(
       m.inputLine({
         path: inputName(i.path, m),
-        format: esc(i.format),
+        // "pcap (gzip)": the file as it was, and what it was read through.
+        format: esc(i.compression ? `${i.format} (${i.compression})` : i.format),
         links: i.linkTypes.map(esc).join(', '),
         packets: int(i.packets),
         segments: int(i.tcpSegments),

@@ -298,6 +298,10 @@ export interface InputRecord {
   /** Frames that are not TCP segments, by reason ('udp', 'unsupported-link:DLT_FOO', ...). */
   skipped: Record<string, number>;
   warnings: string[];
+  /** Present only when the input was compressed: what it was decompressed from ('gzip', 'zstd'). */
+  compression?: string;
+  /** Live capture through dumpcap or tcpdump only: their end-of-run drop counts (null: not reported). */
+  drops?: { kernel: number | null; interface: number | null };
 }
 
 export interface Summary {
