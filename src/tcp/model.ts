@@ -233,6 +233,11 @@ export interface SegmentRecord {
   window: number;
   /** Options on this segment, only for SYNs and segments where they matter. */
   options?: NegotiatedOptions & { sack?: Array<[number, number]> };
+  /**
+   * The timestamp option's TSval and TSecr (RFC 7323), only when asked for (`--metrics`, `--svg`,
+   * `--html`: the RTT from timestamp echoes) and the segment carries the option.
+   */
+  ts?: [number, number];
   /** States of both endpoints after this segment. */
   client: TcpState;
   server: TcpState;
