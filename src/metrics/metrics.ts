@@ -6,7 +6,7 @@
  * One pass over the segments in capture order; nothing here runs per packet while tracing.
  */
 import type { ConnectionRecord, SegmentRecord, Side } from '../tcp/model.js';
-import { RETRANSMISSIONS_MAX, type ConnectionMetrics, type DirectionMetrics, type Retransmission } from './model.js';
+import { RETRANSMISSIONS_MAX, type ConnectionMetrics, type DirectionMetrics, type Retransmission } from '../tcp/metrics-model.js';
 import { ByteRanges, Unwrapper } from './ranges.js';
 import { AckRtt, TsRtt } from './rtt.js';
 

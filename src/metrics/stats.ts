@@ -1,5 +1,5 @@
 /** Running min/mean/max/standard deviation of samples (milliseconds). */
-import type { RttStats } from './model.js';
+import type { RttStats } from '../tcp/metrics-model.js';
 
 export class Samples {
   private n = 0;

@@ -4,6 +4,8 @@
  * Any change here that alters the JSON bumps SCHEMA and is written down in the README.
  */
 
+import type { ConnectionMetrics } from './metrics-model.js';
+
 /** Version tag of the JSON document. */
 export const SCHEMA = 'tcptrace/1';
 
@@ -234,8 +236,9 @@ export interface SegmentRecord {
   /** Options on this segment, only for SYNs and segments where they matter. */
   options?: NegotiatedOptions & { sack?: Array<[number, number]> };
   /**
-   * The timestamp option's TSval and TSecr (RFC 7323), only when asked for (`--metrics`, `--svg`,
-   * `--html`: the RTT from timestamp echoes) and the segment carries the option.
+   * The timestamp option's TSval and TSecr (RFC 7323), only when asked for (trace's
+   * `segmentTimestamps`, for the metrics' RTT from timestamp echoes) and the segment carries the
+   * option. The CLI removes it once the metrics are made: it is never in the JSON output.
    */
   ts?: [number, number];
   /** States of both endpoints after this segment. */
@@ -283,6 +286,8 @@ export interface ConnectionRecord {
   keepAlive: { probes: number; intervalSec: number | null } | null;
   /** Per-endpoint notes on the end of the capture, e.g. when TIME-WAIT expires. */
   notes: string[];
+  /** Only with `--metrics` (and behind `--svg`/`--html`): RTT, bytes, rates (metrics-model.ts). */
+  metrics?: ConnectionMetrics;
 }
 
 export interface InputRecord {

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/open.js';
 import { computeMetrics } from '../../src/metrics/metrics.js';
-import type { DirectionMetrics } from '../../src/metrics/model.js';
+import type { DirectionMetrics } from '../../src/tcp/metrics-model.js';
 import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
 import { readTsv } from '../helpers/tsv.js';

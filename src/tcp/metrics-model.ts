@@ -6,7 +6,7 @@
  * A direction is named by its sender: `client` is what the client sent (its bytes, its
  * retransmissions, the RTT its segments saw, the zero window it advertised).
  */
-import type { Side } from '../tcp/model.js';
+import type { Side } from './model.js';
 
 /** Round-trip time samples of one kind, milliseconds. */
 export interface RttStats {
