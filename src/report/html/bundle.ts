@@ -4,7 +4,7 @@
  * `import`/`export` lines. Those files import only from each other, by name, so joining them in
  * dependency order is all the bundling they need; a test draws with the bundle in Chromium.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** Dependency order: each file uses only the ones before it. */
 const FILES = ['svg', 'draw-ladder', 'draw-seq'];
@@ -19,7 +19,7 @@ let cached: string | null = null;
 export function drawingScript(): string {
   if (cached !== null) return cached;
   const modules = FILES.map((f) => {
-    const js = readFileSync(new URL(`../svg/${f}.js`, import.meta.url), 'utf8');
+    const js = readFileSync(compiled(f), 'utf8');
     const exported: string[] = [];
     const body = js
       .split('\n')
@@ -37,6 +37,15 @@ export function drawingScript(): string {
   });
   cached = `(function () {\n'use strict';\n${modules.join('\n')}\nwindow.tcptraceDraw = { drawLadder: ${ident('draw-ladder')}.drawLadder, drawSeq: ${ident('draw-seq')}.drawSeq };\n})();\n`;
   return cached;
+}
+
+/**
+ * The compiled file beside this one (dist/report/svg/), or, when this module runs from its
+ * TypeScript source (the tests), the build's copy in dist/.
+ */
+function compiled(name: string): URL {
+  const beside = new URL(`../svg/${name}.js`, import.meta.url);
+  return existsSync(beside) ? beside : new URL(`../../../dist/report/svg/${name}.js`, import.meta.url);
 }
 
 /** A module's name as an identifier: draw-ladder -> m_draw_ladder. */
