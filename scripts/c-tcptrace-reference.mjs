@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The reference numbers test/metrics/c-tcptrace.test.ts compares the metrics with: C tcptrace
 // (Ostermann's, Debian package `tcptrace`, 6.6.7) run as `tcptrace -l -r --csv` on every kernel
-// recording in fixtures/, reduced to the columns we compare, one line per connection, into
+// recording in fixtures/ and fixtures/metrics/ (real RTTs of tens of ms through a slow link), reduced to the columns we compare, one line per connection, into
 // fixtures/c-tcptrace.tsv. CI has no C tcptrace: it reads the committed TSV. Rerun after adding a
 // fixture: `node scripts/c-tcptrace-reference.mjs`.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -21,7 +21,10 @@ const COLUMNS = [
 
 const version = spawnSync('tcptrace', ['-v'], { encoding: 'utf8' }).stderr.split('\n').find((l) => l.includes('version'))?.trim() ?? '?';
 const out = [['file', ...COLUMNS].join('\t')];
-const files = readdirSync(fixtures).filter((f) => f.endsWith('.pcap')).sort();
+const files = [
+  ...readdirSync(fixtures).filter((f) => f.endsWith('.pcap')).sort(),
+  ...readdirSync(path.join(fixtures, 'metrics')).filter((f) => f.endsWith('.pcap')).sort().map((f) => `metrics/${f}`),
+];
 for (const f of files) {
   // -l long stats, -r RTT stats, --csv machine-readable, -n no name lookups.
   const text = execFileSync('tcptrace', ['-n', '-l', '-r', '--csv', path.join(fixtures, f)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
