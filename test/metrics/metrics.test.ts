@@ -106,6 +106,15 @@ describe('computeMetrics on recordings', () => {
     expect(computeMetrics(r.connections[0]!).client.tsRtt).toBeNull();
   });
 
+  it('metrics/zero-window.pcap: the server advertised a zero window from packet 11 to packet 15', async () => {
+    // tshark -r fixtures/metrics/zero-window.pcap -Y 'tcp.srcport==4801' -T fields -e frame.number
+    //   -e frame.time_relative -e tcp.window_size_value: first 0 at #11 (0.087735 s), next non-zero at
+    //   #15 (1.504932 s), and none again after.
+    const [{ m }] = await metricsOf('metrics/zero-window.pcap');
+    expect(m!.server.zeroWindowSec).toBeCloseTo(1.504932 - 0.087735, 6);
+    expect(m!.client.zeroWindowSec).toBe(0);
+  });
+
   it('no zero window on recordings that never advertised one; a refused SYN has one RTT sample', async () => {
     for (const { m } of await metricsOf('four-way-close.pcap')) {
       expect(m.client.zeroWindowSec).toBe(0);
