@@ -128,6 +128,7 @@ export function drawSeq(pic: SeqPicture, w: Words): string {
     [w.data, COLOR.data, ''],
     [`${w.retransmission} (R)`, COLOR.retrans, ''],
     [`${w.outOfOrder} (O)`, COLOR.ooo, ''],
+    [w.probe, COLOR.probe, ''],
     [w.synFin, COLOR.synFin, ''],
     [w.ack, COLOR.ack, ''],
     [w.window, COLOR.window, '5 3'],
