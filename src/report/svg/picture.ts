@@ -221,17 +221,22 @@ function phaseOf(s: TcpState): number {
 /** A side's phases over time, from its transitions: [t0, t1, phase] flat. */
 function phases(c: ConnectionRecord, side: Side, t1: number): number[] {
   const out: number[] = [];
+  // One interval per phase: FIN-WAIT-1 then FIN-WAIT-2 is one stretch of closing.
+  const push = (t0: number, t: number, p: number) => {
+    if (p < 0 || !(t > t0)) return;
+    const n = out.length;
+    if (n > 0 && out[n - 1] === p && out[n - 2] === t0) out[n - 2] = t;
+    else out.push(t0, t, p);
+  };
   let state = initialState(c, side);
   let since = 0;
   for (const t of c.timeline) {
     if (t.side !== side) continue;
-    const p = phaseOf(state);
-    if (p >= 0 && t.time > since) out.push(since, t.time, p);
+    push(since, t.time, phaseOf(state));
     state = t.to;
     since = t.time;
   }
-  const p = phaseOf(state);
-  if (p >= 0 && t1 > since) out.push(since, t1, p);
+  push(since, t1, phaseOf(state));
   return out;
 }
 
