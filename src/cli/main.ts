@@ -530,7 +530,7 @@ async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Prom
   try {
     run.pictures?.close();
   } catch (e) {
-    io.stderr.write(`tcptrace: cannot write ${esc(o.html ?? o.svg ?? '')}: ${esc(firstLine(e))}\n`);
+    io.stderr.write(`tcptrace: cannot write the pictures: ${esc(firstLine(e))}\n`);
     status = Math.max(status, 2);
   }
   if (status === 0 && o.failOn.includes('check') && run.checksFailed) return 1;

@@ -70,6 +70,8 @@ export class PictureOutput {
   private first = -1;
   private last = -1;
   private readonly summaries: string[] = [];
+  /** The first write that failed (a full disk, a removed directory): nothing more is written, close() throws it. */
+  private error: unknown = null;
 
   constructor(readonly s: PictureSettings) {
     this.m = messages(s.lang);
@@ -93,13 +95,27 @@ export class PictureOutput {
 
   /** Takes each record before the output does: metrics, pictures, then back to its exchanges. */
   take(r: ConnectionRecord, selected: boolean): void {
-    if (selected && (this.s.svgDir !== undefined || this.fd !== null)) {
-      const metrics = computeMetrics(r);
-      if (this.s.svgDir !== undefined) this.svg(r, buildPictures(r, this.m, metrics));
-      if (this.fd !== null) this.html(r, buildPictures(r, this.m, metrics, HTML_SEQ_MAX), metrics.client.rtt?.meanMs ?? null, metrics.client.retransmittedBytes + metrics.server.retransmittedBytes);
-      if (this.s.metrics) r.metrics = metrics;
-    } else if (this.s.metrics) r.metrics = computeMetrics(r);
+    if (selected && this.error === null && (this.s.svgDir !== undefined || this.fd !== null)) {
+      try {
+        this.draw(r);
+      } catch (e) {
+        // Said once, at the end (close), as "cannot write": the trace and its usual output go on.
+        this.error = e;
+      }
+    }
+    if (this.s.metrics && r.metrics === undefined) r.metrics = computeMetrics(r);
     asUsual(r, this.s.all);
+  }
+
+  /** The record's metrics and pictures, written to the SVG directory and into the page. */
+  private draw(r: ConnectionRecord): void {
+    const metrics = computeMetrics(r);
+    if (this.s.metrics) r.metrics = metrics;
+    if (this.s.svgDir !== undefined) this.svg(r, buildPictures(r, this.m, metrics));
+    if (this.fd !== null) {
+      const retrans = metrics.client.retransmittedBytes + metrics.server.retransmittedBytes;
+      this.html(r, buildPictures(r, this.m, metrics, HTML_SEQ_MAX), metrics.client.rtt?.meanMs ?? null, retrans);
+    }
   }
 
   /** An input's report is complete: its summary goes into the page. */
@@ -109,8 +125,13 @@ export class PictureOutput {
     this.summaries.push(renderSummary(report, { ...text, color: 0 }));
   }
 
-  /** Writes the rest of the page and closes it. */
+  /** Writes the rest of the page and closes it; throws the first write that failed. */
   close(): void {
+    if (this.error !== null) {
+      if (this.fd !== null) closeSync(this.fd);
+      this.fd = null;
+      throw this.error;
+    }
     if (this.fd === null) return;
     this.flush();
     for (const s of this.summaries) writeSync(this.fd, htmlSummary(s));
@@ -144,8 +165,14 @@ export class PictureOutput {
   private flush(): void {
     if (this.fd === null || this.rows.length === 0) return;
     const pack = (v: unknown) => gzipSync(JSON.stringify(v)).toString('base64');
-    writeSync(this.fd, htmlRows(pack(this.rows)));
-    writeSync(this.fd, htmlPictures(this.input, this.first, this.last, pack(this.pics)));
+    try {
+      if (this.error === null) {
+        writeSync(this.fd, htmlRows(pack(this.rows)));
+        writeSync(this.fd, htmlPictures(this.input, this.first, this.last, pack(this.pics)));
+      }
+    } catch (e) {
+      this.error = e;
+    }
     this.rows = [];
     this.pics = {};
     this.first = -1;

@@ -1,6 +1,6 @@
 // --metrics, --svg and --html from the command line: what they write, that the usual output is
 // unchanged by them, and their errors (one line, exit 2).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -65,7 +65,20 @@ describe('--svg', () => {
     expect(r.status).toBe(2);
     expect(r.out).toBe('');
     expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(/^tcptrace: cannot write .*a-file\/sub: /);
+    expect(r.err).toMatch(/^tcptrace: cannot write .*a-file\/sub/);
+  });
+
+  it('a write that fails during the trace: the usual output still comes, then one line and exit 2', async () => {
+    const out = path.join(dir, 'eisdir');
+    mkdirSync(path.join(out, 'loss.0.ladder.svg'), { recursive: true }); // a directory where the file goes
+    const r = await run('--svg', out, path.join(FIXTURES, 'loss.pcap'));
+    expect(r.status).toBe(2);
+    expect(r.out).toContain('Summary of');
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^tcptrace: cannot write the pictures: EISDIR.*loss\.0\.ladder\.svg/);
+    const full = await run('--html', '/dev/full', path.join(FIXTURES, 'loss.pcap'));
+    expect(full.status).toBe(2);
+    expect(full.err).toMatch(/^tcptrace: cannot write \/dev\/full: ENOSPC/);
   });
 
   it('refuses live capture and - as a name', async () => {
