@@ -38,6 +38,8 @@ export interface TraceOptions {
    * drawn (`--summary`): every other fact of a record is the same, and a connection costs less.
    */
   keepSegments?: boolean;
+  /** Keep the timestamp option's values on kept segments (`SegmentRecord.ts`), for the metrics. */
+  segmentTimestamps?: boolean;
   /** Ephemeral port range for the TIME-WAIT pressure diagnostic. Default Linux's [32768, 60999]. */
   portRange?: [number, number];
   /** Called with each connection record as soon as it is finished (NDJSON streaming, live capture). */
@@ -222,6 +224,7 @@ class TraceRun {
       allSegments: options.allSegments ?? false,
       noSegments: options.keepSegments === false,
       maxConnections: this.maxConnections,
+      timestamps: options.segmentTimestamps === true,
     };
   }
 

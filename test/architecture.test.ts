@@ -5,8 +5,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = path.resolve(import.meta.dirname, '../src');
-/** Left to right. report and check are siblings: neither imports the other. */
-const ORDER: Record<string, number> = { capture: 0, decode: 1, flow: 2, tcp: 3, diagnose: 4, report: 5, check: 5 };
+/**
+ * Left to right. report and check are siblings: neither imports the other; so are diagnose and
+ * metrics (computed from finished records, used by report/ for the pictures).
+ */
+const ORDER: Record<string, number> = { capture: 0, decode: 1, flow: 2, tcp: 3, diagnose: 4, metrics: 4, report: 5, check: 5 };
 
 function* files(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {

@@ -41,6 +41,7 @@ import { trace, type TraceOptions } from '../trace.js';
 import { colorLevel, languageFrom, type Env } from './env.js';
 import { decidedAtOpening, hostPredicate, portPredicate, type ConnectionPredicate } from './filter.js';
 import { parseCommandLine, type CliOptions } from './options.js';
+import { PictureOutput, wantsSegments } from './pictures.js';
 import { startProgress } from './progress.js';
 import { StreamedOutput } from './stream-output.js';
 import { Output, pacedCapture, watchErrors, writeChunks, type OutStream } from './write.js';
@@ -121,6 +122,8 @@ interface Run {
   checksFailed: boolean;
   /** Inputs rendered so far (a blank line separates text outputs). */
   rendered: number;
+  /** --metrics, --svg, --html: what each record gets before the output sees it (pictures.ts). */
+  pictures: PictureOutput | null;
 }
 
 /** The first line of an error's message. */
@@ -165,7 +168,9 @@ function traceOptions(run: Run): TraceOptions {
     mslSec: o.msl,
     idleTimeoutSec: o.idleTimeout,
     maxConnections: o.maxConnections,
-    allSegments: o.all,
+    // --metrics, --svg and --html measure every segment (the record keeps only its exchanges again after).
+    allSegments: o.all || run.pictures !== null,
+    segmentTimestamps: run.pictures !== null,
     portRange: o.portRange,
     // Records go to the output as they are made and nothing keeps them: memory follows the
     // connections alive at one moment, not the length of the capture.
@@ -173,7 +178,7 @@ function traceOptions(run: Run): TraceOptions {
     // NDJSON prints each record once, when its connection finishes: nothing to hold it for.
     finishedHold: o.ndjson ? 0 : undefined,
     // --summary draws no ladder.
-    keepSegments: !o.summary,
+    keepSegments: !o.summary || run.pictures !== null,
     // --ndjson prints records only: no summary, no findings.
     diagnostics: !o.ndjson,
     select: run.select ?? undefined,
@@ -295,6 +300,9 @@ async function runFile(run: Run, path: string): Promise<number> {
     deps.progressDelayMs,
   );
   const streamed = streamedOutput(run, name);
+  const sink = streamed?.sink();
+  const pics = o.ndjson ? null : run.pictures;
+  run.pictures?.beginInput(path);
   let report: Report;
   try {
     report = await trace(source, {
@@ -302,8 +310,15 @@ async function runFile(run: Run, path: string): Promise<number> {
       signal: ac.signal,
       onProgress: (bytes, packets) => spinner.update(bytes, packets),
       onConnection: o.ndjson ? (r: ConnectionRecord) => ndjson(run, r) : undefined,
-      onRecord: streamed?.sink(),
+      onRecord:
+        pics === null
+          ? sink
+          : (r, frontier, selected) => {
+              pics.take(r, selected);
+              sink?.(r, frontier, selected);
+            },
     });
+    run.pictures?.endInput(report, run.text);
   } catch (e) {
     return fail(io, name, e);
   } finally {
@@ -328,7 +343,9 @@ async function runFile(run: Run, path: string): Promise<number> {
 function ndjson(run: Run, r: ConnectionRecord): void {
   // The output has ended (the read is being stopped, or goes on for --fail-on): not worth rendering.
   if (run.out.signal.aborted) return;
-  if (run.select === null || run.select(r)) run.out.write(renderNdjsonLine(r));
+  const selected = run.select === null || run.select(r);
+  run.pictures?.take(r, selected);
+  if (selected) run.out.write(renderNdjsonLine(r));
 }
 
 /** `-D`: the interfaces, numbered as tcpdump -D numbers them. */
@@ -492,7 +509,22 @@ async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Prom
     select: selection(o),
     checksFailed: false,
     rendered: 0,
+    pictures: null,
   };
+  const settings = { svgDir: o.svg, htmlFile: o.html, metrics: o.metrics, all: o.all, lang: run.text.lang };
+  if (wantsSegments(settings)) {
+    if (o.interface !== undefined || o.listInterfaces) {
+      io.stderr.write('tcptrace: --metrics, --svg and --html read capture files, not live capture (write one with -w)\n');
+      return 2;
+    }
+    run.pictures = new PictureOutput(settings);
+    try {
+      run.pictures.open(inv.inputs.map((i) => (i === '-' ? STDIN_NAME : i)).join(', '));
+    } catch (e) {
+      io.stderr.write(`tcptrace: cannot write ${esc(o.html ?? o.svg ?? '')}: ${esc(firstLine(e))}\n`);
+      return 2;
+    }
+  }
 
   let status = 0;
   if (o.interface !== undefined || o.listInterfaces) {
@@ -502,6 +534,12 @@ async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Prom
       if (outputEndsRun(run)) break; // the inputs after it are not read (see the top)
       status = Math.max(status, await runFile(run, path));
     }
+  }
+  try {
+    run.pictures?.close();
+  } catch (e) {
+    io.stderr.write(`tcptrace: cannot write the pictures: ${esc(firstLine(e))}\n`);
+    status = Math.max(status, 2);
   }
   if (status === 0 && o.failOn.includes('check') && run.checksFailed) return 1;
   return status;

@@ -30,6 +30,9 @@ export interface CliOptions {
   ndjson: boolean;
   summary: boolean;
   all: boolean;
+  metrics: boolean;
+  svg: string | undefined;
+  html: string | undefined;
   absolute: boolean;
   explain: boolean;
   lang: Lang | undefined;
@@ -174,6 +177,26 @@ export const OPTIONS: OptionTable = {
     description: 'draw every segment, not only the opening and closing (keeps them all in memory)',
     group: GROUPS.output,
     default: false,
+  },
+  metrics: {
+    flags: '--metrics',
+    description: 'add each connection’s metrics to JSON/NDJSON records: RTT per direction (from ACKs and timestamp echoes), unique and retransmitted bytes, throughput, goodput, zero-window time, retransmissions (keeps every segment in memory, as --all)',
+    group: GROUPS.output,
+    default: false,
+  },
+  svg: {
+    flags: '--svg <dir>',
+    description: 'write each connection’s ladder and its two time-sequence graphs as SVG files into DIR (keeps every segment, as --all)',
+    group: GROUPS.output,
+    default: undefined,
+    parse: pcapFileName,
+  },
+  html: {
+    flags: '--html <file>',
+    description: 'write one self-contained HTML page: summary, diagnostics, a sortable filterable table of connections, each one’s pictures on demand (keeps every segment, as --all)',
+    group: GROUPS.output,
+    default: undefined,
+    parse: pcapFileName,
   },
   absolute: {
     flags: '--absolute',

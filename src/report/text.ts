@@ -167,12 +167,12 @@ export function renderText(report: Report, opts: TextOptions, ctx: TextContext =
 }
 
 /** A state as written beside a lifeline, with a marker when it is not observed. */
-function stateCell(state: TcpState, basis: EndpointRecord['stateBasis'] = 'observed'): string {
+export function stateCell(state: TcpState, basis: EndpointRecord['stateBasis'] = 'observed'): string {
   return esc(state) + (basis === 'inferred' ? '*' : basis === 'unseen' ? '?' : '');
 }
 
 /** Options as a short list: "mss 1460 · ws 7 · sack · ts". */
-function optionList(o: NegotiatedOptions | undefined, m: Messages): string[] {
+export function optionList(o: NegotiatedOptions | undefined, m: Messages): string[] {
   if (!o) return [];
   const out: string[] = [];
   if (o.mss !== undefined) out.push(`mss ${o.mss}`);
@@ -184,7 +184,7 @@ function optionList(o: NegotiatedOptions | undefined, m: Messages): string[] {
 }
 
 /** The arrow's label: "SYN+ACK seq=0 ack=1 win=65160 len=0". */
-function segLabel(s: SegmentRecord, absolute: boolean): string {
+export function segLabel(s: SegmentRecord, absolute: boolean): string {
   const seq = absolute ? s.seq : s.relSeq;
   const ack = absolute ? s.ack : s.relAck;
   return `${flagNames(s.flags)} seq=${seq}${ack !== null ? ` ack=${ack}` : ''} win=${s.window} len=${s.len}`;
@@ -216,7 +216,7 @@ function checkLabel(k: Check, c: ConnectionRecord, m: Messages): string {
 }
 
 /** A check as written under its arrow: "ack=x+1 ✓" or "ack=x+1 ✗ expected 1, got 0". */
-function checkText(k: Check, c: ConnectionRecord, seg: SegmentRecord | undefined, m: Messages, absolute: boolean): string {
+export function checkText(k: Check, c: ConnectionRecord, seg: SegmentRecord | undefined, m: Messages, absolute: boolean): string {
   const label = checkLabel(k, c, m);
   if (k.ok && k.id === 'syn-no-data' && seg !== undefined && seg.len > 0) return `${m.synDataFastOpen} ✓`;
   if (k.ok) return `${label} ✓`;
@@ -246,7 +246,7 @@ function carriesData(c: ConnectionRecord): boolean {
 }
 
 /** Initial state of one side: the `from` of its first transition, else its state after the first segment. */
-function initialState(c: ConnectionRecord, side: Side): TcpState {
+export function initialState(c: ConnectionRecord, side: Side): TcpState {
   const t = c.timeline.find((x) => x.side === side);
   if (t) return t.from;
   const s = c.segments[0];

@@ -90,6 +90,11 @@ export interface TrackerOptions {
   noSegments?: boolean;
   /** The table's cap, for the note of an evicted connection. */
   maxConnections?: number;
+  /**
+   * Keep each kept segment's timestamp option values (`SegmentRecord.ts`): the metrics' RTT from
+   * timestamp echoes needs them (`--metrics`, `--svg`, `--html`). Only kept segments pay for it.
+   */
+  timestamps?: boolean;
 }
 
 /**
@@ -1158,7 +1163,10 @@ export class ConnectionTracker {
   /** Keeps one segment for the ladder, with both endpoints' states after it. */
   private record(seg: Segment, S: End, t: number, mask: number): void {
     const R = S === this.c ? this.s : this.c;
-    this.records.push(segmentRecord(seg, S, R, this.c.t.state, this.s.t.state, t, mask));
+    const rec = segmentRecord(seg, S, R, this.c.t.state, this.s.t.state, t, mask);
+    const o = seg.options;
+    if (this.opts.timestamps === true && o !== null && o.tsVal !== undefined) rec.ts = [o.tsVal, o.tsEcr ?? 0];
+    this.records.push(rec);
   }
 
   /**

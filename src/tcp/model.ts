@@ -5,6 +5,7 @@
  */
 
 import type { TunnelHop } from '../decode/tunnel-path.js';
+import type { ConnectionMetrics } from './metrics-model.js';
 
 export type { TunnelHop } from '../decode/tunnel-path.js';
 
@@ -237,6 +238,12 @@ export interface SegmentRecord {
   window: number;
   /** Options on this segment, only for SYNs and segments where they matter. */
   options?: NegotiatedOptions & { sack?: Array<[number, number]> };
+  /**
+   * The timestamp option's TSval and TSecr (RFC 7323), only when asked for (trace's
+   * `segmentTimestamps`, for the metrics' RTT from timestamp echoes) and the segment carries the
+   * option. The CLI removes it once the metrics are made: it is never in the JSON output.
+   */
+  ts?: [number, number];
   /** States of both endpoints after this segment. */
   client: TcpState;
   server: TcpState;
@@ -287,6 +294,8 @@ export interface ConnectionRecord {
    * key is its 4-tuple and these, so one 4-tuple in two tunnels is two connections.
    */
   tunnel?: TunnelHop[];
+  /** Only with `--metrics` (and behind `--svg`/`--html`): RTT, bytes, rates (metrics-model.ts). */
+  metrics?: ConnectionMetrics;
 }
 
 export interface InputRecord {
