@@ -104,6 +104,11 @@ const en = {
     'wscale-at-most-14': 'window scale ≤ 14',
   } satisfies Record<CheckId, string>,
   expectedGot: (e: string, a: string) => `expected ${e}, got ${a}`,
+  /**
+   * A failed check without both numbers, from its id (and what it expected, if anything); null: the
+   * model's own message, which is English, is printed instead.
+   */
+  checkMissing: null as ((id: CheckId, expected: string | null) => string) | null,
   /** The handshake's ack checks with the acknowledged amount from the check itself: "ack=x+101" (ISN + 1 + SYN data). */
   ackOfIsn: (letter: string, plus: string) => `ack=${letter}+${plus}`,
   /** The syn-no-data check when the SYN does carry data, legitimately (RFC 7413). */
@@ -116,8 +121,6 @@ const en = {
   inUseLabel: 'in use',
   inUse: { ws: 'window scaling', sack: 'SACK', ts: 'timestamps' },
   rttLabel: 'handshake RTT',
-  /** Heading of the model's own notes when they are in another language than the output. */
-  modelNotes: 'notes',
   none: 'none',
 
   words: {
@@ -343,6 +346,14 @@ const zh: Messages = {
     'wscale-at-most-14': '窗口缩放 ≤ 14',
   },
   expectedGot: (e, a) => `应为 ${e}，实为 ${a}`,
+  checkMissing: (id, expected) =>
+    id === 'time-wait-side'
+      ? '进入 TIME-WAIT 的不是先关闭的一方（RFC 9293 §3.6）'
+      : id === 'rst-in-window'
+        ? `RST 不带 ACK，没有确认 SYN（应为 ${expected ?? '—'}），被忽略（RFC 9293 §3.10.7.3）`
+        : expected === null
+          ? '未通过'
+          : `应为 ${expected}，实际没有`,
   ackOfIsn: (letter, plus) => `ack=${letter}+${plus}`,
   synDataFastOpen: 'SYN 携带数据并带有快速打开 cookie',
   checksElsewhere: '折叠的报文段上的检查',
@@ -353,7 +364,6 @@ const zh: Messages = {
   inUseLabel: '启用',
   inUse: { ws: '窗口缩放', sack: 'SACK', ts: '时间戳' },
   rttLabel: '握手 RTT',
-  modelNotes: '备注（英文原文）：',
   none: '无',
 
   words: {

@@ -70,6 +70,7 @@ import {
 } from './exchange.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe } from './seq.js';
 import { round6 } from './format.js';
+import { NOTE, type ControlKind, type Note } from './notes.js';
 
 /**
  * Why a record is made before the end of the capture: `early` (finished, written before its
@@ -249,7 +250,7 @@ export class ConnectionTracker {
    * copy of it belongs to a new connection (startsNewConnection).
    */
   aborted: { by: Side; seq: number; packet: number; time: number; grace: number } | null = null;
-  private readonly notes: string[] = [];
+  private readonly notes: Note[] = [];
   /** finish() ran with `last`: the record owns the lists now. */
   private done = false;
   /**
@@ -327,9 +328,7 @@ export class ConnectionTracker {
       const tr = this.move(E, Closed, seg.packet, t, why, 'assumed');
       E.basis = basis;
       if (tr !== null) tr.code = TRANSITION_CODE.timeWaitReused;
-      this.notes.push(
-        flat(`The ${E.name}'s TIME-WAIT (2·MSL from packet ${E.twPacket}) ended early at +${round6(t)} s: a new SYN in packet ${seg.packet} reused the 4-tuple for the next connection, so it is CLOSED.`),
-      );
+      this.notes.push({ code: NOTE.timeWaitReused, side: E.name, twPacket: E.twPacket, at: round6(t), packet: seg.packet });
     }
   }
 
@@ -487,9 +486,7 @@ export class ConnectionTracker {
         state = p.from;
         basis = E.lastBasisBefore();
         for (const r of segments) if (r.packet >= p.tr.packet) r[E.name] = p.from;
-        notes.push(
-          `The ${E.name} never acknowledged the ${P.name}'s segment in packet ${p.packet}, and earlier copies of it were lost on the way (the ${E.name} retransmitted over them), so it is not assumed to have arrived: the ${E.name} stays ${p.from}.`,
-        );
+        notes.push({ code: NOTE.lossyNotArrived, side: E.name, packet: p.packet, stays: p.from });
       }
       // An endpoint the capture never showed is known from the peer's ACKs of sequence space of its
       // that the capture did not show: a SYN (the SYN,ACK answering it), data, a FIN.
@@ -504,26 +501,18 @@ export class ConnectionTracker {
         timeline = timeline.filter((x) => x.side !== E.name);
         for (const r of segments) r[E.name] = Closed;
         if (this.packets > 0) {
-          notes.push(
-            `The ${E.name} sent no segment in this capture, so its state cannot be seen: it is reported CLOSED, the RFC's "no connection" state (RFC 9293 §3.3.2); the ${P.name}'s segments may never have reached it.`,
-          );
+          notes.push({ code: NOTE.unseenSide, side: E.name });
         }
       } else if (state === TimeWait) {
         const expiry = E.twStart + msl2;
         if (timeWaitOver(E.twStart, this.firstSec, this.firstNsec, endSec, endNsec, this.opts.mslSec)) {
           state = Closed;
           timeline.push({ packet: E.twPacket, time: round6(expiry), side: E.name, from: TimeWait, to: Closed, why: this.expiryWhy(E) });
-          notes.push(
-            flat(`The ${E.name}'s TIME-WAIT expired at +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}), before the capture ended at +${round6(endRel)} s; it is CLOSED.`),
-          );
+          notes.push({ code: NOTE.timeWaitExpired, side: E.name, twPacket: E.twPacket, expiry: round6(expiry), msl2, end: round6(endRel) });
         } else if (why !== 'end') {
-          notes.push(
-            flat(`The ${E.name} is in TIME-WAIT until +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}); this record was written at +${round6(endRel)} s, before the capture ended, to keep memory bounded (the summary counts the state at the end).`),
-          );
+          notes.push({ code: NOTE.timeWaitWrittenEarly, side: E.name, twPacket: E.twPacket, until: round6(expiry), msl2, end: round6(endRel) });
         } else {
-          notes.push(
-            flat(`The ${E.name} is in TIME-WAIT until +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}); the capture ends at +${round6(endRel)} s.`),
-          );
+          notes.push({ code: NOTE.timeWaitUntil, side: E.name, twPacket: E.twPacket, until: round6(expiry), msl2, end: round6(endRel) });
         }
       }
       out[E.name] = {
@@ -537,9 +526,7 @@ export class ConnectionTracker {
         bytes: E.bytes,
       };
       if (E.t.sentAny && !E.t.sentSyn && !E.t.sentSynAck && E.t.base !== null) {
-        notes.push(
-          `No SYN from the ${E.name} was captured: its relative sequence numbers count from ${E.t.base} (its first captured sequence number minus one, as Wireshark and Zeek do).`,
-        );
+        notes.push({ code: NOTE.noSynCaptured, side: E.name, base: E.t.base });
       }
     }
 
@@ -548,14 +535,12 @@ export class ConnectionTracker {
     // RSTs that ended nothing and unexpected segments: their flags and notes.
     if (this.odd !== null) oddFacts(this.odd, segments, notes);
     if (why === 'evicted') {
-      notes.push(
-        flat(`Evicted before it ended: the table tracks at most ${this.opts.maxConnections ?? 'so many'} connections at once (--max-connections) and this one was the least recently active of its kind (an opening that never completed goes first while such openings fill an eighth of the table), so its record was written at +${round6(endRel)} s with each endpoint's state as of then; a later segment of it starts a new (mid-stream) connection.`),
-      );
+      notes.push({ code: NOTE.evicted, maxConnections: this.opts.maxConnections ?? null, end: round6(endRel) });
     }
     if (this.omitted > 0) {
-      notes.push(`${this.omitted} more opening/closing segments are not listed (limit ${MAX_EXCHANGE_SEGMENTS}).`);
+      notes.push({ code: NOTE.segmentsOmitted, count: this.omitted, limit: MAX_EXCHANGE_SEGMENTS });
     }
-    if (this.timelineDropped > 0) notes.push(`${this.timelineDropped} later state changes are not listed (limit ${MAX_TIMELINE}).`);
+    if (this.timelineDropped > 0) notes.push({ code: NOTE.timelineOmitted, count: this.timelineDropped, limit: MAX_TIMELINE });
 
     const cs = this.c.t;
     const ss = this.s.t;
@@ -730,7 +715,7 @@ export class ConnectionTracker {
     // no listener; Linux cannot send a SYN from a listening socket): it never listened.
     if (ev === 'Syn' && S.t.state === Listen && !S.t.sentAny && S.hist.length === 0) this.neverListened(S);
     const cell = step(S.t.state, 'sent', ev);
-    if (cell.unexpected && this.evidence === null) bookUnexpected(this, seg.packet, S.name, 'sent', S.t.state, cell.why);
+    if (cell.unexpected && this.evidence === null) bookUnexpected(this, seg.packet, S.name, 'sent', S.t.state, ev);
     const moved = this.move(S, cell.next, seg.packet, t, cell.why, null);
     // A state taken from what this endpoint received (e.g. ESTABLISHED from the peer's ACK of its SYN)
     // is confirmed when it then sends new data: RFC 9293 §3.10.2 queues data until ESTABLISHED, so
@@ -784,7 +769,7 @@ export class ConnectionTracker {
     }
     const from = R.t.state;
     const cell = step(from, 'received', ev);
-    if (cell.unexpected && this.evidence === null) bookUnexpected(this, seg.packet, R.name, 'received', from, cell.why);
+    if (cell.unexpected && this.evidence === null) bookUnexpected(this, seg.packet, R.name, 'received', from, ev);
     const tr = this.move(R, cell.next, seg.packet, t, cell.why, ev);
     if (cell.restart2msl && from === TimeWait) {
       R.twStart = t;
@@ -1009,27 +994,25 @@ export class ConnectionTracker {
     endRel: number,
     timeline: Transition[],
     segments: SegmentRecord[],
-    notes: string[],
+    notes: Note[],
   ): [TcpState, EndpointRecord['stateBasis']] {
     const p = E.pending;
     if (p !== null && p.tr !== null && E.lastTr() === p.tr && state === p.tr.to && P.ctlEnd === p.end) {
       const quiet = endRel - P.ctlLast;
       const synLike = p.event === 'Syn' || p.event === 'SynRexmit' || p.event === 'SynAck';
-      const what = p.event === 'SynAck' ? 'SYN,ACK' : synLike ? 'SYN' : 'FIN';
-      let why: string | null = null;
-      let code: InferenceCode = INFERENCE.retransmitted;
+      const what: ControlKind = p.event === 'SynAck' ? 'SYN,ACK' : synLike ? 'SYN' : 'FIN';
+      let note: Note | null = null;
       if (!E.t.sentAny && P.ctlCopies >= 2 && quiet < this.stopAfter(P)) {
-        why = `the ${P.name} sent its ${what} ${P.ctlCopies} times, the last in packet ${P.ctlPacket}, and was still retransmitting it when the capture ended: no ACK of it reached the ${P.name}, so the ${E.name} (not in this capture) is not assumed to have received it`;
+        note = { code: NOTE.retransmittedUnanswered, side: E.name, stays: p.from, packet: P.ctlPacket, what, copies: P.ctlCopies };
       } else if (E.t.sentAny && synLike && quiet >= Math.max(MIN_RTO, UNANSWERED_RTTS * (this.rttSec ?? 0))) {
-        code = INFERENCE.unanswered;
-        why = `the ${E.name} sent nothing in the ${round6(quiet)} s the capture went on after the ${P.name}'s ${what} in packet ${P.ctlPacket} (an endpoint answers one at once), so it most likely never received it`;
+        note = { code: NOTE.unansweredForRtts, side: E.name, stays: p.from, packet: P.ctlPacket, what, quietSec: round6(quiet) };
       }
-      if (why !== null) {
+      if (note !== null) {
         const tr = p.tr;
         const i = timeline.findIndex((x) => x.packet === tr.packet && x.side === E.name && x.from === tr.from && x.to === tr.to);
         if (i >= 0) timeline.splice(i, 1);
         for (const r of segments) if (r.packet >= tr.packet) r[E.name] = p.from;
-        notes.push(flat(`The ${E.name} stays ${p.from} (inferred: ${code}, packet ${P.ctlPacket}): ${why}.`));
+        notes.push(note);
         return [p.from, 'inferred'];
       }
     }
@@ -1041,7 +1024,7 @@ export class ConnectionTracker {
       if ((fin || syn) && quiet >= this.stopAfter(E)) {
         const cell = step(state, 'received', fin ? 'AckOfFin' : 'AckOfSyn');
         if (cell.next !== state && cell.next !== TimeWait) {
-          const what = fin ? 'FIN' : t.sentSynAck ? 'SYN,ACK' : 'SYN';
+          const what: ControlKind = fin ? 'FIN' : t.sentSynAck ? 'SYN,ACK' : 'SYN';
           const because = `the ${E.name} did not retransmit its ${what} (packet ${E.ctlPacket}) in the ${round6(quiet)} s the capture went on after it, so the ${P.name}'s ACK of it, which this capture (without the ${P.name}'s segments) cannot show, reached it (RFC 6298 §5)`;
           timeline.push({
             packet: E.ctlPacket,
@@ -1052,7 +1035,7 @@ export class ConnectionTracker {
             why: flat(`inferred (${INFERENCE.notRetransmitted}, packet ${E.ctlPacket}): ${because}; ${cell.why}`),
           });
           for (const r of segments) if (r.packet >= E.ctlPacket) r[E.name] = cell.next;
-          notes.push(flat(`The ${E.name} is ${cell.next}, not ${state} (inferred: ${INFERENCE.notRetransmitted}, packet ${E.ctlPacket}): ${because}.`));
+          notes.push({ code: NOTE.notRetransmitted, side: E.name, state: cell.next, from: state, packet: E.ctlPacket, what, quietSec: round6(quiet) });
           return [cell.next, 'inferred'];
         }
       }

@@ -7,9 +7,7 @@ import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { RstJudgement } from './classify.js';
 import type { End } from './endpoint.js';
 import {
-  RST_NOTE,
   TcpState,
-  UNEXPECTED_NOTE,
   type CloseKind,
   type OpenKind,
   type RstNote,
@@ -20,6 +18,7 @@ import {
 } from './model.js';
 import type { ReceivedEvent, SentEvent } from './table.js';
 import { round6 } from './format.js';
+import { NOTE, type Note } from './notes.js';
 
 const { SynSent } = TcpState;
 
@@ -154,7 +153,8 @@ interface UnexpectedEntry {
   side: Side;
   dir: 'sent' | 'received';
   state: TcpState;
-  why: string;
+  /** The table's event (its cell's `why` says why the state cannot take it). */
+  event: SentEvent | ReceivedEvent;
 }
 
 /** The RSTs and unexpected segments of one connection (made at the first of either). */
@@ -327,14 +327,14 @@ function settle(x: Exchange, o: Oddities): void {
 }
 
 /**
- * Books a segment that the state `state` of `side` cannot send or receive (`dir`), with the cell's
- * sentence: the tracker flags and keeps it; nothing changed.
+ * Books a segment that the state `state` of `side` cannot send or receive (`dir`), with the table's
+ * event (report/ words the cell's reason): the tracker flags and keeps it; nothing changed.
  */
-export function bookUnexpected(x: Exchange, packet: number, side: Side, dir: 'sent' | 'received', state: TcpState, why: string): void {
+export function bookUnexpected(x: Exchange, packet: number, side: Side, dir: 'sent' | 'received', state: TcpState, event: SentEvent | ReceivedEvent): void {
   const o = (x.odd ??= new Oddities());
   o.lastUnexpected = packet;
   if (o.unexpected.length >= MAX_ODD) o.moreUnexpected++;
-  else o.unexpected.push({ packet, side, dir, state, why });
+  else o.unexpected.push({ packet, side, dir, state, event });
 }
 
 /** Which exchange an unexpected segment is kept in: the opening while either side is still in it. */
@@ -352,61 +352,33 @@ function flagSegment(segments: SegmentRecord[], packet: number, flag: SegmentFla
   }
 }
 
-const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
-
-/** Why a receiver did not accept an RST, for its note. */
-function judgedText(e: RstEntry): string {
-  switch (e.judged) {
-    case RST_NOTE.noAck:
-      return 'in SYN-SENT an RST is acceptable only when its ACK acknowledges the SYN, and this one carries no ACK (RFC 9293 §3.10.7.3); Linux drops it';
-    case RST_NOTE.badAck:
-      return `in SYN-SENT an RST is acceptable only when its ACK acknowledges the SYN, and its ACK ${e.actual} does not (${e.expected} would; RFC 9293 §3.10.7.3); Linux drops it`;
-    case RST_NOTE.outOfWindow:
-      return `its sequence number ${e.actual} is outside the receive window at RCV.NXT ${e.expected} (RFC 9293 §3.10.7.4, first); Linux drops it`;
-    case RST_NOTE.challenge:
-      return `its sequence number ${e.actual} is inside the receive window but not RCV.NXT ${e.expected}: it draws a challenge ACK, not a reset (RFC 5961 §3.2; Linux tcp_validate_incoming)`;
-    default:
-      return 'it was not acceptable';
-  }
-}
-
 /**
  * The facts of the connection's RSTs and unexpected segments on the record: each segment's flags
  * (`rst-ignored`, `rst-injected`, `unexpected`) on the kept `segments`, and one note each, opening
  * with its code. `segments` and `notes` are the record's own.
  */
-export function oddFacts(o: Oddities, segments: SegmentRecord[], notes: string[]): void {
+export function oddFacts(o: Oddities, segments: SegmentRecord[], notes: Note[]): void {
   const rsts = o.rsts;
   for (let i = 0; i < rsts.length; i++) {
     const e = rsts[i]!;
-    const R = other(e.by);
     const ignored = ignoredBy(e);
     if (ignored) flagSegment(segments, e.packet, 'rst-ignored');
     if (e.wentOnAt !== 0) flagSegment(segments, e.packet, 'rst-injected');
     if (e.judged !== null) {
-      notes.push(`The ${R} ignores the ${e.by}'s RST in packet ${e.packet} (${e.judged}): ${judgedText(e)}, so it changes nothing for the ${R}.`);
+      notes.push({ code: NOTE.rstIgnored, by: e.by, packet: e.packet, judged: e.judged, expected: e.expected, actual: e.actual });
     } else if (e.notTaken) {
-      notes.push(
-        `The ${R} had not taken the ${e.by}'s RST in packet ${e.packet} (${RST_NOTE.notTaken}): it sent more of the connection afterwards, which it could not have done after a reset, so the RST was lost, crossed its segment, or was not acceptable to it; the ${R} was not reset by it.`,
-      );
+      notes.push({ code: NOTE.rstNotTaken, by: e.by, packet: e.packet });
     }
     // One note for the RSTs its sender went on after with the same segment, after the last of them.
     const run = rsts.filter((r) => r.by === e.by && r.wentOnAt === e.wentOnAt);
     if (e.wentOnAt !== 0 && run[run.length - 1] === e) {
-      const packets = run.map((r) => r.packet);
-      const list = packets.length === 1 ? `the RST in packet ${packets[0]}` : `the RSTs in packets ${packets.join(', ')}`;
-      const all = run.every(ignoredBy);
-      notes.push(
-        `The ${e.by} went on with the connection after ${list} (${RST_NOTE.senderWentOn}, packet ${e.wentOnAt}): an endpoint that resets has no connection left to send from, so ${packets.length === 1 ? 'that RST was' : 'they were'} not the ${e.by}'s abort but injected by another host (a middlebox or an attacker)${all ? '; nothing was reset' : ''}.`,
-      );
+      notes.push({ code: NOTE.rstSenderWentOn, by: e.by, packets: run.map((r) => r.packet), wentOnAt: e.wentOnAt, nothingReset: run.every(ignoredBy) });
     }
   }
-  if (o.moreRsts > 0) notes.push(`${o.moreRsts} more RSTs are not judged one by one (limit ${MAX_ODD}).`);
+  if (o.moreRsts > 0) notes.push({ code: NOTE.moreRsts, count: o.moreRsts, limit: MAX_ODD });
   for (const u of o.unexpected) {
     flagSegment(segments, u.packet, 'unexpected');
-    notes.push(
-      `Packet ${u.packet} (${UNEXPECTED_NOTE}): the ${u.side} in ${u.state} ${u.dir} a segment that state cannot ${u.dir === 'sent' ? 'send' : 'receive'}: ${u.why}.`,
-    );
+    notes.push({ code: NOTE.unexpected, packet: u.packet, side: u.side, dir: u.dir, state: u.state, event: u.event });
   }
-  if (o.moreUnexpected > 0) notes.push(`${o.moreUnexpected} more unexpected segments are not listed (limit ${MAX_ODD}).`);
+  if (o.moreUnexpected > 0) notes.push({ code: NOTE.moreUnexpected, count: o.moreUnexpected, limit: MAX_ODD });
 }

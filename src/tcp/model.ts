@@ -4,6 +4,9 @@
  * Any change here that alters the JSON bumps SCHEMA and is written down in the README.
  */
 
+import type { Note } from './notes.js';
+export type { Note, NoteCode } from './notes.js';
+
 /** Version tag of the JSON document. */
 export const SCHEMA = 'tcptrace/1';
 
@@ -276,8 +279,12 @@ export interface ConnectionRecord {
   data: { client: DirectionSummary; server: DirectionSummary };
   /** Keep-alive probes seen (RFC 9293 §3.8.4: seq = SND.NXT-1, 0 or 1 byte), with their mean interval. */
   keepAlive: { probes: number; intervalSec: number | null } | null;
-  /** Per-endpoint notes on the end of the capture, e.g. when TIME-WAIT expires. */
-  notes: string[];
+  /**
+   * Remarks on the connection (when TIME-WAIT expires, what was inferred, odd segments), each a code
+   * with its numbers (tcp/notes.ts); report/ words them. `--json` writes their English wording in
+   * `notes` and these objects in `noteCodes`.
+   */
+  notes: Note[];
 }
 
 export interface InputRecord {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { play, type Row } from './helpers.js';
 import { SummaryCounter } from '../../src/tcp/summary.js';
+import { noteTexts } from '../helpers/notes.js';
 
 const u = (n: number) => n >>> 0;
 const X = u(0xffffffc0); // client ISN (the client's space wraps past 0)
@@ -94,7 +95,7 @@ describe('the server’s segments only: its ACKs prove the client’s', () => {
     );
     expect(p.record.client).toMatchObject({ state: 'SYN-SENT', stateBasis: 'inferred' });
     expect(p.record.server).toMatchObject({ state: 'SYN-RECEIVED', stateBasis: 'observed' });
-    expect(p.record.notes.join(' ')).toMatch(/SYN-SENT \(inferred: retransmitted-unanswered, packet 3\)/);
+    expect(noteTexts(p.record).join(' ')).toMatch(/SYN-SENT \(inferred: retransmitted-unanswered, packet 3\)/);
     expect(p.states[2]).toEqual(['SYN-SENT', 'SYN-RECEIVED']);
   });
 
@@ -167,7 +168,7 @@ describe('the client’s segments only: its ACKs prove the server’s', () => {
       { dt: 0.001, endAfter: 2 },
     );
     expect(p.record.client).toMatchObject({ state: 'SYN-SENT', stateBasis: 'inferred' });
-    expect(p.record.notes.join(' ')).toMatch(/SYN-SENT \(inferred: unanswered-for-rtts, packet 2\)/);
+    expect(noteTexts(p.record).join(' ')).toMatch(/SYN-SENT \(inferred: unanswered-for-rtts, packet 2\)/);
   });
 });
 

@@ -13,6 +13,7 @@ import type { Report } from '../../src/diagnose/types.js';
 import { RST_NOTE, UNEXPECTED_NOTE, type ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
 import { readKernel, type KernelSocket } from './kernel.js';
+import { noteTexts } from '../helpers/notes.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/injected');
 
@@ -25,7 +26,7 @@ function report(name: string): Promise<Report> {
 }
 
 const rsts = (c: ConnectionRecord) => c.segments.filter((s) => s.flags.includes('R'));
-const notesWith = (c: ConnectionRecord, code: string) => c.notes.filter((n) => n.includes(`(${code}`));
+const notesWith = (c: ConnectionRecord, code: string) => noteTexts(c).filter((n) => n.includes(`(${code}`));
 
 describe('final states equal the kernel’s (ss at capture end)', () => {
   const names = readdirSync(DIR)
