@@ -85,6 +85,7 @@ const en = {
     'acked-unseen-segment': 'ACKs a segment not captured',
     'spurious-retransmission': 'spurious retransmission',
     duplicate: 'duplicate frame (captured twice)',
+    reordered: 'captured out of order (went first on the wire)',
     'rst-ignored': 'RST ignored by its receiver (not acceptable, no state change)',
     'rst-injected': 'RST injected: its sender went on with the connection',
     unexpected: 'unexpected segment for the state (no state change)',
@@ -108,7 +109,7 @@ const en = {
    * A failed check without both numbers, from its id (and what it expected, if anything); null: the
    * model's own message, which is English, is printed instead.
    */
-  checkMissing: null as ((id: CheckId, expected: string | null) => string) | null,
+  checkMissing: (_id: CheckId, _expected: string | null): string | null => null,
   /** The handshake's ack checks with the acknowledged amount from the check itself: "ack=x+101" (ISN + 1 + SYN data). */
   ackOfIsn: (letter: string, plus: string) => `ack=${letter}+${plus}`,
   /** The syn-no-data check when the SYN does carry data, legitimately (RFC 7413). */
@@ -183,6 +184,7 @@ const en = {
     lostSegments: 'segments not captured',
     ackedUnseen: 'ACKs of unseen segments',
     duplicates: 'duplicate frames',
+    reordered: 'captured out of order',
   } satisfies Record<keyof FlagCounts, string>,
 
   explainLabel: 'why',
@@ -327,6 +329,7 @@ const zh: Messages = {
     'acked-unseen-segment': '确认了未捕获的报文段',
     'spurious-retransmission': '虚假重传',
     duplicate: '重复帧（同一帧被捕获两次）',
+    reordered: '捕获顺序颠倒（在线路上先发送）',
     'rst-ignored': 'RST 被接收方忽略（不可接受，状态不变）',
     'rst-injected': '注入的 RST：发送方此后仍在继续这条连接',
     unexpected: '该状态下不应出现的报文段（状态不变）',
@@ -421,6 +424,7 @@ const zh: Messages = {
     lostSegments: '未捕获的报文段',
     ackedUnseen: '确认了未见的报文段',
     duplicates: '重复帧',
+    reordered: '捕获顺序颠倒',
   },
 
   explainLabel: '原因',

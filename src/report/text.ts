@@ -223,8 +223,8 @@ function checkText(k: Check, c: ConnectionRecord, seg: SegmentRecord | undefined
     return `${label} ✗ ${m.expectedGot(checkNumber(k, k.expected, seg, absolute), checkNumber(k, k.actual, seg, absolute))}`;
   }
   // The model's message is English: another language says it from the check's id and numbers.
-  if (m.checkMissing === null) return `${label} ✗ ${esc(k.message)}`;
-  return `${label} ✗ ${m.checkMissing(k.id, k.expected === null ? null : checkNumber(k, k.expected, seg, absolute))}`;
+  const words = m.checkMissing(k.id, k.expected === null ? null : checkNumber(k, k.expected, seg, absolute));
+  return `${label} ✗ ${words ?? esc(k.message)}`;
 }
 
 /** "#4–#15" for a folded range. */

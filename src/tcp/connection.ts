@@ -51,7 +51,7 @@ import { A, analyze, DuplicateWatch } from './analysis.js';
 import { SHOWS_LOST, step, type ReceivedEvent, type SentEvent } from './table.js';
 import { zeekConnState, zeekStep, ZeekHistory } from './zeek.js';
 import { End, INFERENCE, type EndpointAddr, type InferenceCode, type Pending, type Via } from './endpoint.js';
-import { beginSegment, checkBefore, checkList, checksAtEnd, checkTimeWait } from './checks.js';
+import { beginSegment, checkBefore, checkLateSyn, checkList, checksAtEnd, checkTimeWait } from './checks.js';
 import { copySegment, segmentRecord } from './segment-record.js';
 import {
   abortPending,
@@ -159,6 +159,12 @@ const FIN_CHECKS = ['fin-acked', 'fin-consumes-one', 'no-data-after-fin'].reduce
 const MIN_RTO = 1;
 /** A visible endpoint that leaves a SYN unanswered for this many round trips (and MIN_RTO) never got it. */
 const UNANSWERED_RTTS = 10;
+/**
+ * How soon a segment must fill the hole the segment before it left to count as captured out of
+ * order rather than retransmitted (at least; one RTT when it is known): Wireshark's default
+ * out-of-order window (tcp_analyze_seq's 3 ms).
+ */
+const REORDER_SEC = 0.003;
 const REXMIT: ReadonlySet<SentEvent> = new Set<SentEvent>(['SynRexmit', 'SynAckRexmit', 'FinRexmit']);
 
 // Per-packet scratch shared by all trackers (observe() is never re-entered): the two events of the
@@ -202,6 +208,21 @@ export class ConnectionTracker {
   private firstSec = 0;
   private firstNsec = 0;
   private lastAbs = 0;
+  /**
+   * The connection's own clock (seconds since its first packet) never runs backwards: a packet
+   * stamped before one already seen (a merged capture, a clock step) is taken at the latest time seen,
+   * so every duration (RTT, TIME-WAIT, silences) is measured forwards. The steps are counted for a note.
+   */
+  private lastRel = 0;
+  private backSteps = 0;
+  private backFirst = 0;
+  private backMax = 0;
+  /** Relative time of the latest backwards step (-1: none): a duration spanning it is not measured. */
+  backAt = -1;
+  /** The first segment captured out of its wire order (flags.reordered counts them). */
+  private reorderedFirst = 0;
+  /** The client's SYN-SENT assumed from a SYN,ACK captured first (start()): its SYN may still come, late. */
+  private assumedSyn: Transition | null = null;
   private packets = 0;
   private readonly timeline: Transition[] = [];
   private timelineDropped = 0;
@@ -219,6 +240,7 @@ export class ConnectionTracker {
     lostSegments: 0,
     ackedUnseen: 0,
     duplicates: 0,
+    reordered: 0,
   };
   /** The last segment of each direction, to tell a frame captured twice (analysis.ts). */
   private readonly dups = new DuplicateWatch();
@@ -228,6 +250,11 @@ export class ConnectionTracker {
   lastSynTime: number | null = null;
   synRexmits: number[] | null = null;
   rttSec: number | null = null;
+  handshakeAcked = false;
+  synAckFirst = false;
+  firstSynPacket = 0;
+  firstSynAckPacket = 0;
+  rttUnknown: 'rtt-reordered' | 'clock-backwards' | null = null;
   readonly openPackets: number[] = [];
   refused = false;
   fastOpen = false;
@@ -314,7 +341,7 @@ export class ConnectionTracker {
    */
   endTimeWaitByReuse(seg: Segment, fromClient: boolean): void {
     if (this.done || this.packets === 0) return;
-    const t = seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9;
+    const t = Math.max(this.lastRel, seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9);
     for (const E of [this.c, this.s]) {
       if (E.t.state !== TimeWait) continue;
       this.expire(E, t);
@@ -330,6 +357,52 @@ export class ConnectionTracker {
       if (tr !== null) tr.code = TRANSITION_CODE.timeWaitReused;
       this.notes.push({ code: NOTE.timeWaitReused, side: E.name, twPacket: E.twPacket, at: round6(t), packet: seg.packet });
     }
+  }
+
+  /**
+   * Whether `seg` fills, soon, the hole the segment before it left in S's sequence space (it started
+   * beyond everything S had sent): it went first on the wire and was captured late. Later than one
+   * RTT (at least REORDER_SEC) it is a retransmission of what was lost before the capture point. Also
+   * opens a hole when `seg` starts beyond S's next sequence number. Reads S's track before `seg`.
+   */
+  private fillsHole(seg: Segment, S: End, t: number): boolean {
+    const next = S.t.nextSeq;
+    if (next === null || seg.flags & TcpFlag.RST) return false;
+    if (seqGt(seg.seq, next)) {
+      S.holeStart = next;
+      S.holeEnd = seg.seq;
+      S.holeTime = t;
+      return false;
+    }
+    const hole = S.holeEnd;
+    if (hole === null || seg.payloadLen === 0 || !seqGe(seg.seq, S.holeStart) || !seqLe(seqAdd(seg.seq, seg.payloadLen), hole)) return false;
+    if (t - S.holeTime > Math.max(this.rttSec ?? 0, REORDER_SEC)) {
+      S.holeEnd = null;
+      return false;
+    }
+    if (seqAdd(seg.seq, seg.payloadLen) === hole) S.holeEnd = null;
+    else S.holeStart = seqAdd(seg.seq, seg.payloadLen);
+    return true;
+  }
+
+  /** Books `seg` as captured out of order; returns its analysis mask with only that said of it. */
+  private reordered(seg: Segment, mask: number, lateSyn: boolean): number {
+    if (this.counts.reordered++ === 0) this.reorderedFirst = seg.packet;
+    if (lateSyn && this.assumedSyn !== null) {
+      const tr = this.assumedSyn;
+      tr.why = flat(`its SYN, captured out of order after the SYN,ACK that answers it (in packet ${seg.packet}), went first on the wire (RFC 9293 §3.10.1)`);
+    }
+    // Not a retransmission: it is the first copy (Wireshark's out-of-order, when it says so, stands).
+    return (mask & ~(A.RETRANSMISSION | A.SPURIOUS)) | A.REORDERED;
+  }
+
+  /** `t` is before the connection's latest time: a backwards step, counted; returns the latest time. */
+  private clockBack(packet: number, t: number): number {
+    const back = this.lastRel - t;
+    if (this.backSteps++ === 0) this.backFirst = packet;
+    if (back > this.backMax) this.backMax = back;
+    this.backAt = this.lastRel;
+    return this.lastRel;
   }
 
   /** Time of the last packet, seconds since the epoch (float). */
@@ -366,7 +439,9 @@ export class ConnectionTracker {
     this.packets++;
     const abs = seg.tsSec + seg.tsNsec / 1e9;
     if (abs > this.lastAbs) this.lastAbs = abs;
-    const t = seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9;
+    let t = seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9;
+    if (t < this.lastRel) t = this.clockBack(seg.packet, t);
+    else this.lastRel = t;
     // The same frame captured twice: counted and shown, not applied to anything again.
     const copyOf = this.dups.original(seg, fromClient);
     if (copyOf !== 0) return this.duplicate(seg, fromClient ? this.c : this.s, t, copyOf);
@@ -382,7 +457,13 @@ export class ConnectionTracker {
     beginSegment();
 
     // Everything below reads the tracks as they were before this segment.
-    const mask = analyze(seg, st, rt, t, this.rttSec ?? 0.003);
+    let mask = analyze(seg, st, rt, t, this.rttSec ?? 0.003);
+    // Capture order is not wire order: a SYN captured after the SYN,ACK that acknowledges it went
+    // first on the wire. Both machines are already past it (the SYN,ACK's sender received it, its
+    // receiver was assumed in SYN-SENT): it is booked and checked, and moves neither.
+    const lateSyn = (f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN && !st.sentAny && rt.sentSynAck &&
+      rt.maxAck === seqAdd(seg.seq, 1 + len);
+    if (lateSyn || this.fillsHole(seg, S, t)) mask = this.reordered(seg, mask, lateSyn);
     const rst: RstJudgement | null = f & TcpFlag.RST ? judgeRst(seg, st, rt, RST) : null;
     // What this segment's ACK proves the receiver sent though the capture did not show it, and what
     // retransmitting data the receiver had acknowledged shows the sender never got.
@@ -402,11 +483,14 @@ export class ConnectionTracker {
     if (seg.ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST))) S.owesAck = null;
 
     checkBefore(this, seg, S, R, rst, this.fastOpen);
+    if (lateSyn) checkLateSyn(this, seg, S, R, this.firstSynAckPacket, rt.maxAck!);
 
     // Its own segment after its RSTs: they were not its abort (exchange.ts rstSenderWentOn).
     if (!(f & TcpFlag.RST) && this.odd !== null && rstSenderWentOn(this, S, seg.packet)) this.undo(S, false);
-    this.applySent(S, seg, sent, t);
-    this.applyReceived(R, seg, received, sent, t);
+    if (!lateSyn) {
+      this.applySent(S, seg, sent, t);
+      this.applyReceived(R, seg, received, sent, t);
+    }
     if (received === 'Rst' && this.aborted === null && rt.state !== receiverBefore) {
       this.aborted = { by: S.name, seq: seg.seq, packet: seg.packet, time: seg.tsSec + seg.tsNsec / 1e9, grace: rstGraceSec(this.rttSec) };
     }
@@ -463,7 +547,8 @@ export class ConnectionTracker {
   finish(endSec: number, endNsec: number, last = false, why: FinishReason = 'end'): ConnectionRecord {
     if (this.done) throw new Error(`connection ${this.id}: finish() after the last finish()`);
     this.done = last;
-    const endRel = endSec - this.firstSec + (endNsec - this.firstNsec) / 1e9;
+    // The end of the capture is never before the connection's own latest time (see lastRel).
+    const endRel = Math.max(this.lastRel, endSec - this.firstSec + (endNsec - this.firstNsec) / 1e9);
     const msl2 = 2 * this.opts.mslSec;
     let timeline = last ? this.timeline : this.timeline.map(copyTransition);
     const notes = last ? this.notes : this.notes.slice();
@@ -534,6 +619,11 @@ export class ConnectionTracker {
     checksAtEnd(checks, segments, this.c, this.s, this.resetSeen);
     // RSTs that ended nothing and unexpected segments: their flags and notes.
     if (this.odd !== null) oddFacts(this.odd, segments, notes);
+    if (this.counts.reordered > 0) notes.push({ code: NOTE.reordered, segments: this.counts.reordered, firstPacket: this.reorderedFirst });
+    if (this.rttUnknown === 'rtt-reordered') {
+      notes.push({ code: NOTE.rttReordered, synPacket: this.firstSynPacket, synAckPacket: this.firstSynAckPacket });
+    }
+    if (this.backSteps > 0) notes.push({ code: NOTE.clockBackwards, steps: this.backSteps, firstPacket: this.backFirst, backSec: round6(this.backMax) });
     if (why === 'evicted') {
       notes.push({ code: NOTE.evicted, maxConnections: this.opts.maxConnections ?? null, end: round6(endRel) });
     }
@@ -605,7 +695,7 @@ export class ConnectionTracker {
       this.s.t.state = Listen;
     } else if (syn && ack && !fromClient) {
       this.s.t.state = Listen;
-      this.move(this.c, SynSent, seg.packet, 0, 'its SYN was not captured; the SYN,ACK answering it shows it was sent (RFC 9293 §3.10.1)', 'assumed');
+      this.assumedSyn = this.move(this.c, SynSent, seg.packet, 0, 'its SYN was not captured; the SYN,ACK answering it shows it was sent (RFC 9293 §3.10.1)', 'assumed');
     } else {
       const why = 'no opening was captured: the connection is taken as synchronized (ESTABLISHED) from its first captured segment (mid-stream)';
       this.move(this.c, Established, seg.packet, 0, why, 'assumed');

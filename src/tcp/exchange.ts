@@ -18,6 +18,7 @@ import {
 } from './model.js';
 import type { ReceivedEvent, SentEvent } from './table.js';
 import { round6 } from './format.js';
+import { seqAdd, seqGe } from './seq.js';
 import { NOTE, type Note } from './notes.js';
 
 const { SynSent } = TcpState;
@@ -33,6 +34,17 @@ export interface Exchange {
   lastSynTime: number | null;
   synRexmits: number[] | null;
   rttSec: number | null;
+  /** The client acknowledged the server's SYN,ACK (the handshake's third segment, whatever it carried). */
+  handshakeAcked: boolean;
+  /** The server's SYN,ACK was captured before the client's first SYN (capture order is not wire order). */
+  synAckFirst: boolean;
+  /** Packets of the client's first SYN and the server's first SYN,ACK (0: none). */
+  firstSynPacket: number;
+  firstSynAckPacket: number;
+  /** Why the handshake RTT is not given though the handshake completed (a note code), or null. */
+  rttUnknown: 'rtt-reordered' | 'clock-backwards' | null;
+  /** Relative time of the latest backwards step of the capture's clock (-1: none). */
+  readonly backAt: number;
   readonly openPackets: number[];
   refused: boolean;
   fastOpen: boolean;
@@ -55,7 +67,11 @@ export function bookSegment(x: Exchange, seg: Segment, S: End, R: End, sent: Sen
   if (f & TcpFlag.SYN) {
     if (!(f & TcpFlag.ACK)) {
       if (S === x.c) {
-        if (x.firstSynTime === null) x.firstSynTime = t;
+        if (x.firstSynTime === null) {
+          x.firstSynTime = t;
+          x.firstSynPacket = seg.packet;
+          if (x.s.t.sentSynAck) x.synAckFirst = true;
+        }
         else if (sent === 'SynRexmit') {
           const list = (x.synRexmits ??= []);
           if (list.length < MAX_PACKETS) list.push(round6(t - x.firstSynTime));
@@ -64,13 +80,25 @@ export function bookSegment(x: Exchange, seg: Segment, S: End, R: End, sent: Sen
         const tfo = seg.options?.fastOpen;
         if (sent === 'Syn' && seg.payloadLen > 0 && tfo !== undefined && tfo.cookie !== '') x.fastOpen = true;
       }
-    } else if (sent === 'SynAck' && R.t.sentSyn) R.awaitHandshakeAck = true;
+    } else {
+      if (S === x.s && x.firstSynAckPacket === 0) x.firstSynAckPacket = seg.packet;
+      if (sent === 'SynAck' && R.t.sentSyn) R.awaitHandshakeAck = true;
+    }
     if (sent === 'SynAckRexmit') R.owesAck = 'open';
     if (sent === 'Syn' || sent === 'SynAck') S.awaitSeqAfterSyn = true;
   }
-  if (sent === 'AckOfSyn' && S === x.c && x.rttSec === null && x.s.t.sentSynAck) {
+  // The handshake's third segment: the client's first acknowledgement of the SYN,ACK, whether a pure
+  // ACK, data or a FIN (a FIN captured before the ACK below it still acknowledges the SYN,ACK).
+  const ss = x.s.t;
+  const ack = seg.ack;
+  if (S === x.c && !x.handshakeAcked && ss.sentSynAck && ss.isn !== null && !ss.synAcked && ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST)) &&
+      seqGe(ack, seqAdd(ss.isn, 1))) {
+    x.handshakeAcked = true;
     const from = x.lastSynTime ?? x.firstSynTime;
-    if (from !== null) x.rttSec = t - from;
+    // Not a round trip: a SYN captured after its SYN,ACK, or a clock that went back in between.
+    if (x.synAckFirst) x.rttUnknown = 'rtt-reordered';
+    else if (from !== null && x.backAt >= from) x.rttUnknown = 'clock-backwards';
+    else if (from !== null) x.rttSec = t - from;
   }
   // An RST is booked by bookRst(), which needs its receiver's judgement.
   if (f & TcpFlag.FIN && !(f & TcpFlag.RST)) {
@@ -100,7 +128,7 @@ export function openKind(x: Exchange): OpenKind {
   if (x.refused) return 'refused';
   // Unanswered: SYNs and nothing back; a client that went on to send ACKs got an answer this capture missed.
   if (cs.sentSyn && !ss.sentAny && !x.c.sentNonSyn) return 'unanswered';
-  if (cs.sentSyn && ss.sentSynAck && x.rttSec !== null) return 'three-way';
+  if (cs.sentSyn && ss.sentSynAck && x.handshakeAcked) return 'three-way';
   return 'incomplete';
 }
 

@@ -165,6 +165,12 @@ export type SegmentFlag =
   /** The same frame captured again (same IP datagram, same segment, within microseconds): not a retransmission. */
   | 'duplicate'
   /**
+   * Captured after later sequence space of its sender's, though it went first on the wire (capture
+   * order is not wire order): a SYN after the SYN,ACK that answers it, or a segment that fills, within
+   * an RTT (at least 3 ms), the hole the segment before it left. Not a retransmission.
+   */
+  | 'reordered'
+  /**
    * An RST its receiver does not take (RST_NOTE says why: not acceptable per RFC 9293 §3.10.7 and
    * RFC 5961 §3.2, as Linux judges it, or the receiver went on as if it never arrived): no state changed.
    */
@@ -211,6 +217,8 @@ export interface FlagCounts {
   ackedUnseen: number;
   /** Frames captured twice (a `duplicate` segment flag each): not applied to the state machines again. */
   duplicates: number;
+  /** Segments captured out of their wire order (a `reordered` segment flag each). */
+  reordered: number;
 }
 
 /** One segment as rendered in the ladder. */
