@@ -179,7 +179,9 @@ export function checkBefore(checks: CheckLog, seg: Segment, S: End, R: End, rst:
   // Judged in sequence space, not capture order: a segment beyond ISN + 1 (+ SYN data) says nothing
   // about the SYN (what lies below it was lost before the capture point, or captured later: a FIN
   // captured before the data below it); the check waits for one at or below that number.
-  if (S.awaitSeqAfterSyn && !syn && st.isn !== null && !(f & TcpFlag.RST) && !seqGt(seg.seq, seqAdd(st.isn, 1 + st.synLen))) {
+  // Nor on a segment without ACK (other than an RST): every state drops it (RFC 9293 §3.10.7), so it
+  // is not the connection's next segment (a FIN without ACK from SYN-SENT at the ISN itself).
+  if (S.awaitSeqAfterSyn && !syn && st.isn !== null && ack !== null && !(f & TcpFlag.RST) && !seqGt(seg.seq, seqAdd(st.isn, 1 + st.synLen))) {
     S.awaitSeqAfterSyn = false;
     if (due(S, 'syn-consumes-one')) {
       const plain = seqAdd(st.isn, 1);

@@ -188,6 +188,17 @@ interface FinGuess {
   bits: number;
   saved: [Side | null, Side | null, boolean, boolean, boolean, boolean, boolean, number | null, number, number, number, number];
 }
+/** A SYN,ACK inferred from an ACK of an unseen ISN (ConnectionTracker.synGuess). */
+interface SynGuess {
+  A: End;
+  B: End;
+  packet: number;
+  /** B's ACK: A's ISN + 1. */
+  ack: number;
+  /** What B's segment was to A's machine had it stayed LISTEN. */
+  event: 'Data' | 'Ack';
+  saved: [number | null, boolean, number, number | null, number, number, number, number];
+}
 const RST: RstJudgement = { accepted: false, inWindow: false, expected: null, actual: null };
 
 /**
@@ -287,6 +298,12 @@ export class ConnectionTracker {
   private evidence: (() => string) | null = null;
   /** A FIN inferred from a one-number step that may still turn out to be a byte of data. */
   private finGuess: FinGuess | null = null;
+  /**
+   * A SYN,ACK inferred from B's ACK of an ISN of A's never seen, while A has sent nothing since: A's
+   * RST `<SEQ=SEG.ACK>` without ACK, LISTEN's answer to any ACK (RFC 9293 §3.10.7.2), shows A was
+   * listening and never sent it (withdrawSynAck).
+   */
+  private synGuess: SynGuess | null = null;
 
   /** Starts a connection; nothing is known until the first `observe()`. */
   constructor(
@@ -896,6 +913,13 @@ export class ConnectionTracker {
    */
   private inferFromAck(seg: Segment, B: End, A: End, t: number): void {
     const f = seg.flags;
+    const sg = this.synGuess;
+    if (sg !== null) {
+      this.synGuess = null;
+      // The guessed sender's next segment: LISTEN's RST answering the ACK withdraws the SYN,ACK.
+      if (sg.A === B && (f & (TcpFlag.RST | TcpFlag.ACK)) === TcpFlag.RST && seg.seq === sg.ack) this.withdrawSynAck(sg, seg.packet);
+      else if (sg.A !== B) this.synGuess = sg;
+    }
     const g = this.finGuess;
     if (g !== null) {
       if (g.B === B && f & TcpFlag.FIN && !(f & TcpFlag.RST)) this.finGuess = null; // B closes too: the FIN stands
@@ -908,7 +932,9 @@ export class ConnectionTracker {
     const a = A.t;
     const b = B.t;
     if (a.isn === null && !(f & TcpFlag.SYN) && b.sentSyn && b.isn !== null && a.state === Listen && a.nextSeq === null) {
+      const saved: SynGuess['saved'] = [a.base, b.synAcked, (this as Exchange).firstSynAckPacket, A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket];
       this.unseen(A, B, seg, t, INFERENCE.unseenSyn, TcpFlag.SYN, seqAdd(ack, -1), 0, seqAdd(b.isn, 1 + b.synLen));
+      this.synGuess = { A, B, packet: seg.packet, ack, event: seg.payloadLen > 0 ? 'Data' : 'Ack', saved };
       return;
     }
     let end = a.nextSeq;
@@ -1029,6 +1055,32 @@ export class ConnectionTracker {
     A.checked &= ~g.bits;
     A.awaitSeqAfterFin = false;
     return true;
+  }
+
+  /**
+   * A's RST (packet `rst`), `<SEQ=SEG.ACK>` without ACK, answers the ACK of B's that a SYN,ACK of
+   * A's was inferred from: that is LISTEN's answer to any ACK (RFC 9293 §3.10.7.2, second), so A was
+   * listening and sent no SYN,ACK. A's inferred transitions are undone (it stays LISTEN and the ACK
+   * is a segment LISTEN cannot take: flagged `unexpected`), and its track forgets the ISN. B's machine
+   * keeps what its own ACK shows it believed (a SYN,ACK received, from wherever it came).
+   */
+  private withdrawSynAck(g: SynGuess, rst: number): void {
+    const { A, B, packet } = g;
+    for (let tr = A.lastTr(); tr !== null && tr.packet === packet; tr = A.lastTr()) this.undo(A, false);
+    const a = A.t;
+    a.isn = null;
+    a.synLen = 0;
+    const x = this as Exchange;
+    [a.base, B.t.synAcked, x.firstSynAckPacket, A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket] = g.saved;
+    A.evidenced--;
+    A.awaitSeqAfterSyn = false;
+    A.pending = null;
+    const tr = B.lastTr();
+    if (tr !== null && tr.packet === packet && B.lastVia() !== null) {
+      tr.why = flat(`its ACK in packet ${packet} acknowledges a SYN,ACK of the ${A.name}'s that the capture did not show, so it took one as received; ` +
+        `the ${A.name}'s RST <SEQ=SEG.ACK> without ACK in packet ${rst} is LISTEN's answer to an ACK (RFC 9293 §3.10.7.2), so the ${A.name} never sent it`);
+    }
+    bookUnexpected(this, packet, A.name, 'received', Listen, g.event);
   }
 
   /**
