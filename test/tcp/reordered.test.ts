@@ -97,3 +97,23 @@ describe('a FIN captured before the data below it', () => {
     expect(r.connections[0]!.flags.reordered).toBe(0);
   });
 });
+
+describe('a clock that goes back (fixtures/crafted/clock-back.pcap: the server FIN stamped 100 s early)', () => {
+  it('no negative time, duration or note number; TIME-WAIT runs from the step, as the kernel kept it', async () => {
+    const c = await one('crafted/clock-back.pcap');
+    const numbers: number[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'number') numbers.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    walk({ segments: c.segments, timeline: c.timeline, notes: c.notes, open: c.open, keepAlive: c.keepAlive });
+    expect(numbers.filter((n) => n < 0)).toEqual([]);
+    // The source recording's kernel kept the client in TIME-WAIT (60 s): a TIME-WAIT started 100 s
+    // "before" the capture's end expired at once before this rule (+-39.99 s).
+    expect(c.client.state).toBe(readKernel(join(FIX, 'handshake-client-close.kernel.json')).client.find((s) => s.local.endsWith(':41001'))!.state);
+    expect(c.notes).toContainEqual(expect.objectContaining({ code: 'time-wait-until', side: 'client', twPacket: 9 }));
+    expect(c.notes).toContainEqual({ code: 'clock-backwards', steps: 1, firstPacket: 9, backSec: 99.999787 });
+    expect(c.open.rttMs).toBeGreaterThan(0);
+  });
+});
