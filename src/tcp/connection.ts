@@ -948,7 +948,14 @@ export class ConnectionTracker {
     const guess = this.finGuess;
     if (a.finSeq !== null && !(guess !== null && guess.A === A && this.withdrawFin(guess))) return;
     const ackOf = b.nextSeq ?? a.maxAck;
-    if (gap > 1) {
+    // A step of more than one number is data, and may end with A's FIN: a FIN riding on A's last
+    // data cannot be told from one more byte by the ACK's number. B closing in the very segment that
+    // first acknowledges it tells: an application that closes at once has read the end of A's
+    // stream (it closes because it read EOF; a kernel ACKs a FIN at once). A guess all the same,
+    // and one that stands: B's own FIN is applied after it in the same segment, so it cannot be
+    // taken back as a one-number guess is (README, Limits).
+    const dataAndFin = gap > 1 && (f & (TcpFlag.FIN | TcpFlag.RST)) === TcpFlag.FIN && b.finSeq === null;
+    if (gap > 1 && !dataAndFin) {
       this.unseen(A, B, seg, t, INFERENCE.unseenData, 0, end, gap, ackOf);
       return;
     }
@@ -959,7 +966,7 @@ export class ConnectionTracker {
       A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket,
     ];
     const bits = FIN_CHECKS & ~A.checked;
-    this.unseen(A, B, seg, t, INFERENCE.unseenFin, TcpFlag.FIN, end, 0, ackOf);
+    this.unseen(A, B, seg, t, INFERENCE.unseenFin, TcpFlag.FIN, end, gap - 1, ackOf);
     this.finGuess = sure ? null : { A, B, packet: seg.packet, bits, saved };
   }
 
@@ -985,7 +992,7 @@ export class ConnectionTracker {
     const proved = proof.ack;
     this.evidence = () =>
       `inferred (${code}, packet ${packet}): the ${B.name}'s ACK ${proved} in packet ${packet} covers ` +
-      `${ctl & TcpFlag.SYN ? 'a SYN,ACK' : ctl & TcpFlag.FIN ? 'a FIN' : `${len} bytes`} of the ${A.name}'s that the capture did not show, ` +
+      `${ctl & TcpFlag.SYN ? 'a SYN,ACK' : ctl & TcpFlag.FIN ? (len > 0 ? `${len} bytes and a FIN` : 'a FIN') : `${len} bytes`} of the ${A.name}'s that the capture did not show, ` +
       `so the ${A.name} sent it and the ${B.name} received it; `;
     const senderBefore = A.t.state;
     const receiverBefore = B.t.state;

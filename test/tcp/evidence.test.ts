@@ -212,3 +212,19 @@ describe('the summary counts how final states are known', () => {
     expect(t.totals().finalBasis).toEqual({ client: { CLOSED: [1, 0] }, server: { ESTABLISHED: [1, 0] } });
   });
 });
+
+describe('a FIN riding on the last data (fixtures/one-sided/fin-with-data: the kernel put the server’s FIN on its reply)', () => {
+  it('the client’s segments only: its FIN that first acknowledges the server’s data covers that data and the server’s FIN (LAST-ACK, not FIN-WAIT-1)', () => {
+    const rows: Row[] = [
+      ['c', 'S', X, null, 0, 'SYN-SENT', 'LISTEN'],
+      ['c', '.', u(X + 1), u(Y + 1), 0, 'ESTABLISHED', 'ESTABLISHED'],
+      ['c', 'P.', u(X + 1), u(Y + 1), 100, 'ESTABLISHED', 'ESTABLISHED'],
+      ['c', 'F.', u(X + 101), u(Y + 202), 0, 'LAST-ACK', 'TIME-WAIT'],
+    ];
+    const p = play(rows);
+    expect(p.states).toEqual(rows.map((r) => [r[5], r[6]]));
+    expect(p.record.close).toMatchObject({ kind: 'three-segment', initiator: 'server' });
+    const fin = p.record.timeline.find((t) => t.side === 'server' && t.to === 'FIN-WAIT-1')!;
+    expect(fin.why).toMatch(/^inferred \(ack-covers-unseen-fin, packet 4\): the client's ACK \d+ in packet 4 covers 200 bytes and a FIN of the server's/);
+  });
+});
