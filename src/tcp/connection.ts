@@ -519,7 +519,14 @@ export class ConnectionTracker {
       this.zhist.retransmission(S.z);
     }
     zeekStep(S.z, R.z, this.c.z, f, len);
+    // A content gap (Zeek's 'g'): the ACK passes sequence space of R's never captured, above
+    // everything R sent (ACKED_UNSEEN) or below a later segment of R's, such as its FIN after data
+    // the capture missed (the hole fillsHole() keeps): Zeek's reassembler reports the hole then.
     if (mask & A.ACKED_UNSEEN) this.zhist.gap(R.z);
+    else if (R.holeEnd !== null && seg.ack !== null && !(f & TcpFlag.RST) && seqGe(seg.ack, R.holeEnd)) {
+      R.holeEnd = null;
+      this.zhist.gap(R.z);
+    }
 
     bookSegment(this, seg, S, R, sent, t, senderBefore, receiverBefore, senderFirst);
     if (f & TcpFlag.RST) bookRst(this, seg, S, R, sent, received, rst, senderBefore, receiverBefore);

@@ -93,3 +93,38 @@ describe('zeekConnState is a pure function of the endpoint states, sizes and his
     expect(zeekConnState('RESET', 'ESTABLISHED', 0, 0, 'ShAR')).toBe('RSTO');
   });
 });
+
+describe("Zeek's content gap 'g' below a FIN (testing/btest/Baseline/core.tcp.miss-end-data/conn.log)", () => {
+  // The shape of Zeek's miss_end_data.pcap: the responder's 2902 bytes were never captured, its FIN
+  // comes after them, and the originator's ACK of that FIN passes over the hole. Zeek's conn.log:
+  // history ShADafgF, conn_state SF (missed_bytes 2902, content_gap F 1 2902).
+  it('ShADafgF, SF', () => {
+    const GAP = 2902;
+    expect(
+      zeek([
+        SYN,
+        SYNACK,
+        ACK,
+        { dir: 'c', flags: 'P.', seq: a(1), ack: Y + 1, len: 538 },
+        { dir: 's', flags: '.', seq: Y + 1, ack: a(539) },
+        { dir: 's', flags: 'F.', seq: Y + 1 + GAP, ack: a(539) },
+        { dir: 'c', flags: '.', seq: a(539), ack: Y + 2 + GAP },
+        { dir: 'c', flags: 'F.', seq: a(539), ack: Y + 2 + GAP },
+      ]),
+    ).toEqual({ history: 'ShADafgF', conn_state: 'SF' });
+  });
+
+  it('no gap when the data below the FIN was captured', () => {
+    expect(
+      zeek([
+        SYN,
+        SYNACK,
+        ACK,
+        { dir: 's', flags: 'P.', seq: Y + 1, ack: a(1), len: 100 },
+        { dir: 's', flags: 'F.', seq: Y + 101, ack: a(1) },
+        { dir: 'c', flags: '.', seq: a(1), ack: Y + 102 },
+        { dir: 'c', flags: 'F.', seq: a(1), ack: Y + 102 },
+      ]).history,
+    ).toBe('ShAdfF');
+  });
+});
