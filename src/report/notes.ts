@@ -87,7 +87,7 @@ const en: NoteTemplates = {
     `Packet ${n.packet} (${n.code}): the ${n.side} in ${n.state} ${n.dir} a segment that state cannot ${n.dir === 'sent' ? 'send' : 'receive'}: ${cellWhy(n)}.`,
   'more-unexpected': (n) => `${n.count} more unexpected segments are not listed (limit ${n.limit}).`,
   reordered: (n) =>
-    `Captured out of order (${n.code}): ${n.segments} ${n.segments === 1 ? 'segment came' : 'segments came'} before one earlier in its sender's sequence space, the first in packet ${n.firstPacket}; capture order is not wire order here, so the checks and states follow sequence space.`,
+    `Captured out of order (${n.code}): ${n.segments} ${n.segments === 1 ? 'segment was' : 'segments were'} captured after later sequence space of the same sender though ${n.segments === 1 ? 'it' : 'they'} went first on the wire, the first in packet ${n.firstPacket}; the checks and states follow sequence space, not capture order.`,
   'rtt-reordered': (n) =>
     `No handshake RTT (${n.code}): the SYN,ACK (packet ${n.synAckPacket}) was captured before the SYN it answers (packet ${n.synPacket}), so the time between them is not a round trip.`,
   'clock-backwards': (n) =>
@@ -132,7 +132,7 @@ const zh: NoteTemplates = {
     `包 ${n.packet}（${n.code}）：处于 ${n.state} 的${zhSide(n.side)}${n.dir === 'sent' ? '发送' : '收到'}了该状态不能${n.dir === 'sent' ? '发送' : '接收'}的报文段（RFC 9293 §3.10.7），状态不变。`,
   'more-unexpected': (n) => `另有 ${n.count} 个意外的报文段未列出（上限 ${n.limit}）。`,
   reordered: (n) =>
-    `捕获顺序与发送顺序不同（${n.code}）：有 ${n.segments} 个报文段出现在其发送方序号空间中更早的报文段之前，第一个在包 ${n.firstPacket}；这里的捕获顺序不是线路上的顺序，所以检查和状态按序号空间判断。`,
+    `捕获顺序与线路上的顺序不同（${n.code}）：有 ${n.segments} 个报文段在同一发送方序号更大的报文段之后才被捕获，而它们在线路上先发送，第一个在包 ${n.firstPacket}；检查和状态按序号空间判断，而不是按捕获顺序。`,
   'rtt-reordered': (n) =>
     `没有握手 RTT（${n.code}）：SYN,ACK（包 ${n.synAckPacket}）在它所应答的 SYN（包 ${n.synPacket}）之前被捕获，两者之间的时间不是往返时间。`,
   'clock-backwards': (n) =>
