@@ -45,11 +45,13 @@ import {
   type SegmentRecord,
   type Side,
   type Transition,
+  type ZeekRecord,
 } from './model.js';
 import { classify, judgeRst, type Classified, type RstJudgement } from './classify.js';
 import { A, analyze, DuplicateWatch } from './analysis.js';
 import { SHOWS_LOST, step, type ReceivedEvent, type SentEvent } from './table.js';
 import { zeekConnState, zeekStep, ZeekHistory } from './zeek.js';
+import { resetZeekEndpoint, ZEEK_ATTEMPT_DELAY, zeekAfterPacket, zeekRecordOver, type ZeekLife } from './zeek-lifetime.js';
 import { End, INFERENCE, type EndpointAddr, type InferenceCode, type Pending, type Via } from './endpoint.js';
 import { beginSegment, checkBefore, checkLateSyn, checkList, checksAtEnd, checkTimeWait } from './checks.js';
 import { copySegment, segmentRecord } from './segment-record.js';
@@ -256,6 +258,10 @@ export class ConnectionTracker {
   /** The last segment of each direction, to tell a frame captured twice (analysis.ts). */
   private readonly dups = new DuplicateWatch();
   private readonly zhist = new ZeekHistory();
+  /** The current Zeek record's timers (zeek-lifetime.ts), and the records Zeek ended before it (null: none). */
+  private readonly zlife: ZeekLife = { zAttemptAt: -1, zDeleteAt: -1, zLast: 0 };
+  private zrecords: ZeekRecord[] | null = null;
+  private zFirstPacket = 0;
   // Opening.
   firstSynTime: number | null = null;
   lastSynTime: number | null = null;
@@ -413,6 +419,26 @@ export class ConnectionTracker {
     return (mask & ~(A.RETRANSMISSION | A.SPURIOUS)) | A.REORDERED;
   }
 
+  /** Ends the current Zeek record before packet `packet` and starts the next one with it. */
+  private newZeekRecord(packet: number, fromClient: boolean, flags: number, t: number): void {
+    const list = (this.zrecords ??= []);
+    list.push(this.zeekRecord());
+    resetZeekEndpoint(this.c.z);
+    resetZeekEndpoint(this.s.z);
+    this.zhist.text = '';
+    if (!fromClient) this.zhist.flip();
+    this.zFirstPacket = packet;
+    const l = this.zlife;
+    l.zDeleteAt = -1;
+    l.zAttemptAt = fromClient && (flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? t + ZEEK_ATTEMPT_DELAY : -1;
+  }
+
+  /** The current Zeek record (the client is the originator, '^' when a record began with the server's packet). */
+  private zeekRecord(): ZeekRecord {
+    const h = this.zhist.text;
+    return { conn_state: zeekConnState(this.c.z.zState, this.s.z.zState, this.c.z.zSize, this.s.z.zSize, h), history: h, firstPacket: this.zFirstPacket };
+  }
+
   /** `t` is before the connection's latest time: a backwards step, counted; returns the latest time. */
   private clockBack(packet: number, t: number): number {
     const back = this.lastRel - t;
@@ -512,7 +538,9 @@ export class ConnectionTracker {
       this.aborted = { by: S.name, seq: seg.seq, packet: seg.packet, time: seg.tsSec + seg.tsNsec / 1e9, grace: rstGraceSec(this.rttSec) };
     }
 
-    // Zeek's view (TCPSessionAdapter::Process order: history, window, retransmission, state, gap).
+    // Zeek's view (TCPSessionAdapter::Process order: history, window, retransmission, state, gap),
+    // in a new record when Zeek's own timers or its reuse rule ended the current one.
+    if (this.packets > 1 && zeekRecordOver(this.zlife, this.c.z, this.s.z, f, t)) this.newZeekRecord(seg.packet, fromClient, f, t);
     this.zhist.packet(S.z, f, seg.seq, len);
     if (seg.window === 0 && !(f & TcpFlag.RST) && R.z.zState !== 'CLOSED' && S.z.zState !== 'RESET') this.zhist.zeroWindow(S.z);
     if (len > 0 && !(f & TcpFlag.RST) && S.z.zState !== 'RESET' && st.nextSeq !== null && seqLe(seqAdd(seg.seq, len), st.nextSeq)) {
@@ -522,6 +550,7 @@ export class ConnectionTracker {
     // A content gap (Zeek's 'g'): the ACK passes sequence space of R's never captured, above
     // everything R sent (ACKED_UNSEEN) or below a later segment of R's, such as its FIN after data
     // the capture missed (the hole fillsHole() keeps): Zeek's reassembler reports the hole then.
+    zeekAfterPacket(this.zlife, this.c.z, this.s.z, t);
     if (mask & A.ACKED_UNSEEN) this.zhist.gap(R.z);
     else if (R.holeEnd !== null && seg.ack !== null && !(f & TcpFlag.RST) && seqGe(seg.ack, R.holeEnd)) {
       R.holeEnd = null;
@@ -690,10 +719,7 @@ export class ConnectionTracker {
       timeline,
       checks,
       flags: last ? this.counts : { ...this.counts },
-      zeek: {
-        conn_state: zeekConnState(this.c.z.zState, this.s.z.zState, this.c.z.zSize, this.s.z.zSize, this.zhist.text),
-        history: this.zhist.text,
-      },
+      zeek: this.zeekView(),
       reusedFrom: this.meta.reusedFrom,
       segments,
       data: last ? { client: this.c.dir, server: this.s.dir } : { client: { ...this.c.dir }, server: { ...this.s.dir } },
@@ -705,6 +731,14 @@ export class ConnectionTracker {
     };
   }
 
+  /** The record's `zeek`: the first Zeek record, and every record when Zeek split the connection. */
+  private zeekView(): ConnectionRecord['zeek'] {
+    const cur = this.zeekRecord();
+    if (this.zrecords === null) return { conn_state: cur.conn_state, history: cur.history };
+    const first = this.zrecords[0]!;
+    return { conn_state: first.conn_state, history: first.history, records: [...this.zrecords, cur] };
+  }
+
   // ---- opening -------------------------------------------------------------------------------
 
   /** Initial states from the first segment: a SYN (passive OPEN assumed), a SYN,ACK (SYN missed), or mid-stream. */
@@ -712,6 +746,8 @@ export class ConnectionTracker {
     this.firstSec = seg.tsSec;
     this.firstNsec = seg.tsNsec;
     if (!fromClient) this.zhist.flip();
+    this.zFirstPacket = seg.packet;
+    if (fromClient && (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) this.zlife.zAttemptAt = ZEEK_ATTEMPT_DELAY;
     const syn = (seg.flags & TcpFlag.SYN) !== 0;
     const ack = (seg.flags & TcpFlag.ACK) !== 0;
     if (syn && !ack && fromClient) {

@@ -261,6 +261,14 @@ export interface DirectionSummary {
   lastPacket: number | null;
 }
 
+/** One conn.log record of a connection that Zeek splits (ConnectionRecord.zeek.records). */
+export interface ZeekRecord {
+  conn_state: ZeekConnState;
+  history: string;
+  /** The packet that starts it. */
+  firstPacket: number;
+}
+
 /** Zeek conn.log's conn_state codes (base/protocols/conn/main.zeek). */
 export type ZeekConnState =
   | 'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR' | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
@@ -279,7 +287,13 @@ export interface ConnectionRecord {
   timeline: Transition[];
   checks: Check[];
   flags: FlagCounts;
-  zeek: { conn_state: ZeekConnState; history: string };
+  /**
+   * Zeek's conn.log view: `conn_state` and `history` of the record Zeek starts at this connection's
+   * first packet; `records` (present only when Zeek's own timers or its reuse rule end that record
+   * before the connection ends here: tcp/zeek-lifetime.ts) lists every conn.log record this
+   * connection is, in order, each with the packet that starts it.
+   */
+  zeek: { conn_state: ZeekConnState; history: string; records?: ZeekRecord[] };
   /** The id of the earlier connection on the same 4-tuple, when this one reused it. */
   reusedFrom: number | null;
   /** The opening and closing segments (every segment with `--all`), in capture order. */
