@@ -14,7 +14,7 @@ import { openCapture } from '../src/capture/open.js';
 import { StreamedOutput, withConnections } from '../src/cli/stream-output.js';
 import { diagnose } from '../src/diagnose/diagnose.js';
 import type { Report } from '../src/diagnose/types.js';
-import { jsonChunks } from '../src/report/json.js';
+import { jsonChunks, jsonDocument } from '../src/report/json.js';
 import { TEXT_DEFAULTS, newTextContext } from '../src/report/text.js';
 import type { ConnectionRecord } from '../src/tcp/model.js';
 import { SummaryCounter } from '../src/tcp/summary.js';
@@ -128,7 +128,7 @@ describe('StreamedOutput', () => {
     for (const name of ['timewait-pile', 'syn-flood', 'refused']) {
       const r = await trace(openCapture(join(ROOT, 'fixtures', `${name}.pcap`)));
       const out = await written(r, 'json', 0);
-      expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(r)));
+      expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(jsonDocument(r))));
       expect(Object.keys(JSON.parse(out))).toEqual(['schema', 'connections', 'input', 'summary', 'diagnostics']);
     }
   });

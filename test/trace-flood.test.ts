@@ -15,6 +15,7 @@ import { TEXT_DEFAULTS } from '../src/report/text.js';
 import type { ConnectionRecord } from '../src/tcp/model.js';
 import { trace, type TraceOptions } from '../src/trace.js';
 import { argv, fakeIO } from './cli/io.js';
+import { noteTexts } from './helpers/notes.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const EVICTED_NOTE = 'Evicted before it ended';
@@ -50,7 +51,7 @@ const slim = (r: ConnectionRecord): Slim => ({
   client: r.client.ip,
   kind: r.open.kind,
   packets: r.packets,
-  evicted: r.notes.some((n) => n.startsWith(EVICTED_NOTE)),
+  evicted: noteTexts(r).some((n) => n.startsWith(EVICTED_NOTE)),
   reusedFrom: r.reusedFrom,
   clientState: r.client.state,
   serverState: r.server.state,
@@ -144,7 +145,7 @@ describe('--ndjson over --max-connections', () => {
   it('writes every record and says on stderr how many were evicted', async () => {
     const io = fakeIO({ stdin: flood({ syns: 5000, rate: 10_000, established: 2 }) });
     expect(await main(argv('--ndjson', '--max-connections', '100', '-'), io)).toBe(0);
-    const lines = io.out().trimEnd().split('\n').map((l) => JSON.parse(l) as ConnectionRecord);
+    const lines = io.out().trimEnd().split('\n').map((l) => JSON.parse(l) as Omit<ConnectionRecord, 'notes'> & { notes: string[] });
     expect(lines).toHaveLength(5002);
     const evicted = lines.filter((r) => r.notes.some((n) => n.startsWith(EVICTED_NOTE)));
     expect(evicted.length).toBeGreaterThan(4800);

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { openCapture, openStream } from '../src/capture/open.js';
 import type { ConnectionRecord } from '../src/tcp/model.js';
 import { trace, type TraceOptions } from '../src/trace.js';
+import { noteTexts } from './helpers/notes.js';
 
 const fx = (name: string) => join(import.meta.dirname, '../fixtures', name);
 
@@ -133,8 +134,8 @@ describe('a new SYN on the 4-tuple ends a TIME-WAIT there', () => {
       expect(tr).toMatchObject({ packet: 12, side: 'server', from: 'TIME-WAIT', to: 'CLOSED', code: 'time-wait-reused' });
       expect(tr.time).toBeCloseTo(1.316335, 6);
       expect(tr.why).toMatch(/^TIME-WAIT ended early: a new SYN \(packet 12\) reused the 4-tuple/);
-      expect(old.notes.join(' ')).not.toMatch(/until \+61/);
-      expect(old.notes.join(' ')).toMatch(/ended early at \+1\.316335 s/);
+      expect(noteTexts(old).join(' ')).not.toMatch(/until \+61/);
+      expect(noteTexts(old).join(' ')).toMatch(/ended early at \+1\.316335 s/);
     }
     // The second connection is the kernel's one socket on the 4-tuple (port-reuse.kernel.json).
     expect(final[1]!.reusedFrom).toBe(0);

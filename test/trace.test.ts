@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openCapture } from '../src/capture/open.js';
 import type { ConnectionRecord } from '../src/tcp/model.js';
 import { trace } from '../src/trace.js';
+import { noteTexts } from './helpers/notes.js';
 
 const fx = (name: string) => path.resolve(import.meta.dirname, '../fixtures', name);
 
@@ -20,7 +21,7 @@ describe('trace()', () => {
     for (const r of report.connections) {
       const s = byId.get(r.id)!;
       expect({ ...s, notes: [] }).toEqual({ ...r, notes: [] });
-      expect(s.notes.join()).toMatch(/the capture ends at \+/);
+      expect(noteTexts(s).join()).toMatch(/the capture ends at \+/);
     }
   });
 
@@ -53,7 +54,7 @@ describe('trace()', () => {
     expect(final).toHaveLength(50);
     // The ones written early say when, not when the capture ends; the rest are the report's own.
     const byId = new Map(kept.connections.map((r) => [r.id, r]));
-    const early = final.filter((r) => r.notes.some((n) => /written at \+/.test(n)));
+    const early = final.filter((r) => noteTexts(r).some((n) => /written at \+/.test(n)));
     // (finishedHold 0 writes each record as it finishes, with the notes a streamed record has.)
     expect(early.length).toBe(hold === 0 ? 0 : 50 - hold);
     for (const r of final) expect({ ...r, notes: [] }).toEqual({ ...byId.get(r.id)!, notes: [] });
@@ -79,7 +80,7 @@ describe('trace()', () => {
     expect(full.evicted).toBeGreaterThan(0);
     // Nothing is lost without a word: every connection has a record, the evicted ones say why.
     expect(final).toHaveLength(capped.summary.connections);
-    const evicted = final.filter((r) => r.notes.some((n) => n.startsWith('Evicted before it ended')));
+    const evicted = final.filter((r) => noteTexts(r).some((n) => n.startsWith('Evicted before it ended')));
     expect(evicted).toHaveLength(full.evicted);
     // An evicted connection's later segments start a new one: more records than without the cap.
     expect(capped.summary.connections).toBeGreaterThan(whole.summary.connections);

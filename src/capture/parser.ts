@@ -249,8 +249,8 @@ export abstract class RecordParser implements CaptureParser {
       const n = this.backTimes;
       this.backTimeWarning.message +=
         n === 1
-          ? '; it is the only packet that went back in time: times are used as captured, so a duration measured across it can come out negative'
-          : `; ${n} packets in all went back in time: times are used as captured, so a duration measured across one can come out negative`;
+          ? '; it is the only packet that went back in time: times are used as captured, and durations within a connection are not measured across it (its clock does not go back)'
+          : `; ${n} packets in all went back in time: times are used as captured, and durations within a connection are not measured across one (its clock does not go back)`;
       this.backTimeWarning = null;
     }
     if (this.droppedWarnings > 0) {

@@ -18,6 +18,7 @@
 import type { Report } from '../diagnose/types.js';
 import type { ConnectionRecord } from '../tcp/model.js';
 import { escJson } from './format.js';
+import { noteText } from './notes.js';
 
 /**
  * `JSON.stringify(value, null, 2)` as it reads nested `depth` levels deep: every line after the
@@ -40,10 +41,24 @@ function nested(value: unknown, depth: number): string {
   return json.slice(head, json.length - tail);
 }
 
+/**
+ * A record as the JSON contract writes it: the model's notes (codes with their numbers) as their
+ * English sentences in `notes`, as the contract always had them, and the codes themselves in
+ * `noteCodes` right after (additive: a program reads the code, a person the sentence).
+ */
+export function jsonRecord(record: ConnectionRecord): unknown {
+  return { ...record, notes: record.notes.map((n) => noteText(n, 'en')), noteCodes: record.notes };
+}
+
+/** The document `--json` writes for `report`, as one object (tests, small reports): its records as jsonRecord() writes them. */
+export function jsonDocument(report: Report): unknown {
+  return { ...report, connections: report.connections.map(jsonRecord) };
+}
+
 /** One connection as an element of the document's `connections` array (`first`: no comma before it). */
 export function jsonConnection(record: ConnectionRecord, first: boolean): string {
   // Array elements that JSON cannot represent become null, as in JSON.stringify.
-  const v: unknown = record;
+  const v: unknown = record === undefined ? undefined : jsonRecord(record);
   // No escJson: a record holds no text from the capture (addresses, flags and sentences are all
   // made here from numbers; test/stream.test.ts checks every string of every record of every capture).
   const item = v === undefined || typeof v === 'function' ? 'null' : nested(v, 2);
@@ -106,5 +121,5 @@ export function renderJson(report: Report): string {
 /** One connection record as one NDJSON line (newline included). */
 export function renderNdjsonLine(record: ConnectionRecord): string {
   // No escJson: see jsonConnection.
-  return JSON.stringify(record) + '\n';
+  return JSON.stringify(jsonRecord(record)) + '\n';
 }

@@ -87,6 +87,7 @@ const en = {
     'acked-unseen-segment': 'ACKs a segment not captured',
     'spurious-retransmission': 'spurious retransmission',
     duplicate: 'duplicate frame (captured twice)',
+    reordered: 'captured out of order (went first on the wire)',
     'rst-ignored': 'RST ignored by its receiver (not acceptable, no state change)',
     'rst-injected': 'RST injected: its sender went on with the connection',
     unexpected: 'unexpected segment for the state (no state change)',
@@ -106,6 +107,11 @@ const en = {
     'wscale-at-most-14': 'window scale ≤ 14',
   } satisfies Record<CheckId, string>,
   expectedGot: (e: string, a: string) => `expected ${e}, got ${a}`,
+  /**
+   * A failed check without both numbers, from its id (and what it expected, if anything); null: the
+   * model's own message, which is English, is printed instead.
+   */
+  checkMissing: (_id: CheckId, _expected: string | null): string | null => null,
   /** The handshake's ack checks with the acknowledged amount from the check itself: "ack=x+101" (ISN + 1 + SYN data). */
   ackOfIsn: (letter: string, plus: string) => `ack=${letter}+${plus}`,
   /** The syn-no-data check when the SYN does carry data, legitimately (RFC 7413). */
@@ -118,8 +124,6 @@ const en = {
   inUseLabel: 'in use',
   inUse: { ws: 'window scaling', sack: 'SACK', ts: 'timestamps' },
   rttLabel: 'handshake RTT',
-  /** Heading of the model's own notes when they are in another language than the output. */
-  modelNotes: 'notes',
   none: 'none',
 
   words: {
@@ -182,6 +186,7 @@ const en = {
     lostSegments: 'segments not captured',
     ackedUnseen: 'ACKs of unseen segments',
     duplicates: 'duplicate frames',
+    reordered: 'captured out of order',
   } satisfies Record<keyof FlagCounts, string>,
 
   explainLabel: 'why',
@@ -367,6 +372,7 @@ const zh: Messages = {
     'acked-unseen-segment': '确认了未捕获的报文段',
     'spurious-retransmission': '虚假重传',
     duplicate: '重复帧（同一帧被捕获两次）',
+    reordered: '捕获顺序颠倒（在线路上先发送）',
     'rst-ignored': 'RST 被接收方忽略（不可接受，状态不变）',
     'rst-injected': '注入的 RST：发送方此后仍在继续这条连接',
     unexpected: '该状态下不应出现的报文段（状态不变）',
@@ -386,6 +392,14 @@ const zh: Messages = {
     'wscale-at-most-14': '窗口缩放 ≤ 14',
   },
   expectedGot: (e, a) => `应为 ${e}，实为 ${a}`,
+  checkMissing: (id, expected) =>
+    id === 'time-wait-side'
+      ? '进入 TIME-WAIT 的不是先关闭的一方（RFC 9293 §3.6）'
+      : id === 'rst-in-window'
+        ? `RST 不带 ACK，没有确认 SYN（应为 ${expected ?? '—'}），被忽略（RFC 9293 §3.10.7.3）`
+        : expected === null
+          ? '未通过'
+          : `应为 ${expected}，实际没有`,
   ackOfIsn: (letter, plus) => `ack=${letter}+${plus}`,
   synDataFastOpen: 'SYN 携带数据并带有快速打开 cookie',
   checksElsewhere: '折叠的报文段上的检查',
@@ -396,7 +410,6 @@ const zh: Messages = {
   inUseLabel: '启用',
   inUse: { ws: '窗口缩放', sack: 'SACK', ts: '时间戳' },
   rttLabel: '握手 RTT',
-  modelNotes: '备注（英文原文）：',
   none: '无',
 
   words: {
@@ -454,6 +467,7 @@ const zh: Messages = {
     lostSegments: '未捕获的报文段',
     ackedUnseen: '确认了未见的报文段',
     duplicates: '重复帧',
+    reordered: '捕获顺序颠倒',
   },
 
   explainLabel: '原因',

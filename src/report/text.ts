@@ -46,6 +46,7 @@ import {
 import { inputName, messages, type Lang, type Messages } from './messages.js';
 import { makeStyle, type Style } from './style.js';
 import { renderSummary } from './summary.js';
+import { noteText } from './notes.js';
 
 /** Options of the text renderers. */
 export interface TextOptions {
@@ -223,7 +224,9 @@ export function checkText(k: Check, c: ConnectionRecord, seg: SegmentRecord | un
   if (k.expected !== null && k.actual !== null) {
     return `${label} ✗ ${m.expectedGot(checkNumber(k, k.expected, seg, absolute), checkNumber(k, k.actual, seg, absolute))}`;
   }
-  return `${label} ✗ ${esc(k.message)}`;
+  // The model's message is English: another language says it from the check's id and numbers.
+  const words = m.checkMissing(k.id, k.expected === null ? null : checkNumber(k, k.expected, seg, absolute));
+  return `${label} ✗ ${words ?? esc(k.message)}`;
 }
 
 /** "#4–#15" for a folded range. */
@@ -437,9 +440,9 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
   }
   if (c.close.dataAfterFin > 0 && init) words.push(w.dataAfterFin(who(init), int(c.close.dataAfterFin)));
   if (c.reusedFrom !== null) words.push(w.reused(c.reusedFrom));
-  // The model's notes (English) already tell when TIME-WAIT expires and which side was never seen;
-  // in English they are printed as they are, in another language these sentences say the same.
-  const modelTells = opts.lang === 'en' && c.notes.length > 0;
+  // The model's notes tell when TIME-WAIT expires and which side was never seen (they are worded
+  // in the output's language below); these sentences say it only for a record without notes.
+  const modelTells = c.notes.length > 0;
   for (const side of ['client', 'server'] as const) {
     const e = c[side];
     if (e.state === 'CLOSE-WAIT') words.push(w.endCloseWait(who(side)));
@@ -459,11 +462,7 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
   }
   // First letter up for sentences that start with a side ("the client’s …").
   for (const s of words) lines.push(s.charAt(0).toUpperCase() + s.slice(1));
-  if (opts.lang === 'en') for (const n of c.notes) lines.push(esc(n));
-  else if (c.notes.length > 0) {
-    lines.push(st.dim(m.modelNotes));
-    for (const n of c.notes) lines.push(st.dim(`  ${esc(n)}`));
-  }
+  for (const n of c.notes) lines.push(esc(noteText(n, opts.lang)));
   return lines;
 }
 

@@ -45,6 +45,8 @@ export const A = {
   ACKED_UNSEEN: 1 << 8,
   SPURIOUS: 1 << 9,
   DUPLICATE: 1 << 10,
+  /** Set by the tracker: captured after later sequence space of its sender's (tracker.ts, "reordered"). */
+  REORDERED: 1 << 11,
 } as const;
 
 const NAMES: Array<[number, SegmentFlag]> = [
@@ -59,6 +61,7 @@ const NAMES: Array<[number, SegmentFlag]> = [
   [A.LOST_SEGMENT, 'previous-segment-not-captured'],
   [A.ACKED_UNSEEN, 'acked-unseen-segment'],
   [A.DUPLICATE, 'duplicate'],
+  [A.REORDERED, 'reordered'],
 ];
 
 /** The model's names for the bits set in `mask`. */

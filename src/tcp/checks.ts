@@ -119,6 +119,29 @@ export function checkTimeWait(checks: CheckLog, E: End, packet: number, firstFin
       : `The ${E.name} entered TIME-WAIT though the ${firstFin ?? 'other side'} closed first: only the active closer should (RFC 9293 §3.6).`);
 }
 
+/** The SYN,ACK (from S, packet `p`, acknowledging `ack`) acknowledges R's ISN + 1 (+ its SYN data). */
+function checkSynAckAcksIsn(checks: CheckLog, S: End, R: End, isn: number, synLen: number, p: number, ack: number): void {
+  if (!due(S, 'synack-acks-isn')) return;
+  const plain = seqAdd(isn, 1);
+  const withData = seqAdd(isn, 1 + synLen);
+  const ok = ack === plain || (synLen > 0 && ack === withData);
+  const expected = synLen > 0 && ack === withData ? withData : plain;
+  check(checks, S, 'synack-acks-isn', ok, p, expected, ack,
+    ok
+      ? expected !== plain ? OK[S.name].synAckAcksIsnData : OK[S.name].synAckAcksIsn
+      : `The SYN,ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5: the SYN consumes one sequence number).`);
+}
+
+/**
+ * S's SYN (`seg`) was captured after the SYN,ACK from R that answers it (packet `synAckPacket`,
+ * acknowledging `ack`): the SYN,ACK's check waited for this ISN, and S owes the handshake's ACK.
+ * Called after checkBefore() for the SYN.
+ */
+export function checkLateSyn(checks: CheckLog, seg: Segment, S: End, R: End, synAckPacket: number, ack: number): void {
+  checkSynAckAcksIsn(checks, R, S, seg.seq, seg.payloadLen, synAckPacket, ack);
+  S.awaitHandshakeAck = true;
+}
+
 /** Checks decided by this segment, from the tracks before it. */
 export function checkBefore(checks: CheckLog, seg: Segment, S: End, R: End, rst: RstJudgement | null, fastOpen: boolean): void {
   const f = seg.flags;
@@ -145,16 +168,7 @@ export function checkBefore(checks: CheckLog, seg: Segment, S: End, R: End, rst:
       check(checks, S, 'synack-no-data', len === 0 || tfo, p, 0, len,
         len === 0 ? OK[S.name].synAckNoData : tfo ? `The ${S.name}'s SYN,ACK carries ${len} bytes on a Fast Open connection (RFC 7413).` : `The ${S.name}'s SYN,ACK carries ${len} bytes without Fast Open.`);
     }
-    if (rt.isn !== null && ack !== null && due(S, 'synack-acks-isn')) {
-      const plain = seqAdd(rt.isn, 1);
-      const withData = seqAdd(rt.isn, 1 + rt.synLen);
-      const ok = ack === plain || (rt.synLen > 0 && ack === withData);
-      const expected = rt.synLen > 0 && ack === withData ? withData : plain;
-      check(checks, S, 'synack-acks-isn', ok, p, expected, ack,
-        ok
-          ? expected !== plain ? OK[S.name].synAckAcksIsnData : OK[S.name].synAckAcksIsn
-          : `The SYN,ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5: the SYN consumes one sequence number).`);
-    }
+    if (rt.isn !== null && ack !== null) checkSynAckAcksIsn(checks, S, R, rt.isn, rt.synLen, p, ack);
   }
   // RFC 7323 §2.3: a shift above 14 is used as 14 (windowBytes in classify.ts does), and Linux logs it.
   const wscale = syn ? seg.options?.wscale : undefined;
@@ -162,7 +176,12 @@ export function checkBefore(checks: CheckLog, seg: Segment, S: End, R: End, rst:
     check(checks, S, 'wscale-at-most-14', false, p, MAX_WSCALE, wscale,
       `The ${S.name}'s ${f & TcpFlag.ACK ? 'SYN,ACK' : 'SYN'} announces window scale ${wscale}, above the largest shift, ${MAX_WSCALE}: the ${R.name} uses ${MAX_WSCALE} instead (RFC 7323 §2.3).`);
   }
-  if (S.awaitSeqAfterSyn && !syn && st.isn !== null) {
+  // Judged in sequence space, not capture order: a segment beyond ISN + 1 (+ SYN data) says nothing
+  // about the SYN (what lies below it was lost before the capture point, or captured later: a FIN
+  // captured before the data below it); the check waits for one at or below that number.
+  // Nor on a segment without ACK (other than an RST): every state drops it (RFC 9293 §3.10.7), so it
+  // is not the connection's next segment (a FIN without ACK from SYN-SENT at the ISN itself).
+  if (S.awaitSeqAfterSyn && !syn && st.isn !== null && ack !== null && !(f & TcpFlag.RST) && !seqGt(seg.seq, seqAdd(st.isn, 1 + st.synLen))) {
     S.awaitSeqAfterSyn = false;
     if (due(S, 'syn-consumes-one')) {
       const plain = seqAdd(st.isn, 1);
@@ -175,7 +194,9 @@ export function checkBefore(checks: CheckLog, seg: Segment, S: End, R: End, rst:
           : `The ${S.name}'s first segment after its SYN starts at ${seg.seq}, not ISN + 1 = ${plain} (RFC 9293 §3.3.1).`);
     }
   }
-  if (S.awaitHandshakeAck && ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST)) && rt.isn !== null) {
+  // In sequence space too: an ACK above ISN + 1 (+ SYN data) also covers the peer's data, so it is not
+  // the handshake's ACK but a later one captured first; the check waits for the handshake's.
+  if (S.awaitHandshakeAck && ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST)) && rt.isn !== null && !seqGt(ack, seqAdd(rt.isn, 1 + rt.synLen))) {
     S.awaitHandshakeAck = false;
     if (due(S, 'handshake-ack-acks-isn')) {
       const plain = seqAdd(rt.isn, 1);

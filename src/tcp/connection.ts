@@ -46,13 +46,15 @@ import {
   type SegmentRecord,
   type Side,
   type Transition,
+  type ZeekRecord,
 } from './model.js';
 import { classify, judgeRst, type Classified, type RstJudgement } from './classify.js';
 import { A, analyze, DuplicateWatch } from './analysis.js';
 import { SHOWS_LOST, step, type ReceivedEvent, type SentEvent } from './table.js';
 import { zeekConnState, zeekStep, ZeekHistory } from './zeek.js';
+import { resetZeekEndpoint, ZEEK_ATTEMPT_DELAY, zeekAfterPacket, zeekRecordOver, type ZeekLife } from './zeek-lifetime.js';
 import { End, INFERENCE, type EndpointAddr, type InferenceCode, type Pending, type Via } from './endpoint.js';
-import { beginSegment, checkBefore, checkList, checksAtEnd, checkTimeWait } from './checks.js';
+import { beginSegment, checkBefore, checkLateSyn, checkList, checksAtEnd, checkTimeWait } from './checks.js';
 import { copySegment, segmentRecord } from './segment-record.js';
 import {
   abortPending,
@@ -71,6 +73,7 @@ import {
 } from './exchange.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe } from './seq.js';
 import { round6 } from './format.js';
+import { NOTE, type ControlKind, type Note } from './notes.js';
 
 /**
  * Why a record is made before the end of the capture: `early` (finished, written before its
@@ -164,6 +167,12 @@ const FIN_CHECKS = ['fin-acked', 'fin-consumes-one', 'no-data-after-fin'].reduce
 const MIN_RTO = 1;
 /** A visible endpoint that leaves a SYN unanswered for this many round trips (and MIN_RTO) never got it. */
 const UNANSWERED_RTTS = 10;
+/**
+ * How soon a segment must fill the hole the segment before it left to count as captured out of
+ * order rather than retransmitted (at least; one RTT when it is known): Wireshark's default
+ * out-of-order window (tcp_analyze_seq's 3 ms).
+ */
+const REORDER_SEC = 0.003;
 const REXMIT: ReadonlySet<SentEvent> = new Set<SentEvent>(['SynRexmit', 'SynAckRexmit', 'FinRexmit']);
 
 // Per-packet scratch shared by all trackers (observe() is never re-entered): the two events of the
@@ -187,6 +196,17 @@ interface FinGuess {
   bits: number;
   saved: [Side | null, Side | null, boolean, boolean, boolean, boolean, boolean, number | null, number, number, number, number];
 }
+/** A SYN,ACK inferred from an ACK of an unseen ISN (ConnectionTracker.synGuess). */
+interface SynGuess {
+  A: End;
+  B: End;
+  packet: number;
+  /** B's ACK: A's ISN + 1. */
+  ack: number;
+  /** What B's segment was to A's machine had it stayed LISTEN. */
+  event: 'Data' | 'Ack';
+  saved: [number | null, boolean, number, number | null, number, number, number, number];
+}
 const RST: RstJudgement = { accepted: false, inWindow: false, expected: null, actual: null };
 
 /**
@@ -207,6 +227,21 @@ export class ConnectionTracker {
   private firstSec = 0;
   private firstNsec = 0;
   private lastAbs = 0;
+  /**
+   * The connection's own clock (seconds since its first packet) never runs backwards: a packet
+   * stamped before one already seen (a merged capture, a clock step) is taken at the latest time seen,
+   * so every duration (RTT, TIME-WAIT, silences) is measured forwards. The steps are counted for a note.
+   */
+  private lastRel = 0;
+  private backSteps = 0;
+  private backFirst = 0;
+  private backMax = 0;
+  /** Relative time of the latest backwards step (-1: none): a duration spanning it is not measured. */
+  backAt = -1;
+  /** The first segment captured out of its wire order (flags.reordered counts them). */
+  private reorderedFirst = 0;
+  /** The client's SYN-SENT assumed from a SYN,ACK captured first (start()): its SYN may still come, late. */
+  private assumedSyn: Transition | null = null;
   private packets = 0;
   private readonly timeline: Transition[] = [];
   private timelineDropped = 0;
@@ -224,15 +259,25 @@ export class ConnectionTracker {
     lostSegments: 0,
     ackedUnseen: 0,
     duplicates: 0,
+    reordered: 0,
   };
   /** The last segment of each direction, to tell a frame captured twice (analysis.ts). */
   private readonly dups = new DuplicateWatch();
   private readonly zhist = new ZeekHistory();
+  /** The current Zeek record's timers (zeek-lifetime.ts), and the records Zeek ended before it (null: none). */
+  private readonly zlife: ZeekLife = { zAttemptAt: -1, zDeleteAt: -1, zLast: 0 };
+  private zrecords: ZeekRecord[] | null = null;
+  private zFirstPacket = 0;
   // Opening.
   firstSynTime: number | null = null;
   lastSynTime: number | null = null;
   synRexmits: number[] | null = null;
   rttSec: number | null = null;
+  handshakeAcked = false;
+  synAckFirst = false;
+  firstSynPacket = 0;
+  firstSynAckPacket = 0;
+  rttUnknown: 'rtt-reordered' | 'clock-backwards' | null = null;
   readonly openPackets: number[] = [];
   refused = false;
   fastOpen = false;
@@ -255,7 +300,7 @@ export class ConnectionTracker {
    * copy of it belongs to a new connection (startsNewConnection).
    */
   aborted: { by: Side; seq: number; packet: number; time: number; grace: number } | null = null;
-  private readonly notes: string[] = [];
+  private readonly notes: Note[] = [];
   /** finish() ran with `last`: the record owns the lists now. */
   private done = false;
   /**
@@ -265,6 +310,12 @@ export class ConnectionTracker {
   private evidence: (() => string) | null = null;
   /** A FIN inferred from a one-number step that may still turn out to be a byte of data. */
   private finGuess: FinGuess | null = null;
+  /**
+   * A SYN,ACK inferred from B's ACK of an ISN of A's never seen, while A has sent nothing since: A's
+   * RST `<SEQ=SEG.ACK>` without ACK, LISTEN's answer to any ACK (RFC 9293 §3.10.7.2), shows A was
+   * listening and never sent it (withdrawSynAck).
+   */
+  private synGuess: SynGuess | null = null;
 
   /** Starts a connection; nothing is known until the first `observe()`. */
   constructor(
@@ -319,7 +370,7 @@ export class ConnectionTracker {
    */
   endTimeWaitByReuse(seg: Segment, fromClient: boolean): void {
     if (this.done || this.packets === 0) return;
-    const t = seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9;
+    const t = Math.max(this.lastRel, seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9);
     for (const E of [this.c, this.s]) {
       if (E.t.state !== TimeWait) continue;
       this.expire(E, t);
@@ -333,10 +384,74 @@ export class ConnectionTracker {
       const tr = this.move(E, Closed, seg.packet, t, why, 'assumed');
       E.basis = basis;
       if (tr !== null) tr.code = TRANSITION_CODE.timeWaitReused;
-      this.notes.push(
-        flat(`The ${E.name}'s TIME-WAIT (2·MSL from packet ${E.twPacket}) ended early at +${round6(t)} s: a new SYN in packet ${seg.packet} reused the 4-tuple for the next connection, so it is CLOSED.`),
-      );
+      this.notes.push({ code: NOTE.timeWaitReused, side: E.name, twPacket: E.twPacket, at: round6(t), packet: seg.packet });
     }
+  }
+
+  /**
+   * Whether `seg` fills, soon, the hole the segment before it left in S's sequence space (it started
+   * beyond everything S had sent): it went first on the wire and was captured late. Later than one
+   * RTT (at least REORDER_SEC) it is a retransmission of what was lost before the capture point. Also
+   * opens a hole when `seg` starts beyond S's next sequence number. Reads S's track before `seg`.
+   */
+  private fillsHole(seg: Segment, S: End, t: number): boolean {
+    const next = S.t.nextSeq;
+    if (next === null || seg.flags & TcpFlag.RST) return false;
+    if (seqGt(seg.seq, next)) {
+      S.holeStart = next;
+      S.holeEnd = seg.seq;
+      S.holeTime = t;
+      return false;
+    }
+    const hole = S.holeEnd;
+    if (hole === null || seg.payloadLen === 0 || !seqGe(seg.seq, S.holeStart) || !seqLe(seqAdd(seg.seq, seg.payloadLen), hole)) return false;
+    if (t - S.holeTime > Math.max(this.rttSec ?? 0, REORDER_SEC)) {
+      S.holeEnd = null;
+      return false;
+    }
+    if (seqAdd(seg.seq, seg.payloadLen) === hole) S.holeEnd = null;
+    else S.holeStart = seqAdd(seg.seq, seg.payloadLen);
+    return true;
+  }
+
+  /** Books `seg` as captured out of order; returns its analysis mask with only that said of it. */
+  private reordered(seg: Segment, mask: number, lateSyn: boolean): number {
+    if (this.counts.reordered++ === 0) this.reorderedFirst = seg.packet;
+    if (lateSyn && this.assumedSyn !== null) {
+      const tr = this.assumedSyn;
+      tr.why = flat(`its SYN, captured out of order after the SYN,ACK that answers it (in packet ${seg.packet}), went first on the wire (RFC 9293 §3.10.1)`);
+    }
+    // Not a retransmission: it is the first copy (Wireshark's out-of-order, when it says so, stands).
+    return (mask & ~(A.RETRANSMISSION | A.SPURIOUS)) | A.REORDERED;
+  }
+
+  /** Ends the current Zeek record before packet `packet` and starts the next one with it. */
+  private newZeekRecord(packet: number, fromClient: boolean, flags: number, t: number): void {
+    const list = (this.zrecords ??= []);
+    list.push(this.zeekRecord());
+    resetZeekEndpoint(this.c.z);
+    resetZeekEndpoint(this.s.z);
+    this.zhist.text = '';
+    if (!fromClient) this.zhist.flip();
+    this.zFirstPacket = packet;
+    const l = this.zlife;
+    l.zDeleteAt = -1;
+    l.zAttemptAt = fromClient && (flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? t + ZEEK_ATTEMPT_DELAY : -1;
+  }
+
+  /** The current Zeek record (the client is the originator, '^' when a record began with the server's packet). */
+  private zeekRecord(): ZeekRecord {
+    const h = this.zhist.text;
+    return { conn_state: zeekConnState(this.c.z.zState, this.s.z.zState, this.c.z.zSize, this.s.z.zSize, h), history: h, firstPacket: this.zFirstPacket };
+  }
+
+  /** `t` is before the connection's latest time: a backwards step, counted; returns the latest time. */
+  private clockBack(packet: number, t: number): number {
+    const back = this.lastRel - t;
+    if (this.backSteps++ === 0) this.backFirst = packet;
+    if (back > this.backMax) this.backMax = back;
+    this.backAt = this.lastRel;
+    return this.lastRel;
   }
 
   /** Time of the last packet, seconds since the epoch (float). */
@@ -373,7 +488,9 @@ export class ConnectionTracker {
     this.packets++;
     const abs = seg.tsSec + seg.tsNsec / 1e9;
     if (abs > this.lastAbs) this.lastAbs = abs;
-    const t = seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9;
+    let t = seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9;
+    if (t < this.lastRel) t = this.clockBack(seg.packet, t);
+    else this.lastRel = t;
     // The same frame captured twice: counted and shown, not applied to anything again.
     const copyOf = this.dups.original(seg, fromClient);
     if (copyOf !== 0) return this.duplicate(seg, fromClient ? this.c : this.s, t, copyOf);
@@ -389,7 +506,13 @@ export class ConnectionTracker {
     beginSegment();
 
     // Everything below reads the tracks as they were before this segment.
-    const mask = analyze(seg, st, rt, t, this.rttSec ?? 0.003);
+    let mask = analyze(seg, st, rt, t, this.rttSec ?? 0.003);
+    // Capture order is not wire order: a SYN captured after the SYN,ACK that acknowledges it went
+    // first on the wire. Both machines are already past it (the SYN,ACK's sender received it, its
+    // receiver was assumed in SYN-SENT): it is booked and checked, and moves neither.
+    const lateSyn = (f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN && !st.sentAny && rt.sentSynAck &&
+      rt.maxAck === seqAdd(seg.seq, 1 + len);
+    if (lateSyn || this.fillsHole(seg, S, t)) mask = this.reordered(seg, mask, lateSyn);
     const rst: RstJudgement | null = f & TcpFlag.RST ? judgeRst(seg, st, rt, RST) : null;
     // What this segment's ACK proves the receiver sent though the capture did not show it, and what
     // retransmitting data the receiver had acknowledged shows the sender never got.
@@ -409,23 +532,36 @@ export class ConnectionTracker {
     if (seg.ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST))) S.owesAck = null;
 
     checkBefore(this, seg, S, R, rst, this.fastOpen);
+    if (lateSyn) checkLateSyn(this, seg, S, R, this.firstSynAckPacket, rt.maxAck!);
 
     // Its own segment after its RSTs: they were not its abort (exchange.ts rstSenderWentOn).
     if (!(f & TcpFlag.RST) && this.odd !== null && rstSenderWentOn(this, S, seg.packet)) this.undo(S, false);
-    this.applySent(S, seg, sent, t);
-    this.applyReceived(R, seg, received, sent, t);
+    if (!lateSyn) {
+      this.applySent(S, seg, sent, t);
+      this.applyReceived(R, seg, received, sent, t);
+    }
     if (received === 'Rst' && this.aborted === null && rt.state !== receiverBefore) {
       this.aborted = { by: S.name, seq: seg.seq, packet: seg.packet, time: seg.tsSec + seg.tsNsec / 1e9, grace: rstGraceSec(this.rttSec) };
     }
 
-    // Zeek's view (TCPSessionAdapter::Process order: history, window, retransmission, state, gap).
+    // Zeek's view (TCPSessionAdapter::Process order: history, window, retransmission, state, gap),
+    // in a new record when Zeek's own timers or its reuse rule ended the current one.
+    if (this.packets > 1 && zeekRecordOver(this.zlife, this.c.z, this.s.z, f, t)) this.newZeekRecord(seg.packet, fromClient, f, t);
     this.zhist.packet(S.z, f, seg.seq, len);
     if (seg.window === 0 && !(f & TcpFlag.RST) && R.z.zState !== 'CLOSED' && S.z.zState !== 'RESET') this.zhist.zeroWindow(S.z);
     if (len > 0 && !(f & TcpFlag.RST) && S.z.zState !== 'RESET' && st.nextSeq !== null && seqLe(seqAdd(seg.seq, len), st.nextSeq)) {
       this.zhist.retransmission(S.z);
     }
     zeekStep(S.z, R.z, this.c.z, f, len);
+    // A content gap (Zeek's 'g'): the ACK passes sequence space of R's never captured, above
+    // everything R sent (ACKED_UNSEEN) or below a later segment of R's, such as its FIN after data
+    // the capture missed (the hole fillsHole() keeps): Zeek's reassembler reports the hole then.
+    zeekAfterPacket(this.zlife, this.c.z, this.s.z, t);
     if (mask & A.ACKED_UNSEEN) this.zhist.gap(R.z);
+    else if (R.holeEnd !== null && seg.ack !== null && !(f & TcpFlag.RST) && seqGe(seg.ack, R.holeEnd)) {
+      R.holeEnd = null;
+      this.zhist.gap(R.z);
+    }
 
     bookSegment(this, seg, S, R, sent, t, senderBefore, receiverBefore, senderFirst);
     if (f & TcpFlag.RST) bookRst(this, seg, S, R, sent, received, rst, senderBefore, receiverBefore);
@@ -470,7 +606,8 @@ export class ConnectionTracker {
   finish(endSec: number, endNsec: number, last = false, why: FinishReason = 'end'): ConnectionRecord {
     if (this.done) throw new Error(`connection ${this.id}: finish() after the last finish()`);
     this.done = last;
-    const endRel = endSec - this.firstSec + (endNsec - this.firstNsec) / 1e9;
+    // The end of the capture is never before the connection's own latest time (see lastRel).
+    const endRel = Math.max(this.lastRel, endSec - this.firstSec + (endNsec - this.firstNsec) / 1e9);
     const msl2 = 2 * this.opts.mslSec;
     let timeline = last ? this.timeline : this.timeline.map(copyTransition);
     const notes = last ? this.notes : this.notes.slice();
@@ -493,9 +630,7 @@ export class ConnectionTracker {
         state = p.from;
         basis = E.lastBasisBefore();
         for (const r of segments) if (r.packet >= p.tr.packet) r[E.name] = p.from;
-        notes.push(
-          `The ${E.name} never acknowledged the ${P.name}'s segment in packet ${p.packet}, and earlier copies of it were lost on the way (the ${E.name} retransmitted over them), so it is not assumed to have arrived: the ${E.name} stays ${p.from}.`,
-        );
+        notes.push({ code: NOTE.lossyNotArrived, side: E.name, packet: p.packet, stays: p.from });
       }
       // An endpoint the capture never showed is known from the peer's ACKs of sequence space of its
       // that the capture did not show: a SYN (the SYN,ACK answering it), data, a FIN.
@@ -510,26 +645,18 @@ export class ConnectionTracker {
         timeline = timeline.filter((x) => x.side !== E.name);
         for (const r of segments) r[E.name] = Closed;
         if (this.packets > 0) {
-          notes.push(
-            `The ${E.name} sent no segment in this capture, so its state cannot be seen: it is reported CLOSED, the RFC's "no connection" state (RFC 9293 §3.3.2); the ${P.name}'s segments may never have reached it.`,
-          );
+          notes.push({ code: NOTE.unseenSide, side: E.name });
         }
       } else if (state === TimeWait) {
         const expiry = E.twStart + msl2;
         if (timeWaitOver(E.twStart, this.firstSec, this.firstNsec, endSec, endNsec, this.opts.mslSec)) {
           state = Closed;
           timeline.push({ packet: E.twPacket, time: round6(expiry), side: E.name, from: TimeWait, to: Closed, why: this.expiryWhy(E) });
-          notes.push(
-            flat(`The ${E.name}'s TIME-WAIT expired at +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}), before the capture ended at +${round6(endRel)} s; it is CLOSED.`),
-          );
+          notes.push({ code: NOTE.timeWaitExpired, side: E.name, twPacket: E.twPacket, expiry: round6(expiry), msl2, end: round6(endRel) });
         } else if (why !== 'end') {
-          notes.push(
-            flat(`The ${E.name} is in TIME-WAIT until +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}); this record was written at +${round6(endRel)} s, before the capture ended, to keep memory bounded (the summary counts the state at the end).`),
-          );
+          notes.push({ code: NOTE.timeWaitWrittenEarly, side: E.name, twPacket: E.twPacket, until: round6(expiry), msl2, end: round6(endRel) });
         } else {
-          notes.push(
-            flat(`The ${E.name} is in TIME-WAIT until +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}); the capture ends at +${round6(endRel)} s.`),
-          );
+          notes.push({ code: NOTE.timeWaitUntil, side: E.name, twPacket: E.twPacket, until: round6(expiry), msl2, end: round6(endRel) });
         }
       }
       out[E.name] = {
@@ -543,9 +670,7 @@ export class ConnectionTracker {
         bytes: E.bytes,
       };
       if (E.t.sentAny && !E.t.sentSyn && !E.t.sentSynAck && E.t.base !== null) {
-        notes.push(
-          `No SYN from the ${E.name} was captured: its relative sequence numbers count from ${E.t.base} (its first captured sequence number minus one, as Wireshark and Zeek do).`,
-        );
+        notes.push({ code: NOTE.noSynCaptured, side: E.name, base: E.t.base });
       }
     }
 
@@ -553,15 +678,18 @@ export class ConnectionTracker {
     checksAtEnd(checks, segments, this.c, this.s, this.resetSeen);
     // RSTs that ended nothing and unexpected segments: their flags and notes.
     if (this.odd !== null) oddFacts(this.odd, segments, notes);
+    if (this.counts.reordered > 0) notes.push({ code: NOTE.reordered, segments: this.counts.reordered, firstPacket: this.reorderedFirst });
+    if (this.rttUnknown === 'rtt-reordered') {
+      notes.push({ code: NOTE.rttReordered, synPacket: this.firstSynPacket, synAckPacket: this.firstSynAckPacket });
+    }
+    if (this.backSteps > 0) notes.push({ code: NOTE.clockBackwards, steps: this.backSteps, firstPacket: this.backFirst, backSec: round6(this.backMax) });
     if (why === 'evicted') {
-      notes.push(
-        flat(`Evicted before it ended: the table tracks at most ${this.opts.maxConnections ?? 'so many'} connections at once (--max-connections) and this one was the least recently active of its kind (an opening that never completed goes first while such openings fill an eighth of the table), so its record was written at +${round6(endRel)} s with each endpoint's state as of then; a later segment of it starts a new (mid-stream) connection.`),
-      );
+      notes.push({ code: NOTE.evicted, maxConnections: this.opts.maxConnections ?? null, end: round6(endRel) });
     }
     if (this.omitted > 0) {
-      notes.push(`${this.omitted} more opening/closing segments are not listed (limit ${MAX_EXCHANGE_SEGMENTS}).`);
+      notes.push({ code: NOTE.segmentsOmitted, count: this.omitted, limit: MAX_EXCHANGE_SEGMENTS });
     }
-    if (this.timelineDropped > 0) notes.push(`${this.timelineDropped} later state changes are not listed (limit ${MAX_TIMELINE}).`);
+    if (this.timelineDropped > 0) notes.push({ code: NOTE.timelineOmitted, count: this.timelineDropped, limit: MAX_TIMELINE });
 
     const cs = this.c.t;
     const ss = this.s.t;
@@ -597,10 +725,7 @@ export class ConnectionTracker {
       timeline,
       checks,
       flags: last ? this.counts : { ...this.counts },
-      zeek: {
-        conn_state: zeekConnState(this.c.z.zState, this.s.z.zState, this.c.z.zSize, this.s.z.zSize, this.zhist.text),
-        history: this.zhist.text,
-      },
+      zeek: this.zeekView(),
       reusedFrom: this.meta.reusedFrom,
       segments,
       data: last ? { client: this.c.dir, server: this.s.dir } : { client: { ...this.c.dir }, server: { ...this.s.dir } },
@@ -616,6 +741,14 @@ export class ConnectionTracker {
     return rec;
   }
 
+  /** The record's `zeek`: the first Zeek record, and every record when Zeek split the connection. */
+  private zeekView(): ConnectionRecord['zeek'] {
+    const cur = this.zeekRecord();
+    if (this.zrecords === null) return { conn_state: cur.conn_state, history: cur.history };
+    const first = this.zrecords[0]!;
+    return { conn_state: first.conn_state, history: first.history, records: [...this.zrecords, cur] };
+  }
+
   // ---- opening -------------------------------------------------------------------------------
 
   /** Initial states from the first segment: a SYN (passive OPEN assumed), a SYN,ACK (SYN missed), or mid-stream. */
@@ -623,6 +756,8 @@ export class ConnectionTracker {
     this.firstSec = seg.tsSec;
     this.firstNsec = seg.tsNsec;
     if (!fromClient) this.zhist.flip();
+    this.zFirstPacket = seg.packet;
+    if (fromClient && (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) this.zlife.zAttemptAt = ZEEK_ATTEMPT_DELAY;
     const syn = (seg.flags & TcpFlag.SYN) !== 0;
     const ack = (seg.flags & TcpFlag.ACK) !== 0;
     if (syn && !ack && fromClient) {
@@ -630,7 +765,7 @@ export class ConnectionTracker {
       this.s.t.state = Listen;
     } else if (syn && ack && !fromClient) {
       this.s.t.state = Listen;
-      this.move(this.c, SynSent, seg.packet, 0, 'its SYN was not captured; the SYN,ACK answering it shows it was sent (RFC 9293 §3.10.1)', 'assumed');
+      this.assumedSyn = this.move(this.c, SynSent, seg.packet, 0, 'its SYN was not captured; the SYN,ACK answering it shows it was sent (RFC 9293 §3.10.1)', 'assumed');
     } else {
       const why = 'no opening was captured: the connection is taken as synchronized (ESTABLISHED) from its first captured segment (mid-stream)';
       this.move(this.c, Established, seg.packet, 0, why, 'assumed');
@@ -740,7 +875,7 @@ export class ConnectionTracker {
     // no listener; Linux cannot send a SYN from a listening socket): it never listened.
     if (ev === 'Syn' && S.t.state === Listen && !S.t.sentAny && S.hist.length === 0) this.neverListened(S);
     const cell = step(S.t.state, 'sent', ev);
-    if (cell.unexpected && this.evidence === null) bookUnexpected(this, seg.packet, S.name, 'sent', S.t.state, cell.why);
+    if (cell.unexpected && this.evidence === null) bookUnexpected(this, seg.packet, S.name, 'sent', S.t.state, ev);
     const moved = this.move(S, cell.next, seg.packet, t, cell.why, null);
     // A state taken from what this endpoint received (e.g. ESTABLISHED from the peer's ACK of its SYN)
     // is confirmed when it then sends new data: RFC 9293 §3.10.2 queues data until ESTABLISHED, so
@@ -794,7 +929,7 @@ export class ConnectionTracker {
     }
     const from = R.t.state;
     const cell = step(from, 'received', ev);
-    if (cell.unexpected && this.evidence === null) bookUnexpected(this, seg.packet, R.name, 'received', from, cell.why);
+    if (cell.unexpected && this.evidence === null) bookUnexpected(this, seg.packet, R.name, 'received', from, ev);
     const tr = this.move(R, cell.next, seg.packet, t, cell.why, ev);
     if (cell.restart2msl && from === TimeWait) {
       R.twStart = t;
@@ -831,6 +966,13 @@ export class ConnectionTracker {
    */
   private inferFromAck(seg: Segment, B: End, A: End, t: number): void {
     const f = seg.flags;
+    const sg = this.synGuess;
+    if (sg !== null) {
+      this.synGuess = null;
+      // The guessed sender's next segment: LISTEN's RST answering the ACK withdraws the SYN,ACK.
+      if (sg.A === B && (f & (TcpFlag.RST | TcpFlag.ACK)) === TcpFlag.RST && seg.seq === sg.ack) this.withdrawSynAck(sg, seg.packet);
+      else if (sg.A !== B) this.synGuess = sg;
+    }
     const g = this.finGuess;
     if (g !== null) {
       if (g.B === B && f & TcpFlag.FIN && !(f & TcpFlag.RST)) this.finGuess = null; // B closes too: the FIN stands
@@ -843,7 +985,9 @@ export class ConnectionTracker {
     const a = A.t;
     const b = B.t;
     if (a.isn === null && !(f & TcpFlag.SYN) && b.sentSyn && b.isn !== null && a.state === Listen && a.nextSeq === null) {
+      const saved: SynGuess['saved'] = [a.base, b.synAcked, (this as Exchange).firstSynAckPacket, A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket];
       this.unseen(A, B, seg, t, INFERENCE.unseenSyn, TcpFlag.SYN, seqAdd(ack, -1), 0, seqAdd(b.isn, 1 + b.synLen));
+      this.synGuess = { A, B, packet: seg.packet, ack, event: seg.payloadLen > 0 ? 'Data' : 'Ack', saved };
       return;
     }
     let end = a.nextSeq;
@@ -857,7 +1001,14 @@ export class ConnectionTracker {
     const guess = this.finGuess;
     if (a.finSeq !== null && !(guess !== null && guess.A === A && this.withdrawFin(guess))) return;
     const ackOf = b.nextSeq ?? a.maxAck;
-    if (gap > 1) {
+    // A step of more than one number is data, and may end with A's FIN: a FIN riding on A's last
+    // data cannot be told from one more byte by the ACK's number. B closing in the very segment that
+    // first acknowledges it tells: an application that closes at once has read the end of A's
+    // stream (it closes because it read EOF; a kernel ACKs a FIN at once). A guess all the same,
+    // and one that stands: B's own FIN is applied after it in the same segment, so it cannot be
+    // taken back as a one-number guess is (README, Limits).
+    const dataAndFin = gap > 1 && (f & (TcpFlag.FIN | TcpFlag.RST)) === TcpFlag.FIN && b.finSeq === null;
+    if (gap > 1 && !dataAndFin) {
       this.unseen(A, B, seg, t, INFERENCE.unseenData, 0, end, gap, ackOf);
       return;
     }
@@ -868,7 +1019,7 @@ export class ConnectionTracker {
       A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket,
     ];
     const bits = FIN_CHECKS & ~A.checked;
-    this.unseen(A, B, seg, t, INFERENCE.unseenFin, TcpFlag.FIN, end, 0, ackOf);
+    this.unseen(A, B, seg, t, INFERENCE.unseenFin, TcpFlag.FIN, end, gap - 1, ackOf);
     this.finGuess = sure ? null : { A, B, packet: seg.packet, bits, saved };
   }
 
@@ -894,7 +1045,7 @@ export class ConnectionTracker {
     const proved = proof.ack;
     this.evidence = () =>
       `inferred (${code}, packet ${packet}): the ${B.name}'s ACK ${proved} in packet ${packet} covers ` +
-      `${ctl & TcpFlag.SYN ? 'a SYN,ACK' : ctl & TcpFlag.FIN ? 'a FIN' : `${len} bytes`} of the ${A.name}'s that the capture did not show, ` +
+      `${ctl & TcpFlag.SYN ? 'a SYN,ACK' : ctl & TcpFlag.FIN ? (len > 0 ? `${len} bytes and a FIN` : 'a FIN') : `${len} bytes`} of the ${A.name}'s that the capture did not show, ` +
       `so the ${A.name} sent it and the ${B.name} received it; `;
     const senderBefore = A.t.state;
     const receiverBefore = B.t.state;
@@ -967,6 +1118,32 @@ export class ConnectionTracker {
   }
 
   /**
+   * A's RST (packet `rst`), `<SEQ=SEG.ACK>` without ACK, answers the ACK of B's that a SYN,ACK of
+   * A's was inferred from: that is LISTEN's answer to any ACK (RFC 9293 §3.10.7.2, second), so A was
+   * listening and sent no SYN,ACK. A's inferred transitions are undone (it stays LISTEN and the ACK
+   * is a segment LISTEN cannot take: flagged `unexpected`), and its track forgets the ISN. B's machine
+   * keeps what its own ACK shows it believed (a SYN,ACK received, from wherever it came).
+   */
+  private withdrawSynAck(g: SynGuess, rst: number): void {
+    const { A, B, packet } = g;
+    for (let tr = A.lastTr(); tr !== null && tr.packet === packet; tr = A.lastTr()) this.undo(A, false);
+    const a = A.t;
+    a.isn = null;
+    a.synLen = 0;
+    const x = this as Exchange;
+    [a.base, B.t.synAcked, x.firstSynAckPacket, A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket] = g.saved;
+    A.evidenced--;
+    A.awaitSeqAfterSyn = false;
+    A.pending = null;
+    const tr = B.lastTr();
+    if (tr !== null && tr.packet === packet && B.lastVia() !== null) {
+      tr.why = flat(`its ACK in packet ${packet} acknowledges a SYN,ACK of the ${A.name}'s that the capture did not show, so it took one as received; ` +
+        `the ${A.name}'s RST <SEQ=SEG.ACK> without ACK in packet ${rst} is LISTEN's answer to an ACK (RFC 9293 §3.10.7.2), so the ${A.name} never sent it`);
+    }
+    bookUnexpected(this, packet, A.name, 'received', Listen, g.event);
+  }
+
+  /**
    * S retransmits data that everything it had received acknowledged (the analysis' spurious
    * retransmission): the ACK that took it on from its FIN (FIN-WAIT-2, TIME-WAIT, CLOSED), which
    * covered this data too, never reached it. That transition is undone, as a retransmitted FIN undoes
@@ -1019,27 +1196,25 @@ export class ConnectionTracker {
     endRel: number,
     timeline: Transition[],
     segments: SegmentRecord[],
-    notes: string[],
+    notes: Note[],
   ): [TcpState, EndpointRecord['stateBasis']] {
     const p = E.pending;
     if (p !== null && p.tr !== null && E.lastTr() === p.tr && state === p.tr.to && P.ctlEnd === p.end) {
       const quiet = endRel - P.ctlLast;
       const synLike = p.event === 'Syn' || p.event === 'SynRexmit' || p.event === 'SynAck';
-      const what = p.event === 'SynAck' ? 'SYN,ACK' : synLike ? 'SYN' : 'FIN';
-      let why: string | null = null;
-      let code: InferenceCode = INFERENCE.retransmitted;
+      const what: ControlKind = p.event === 'SynAck' ? 'SYN,ACK' : synLike ? 'SYN' : 'FIN';
+      let note: Note | null = null;
       if (!E.t.sentAny && P.ctlCopies >= 2 && quiet < this.stopAfter(P)) {
-        why = `the ${P.name} sent its ${what} ${P.ctlCopies} times, the last in packet ${P.ctlPacket}, and was still retransmitting it when the capture ended: no ACK of it reached the ${P.name}, so the ${E.name} (not in this capture) is not assumed to have received it`;
+        note = { code: NOTE.retransmittedUnanswered, side: E.name, stays: p.from, packet: P.ctlPacket, what, copies: P.ctlCopies };
       } else if (E.t.sentAny && synLike && quiet >= Math.max(MIN_RTO, UNANSWERED_RTTS * (this.rttSec ?? 0))) {
-        code = INFERENCE.unanswered;
-        why = `the ${E.name} sent nothing in the ${round6(quiet)} s the capture went on after the ${P.name}'s ${what} in packet ${P.ctlPacket} (an endpoint answers one at once), so it most likely never received it`;
+        note = { code: NOTE.unansweredForRtts, side: E.name, stays: p.from, packet: P.ctlPacket, what, quietSec: round6(quiet) };
       }
-      if (why !== null) {
+      if (note !== null) {
         const tr = p.tr;
         const i = timeline.findIndex((x) => x.packet === tr.packet && x.side === E.name && x.from === tr.from && x.to === tr.to);
         if (i >= 0) timeline.splice(i, 1);
         for (const r of segments) if (r.packet >= tr.packet) r[E.name] = p.from;
-        notes.push(flat(`The ${E.name} stays ${p.from} (inferred: ${code}, packet ${P.ctlPacket}): ${why}.`));
+        notes.push(note);
         return [p.from, 'inferred'];
       }
     }
@@ -1051,7 +1226,7 @@ export class ConnectionTracker {
       if ((fin || syn) && quiet >= this.stopAfter(E)) {
         const cell = step(state, 'received', fin ? 'AckOfFin' : 'AckOfSyn');
         if (cell.next !== state && cell.next !== TimeWait) {
-          const what = fin ? 'FIN' : t.sentSynAck ? 'SYN,ACK' : 'SYN';
+          const what: ControlKind = fin ? 'FIN' : t.sentSynAck ? 'SYN,ACK' : 'SYN';
           const because = `the ${E.name} did not retransmit its ${what} (packet ${E.ctlPacket}) in the ${round6(quiet)} s the capture went on after it, so the ${P.name}'s ACK of it, which this capture (without the ${P.name}'s segments) cannot show, reached it (RFC 6298 §5)`;
           timeline.push({
             packet: E.ctlPacket,
@@ -1062,7 +1237,7 @@ export class ConnectionTracker {
             why: flat(`inferred (${INFERENCE.notRetransmitted}, packet ${E.ctlPacket}): ${because}; ${cell.why}`),
           });
           for (const r of segments) if (r.packet >= E.ctlPacket) r[E.name] = cell.next;
-          notes.push(flat(`The ${E.name} is ${cell.next}, not ${state} (inferred: ${INFERENCE.notRetransmitted}, packet ${E.ctlPacket}): ${because}.`));
+          notes.push({ code: NOTE.notRetransmitted, side: E.name, state: cell.next, from: state, packet: E.ctlPacket, what, quietSec: round6(quiet) });
           return [cell.next, 'inferred'];
         }
       }

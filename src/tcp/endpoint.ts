@@ -145,6 +145,13 @@ export class End implements EndpointTrack, ZeekEndpoint {
   ctlLast = 0;
   ctlPrev = 0;
   ctlPacket = 0;
+  /**
+   * The latest hole in its sequence space: a segment started beyond everything before it (from
+   * holeStart to holeEnd), at holeTime. A segment inside it soon after was captured out of order.
+   */
+  holeStart = 0;
+  holeEnd: number | null = null;
+  holeTime = 0;
   /** Transitions of its own that the peer's ACKs proved (segments of its the capture did not show). */
   evidenced = 0;
   readonly dir: DirectionSummary = newDirection();

@@ -7,9 +7,7 @@ import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { RstJudgement } from './classify.js';
 import type { End } from './endpoint.js';
 import {
-  RST_NOTE,
   TcpState,
-  UNEXPECTED_NOTE,
   type CloseKind,
   type OpenKind,
   type RstNote,
@@ -20,6 +18,8 @@ import {
 } from './model.js';
 import type { ReceivedEvent, SentEvent } from './table.js';
 import { round6 } from './format.js';
+import { seqAdd, seqGe } from './seq.js';
+import { NOTE, type Note } from './notes.js';
 
 const { SynSent } = TcpState;
 
@@ -34,6 +34,17 @@ export interface Exchange {
   lastSynTime: number | null;
   synRexmits: number[] | null;
   rttSec: number | null;
+  /** The client acknowledged the server's SYN,ACK (the handshake's third segment, whatever it carried). */
+  handshakeAcked: boolean;
+  /** The server's SYN,ACK was captured before the client's first SYN (capture order is not wire order). */
+  synAckFirst: boolean;
+  /** Packets of the client's first SYN and the server's first SYN,ACK (0: none). */
+  firstSynPacket: number;
+  firstSynAckPacket: number;
+  /** Why the handshake RTT is not given though the handshake completed (a note code), or null. */
+  rttUnknown: 'rtt-reordered' | 'clock-backwards' | null;
+  /** Relative time of the latest backwards step of the capture's clock (-1: none). */
+  readonly backAt: number;
   readonly openPackets: number[];
   refused: boolean;
   fastOpen: boolean;
@@ -56,7 +67,11 @@ export function bookSegment(x: Exchange, seg: Segment, S: End, R: End, sent: Sen
   if (f & TcpFlag.SYN) {
     if (!(f & TcpFlag.ACK)) {
       if (S === x.c) {
-        if (x.firstSynTime === null) x.firstSynTime = t;
+        if (x.firstSynTime === null) {
+          x.firstSynTime = t;
+          x.firstSynPacket = seg.packet;
+          if (x.s.t.sentSynAck) x.synAckFirst = true;
+        }
         else if (sent === 'SynRexmit') {
           const list = (x.synRexmits ??= []);
           if (list.length < MAX_PACKETS) list.push(round6(t - x.firstSynTime));
@@ -65,13 +80,25 @@ export function bookSegment(x: Exchange, seg: Segment, S: End, R: End, sent: Sen
         const tfo = seg.options?.fastOpen;
         if (sent === 'Syn' && seg.payloadLen > 0 && tfo !== undefined && tfo.cookie !== '') x.fastOpen = true;
       }
-    } else if (sent === 'SynAck' && R.t.sentSyn) R.awaitHandshakeAck = true;
+    } else {
+      if (S === x.s && x.firstSynAckPacket === 0) x.firstSynAckPacket = seg.packet;
+      if (sent === 'SynAck' && R.t.sentSyn) R.awaitHandshakeAck = true;
+    }
     if (sent === 'SynAckRexmit') R.owesAck = 'open';
     if (sent === 'Syn' || sent === 'SynAck') S.awaitSeqAfterSyn = true;
   }
-  if (sent === 'AckOfSyn' && S === x.c && x.rttSec === null && x.s.t.sentSynAck) {
+  // The handshake's third segment: the client's first acknowledgement of the SYN,ACK, whether a pure
+  // ACK, data or a FIN (a FIN captured before the ACK below it still acknowledges the SYN,ACK).
+  const ss = x.s.t;
+  const ack = seg.ack;
+  if (S === x.c && !x.handshakeAcked && ss.sentSynAck && ss.isn !== null && !ss.synAcked && ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST)) &&
+      seqGe(ack, seqAdd(ss.isn, 1))) {
+    x.handshakeAcked = true;
     const from = x.lastSynTime ?? x.firstSynTime;
-    if (from !== null) x.rttSec = t - from;
+    // Not a round trip: a SYN captured after its SYN,ACK, or a clock that went back in between.
+    if (x.synAckFirst) x.rttUnknown = 'rtt-reordered';
+    else if (from !== null && x.backAt >= from) x.rttUnknown = 'clock-backwards';
+    else if (from !== null) x.rttSec = t - from;
   }
   // An RST is booked by bookRst(), which needs its receiver's judgement.
   if (f & TcpFlag.FIN && !(f & TcpFlag.RST)) {
@@ -101,7 +128,7 @@ export function openKind(x: Exchange): OpenKind {
   if (x.refused) return 'refused';
   // Unanswered: SYNs and nothing back; a client that went on to send ACKs got an answer this capture missed.
   if (cs.sentSyn && !ss.sentAny && !x.c.sentNonSyn) return 'unanswered';
-  if (cs.sentSyn && ss.sentSynAck && x.rttSec !== null) return 'three-way';
+  if (cs.sentSyn && ss.sentSynAck && x.handshakeAcked) return 'three-way';
   return 'incomplete';
 }
 
@@ -154,7 +181,8 @@ interface UnexpectedEntry {
   side: Side;
   dir: 'sent' | 'received';
   state: TcpState;
-  why: string;
+  /** The table's event (its cell's `why` says why the state cannot take it). */
+  event: SentEvent | ReceivedEvent;
 }
 
 /** The RSTs and unexpected segments of one connection (made at the first of either). */
@@ -327,14 +355,14 @@ function settle(x: Exchange, o: Oddities): void {
 }
 
 /**
- * Books a segment that the state `state` of `side` cannot send or receive (`dir`), with the cell's
- * sentence: the tracker flags and keeps it; nothing changed.
+ * Books a segment that the state `state` of `side` cannot send or receive (`dir`), with the table's
+ * event (report/ words the cell's reason): the tracker flags and keeps it; nothing changed.
  */
-export function bookUnexpected(x: Exchange, packet: number, side: Side, dir: 'sent' | 'received', state: TcpState, why: string): void {
+export function bookUnexpected(x: Exchange, packet: number, side: Side, dir: 'sent' | 'received', state: TcpState, event: SentEvent | ReceivedEvent): void {
   const o = (x.odd ??= new Oddities());
   o.lastUnexpected = packet;
   if (o.unexpected.length >= MAX_ODD) o.moreUnexpected++;
-  else o.unexpected.push({ packet, side, dir, state, why });
+  else o.unexpected.push({ packet, side, dir, state, event });
 }
 
 /** Which exchange an unexpected segment is kept in: the opening while either side is still in it. */
@@ -352,61 +380,33 @@ function flagSegment(segments: SegmentRecord[], packet: number, flag: SegmentFla
   }
 }
 
-const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
-
-/** Why a receiver did not accept an RST, for its note. */
-function judgedText(e: RstEntry): string {
-  switch (e.judged) {
-    case RST_NOTE.noAck:
-      return 'in SYN-SENT an RST is acceptable only when its ACK acknowledges the SYN, and this one carries no ACK (RFC 9293 §3.10.7.3); Linux drops it';
-    case RST_NOTE.badAck:
-      return `in SYN-SENT an RST is acceptable only when its ACK acknowledges the SYN, and its ACK ${e.actual} does not (${e.expected} would; RFC 9293 §3.10.7.3); Linux drops it`;
-    case RST_NOTE.outOfWindow:
-      return `its sequence number ${e.actual} is outside the receive window at RCV.NXT ${e.expected} (RFC 9293 §3.10.7.4, first); Linux drops it`;
-    case RST_NOTE.challenge:
-      return `its sequence number ${e.actual} is inside the receive window but not RCV.NXT ${e.expected}: it draws a challenge ACK, not a reset (RFC 5961 §3.2; Linux tcp_validate_incoming)`;
-    default:
-      return 'it was not acceptable';
-  }
-}
-
 /**
  * The facts of the connection's RSTs and unexpected segments on the record: each segment's flags
  * (`rst-ignored`, `rst-injected`, `unexpected`) on the kept `segments`, and one note each, opening
  * with its code. `segments` and `notes` are the record's own.
  */
-export function oddFacts(o: Oddities, segments: SegmentRecord[], notes: string[]): void {
+export function oddFacts(o: Oddities, segments: SegmentRecord[], notes: Note[]): void {
   const rsts = o.rsts;
   for (let i = 0; i < rsts.length; i++) {
     const e = rsts[i]!;
-    const R = other(e.by);
     const ignored = ignoredBy(e);
     if (ignored) flagSegment(segments, e.packet, 'rst-ignored');
     if (e.wentOnAt !== 0) flagSegment(segments, e.packet, 'rst-injected');
     if (e.judged !== null) {
-      notes.push(`The ${R} ignores the ${e.by}'s RST in packet ${e.packet} (${e.judged}): ${judgedText(e)}, so it changes nothing for the ${R}.`);
+      notes.push({ code: NOTE.rstIgnored, by: e.by, packet: e.packet, judged: e.judged, expected: e.expected, actual: e.actual });
     } else if (e.notTaken) {
-      notes.push(
-        `The ${R} had not taken the ${e.by}'s RST in packet ${e.packet} (${RST_NOTE.notTaken}): it sent more of the connection afterwards, which it could not have done after a reset, so the RST was lost, crossed its segment, or was not acceptable to it; the ${R} was not reset by it.`,
-      );
+      notes.push({ code: NOTE.rstNotTaken, by: e.by, packet: e.packet });
     }
     // One note for the RSTs its sender went on after with the same segment, after the last of them.
     const run = rsts.filter((r) => r.by === e.by && r.wentOnAt === e.wentOnAt);
     if (e.wentOnAt !== 0 && run[run.length - 1] === e) {
-      const packets = run.map((r) => r.packet);
-      const list = packets.length === 1 ? `the RST in packet ${packets[0]}` : `the RSTs in packets ${packets.join(', ')}`;
-      const all = run.every(ignoredBy);
-      notes.push(
-        `The ${e.by} went on with the connection after ${list} (${RST_NOTE.senderWentOn}, packet ${e.wentOnAt}): an endpoint that resets has no connection left to send from, so ${packets.length === 1 ? 'that RST was' : 'they were'} not the ${e.by}'s abort but injected by another host (a middlebox or an attacker)${all ? '; nothing was reset' : ''}.`,
-      );
+      notes.push({ code: NOTE.rstSenderWentOn, by: e.by, packets: run.map((r) => r.packet), wentOnAt: e.wentOnAt, nothingReset: run.every(ignoredBy) });
     }
   }
-  if (o.moreRsts > 0) notes.push(`${o.moreRsts} more RSTs are not judged one by one (limit ${MAX_ODD}).`);
+  if (o.moreRsts > 0) notes.push({ code: NOTE.moreRsts, count: o.moreRsts, limit: MAX_ODD });
   for (const u of o.unexpected) {
     flagSegment(segments, u.packet, 'unexpected');
-    notes.push(
-      `Packet ${u.packet} (${UNEXPECTED_NOTE}): the ${u.side} in ${u.state} ${u.dir} a segment that state cannot ${u.dir === 'sent' ? 'send' : 'receive'}: ${u.why}.`,
-    );
+    notes.push({ code: NOTE.unexpected, packet: u.packet, side: u.side, dir: u.dir, state: u.state, event: u.event });
   }
-  if (o.moreUnexpected > 0) notes.push(`${o.moreUnexpected} more unexpected segments are not listed (limit ${MAX_ODD}).`);
+  if (o.moreUnexpected > 0) notes.push({ code: NOTE.moreUnexpected, count: o.moreUnexpected, limit: MAX_ODD });
 }

@@ -8,6 +8,8 @@ import type { TunnelHop } from '../decode/tunnel-path.js';
 import type { ConnectionMetrics } from './metrics-model.js';
 
 export type { TunnelHop } from '../decode/tunnel-path.js';
+import type { Note } from './notes.js';
+export type { Note, NoteCode } from './notes.js';
 
 /** Version tag of the JSON document. */
 export const SCHEMA = 'tcptrace/1';
@@ -167,6 +169,12 @@ export type SegmentFlag =
   /** The same frame captured again (same IP datagram, same segment, within microseconds): not a retransmission. */
   | 'duplicate'
   /**
+   * Captured after later sequence space of its sender's, though it went first on the wire (capture
+   * order is not wire order): a SYN after the SYN,ACK that answers it, or a segment that fills, within
+   * an RTT (at least 3 ms), the hole the segment before it left. Not a retransmission.
+   */
+  | 'reordered'
+  /**
    * An RST its receiver does not take (RST_NOTE says why: not acceptable per RFC 9293 §3.10.7 and
    * RFC 5961 §3.2, as Linux judges it, or the receiver went on as if it never arrived): no state changed.
    */
@@ -213,6 +221,8 @@ export interface FlagCounts {
   ackedUnseen: number;
   /** Frames captured twice (a `duplicate` segment flag each): not applied to the state machines again. */
   duplicates: number;
+  /** Segments captured out of their wire order (a `reordered` segment flag each). */
+  reordered: number;
 }
 
 /** One segment as rendered in the ladder. */
@@ -261,6 +271,14 @@ export interface DirectionSummary {
   lastPacket: number | null;
 }
 
+/** One conn.log record of a connection that Zeek splits (ConnectionRecord.zeek.records). */
+export interface ZeekRecord {
+  conn_state: ZeekConnState;
+  history: string;
+  /** The packet that starts it. */
+  firstPacket: number;
+}
+
 /** Zeek conn.log's conn_state codes (base/protocols/conn/main.zeek). */
 export type ZeekConnState =
   | 'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR' | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
@@ -279,7 +297,13 @@ export interface ConnectionRecord {
   timeline: Transition[];
   checks: Check[];
   flags: FlagCounts;
-  zeek: { conn_state: ZeekConnState; history: string };
+  /**
+   * Zeek's conn.log view: `conn_state` and `history` of the record Zeek starts at this connection's
+   * first packet; `records` (present only when Zeek's own timers or its reuse rule end that record
+   * before the connection ends here: tcp/zeek-lifetime.ts) lists every conn.log record this
+   * connection is, in order, each with the packet that starts it.
+   */
+  zeek: { conn_state: ZeekConnState; history: string; records?: ZeekRecord[] };
   /** The id of the earlier connection on the same 4-tuple, when this one reused it. */
   reusedFrom: number | null;
   /** The opening and closing segments (every segment with `--all`), in capture order. */
@@ -287,8 +311,12 @@ export interface ConnectionRecord {
   data: { client: DirectionSummary; server: DirectionSummary };
   /** Keep-alive probes seen (RFC 9293 §3.8.4: seq = SND.NXT-1, 0 or 1 byte), with their mean interval. */
   keepAlive: { probes: number; intervalSec: number | null } | null;
-  /** Per-endpoint notes on the end of the capture, e.g. when TIME-WAIT expires. */
-  notes: string[];
+  /**
+   * Remarks on the connection (when TIME-WAIT expires, what was inferred, odd segments), each a code
+   * with its numbers (tcp/notes.ts); report/ words them. `--json` writes their English wording in
+   * `notes` and these objects in `noteCodes`.
+   */
+  notes: Note[];
   /**
    * The tunnels the connection's segments came through, outermost first (absent when none): its
    * key is its 4-tuple and these, so one 4-tuple in two tunnels is two connections.

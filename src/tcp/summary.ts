@@ -27,6 +27,7 @@ const FLAG_KEYS: ReadonlyArray<keyof FlagCounts> = [
   'lostSegments',
   'ackedUnseen',
   'duplicates',
+  'reordered',
 ];
 
 /**

@@ -53,8 +53,8 @@ function pcapng(stamps: bigint[]): { file: Uint8Array; offsets: number[] } {
 
 const TAIL = (n: number) =>
   n === 1
-    ? '; it is the only packet that went back in time: times are used as captured, so a duration measured across it can come out negative'
-    : `; ${n} packets in all went back in time: times are used as captured, so a duration measured across one can come out negative`;
+    ? '; it is the only packet that went back in time: times are used as captured, and durations within a connection are not measured across it (its clock does not go back)'
+    : `; ${n} packets in all went back in time: times are used as captured, and durations within a connection are not measured across one (its clock does not go back)`;
 
 /** SYN at T0, SYN-ACK at T0+1, ACK 3.2 s before it, data at T0+2: one packet back. */
 const ONE_BACK: [number, number][] = [

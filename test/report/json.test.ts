@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/open.js';
-import { jsonChunks, renderJson, renderNdjsonLine } from '../../src/report/json.js';
+import { jsonChunks, jsonDocument, jsonRecord, renderJson, renderNdjsonLine } from '../../src/report/json.js';
+import { noteText } from '../../src/report/notes.js';
 import { trace } from '../../src/trace.js';
 import { classic, report } from './factory.js';
 
@@ -12,8 +13,20 @@ describe('JSON', () => {
     const r = report([classic()]);
     const out = renderJson(r);
     expect(out.endsWith('}\n')).toBe(true);
-    expect(JSON.parse(out)).toEqual(r);
+    expect(JSON.parse(out)).toEqual(jsonDocument(r));
     expect(JSON.parse(out).schema).toBe('tcptrace/1');
+  });
+
+  it('writes each note as its English sentence in `notes` and as its code and numbers in `noteCodes`', async () => {
+    const r = await trace(openCapture(FIX('half-close.pcap')));
+    const c = r.connections[0]!;
+    expect(c.notes).toEqual([{ code: 'time-wait-until', side: 'client', twPacket: 18, until: expect.any(Number), msl2: 60, end: expect.any(Number) }]);
+    const doc = JSON.parse(renderJson(r));
+    expect(doc.connections[0].noteCodes).toEqual(c.notes);
+    expect(doc.connections[0].notes).toEqual([expect.stringMatching(/^The client is in TIME-WAIT until \+60\.6\d+ s \(2·MSL = 60 s after packet 18\); the capture ends at \+0\.6\d+ s\.$/)]);
+    // The keys the contract had, in its order, then the additive one.
+    expect(Object.keys(doc.connections[0]).slice(-2)).toEqual(['notes', 'noteCodes']);
+    expect(doc.connections[0].notes[0]).toBe(noteText(c.notes[0]!, 'en'));
   });
 
   it('escapes control and bidi characters from the capture, staying valid JSON', () => {
@@ -28,7 +41,7 @@ describe('JSON', () => {
     const c = classic();
     const line = renderNdjsonLine(c);
     expect(line.split('\n')).toEqual([expect.any(String), '']);
-    expect(JSON.parse(line)).toEqual(c);
+    expect(JSON.parse(line)).toEqual(jsonRecord(c));
   });
 });
 
@@ -41,17 +54,17 @@ describe('--json in pieces (a big capture does not fit in one string)', () => {
     async (name) => {
       const r = await trace(openCapture(FIX(`${name}.pcap`)));
       expect(r.connections.length).toBeGreaterThan(0);
-      expect(streamed(r)).toBe(JSON.stringify(r, null, 2) + '\n');
-      expect(renderJson(r)).toBe(JSON.stringify(r, null, 2) + '\n');
+      expect(streamed(r)).toBe(JSON.stringify(jsonDocument(r), null, 2) + '\n');
+      expect(renderJson(r)).toBe(JSON.stringify(jsonDocument(r), null, 2) + '\n');
     },
   );
 
   it('no connections, and a report without diagnostics, come out the same as JSON.stringify too', () => {
     const empty = report([]);
     expect(empty.connections).toEqual([]);
-    expect(streamed(empty)).toBe(JSON.stringify(empty, null, 2) + '\n');
+    expect(streamed(empty)).toBe(JSON.stringify(jsonDocument(empty), null, 2) + '\n');
     const noDiag = { ...report([classic()]), diagnostics: undefined };
-    expect(streamed(noDiag)).toBe(JSON.stringify(noDiag, null, 2) + '\n');
+    expect(streamed(noDiag)).toBe(JSON.stringify(jsonDocument(noDiag), null, 2) + '\n');
     expect(streamed(noDiag)).not.toContain('diagnostics');
   });
 
@@ -67,11 +80,11 @@ describe('--json in pieces (a big capture does not fit in one string)', () => {
     const c = one.connections[0]!;
     const many = { ...one, connections: Array.from({ length: 2000 }, (_, id) => ({ ...c, id })) };
     const pieces = [...jsonChunks(many)];
-    const oneRecord = JSON.stringify(c, null, 2).length;
+    const oneRecord = JSON.stringify(jsonRecord(c), null, 2).length;
     // schema, input, "connections": [, one per connection, ], summary, diagnostics, closing brace.
     expect(pieces.length).toBe(2000 + 6 + (many.diagnostics ? 1 : 0));
     const biggest = Math.max(...pieces.map((p) => p.length));
     expect(biggest).toBeLessThan(2 * oneRecord);
-    expect(pieces.join('')).toBe(JSON.stringify(many, null, 2) + '\n');
+    expect(pieces.join('')).toBe(JSON.stringify(jsonDocument(many), null, 2) + '\n');
   });
 });

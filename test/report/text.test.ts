@@ -262,14 +262,13 @@ describe('IPv6', () => {
 describe('escaping', () => {
   it('never lets control characters from the capture reach the terminal', () => {
     const c = classic();
-    c.notes = ['evil \u001b[2J note\u202e'];
+    // (Notes are codes with numbers since they left the model's English: nothing of the capture in them.)
     const r = report([c], { path: 'a\u001b]0;pwned\u0007.pcap', warnings: ['offset 9: \u001b[31mred'] });
     for (const color of [0, 1] as const) {
       const out = renderText(r, { ...TEXT_DEFAULTS, color });
       // Only SGR colour sequences of our own may remain.
       expect(stripAnsi(out)).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
       expect(out).toContain('a\\x1b]0;pwned\\x07.pcap');
-      expect(out).toContain('evil \\x1b[2J note\\u202e');
     }
   });
 });

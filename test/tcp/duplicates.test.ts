@@ -18,6 +18,7 @@ import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
 import { runTimed, type TimedSpec } from './helpers.js';
 import { readTsv } from '../helpers/tsv.js';
+import { noteTexts } from '../helpers/notes.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 
@@ -71,7 +72,7 @@ function canonical(c: ConnectionRecord, map: (p: number) => number, isCopy: (p: 
       client: { ...c.data.client, firstPacket: m(c.data.client.firstPacket), lastPacket: m(c.data.client.lastPacket) },
       server: { ...c.data.server, firstPacket: m(c.data.server.firstPacket), lastPacket: m(c.data.server.lastPacket) },
     },
-    notes: c.notes.map(text),
+    notes: noteTexts(c).map(text),
   };
 }
 

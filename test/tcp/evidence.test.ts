@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { play, type Row } from './helpers.js';
 import { SummaryCounter } from '../../src/tcp/summary.js';
+import { noteTexts } from '../helpers/notes.js';
 
 const u = (n: number) => n >>> 0;
 const X = u(0xffffffc0); // client ISN (the client's space wraps past 0)
@@ -94,7 +95,7 @@ describe('the server’s segments only: its ACKs prove the client’s', () => {
     );
     expect(p.record.client).toMatchObject({ state: 'SYN-SENT', stateBasis: 'inferred' });
     expect(p.record.server).toMatchObject({ state: 'SYN-RECEIVED', stateBasis: 'observed' });
-    expect(p.record.notes.join(' ')).toMatch(/SYN-SENT \(inferred: retransmitted-unanswered, packet 3\)/);
+    expect(noteTexts(p.record).join(' ')).toMatch(/SYN-SENT \(inferred: retransmitted-unanswered, packet 3\)/);
     expect(p.states[2]).toEqual(['SYN-SENT', 'SYN-RECEIVED']);
   });
 
@@ -167,7 +168,7 @@ describe('the client’s segments only: its ACKs prove the server’s', () => {
       { dt: 0.001, endAfter: 2 },
     );
     expect(p.record.client).toMatchObject({ state: 'SYN-SENT', stateBasis: 'inferred' });
-    expect(p.record.notes.join(' ')).toMatch(/SYN-SENT \(inferred: unanswered-for-rtts, packet 2\)/);
+    expect(noteTexts(p.record).join(' ')).toMatch(/SYN-SENT \(inferred: unanswered-for-rtts, packet 2\)/);
   });
 });
 
@@ -209,5 +210,21 @@ describe('the summary counts how final states are known', () => {
     t.addFinalStates(7, 'CLOSED', 'ESTABLISHED');
     // (the client's ESTABLISHED came from the SYN,ACK its own ACK proves, inferred too)
     expect(t.totals().finalBasis).toEqual({ client: { CLOSED: [1, 0] }, server: { ESTABLISHED: [1, 0] } });
+  });
+});
+
+describe('a FIN riding on the last data (fixtures/one-sided/fin-with-data: the kernel put the server’s FIN on its reply)', () => {
+  it('the client’s segments only: its FIN that first acknowledges the server’s data covers that data and the server’s FIN (LAST-ACK, not FIN-WAIT-1)', () => {
+    const rows: Row[] = [
+      ['c', 'S', X, null, 0, 'SYN-SENT', 'LISTEN'],
+      ['c', '.', u(X + 1), u(Y + 1), 0, 'ESTABLISHED', 'ESTABLISHED'],
+      ['c', 'P.', u(X + 1), u(Y + 1), 100, 'ESTABLISHED', 'ESTABLISHED'],
+      ['c', 'F.', u(X + 101), u(Y + 202), 0, 'LAST-ACK', 'TIME-WAIT'],
+    ];
+    const p = play(rows);
+    expect(p.states).toEqual(rows.map((r) => [r[5], r[6]]));
+    expect(p.record.close).toMatchObject({ kind: 'three-segment', initiator: 'server' });
+    const fin = p.record.timeline.find((t) => t.side === 'server' && t.to === 'FIN-WAIT-1')!;
+    expect(fin.why).toMatch(/^inferred \(ack-covers-unseen-fin, packet 4\): the client's ACK \d+ in packet 4 covers 200 bytes and a FIN of the server's/);
   });
 });

@@ -13,6 +13,7 @@ import type { Report } from '../../src/diagnose/types.js';
 import { RST_NOTE, UNEXPECTED_NOTE, type ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
 import { readKernel, type KernelSocket } from './kernel.js';
+import { noteTexts } from '../helpers/notes.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/injected');
 
@@ -25,7 +26,7 @@ function report(name: string): Promise<Report> {
 }
 
 const rsts = (c: ConnectionRecord) => c.segments.filter((s) => s.flags.includes('R'));
-const notesWith = (c: ConnectionRecord, code: string) => c.notes.filter((n) => n.includes(`(${code}`));
+const notesWith = (c: ConnectionRecord, code: string) => noteTexts(c).filter((n) => n.includes(`(${code}`));
 
 describe('final states equal the kernel’s (ss at capture end)', () => {
   const names = readdirSync(DIR)
@@ -118,5 +119,23 @@ describe('odd-segments.pcap', () => {
     expect(c.checks.filter((k) => k.id === 'fin-acked')).toEqual([]);
     expect(notesWith(c, UNEXPECTED_NOTE).length).toBe(2);
     expect(c.open.packets).toContain(fin.packet);
+    // A segment every state drops decides no check about its sender's sequence space.
+    expect(c.checks.filter((k) => k.packet === fin.packet)).toEqual([]);
+    expect(c.checks.filter((k) => !k.ok)).toEqual([]);
+  });
+
+  it("connection 2: the listener's RST <SEQ=SEG.ACK> shows it never sent the SYN,ACK the client's ACK implied", async () => {
+    const c = (await report('odd-segments')).connections[1]!;
+    const [syn, data, rst] = c.segments;
+    expect([syn!.flags, data!.flags, rst!.flags]).toEqual(['S', 'P.', 'R']);
+    // RFC 9293 §3.10.7.2: LISTEN answers any ACK with <SEQ=SEG.ACK><CTL=RST> and stays LISTEN.
+    expect(rst!.seq).toBe(data!.ack);
+    expect(c.timeline.filter((t) => t.side === 'server').map((t) => [t.packet, t.from, t.to])).toEqual([[rst!.packet, 'LISTEN', 'CLOSED']]);
+    expect(data!.server).toBe('LISTEN');
+    expect(data!.analysis).toContain('unexpected');
+    expect(c.server.isn).toBeNull();
+    expect(c.open.kind).not.toBe('three-way');
+    expect(c.notes).toContainEqual({ code: 'unexpected-segment', packet: data!.packet, side: 'server', dir: 'received', state: 'LISTEN', event: 'Data' });
+    expect(c.checks.filter((k) => !k.ok)).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import { trace } from '../../src/trace.js';
 import { main } from '../../src/cli/main.js';
 import { argv, fakeIO } from '../cli/io.js';
 import { readKernel } from './kernel.js';
+import { noteTexts } from '../helpers/notes.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/one-sided');
 
@@ -122,7 +123,7 @@ const SHOWS: Record<string, (c: ConnectionRecord[]) => void> = {
     for (const c of cs.slice(0, 3)) expect([c.close.kind, c.close.initiator]).toEqual(['half-closed', 'client']);
   },
   'syn-flood.in.pcap': (cs) => {
-    for (const c of cs.slice(0, 20)) expect(c.notes.join(' ')).toMatch(/stays SYN-SENT \(inferred: retransmitted-unanswered/);
+    for (const c of cs.slice(0, 20)) expect(noteTexts(c).join(' ')).toMatch(/stays SYN-SENT \(inferred: retransmitted-unanswered/);
   },
 };
 

@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { judgeRst, newTrack } from '../../src/tcp/classify.js';
 import { RST_NOTE, type ConnectionRecord } from '../../src/tcp/model.js';
 import { mismatches, mkSeg, play, type Row } from './helpers.js';
+import { noteTexts } from '../helpers/notes.js';
 
 const u = (n: number) => n >>> 0;
 const X = u(0xfffffffa); // client ISN
@@ -28,7 +29,7 @@ function expectRows(rows: Row[]): ConnectionRecord {
 }
 
 const flagsOf = (r: ConnectionRecord, packet: number) => r.segments.find((s) => s.packet === packet)?.analysis ?? [];
-const notesWith = (r: ConnectionRecord, code: string) => r.notes.filter((n) => n.includes(`(${code}`));
+const notesWith = (r: ConnectionRecord, code: string) => noteTexts(r).filter((n) => n.includes(`(${code}`));
 
 /** The rest of a normal connection after the handshake: data both ways, client closes first. */
 function rest(c: number, s: number): Row[] {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mismatches, mkSeg, play, tracker, type Row } from './helpers.js';
+import { noteTexts } from '../helpers/notes.js';
 
 /** Unsigned 32-bit: ISNs below are picked so that +1, +small cross 2^32. */
 const u = (n: number) => n >>> 0;
@@ -177,7 +178,7 @@ describe('refused and unanswered openings', () => {
     expect(r.timeline.every((t) => t.side === 'client')).toBe(true);
     expect(r.flags.retransmissions).toBe(2);
     expect(r.zeek.conn_state).toBe('S0');
-    expect(r.notes.join(' ')).toMatch(/server sent no segment/);
+    expect(noteTexts(r).join(' ')).toMatch(/server sent no segment/);
   });
 });
 
@@ -253,7 +254,7 @@ describe('closing variants', () => {
     expect(r.timeline.filter((t) => t.side === 'server' && t.to === 'CLOSED').map((t) => t.packet)).toEqual([8]);
     // TIME-WAIT restarted at the retransmitted FIN.
     expect(r.timeline.filter((t) => t.side === 'client' && t.to === 'TIME-WAIT').map((t) => t.packet)).toEqual([5, 7]);
-    expect(r.notes.join(' ')).toMatch(/after packet 7/);
+    expect(noteTexts(r).join(' ')).toMatch(/after packet 7/);
     expect(r.close.packets).toEqual([4, 5, 6, 7, 8]);
     expect(r.flags.retransmissions).toBe(1);
   });
@@ -272,7 +273,7 @@ describe('closing variants', () => {
     const last = r.timeline[r.timeline.length - 1]!;
     expect(last).toMatchObject({ side: 'client', from: 'TIME-WAIT', to: 'CLOSED', packet: 5 });
     expect(last.time).toBeCloseTo(0.04 + 2, 6);
-    expect(p.record.notes.join(' ')).toMatch(/TIME-WAIT expired/);
+    expect(noteTexts(p.record).join(' ')).toMatch(/TIME-WAIT expired/);
     // 1.5 s later than packet 5 is not yet 2·MSL: still TIME-WAIT.
     expect(p.tr.finish(1_700_000_001, 540_000_000).client.state).toBe('TIME-WAIT');
   });
@@ -348,7 +349,7 @@ describe('mid-stream start', () => {
     expect(r.open).toEqual({ kind: 'mid-stream', complete: false, rttMs: null, packets: [], heuristic: 'well-known-port' });
     expect(r.client).toMatchObject({ stateBasis: 'inferred', isn: null });
     expect(r.segments[0]).toMatchObject({ relSeq: 1, relAck: 1 });
-    expect(r.notes.join(' ')).toMatch(/No SYN from the client was captured/);
+    expect(noteTexts(r).join(' ')).toMatch(/No SYN from the client was captured/);
     expect(r.zeek.history.startsWith('D')).toBe(true);
   });
 });
@@ -515,7 +516,7 @@ describe('unseen endpoints and bounded memory', () => {
     expect(r.open.synRetransmits!.length).toBe(64);
     expect(r.packets).toBe(200);
     expect(r.flags.retransmissions).toBe(199);
-    expect(r.notes.join(' ')).toMatch(/136 more opening\/closing segments/);
+    expect(noteTexts(r).join(' ')).toMatch(/136 more opening\/closing segments/);
   });
   it('data between opening and closing is folded, not kept, however long the connection', () => {
     const t = tracker();

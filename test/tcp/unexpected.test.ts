@@ -16,6 +16,7 @@ import { TcpState, UNEXPECTED_NOTE, type ConnectionRecord } from '../../src/tcp/
 import { RECEIVED_EVENTS, SENT_EVENTS, step, TABLE } from '../../src/tcp/table.js';
 import { trace } from '../../src/trace.js';
 import { mismatches, mkSeg, play, type Row } from './helpers.js';
+import { noteTexts } from '../helpers/notes.js';
 
 const u = (n: number) => n >>> 0;
 const X = u(0xfffffffc);
@@ -27,7 +28,7 @@ function expectRows(rows: Row[]): ConnectionRecord {
   return p.record;
 }
 const flagsOf = (r: ConnectionRecord, packet: number) => r.segments.find((s) => s.packet === packet)?.analysis ?? [];
-const unexpectedNotes = (r: ConnectionRecord) => r.notes.filter((n) => n.includes(`(${UNEXPECTED_NOTE})`));
+const unexpectedNotes = (r: ConnectionRecord) => noteTexts(r).filter((n) => n.includes(`(${UNEXPECTED_NOTE})`));
 
 describe('the table', () => {
   const states = Object.values(TcpState);

@@ -93,3 +93,92 @@ describe('zeekConnState is a pure function of the endpoint states, sizes and his
     expect(zeekConnState('RESET', 'ESTABLISHED', 0, 0, 'ShAR')).toBe('RSTO');
   });
 });
+
+describe("Zeek's content gap 'g' below a FIN (testing/btest/Baseline/core.tcp.miss-end-data/conn.log)", () => {
+  // The shape of Zeek's miss_end_data.pcap: the responder's 2902 bytes were never captured, its FIN
+  // comes after them, and the originator's ACK of that FIN passes over the hole. Zeek's conn.log:
+  // history ShADafgF, conn_state SF (missed_bytes 2902, content_gap F 1 2902).
+  it('ShADafgF, SF', () => {
+    const GAP = 2902;
+    expect(
+      zeek([
+        SYN,
+        SYNACK,
+        ACK,
+        { dir: 'c', flags: 'P.', seq: a(1), ack: Y + 1, len: 538 },
+        { dir: 's', flags: '.', seq: Y + 1, ack: a(539) },
+        { dir: 's', flags: 'F.', seq: Y + 1 + GAP, ack: a(539) },
+        { dir: 'c', flags: '.', seq: a(539), ack: Y + 2 + GAP },
+        { dir: 'c', flags: 'F.', seq: a(539), ack: Y + 2 + GAP },
+      ]),
+    ).toEqual({ history: 'ShADafgF', conn_state: 'SF' });
+  });
+
+  it('no gap when the data below the FIN was captured', () => {
+    expect(
+      zeek([
+        SYN,
+        SYNACK,
+        ACK,
+        { dir: 's', flags: 'P.', seq: Y + 1, ack: a(1), len: 100 },
+        { dir: 's', flags: 'F.', seq: Y + 101, ack: a(1) },
+        { dir: 'c', flags: '.', seq: a(1), ack: Y + 102 },
+        { dir: 'c', flags: 'F.', seq: a(1), ack: Y + 102 },
+      ]).history,
+    ).toBe('ShAdfF');
+  });
+});
+
+describe("Zeek's own connection lifetime (TCPSessionAdapter's timers and IsReuse): zeek.records", () => {
+  function zeekAt(specs: Array<SegSpec & { at: number }>) {
+    const tr = tracker({});
+    specs.forEach((s, i) => tr.observe(mkSeg({ ...s, packet: i + 1, t: 1e9 + s.at }), s.dir === 'c'));
+    return tr.finish(1e9 + 100, 0).zeek;
+  }
+  const FIN_C = { dir: 'c' as const, flags: 'F.', seq: a(1), ack: Y + 1 };
+  const FIN_S = { dir: 's' as const, flags: 'F.', seq: Y + 1, ack: a(2) };
+  const LAST = { dir: 'c' as const, flags: '.', seq: a(2), ack: Y + 2 };
+  const closed = [
+    { ...SYN, at: 0 },
+    { ...SYNACK, at: 0.001 },
+    { ...ACK, at: 0.002 },
+    { ...FIN_C, at: 0.003 },
+    { ...FIN_S, at: 0.004 },
+    { ...LAST, at: 0.005 },
+  ];
+
+  it('an attempt unanswered for tcp_attempt_delay (5 s) is removed: the next SYN retransmission is a new record', () => {
+    expect(zeekAt([{ ...SYN, at: 0 }, { ...SYN, at: 1 }, { ...SYN, at: 3 }, { ...SYN, at: 7 }, { ...SYN, at: 15 }])).toEqual({
+      conn_state: 'S0',
+      history: 'S',
+      records: [
+        { conn_state: 'S0', history: 'S', firstPacket: 1 },
+        { conn_state: 'S0', history: 'S', firstPacket: 4 },
+        // The new record's own attempt timer (7 + 5 s) fired before the SYN at 15 s too.
+        { conn_state: 'S0', history: 'S', firstPacket: 5 },
+      ],
+    });
+  });
+
+  it('within 5 s the attempt is one record (fixtures/unanswered.pcap: SYNs at 0-4 s)', () => {
+    expect(zeekAt([{ ...SYN, at: 0 }, { ...SYN, at: 1 }, { ...SYN, at: 4.9 }]).records).toBeUndefined();
+  });
+
+  it('a segment more than tcp_close_delay (5 s) after the close completed is a record of its own', () => {
+    const z = zeekAt([...closed, { ...LAST, at: 6 }]);
+    expect(z).toMatchObject({ conn_state: 'SF', history: 'ShAFf' });
+    expect(z.records).toEqual([
+      { conn_state: 'SF', history: 'ShAFf', firstPacket: 1 },
+      { conn_state: 'OTH', history: 'A', firstPacket: 7 },
+    ]);
+    expect(zeekAt([...closed, { ...LAST, at: 4.9 }]).records).toBeUndefined();
+  });
+
+  it('a SYN on a closed connection starts a new record even with the old ISN (IsReuse)', () => {
+    const z = zeekAt([...closed, { ...SYN, at: 1 }]);
+    expect(z.records?.map((r) => [r.history, r.firstPacket])).toEqual([
+      ['ShAFf', 1],
+      ['S', 7],
+    ]);
+  });
+});
