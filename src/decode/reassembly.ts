@@ -22,6 +22,7 @@
  */
 import { u16, u32 } from './bytes.js';
 import type { Cursor, FragmentSink } from './cursor.js';
+import { mix } from './hash.js';
 
 /** Limits of one reassembler. */
 export interface ReassemblyLimits {
@@ -48,14 +49,6 @@ export interface ReassemblyStats {
 
 const MAX_DATAGRAM = 65535;
 
-/** murmur3's mix of one word into a running hash. */
-function mix(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
 
 class Chain {
   /** Key: version, src (4 words), dst (4), id, protocol (IPv4). */

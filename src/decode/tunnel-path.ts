@@ -29,6 +29,7 @@
  */
 import { formatIp } from './addr.js';
 import { HOP_WORDS, MAX_HOPS, type Cursor } from './cursor.js';
+import { mix } from './hash.js';
 
 /** Tunnel kinds, as the record spells them (`tunnel[].type`). */
 export const TUNNEL_TYPES = [
@@ -118,14 +119,6 @@ function srcAbove(h: Int32Array, o: number): boolean {
   return false;
 }
 
-/** murmur3's mix of one word into a running hash (flow/'s, which decode/ may not import). */
-function mix(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
 
 // A path's words per hop: type, IP version, lower outer address (4), higher (4), the id sent from
 // the lower address, the id sent from the higher one, flags.

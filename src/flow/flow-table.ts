@@ -25,6 +25,7 @@
  * stores a tcp/ ConnectionTracker here and tells the table when one is confirmed or closing.
  */
 import type { Segment } from '../decode/segment.js';
+import { mix } from '../decode/hash.js';
 
 /** One tracked 4-tuple. Fields are public for trace.ts; only the table mutates them. */
 export class FlowEntry<T> {
@@ -102,14 +103,6 @@ export function compareEndpoints(seg: Segment): number {
   );
 }
 
-/** 32-bit mix of one word into a running hash (murmur3's constants); tcp/analysis.ts digests segments with it too. */
-export function mix(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
 
 /** Hash of the canonical key: identical for both directions of a connection. */
 export function flowHash(seg: Segment, srcIsA: boolean): number {

@@ -318,6 +318,19 @@ function heading(c: ConnectionRecord, m: Messages, st: Style): string[] {
   return lines;
 }
 
+/**
+ * The ISN and options of a side's SYN, pushed onto `info` (the ladder's and the SVG ladder's words
+ * under an arrow); a retransmitted SYN identical to one already shown (`shownSyn`) adds nothing.
+ */
+export function synInfo(c: ConnectionRecord, s: SegmentRecord, m: Messages, shownSyn: Partial<Record<Side, string>>, info: string[]): void {
+  const synKey = `${s.seq}/${JSON.stringify(s.options ?? {})}`;
+  if (!s.flags.includes('S') || shownSyn[s.from] === synKey) return;
+  shownSyn[s.from] = synKey;
+  const isn = c[s.from].isn;
+  if (isn !== null) info.push(m.isn(s.from === 'client' ? 'x' : 'y', String(isn)));
+  for (const o of optionList(s.options, m)) info.push(o);
+}
+
 /** Sub-rows under one arrow: ISN and options, SACK blocks, analysis flags, checks. */
 function subRows(
   c: ConnectionRecord,
@@ -330,14 +343,7 @@ function subRows(
 ): Row[] {
   const rows: Row[] = [];
   const info: string[] = [];
-  // ISN and options on a side's SYN; a retransmitted SYN identical to one already shown repeats nothing.
-  const synKey = `${s.seq}/${JSON.stringify(s.options ?? {})}`;
-  if (s.flags.includes('S') && shownSyn[s.from] !== synKey) {
-    shownSyn[s.from] = synKey;
-    const isn = c[s.from].isn;
-    if (isn !== null) info.push(m.isn(s.from === 'client' ? 'x' : 'y', String(isn)));
-    for (const o of optionList(s.options, m)) info.push(o);
-  }
+  synInfo(c, s, m, shownSyn, info);
   if (s.options?.sack && s.options.sack.length > 0) {
     const base = !opts.absolute && s.ack !== null && s.relAck !== null ? rel32(s.ack, s.relAck) : 0;
     info.push(`sack ${s.options.sack.map(([l, r]) => `${rel32(l, base)}–${rel32(r, base)}`).join(' ')}`);

@@ -30,7 +30,7 @@ import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { SegmentFlag } from './model.js';
 import type { EndpointTrack } from './classify.js';
 import { seqAdd, seqGe, seqGt, seqLe, seqLt } from './seq.js';
-import { mix } from '../flow/flow-table.js';
+import { mix } from '../decode/hash.js';
 
 /** Bits of the analysis mask. */
 export const A = {

@@ -10,6 +10,7 @@ import { CaptureError } from '../../src/capture/frame.js';
 import type { CaptureStats, Frame } from '../../src/capture/frame.js';
 import { createParser } from '../../src/capture/detect.js';
 import { concat } from '../helpers/bytes.js';
+import { expect } from 'vitest';
 
 /** A frame as plain data, with its bytes copied out of the reader's buffer. */
 export interface FrameData {
@@ -246,4 +247,16 @@ export function pb(le: boolean, iface: number, ts: bigint, data: Uint8Array, wir
 /** Any other block (NRB 4, ISB 5, DSB 10, custom 0xBAD, unknown) with `n` body bytes. */
 export function otherBlock(le: boolean, type: number, n: number): Uint8Array {
   return block(le, type, payload(n, 99));
+}
+
+/** The CaptureError `p` rejects with, checked to be one line (fails the test if `p` resolves). */
+export async function errorOf(p: Promise<unknown>): Promise<CaptureError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(CaptureError);
+    expect((e as Error).message).not.toContain('\n');
+    return e as CaptureError;
+  }
+  throw new Error('expected a rejection');
 }

@@ -17,6 +17,7 @@ import { CaptureError, type CaptureStats } from '../../src/capture/frame.js';
 import { openCapture } from '../../src/capture/open.js';
 import { BIN, ROOT, ensureBuilt } from '../helpers/built.js';
 import { parse, snapshot, type FrameData } from './build.js';
+import { errorOf } from './build.js';
 
 const FX = join(ROOT, 'fixtures');
 const LOSS = join(FX, 'loss.pcap');
@@ -32,17 +33,6 @@ async function read(path: string, stdin?: AsyncIterable<Uint8Array>): Promise<{ 
   const frames: FrameData[] = [];
   const stats = await openCapture(path, { stdin, chunkSize: 4096 }).run({ frame: (f) => frames.push(snapshot(f)) });
   return { frames, stats };
-}
-
-async function errorOf(p: Promise<unknown>): Promise<CaptureError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(CaptureError);
-    expect((e as Error).message).not.toContain('\n');
-    return e as CaptureError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** `bytes` as a stream of `size`-byte chunks (1: the magic arrives a byte at a time). */

@@ -10,6 +10,7 @@ import { CaptureError } from '../../src/capture/frame.js';
 import type { CaptureStats } from '../../src/capture/frame.js';
 import { openCapture, openStream } from '../../src/capture/open.js';
 import { concat, parse, payload, pcapFile, snapshot } from './build.js';
+import { errorOf } from './build.js';
 import type { FrameData } from './build.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,17 +19,6 @@ const REAL_NG = join(ROOT, 'fixtures/corpus/tcpdump/other/OSPFv2_Capture_FINAL.p
 
 const tmp = mkdtempSync(join(tmpdir(), 'cap-open-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function errorOf(p: Promise<unknown>): Promise<CaptureError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(CaptureError);
-    expect((e as Error).message).not.toContain('\n');
-    return e as CaptureError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('openCapture on files', () => {
   it.each([REAL, REAL_NG])('reads %s like the in-memory parser, reporting progress per chunk', async (path) => {

@@ -13,7 +13,7 @@ import { Unwrapper } from '../../metrics/ranges.js';
 import type { Check, ConnectionRecord, SegmentRecord, Side, TcpState } from '../../tcp/model.js';
 import { duration, endpoint, esc, int } from '../format.js';
 import { transitionText, type Messages } from '../messages.js';
-import { checkText, initialState, optionList, segLabel, stateCell } from '../text.js';
+import { checkText, initialState, segLabel, stateCell, synInfo } from '../text.js';
 
 /** One row of the ladder. `dir` 0: client → server, 1: server → client, −1: neither. */
 export type LadderRow =
@@ -144,13 +144,7 @@ function buildLadder(c: ConnectionRecord, m: Messages): LadderPicture {
     arrows++;
     const checks = checksAt.get(s.packet) ?? [];
     const info: string[] = [];
-    const synKey = `${s.seq}/${JSON.stringify(s.options ?? {})}`;
-    if (s.flags.includes('S') && shownSyn[s.from] !== synKey) {
-      shownSyn[s.from] = synKey;
-      const isn = c[s.from].isn;
-      if (isn !== null) info.push(m.isn(s.from === 'client' ? 'x' : 'y', String(isn)));
-      info.push(...optionList(s.options, m));
-    }
+    synInfo(c, s, m, shownSyn, info);
     if (s.options?.sack && s.options.sack.length > 0 && s.ack !== null && s.relAck !== null) {
       const base = (s.ack - s.relAck) >>> 0;
       info.push(`sack ${s.options.sack.map(([l, r]) => `${(l - base) >>> 0}–${(r - base) >>> 0}`).join(' ')}`);
