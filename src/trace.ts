@@ -81,6 +81,12 @@ export interface TraceOptions {
    * a SYN-ACK never acknowledged) gets no call; onConnection still gets the record.
    */
   onOpen?: (record: ConnectionRecord) => void;
+  /**
+   * The id of the first connection (default 0). The CLI continues the numbering across its inputs
+   * (the next input starts after the last id of the previous one), so an id names one connection
+   * of the whole run and NDJSON records of several inputs never share one.
+   */
+  firstId?: number;
   /** Input progress, for the spinner. */
   onProgress?: ProgressFn;
   /** Stops reading (live capture's Ctrl-C); the report then describes every endpoint as of that moment. */
@@ -205,6 +211,7 @@ class TraceRun {
   private readonly segOptions: TcpOptions = {};
 
   constructor(private readonly options: TraceOptions) {
+    this.nextId = this.frontier = this.madeBase = options.firstId ?? 0;
     this.mslSec = options.mslSec ?? DEFAULTS.mslSec;
     this.idleSec = options.idleTimeoutSec ?? DEFAULTS.idleTimeoutSec;
     this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;

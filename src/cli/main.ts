@@ -25,7 +25,7 @@ import { CaptureError, type CaptureSource } from '../capture/frame.js';
 import type { LiveInterface, LiveOptions } from '../capture/live.js';
 import type { Report } from '../diagnose/types.js';
 import { esc } from '../report/format.js';
-import { jsonChunks, renderNdjsonLine } from '../report/json.js';
+import { jsonChunks, ndjsonHead, renderNdjsonLine } from '../report/json.js';
 import { renderSummary } from '../report/summary.js';
 import {
   newTextContext,
@@ -35,7 +35,7 @@ import {
   type TextContext,
   type TextOptions,
 } from '../report/text.js';
-import type { ConnectionRecord } from '../tcp/model.js';
+import { SCHEMA, type ConnectionRecord } from '../tcp/model.js';
 import { trace, type TraceOptions } from '../trace.js';
 import { colorLevel, languageFrom, type Env } from './env.js';
 import { decidedAtOpening, hostPredicate, portPredicate, type ConnectionPredicate } from './filter.js';
@@ -118,6 +118,10 @@ interface Run {
   checksFailed: boolean;
   /** Inputs rendered so far (a blank line separates text outputs). */
   rendered: number;
+  /** The id the next input's first connection gets: ids go on across inputs. */
+  nextId: number;
+  /** What each NDJSON line of the input being read starts with (ndjsonHead). */
+  ndjsonHead: string;
 }
 
 /** The first line of an error's message. */
@@ -174,6 +178,7 @@ function traceOptions(run: Run): TraceOptions {
     // --ndjson prints records only: no summary, no findings.
     diagnostics: !o.ndjson,
     select: run.select ?? undefined,
+    firstId: run.nextId,
   };
 }
 
@@ -290,6 +295,7 @@ async function runFile(run: Run, path: string): Promise<number> {
     deps.progressDelayMs,
   );
   const streamed = streamedOutput(run, name);
+  run.ndjsonHead = ndjsonHead(SCHEMA, source.name);
   let report: Report;
   try {
     report = await trace(source, {
@@ -310,6 +316,7 @@ async function runFile(run: Run, path: string): Promise<number> {
     // writer closes it: let go of stdin ourselves.
     if (ac.signal.aborted && path === '-' && io.stdin === undefined) process.stdin.destroy();
   }
+  run.nextId += report.totals?.all ?? 0;
   // Stopped because nobody reads the output: no "results so far follow", none will.
   warnings(run, name, report, ac.signal.aborted && !run.out.signal.aborted);
   try {
@@ -323,7 +330,7 @@ async function runFile(run: Run, path: string): Promise<number> {
 function ndjson(run: Run, r: ConnectionRecord): void {
   // The output has ended (the read is being stopped, or goes on for --fail-on): not worth rendering.
   if (run.out.signal.aborted) return;
-  if (run.select === null || run.select(r)) run.out.write(renderNdjsonLine(r));
+  if (run.select === null || run.select(r)) run.out.write(renderNdjsonLine(r, run.ndjsonHead));
 }
 
 /** `-D`: the interfaces, numbered as tcpdump -D numbers them. */
@@ -393,6 +400,7 @@ async function runLive(run: Run, bpf: string): Promise<number> {
     else if (run.select === null || run.select(r)) out.write(renderConnection(r, run.text, run.ctx) + '\n');
   };
   const streamed = o.json ? streamedOutput(run, iface) : null;
+  run.ndjsonHead = ndjsonHead(SCHEMA, source.name);
   let report: Report;
   try {
     report = await trace(source, {
@@ -484,6 +492,8 @@ async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Prom
     select: selection(o),
     checksFailed: false,
     rendered: 0,
+    nextId: 0,
+    ndjsonHead: '',
   };
 
   let status = 0;

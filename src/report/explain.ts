@@ -111,10 +111,10 @@ function placeTopics(c: ConnectionRecord): Array<[Topic, number | 'end']> {
 }
 
 /** The transition line: "client ESTABLISHED → FIN-WAIT-1: its application closed: sent FIN". */
-function transitionLine(m: Messages, lang: 'en' | 'zh', side: Side, from: string, to: string, why: string, code?: TransitionCode): string {
+function transitionLine(m: Messages, lang: 'en' | 'zh', side: Side, from: string, to: string, why: string, code: TransitionCode | null = null): string {
   // A transition the state diagram does not draw (a TIME-WAIT ended by a reusing SYN) carries a code
   // whose words come from the catalogue, in every language.
-  const table = code !== undefined ? m.transitionCode[code] : transitionText(m, from as never, to as never);
+  const table = code !== null ? m.transitionCode[code] : transitionText(m, from as never, to as never);
   // The model's sentence is English; in another language the state-diagram arc's translation wins.
   // The model's sentence often repeats the arc ("CLOSE: it sent FIN, ESTABLISHED → FIN-WAIT-1 (…)"),
   // which the line already starts with: drop that repetition.

@@ -10,7 +10,8 @@
  * never be built as one string; concatenated, the pieces are byte for byte
  * `JSON.stringify(report, null, 2)`.
  *
- * `--ndjson` prints one ConnectionRecord per line, each the same object as in `connections`.
+ * `--ndjson` prints one ConnectionRecord per line, each the same object as in `connections` with
+ * `schema` and `input` (the input's path) first.
  *
  * Control and bidi characters that came from the capture (paths, warnings) are written as
  * `\uXXXX` escapes, so the output is valid JSON and safe on a terminal.
@@ -103,8 +104,17 @@ export function renderJson(report: Report): string {
   return out;
 }
 
-/** One connection record as one NDJSON line (newline included). */
-export function renderNdjsonLine(record: ConnectionRecord): string {
-  // No escJson: see jsonConnection.
-  return JSON.stringify(record) + '\n';
+/**
+ * The keys an NDJSON line carries before the record's own: the schema and the input it came from
+ * (the document's `input.path`), so lines from several inputs, or files of lines, stay apart.
+ * Made once per input (see renderNdjsonLine).
+ */
+export function ndjsonHead(schema: string, input: string): string {
+  return escJson(`{"schema":${JSON.stringify(schema)},"input":${JSON.stringify(input)},`);
+}
+
+/** One connection record as one NDJSON line (newline included), after `head` (ndjsonHead). */
+export function renderNdjsonLine(record: ConnectionRecord, head: string): string {
+  // No escJson on the record: see jsonConnection. Its opening brace gives way to the head's.
+  return head + JSON.stringify(record).slice(1) + '\n';
 }

@@ -170,14 +170,14 @@ function stateCell(state: TcpState, basis: EndpointRecord['stateBasis'] = 'obser
 }
 
 /** Options as a short list: "mss 1460 · ws 7 · sack · ts". */
-function optionList(o: NegotiatedOptions | undefined, m: Messages): string[] {
+function optionList(o: NegotiatedOptions | null, m: Messages): string[] {
   if (!o) return [];
   const out: string[] = [];
-  if (o.mss !== undefined) out.push(`mss ${o.mss}`);
-  if (o.wscale !== undefined) out.push(`ws ${o.wscale}`);
+  if (o.mss !== null) out.push(`mss ${o.mss}`);
+  if (o.wscale !== null) out.push(`ws ${o.wscale}`);
   if (o.sackPermitted) out.push('sack');
   if (o.timestamps) out.push('ts');
-  if (o.fastOpenCookie !== undefined) out.push(m.cookie(esc(o.fastOpenCookie)));
+  if (o.fastOpenCookie !== null) out.push(m.cookie(esc(o.fastOpenCookie)));
   return out;
 }
 
@@ -356,7 +356,7 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
     lines.push(`${padEnd('', labelW)}  ${m.optionsOf(m.side.server, so.join(' · ') || m.none)}`);
     const inUse: string[] = [];
     // RFC 7323 §1.3, RFC 2018 §2: an option is in use only when both SYNs carried it.
-    if (c.client.options.wscale !== undefined && c.server.options.wscale !== undefined) inUse.push(m.inUse.ws);
+    if (c.client.options.wscale !== null && c.server.options.wscale !== null) inUse.push(m.inUse.ws);
     if (c.client.options.sackPermitted && c.server.options.sackPermitted) inUse.push(m.inUse.sack);
     if (c.client.options.timestamps && c.server.options.timestamps) inUse.push(m.inUse.ts);
     if (inUse.length > 0) lines.push(`${lab(m.inUseLabel)}  ${inUse.join(' · ')}`);
@@ -365,7 +365,7 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
 
   const words: string[] = [];
   const w = m.words;
-  const times = (list: number[] | undefined) => (list ?? []).map((t) => `+${t.toFixed(3)} s`).join(', ');
+  const times = (list: number[] | null) => (list ?? []).map((t) => `+${t.toFixed(3)} s`).join(', ');
   switch (c.open.kind) {
     case 'simultaneous':
       // Neither side listened: the record's client is the first SYN's sender.

@@ -512,7 +512,7 @@ export class ConnectionTracker {
         const expiry = E.twStart + msl2;
         if (timeWaitOver(E.twStart, this.firstSec, this.firstNsec, endSec, endNsec, this.opts.mslSec)) {
           state = Closed;
-          timeline.push({ packet: E.twPacket, time: round6(expiry), side: E.name, from: TimeWait, to: Closed, why: this.expiryWhy(E) });
+          timeline.push({ packet: E.twPacket, time: round6(expiry), side: E.name, from: TimeWait, to: Closed, why: this.expiryWhy(E), code: null });
           notes.push(
             flat(`The ${E.name}'s TIME-WAIT expired at +${round6(expiry)} s (2·MSL = ${msl2} s after packet ${E.twPacket}), before the capture ended at +${round6(endRel)} s; it is CLOSED.`),
           );
@@ -565,17 +565,17 @@ export class ConnectionTracker {
       complete: (cs.sentSyn || cs.sentSynAck) && (ss.sentSyn || ss.sentSynAck) && cs.synAcked && ss.synAcked,
       rttMs: this.rttSec === null ? null : Math.round(this.rttSec * 1e6) / 1e3,
       packets: last ? this.openPackets : this.openPackets.slice(),
+      heuristic: kind === 'mid-stream' ? this.meta.heuristic : null,
+      synRetransmits: this.synRexmits === null ? null : last ? this.synRexmits : this.synRexmits.slice(),
     };
-    if (kind === 'mid-stream' && this.meta.heuristic !== null) open.heuristic = this.meta.heuristic;
-    if (this.synRexmits !== null) open.synRetransmits = last ? this.synRexmits : this.synRexmits.slice();
 
     const close: ConnectionRecord['close'] = {
       kind: closeKind(this),
       initiator: this.firstCloseSide,
       dataAfterFin: this.dataAfterFin,
       packets: last ? this.closePackets : this.closePackets.slice(),
+      reset: this.reset === null ? null : last ? this.reset : { ...this.reset },
     };
-    if (this.reset) close.reset = last ? this.reset : { ...this.reset };
 
     const kaProbes = this.c.keepAlives + this.s.keepAlives;
     const kaN = this.c.kaIntervals + this.s.kaIntervals;
@@ -637,7 +637,7 @@ export class ConnectionTracker {
       why = flat(this.evidence() + why);
       if (via === null) via = 'evidence';
     }
-    const tr: Transition = { packet, time: round6(t), side: E.name, from: E.t.state, to: next, why };
+    const tr: Transition = { packet, time: round6(t), side: E.name, from: E.t.state, to: next, why, code: null };
     if (this.timeline.length < MAX_TIMELINE) this.timeline.push(tr);
     else this.timelineDropped++;
     E.pushHist(tr, via);
@@ -790,7 +790,7 @@ export class ConnectionTracker {
       R.twStart = t;
       R.twPacket = seg.packet;
       if (this.timeline.length < MAX_TIMELINE) {
-        this.timeline.push({ packet: seg.packet, time: round6(t), side: R.name, from: TimeWait, to: TimeWait, why: cell.why });
+        this.timeline.push({ packet: seg.packet, time: round6(t), side: R.name, from: TimeWait, to: TimeWait, why: cell.why, code: null });
       }
     }
     if (control && !(p !== null && p.end === end)) {
@@ -1050,6 +1050,7 @@ export class ConnectionTracker {
             from: state,
             to: cell.next,
             why: flat(`inferred (${INFERENCE.notRetransmitted}, packet ${E.ctlPacket}): ${because}; ${cell.why}`),
+            code: null,
           });
           for (const r of segments) if (r.packet >= E.ctlPacket) r[E.name] = cell.next;
           notes.push(flat(`The ${E.name} is ${cell.next}, not ${state} (inferred: ${INFERENCE.notRetransmitted}, packet ${E.ctlPacket}): ${because}.`));
@@ -1088,6 +1089,9 @@ export class ConnectionTracker {
         if (o.tsVal !== undefined) n.timestamps = true;
         if (o.fastOpen !== undefined) n.fastOpenCookie = o.fastOpen.cookie;
       }
+      // A SYN was seen: a flag it did not carry is now known to be off (null meant unknown).
+      S.options.sackPermitted ??= false;
+      S.options.timestamps ??= false;
     }
     if (st.base === null) st.base = seqAdd(seg.seq, -1);
     let fresh = 0;

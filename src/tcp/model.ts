@@ -1,11 +1,13 @@
 /**
  * The connection model tcp/ produces and report/ and check/ consume. It is exactly the JSON
- * contract of ARCHITECTURE.md (`schema: "tcptrace/1"`): `--json` serialises these objects as they are.
- * Any change here that alters the JSON bumps SCHEMA and is written down in the README.
+ * contract (`schema: "tcptrace/2"`, schema/tcptrace-2.schema.json): `--json` serialises these
+ * objects as they are. Every key is always present, `null` when it does not apply, so a tool that
+ * infers a schema from the first records (DuckDB's read_json_auto samples 20,480) sees every
+ * column. Any change here that alters the JSON bumps SCHEMA, the schema file and the README.
  */
 
-/** Version tag of the JSON document. */
-export const SCHEMA = 'tcptrace/1';
+/** Version tag of the JSON document (tcptrace/1 left optional keys out where tcptrace/2 writes null). */
+export const SCHEMA = 'tcptrace/2';
 
 /** RFC 9293 connection states, keyed PascalCase, valued with the RFC spelling (smoltcp's Display). */
 export const TcpState = {
@@ -26,14 +28,31 @@ export type TcpState = (typeof TcpState)[keyof typeof TcpState];
 /** Which endpoint. The client is the first SYN's sender (or the heuristic's pick mid-stream). */
 export type Side = 'client' | 'server';
 
-/** Options an endpoint announced on its SYN / SYN-ACK. */
+/**
+ * Options an endpoint announced on its SYN / SYN-ACK. A value option is null when no SYN of its
+ * carried it; the two flags are null only when no SYN of this endpoint was captured (its `isn` is
+ * then null too), else whether any of its SYNs carried them.
+ */
 export interface NegotiatedOptions {
-  mss?: number;
-  wscale?: number;
-  sackPermitted?: boolean;
-  timestamps?: boolean;
-  /** Fast Open cookie in hex ('' for a cookie request). */
-  fastOpenCookie?: string;
+  mss: number | null;
+  wscale: number | null;
+  sackPermitted: boolean | null;
+  timestamps: boolean | null;
+  /** Fast Open cookie in hex ('' for a cookie request); null without the option. */
+  fastOpenCookie: string | null;
+}
+
+/** A NegotiatedOptions with nothing known yet (no SYN seen). */
+export function noOptions(): NegotiatedOptions {
+  return { mss: null, wscale: null, sackPermitted: null, timestamps: null, fastOpenCookie: null };
+}
+
+/**
+ * A kept segment's options: on a SYN those of NegotiatedOptions (the flags then true or false);
+ * `sack`: the SACK blocks of any segment (absolute sequence numbers), null without any.
+ */
+export interface SegmentOptions extends NegotiatedOptions {
+  sack: Array<[number, number]> | null;
 }
 
 export interface EndpointRecord {
@@ -74,10 +93,10 @@ export interface OpenRecord {
   rttMs: number | null;
   /** Packet numbers of the opening exchange (SYNs, their retransmissions, SYN-ACK, final ACK, RST). */
   packets: number[];
-  /** Mid-stream only: how the client was chosen (e.g. 'well-known-port', 'lower-port-is-server'). */
-  heuristic?: string;
-  /** Retransmitted SYN times, seconds after the first SYN (unanswered and slow openings). */
-  synRetransmits?: number[];
+  /** Mid-stream only: how the client was chosen (e.g. 'well-known-port', 'lower-port-is-server'); else null. */
+  heuristic: string | null;
+  /** Retransmitted SYN times, seconds after the first SYN (unanswered and slow openings); null when none. */
+  synRetransmits: number[] | null;
 }
 
 export interface CloseRecord {
@@ -87,8 +106,8 @@ export interface CloseRecord {
   dataAfterFin: number;
   /** Packet numbers of the closing exchange (FINs, their ACKs, retransmissions, RSTs). */
   packets: number[];
-  /** For 'reset': who sent the first RST and the sender's state just before it. */
-  reset?: { by: Side; state: TcpState; packet: number };
+  /** Who sent the first RST that ended it and the sender's state just before it; null without one. */
+  reset: { by: Side; state: TcpState; packet: number } | null;
 }
 
 /**
@@ -107,10 +126,10 @@ export interface Transition {
   /** Why, in one sentence (RFC 9293 wording), e.g. "received ACK of our SYN". */
   why: string;
   /**
-   * What ended it when that is not the state diagram's own arc (absent otherwise): report/
+   * What ended it when that is not the state diagram's own arc (null otherwise): report/
    * messages.ts `transitionCode` words it in each language.
    */
-  code?: TransitionCode;
+  code: TransitionCode | null;
 }
 
 /** Codes of transitions the state diagram's arc does not explain (Transition.code). */
@@ -231,8 +250,8 @@ export interface SegmentRecord {
   relAck: number | null;
   len: number;
   window: number;
-  /** Options on this segment, only for SYNs and segments where they matter. */
-  options?: NegotiatedOptions & { sack?: Array<[number, number]> };
+  /** Options on this segment, for SYNs and segments with SACK blocks; null on the others. */
+  options: SegmentOptions | null;
   /** States of both endpoints after this segment. */
   client: TcpState;
   server: TcpState;
@@ -305,5 +324,5 @@ export interface Summary {
    * of the table, else the least recently active; each record says so), `dropped` segments could not
    * be tracked at all.
    */
-  tableFull?: { cap: number; dropped: number; evicted: number };
+  tableFull: { cap: number; dropped: number; evicted: number } | null;
 }
