@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/open.js';
-import { jsonChunks, renderJson, renderNdjsonLine } from '../../src/report/json.js';
+import { jsonChunks, ndjsonHead, renderJson, renderNdjsonLine } from '../../src/report/json.js';
 import { trace } from '../../src/trace.js';
 import { classic, report } from './factory.js';
 
@@ -13,7 +13,7 @@ describe('JSON', () => {
     const out = renderJson(r);
     expect(out.endsWith('}\n')).toBe(true);
     expect(JSON.parse(out)).toEqual(r);
-    expect(JSON.parse(out).schema).toBe('tcptrace/1');
+    expect(JSON.parse(out).schema).toBe('tcptrace/2');
   });
 
   it('escapes control and bidi characters from the capture, staying valid JSON', () => {
@@ -24,11 +24,21 @@ describe('JSON', () => {
     expect(JSON.parse(out).input.warnings[0]).toBe('\u009b2J');
   });
 
-  it('--ndjson is one record per line, the same object as in connections', () => {
+  it('--ndjson is one record per line, the same object as in connections with schema and input first', () => {
     const c = classic();
-    const line = renderNdjsonLine(c);
+    const line = renderNdjsonLine(c, ndjsonHead('tcptrace/2', 'a b.pcap'));
     expect(line.split('\n')).toEqual([expect.any(String), '']);
-    expect(JSON.parse(line)).toEqual(c);
+    const parsed = JSON.parse(line);
+    expect(Object.keys(parsed).slice(0, 3)).toEqual(['schema', 'input', 'id']);
+    const { schema, input, ...rest } = parsed;
+    expect([schema, input]).toEqual(['tcptrace/2', 'a b.pcap']);
+    expect(rest).toEqual(c);
+  });
+
+  it("--ndjson escapes the input's name as the document does", () => {
+    const line = renderNdjsonLine(classic(), ndjsonHead('tcptrace/2', 'x\u001b]0;t\u0007\u202e.pcap'));
+    expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(JSON.parse(line).input).toBe('x\u001b]0;t\u0007\u202e.pcap');
   });
 });
 
