@@ -157,7 +157,7 @@ function pcapFileName(raw: string, p: string | undefined, name: string): string 
 export const OPTIONS: OptionTable = {
   json: {
     flags: '--json',
-    description: 'print the whole model as JSON, one document per input (schema tcptrace/1)',
+    description: 'print the whole model as JSON, one document per input (schema tcptrace/2)',
     group: GROUPS.output,
     default: false,
   },

@@ -8,7 +8,7 @@ function conns(): ConnectionRecord[] {
   const a = classic(); // 198.18.0.1:41000 -> 198.18.0.2:80, TIME-WAIT / CLOSED, SF
   const b = connection(handshake(), {
     id: 1,
-    open: { kind: 'refused', complete: false, rttMs: null, packets: [1, 2] },
+    open: { kind: 'refused', complete: false, rttMs: null, packets: [1, 2], heuristic: null, synRetransmits: null },
     zeek: { conn_state: 'REJ', history: 'Sr' },
     reusedFrom: 0,
   });
@@ -16,7 +16,7 @@ function conns(): ConnectionRecord[] {
   b.server.ip = '2001:db8:0:1::2';
   b.server.port = 443;
   b.client.state = 'CLOSED';
-  const c = connection(handshake(), { id: 2, close: { kind: 'half-closed', initiator: 'client', dataAfterFin: 0, packets: [] } });
+  const c = connection(handshake(), { id: 2, close: { kind: 'half-closed', initiator: 'client', dataAfterFin: 0, packets: [], reset: null } });
   c.client.ip = '198.19.5.5';
   c.server.state = 'CLOSE-WAIT';
   c.checks[0]!.ok = false;

@@ -1,7 +1,7 @@
 // Issue 5 as a user sees it: `tcptrace -i lo` in text mode prints a connection's opening while the
 // connection is still open, and the rest of its ladder once it has closed. The built bin script in
 // a child process, capturing lo as root; skipped elsewhere with the reason in its name.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, ensureBuilt } from '../helpers/built.js';

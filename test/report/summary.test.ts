@@ -10,8 +10,8 @@ function twoConns() {
   const a = classic();
   const b = connection(handshake(), {
     id: 1,
-    open: { kind: 'refused', complete: false, rttMs: null, packets: [1, 2] },
-    close: { kind: 'none', initiator: null, dataAfterFin: 0, packets: [] },
+    open: { kind: 'refused', complete: false, rttMs: null, packets: [1, 2], heuristic: null, synRetransmits: null },
+    close: { kind: 'none', initiator: null, dataAfterFin: 0, packets: [], reset: null },
     zeek: { conn_state: 'REJ', history: 'Sr' },
   });
   b.checks[0]!.ok = false;
