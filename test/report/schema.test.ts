@@ -77,6 +77,26 @@ describe('the schema file', () => {
   });
 });
 
+describe("the README's field table", () => {
+  it('names every key the schema has', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## JSON ('), readme.indexOf('### Big captures'));
+    expect(section.length).toBeGreaterThan(1000);
+    const names = new Set<string>();
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (v === null || typeof v !== 'object') return;
+      const o = v as Record<string, unknown>;
+      if (o.properties && typeof o.properties === 'object') for (const k of Object.keys(o.properties)) names.add(k);
+      Object.values(o).forEach(walk);
+    };
+    walk(schema);
+    expect(names.size).toBeGreaterThan(100);
+    const missing = [...names].filter((n) => !new RegExp(`[\`.{ ]${n.replace(/\$/g, '\\$')}[\`,} (.[]`).test(section));
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('every output validates', () => {
   it('finds the captures', () => expect(captures.length).toBeGreaterThan(150));
 

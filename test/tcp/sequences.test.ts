@@ -345,7 +345,7 @@ describe('mid-stream start', () => {
       ],
       { heuristic: 'well-known-port' },
     );
-    expect(r.open).toEqual({ kind: 'mid-stream', complete: false, rttMs: null, packets: [], heuristic: 'well-known-port' });
+    expect(r.open).toEqual({ kind: 'mid-stream', complete: false, rttMs: null, packets: [], heuristic: 'well-known-port', synRetransmits: null });
     expect(r.client).toMatchObject({ stateBasis: 'inferred', isn: null });
     expect(r.segments[0]).toMatchObject({ relSeq: 1, relAck: 1 });
     expect(r.notes.join(' ')).toMatch(/No SYN from the client was captured/);
