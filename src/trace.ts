@@ -87,6 +87,8 @@ export interface TraceOptions {
    * of the whole run and NDJSON records of several inputs never share one.
    */
   firstId?: number;
+  /** Stop after this many frames (`-c` on a file, as tcpdump -c): the report is of those frames. */
+  packetLimit?: number;
   /** Input progress, for the spinner. */
   onProgress?: ProgressFn;
   /** Stops reading (live capture's Ctrl-C); the report then describes every endpoint as of that moment. */
@@ -103,8 +105,18 @@ export const DEFAULTS = {
 
 /** Reads a source to its end and returns the report (connections in order of first packet). */
 export async function trace(source: CaptureSource, options: TraceOptions = {}): Promise<Report> {
+  let signal = options.signal;
   const run = new TraceRun(options);
-  const stats = await source.run(run, { signal: options.signal, onProgress: options.onProgress });
+  if (options.packetLimit !== undefined) {
+    // The limit stops the read as a signal does (between chunks; frames past it are not traced).
+    const ac = new AbortController();
+    const outer = options.signal;
+    if (outer?.aborted) ac.abort();
+    else outer?.addEventListener('abort', () => ac.abort(), { once: true });
+    run.stop = () => ac.abort();
+    signal = ac.signal;
+  }
+  const stats = await source.run(run, { signal, onProgress: options.onProgress });
   return run.finish(source.name, stats);
 }
 
@@ -227,8 +239,17 @@ class TraceRun {
     };
   }
 
+  /** Ends the read early (packetLimit). */
+  stop: () => void = () => {};
+  private frames = 0;
+
   /** FrameSink: one captured frame. */
   frame(frame: Frame): void {
+    const limit = this.options.packetLimit;
+    if (limit !== undefined && ++this.frames > limit) {
+      if (this.frames === limit + 1) this.stop();
+      return;
+    }
     const r = decodeFrameInto(frame, this.seg, this.segOptions);
     if (typeof r === 'string') {
       const key = r === 'unsupported-link' ? `unsupported-link:${linkTypeName(frame.linkType)}` : r;
@@ -575,7 +596,7 @@ class TraceRun {
       path: name,
       format: stats.format,
       linkTypes: stats.linkTypes.map(linkTypeName),
-      packets: stats.packets,
+      packets: this.options.packetLimit === undefined ? stats.packets : Math.min(stats.packets, this.options.packetLimit),
       tcpSegments: this.tcpSegments,
       skipped: { ...this.skipped },
       // Readers put the offset in the message itself ("file ends mid-record at offset N ...").

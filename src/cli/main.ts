@@ -20,6 +20,7 @@
  * directly; bin/tcptrace.js passes the real process.
  */
 import { readFileSync } from 'node:fs';
+import { openMerged } from '../capture/merge.js';
 import { openCapture, STDIN_NAME } from '../capture/open.js';
 import { CaptureError, type CaptureSource } from '../capture/frame.js';
 import type { LiveInterface, LiveOptions } from '../capture/live.js';
@@ -183,6 +184,19 @@ function traceOptions(run: Run): TraceOptions {
 }
 
 /**
+ * Columns the text fits: --width (0: no limit), else the terminal's, else $COLUMNS (as a shell
+ * exports it), else 80 (a pipe, a file: what most readers of it have).
+ */
+export function outputWidth(o: CliOptions, stdout: OutStream, env: Env): number {
+  if (o.width !== undefined) return o.width;
+  const cols = (stdout as { columns?: number }).columns;
+  if (stdout.isTTY === true && typeof cols === 'number' && cols > 0) return cols;
+  const fromEnv = Number(env.COLUMNS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return Math.max(40, fromEnv);
+  return 80;
+}
+
+/**
  * SIGINT/SIGTERM stop the trace; a second one ends the process at once. Returns the unhook.
  *
  * The second one ends it by the signal's own default action (status 130 for SIGINT, as a shell
@@ -270,16 +284,20 @@ function stopWithOutput(run: Run, ac: AbortController): () => void {
   return () => signal.removeEventListener('abort', onEnd);
 }
 
-/** Traces one file (or '-'); returns its exit status contribution (0, 2 or 70). */
-async function runFile(run: Run, path: string): Promise<number> {
+/** Traces one file (or '-'), or several as one (--merge); returns its exit status contribution (0, 2 or 70). */
+async function runFile(run: Run, input: string | string[]): Promise<number> {
   const { o, io, deps } = run;
+  const path = typeof input === 'string' ? input : input.join(' + ');
   const name = path === '-' ? STDIN_NAME : path;
   let source: CaptureSource;
   try {
     // Records are written while reading; on a stream with backpressure, reading waits for the output.
     const out = run.out;
-    source =
-      !o.summary && out.evented
+    const paced = !o.summary && out.evented;
+    if (typeof input !== 'string') source = openMerged(input, paced ? () => out.ready() : undefined);
+    else
+      source =
+      paced
         ? pacedCapture(path, io.stdin, () => out.ready(), (stdin) => deps.openCapture(path, { stdin }))
         : deps.openCapture(path, { stdin: io.stdin });
   } catch (e) {
@@ -304,6 +322,7 @@ async function runFile(run: Run, path: string): Promise<number> {
       onProgress: (bytes, packets) => spinner.update(bytes, packets),
       onConnection: o.ndjson ? (r: ConnectionRecord) => ndjson(run, r) : undefined,
       onRecord: streamed?.sink(),
+      packetLimit: o.count,
     });
   } catch (e) {
     return fail(io, name, e);
@@ -487,6 +506,7 @@ async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Prom
       all: o.all,
       explain: o.explain,
       mslSec: o.msl,
+      width: outputWidth(o, io.stdout, io.env),
     },
     ctx: newTextContext(),
     select: selection(o),
@@ -499,11 +519,19 @@ async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Prom
   let status = 0;
   if (o.interface !== undefined || o.listInterfaces) {
     status = await runLive(run, inv.bpf);
+  } else if (o.merge) {
+    status = await runFile(run, inv.inputs);
   } else {
     for (const path of inv.inputs) {
       if (outputEndsRun(run)) break; // the inputs after it are not read (see the top)
       status = Math.max(status, await runFile(run, path));
     }
+  }
+  // --conn naming an id no input had: say so (ids run on across the inputs).
+  const missing = o.conn.filter((id) => id >= run.nextId);
+  if (missing.length > 0 && !outputEndsRun(run)) {
+    const held = run.nextId === 0 ? 'no connections' : run.nextId === 1 ? 'only connection 0' : `connections 0-${run.nextId - 1}`;
+    io.stderr.write(`tcptrace: --conn ${missing.join(',')}: no such connection (the input${inv.inputs.length > 1 ? 's hold' : ' holds'} ${held})\n`);
   }
   if (status === 0 && o.failOn.includes('check') && run.checksFailed) return 1;
   return status;

@@ -7,6 +7,7 @@
  * table's `parse` functions turn each raw string into a typed value and reject bad ones with
  * esbuild-style messages (`--msl must be a positive number (got "x")`).
  */
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULTS } from '../trace.js';
 import type { Lang } from '../report/messages.js';
@@ -50,6 +51,11 @@ export interface CliOptions {
   write: string | undefined;
   snaplen: number | undefined;
   bufferSize: number | undefined;
+  // Habits of tcpdump/tshark users and the terminal (issue 15).
+  read: string[];
+  numeric: boolean;
+  merge: boolean;
+  width: number | undefined;
 }
 
 const GROUPS = {
@@ -282,7 +288,7 @@ export const OPTIONS: OptionTable = {
   },
   count: {
     flags: '-c, --count <n>',
-    description: 'stop after N packets',
+    description: 'stop after N packets (of each file, or of the live capture)',
     group: GROUPS.live,
     default: undefined,
     parse: positiveInteger,
@@ -303,12 +309,14 @@ export const OPTIONS: OptionTable = {
   },
   snaplen: {
     flags: '-s, --snaplen <bytes>',
-    description: 'bytes kept per packet (default and maximum 65535)',
+    description: 'bytes kept per packet; 0 or up to 262144 as tcpdump, the capture backend keeps at most 65535 (the default)',
     group: GROUPS.live,
     default: undefined,
     parse: (raw, _p, name) => {
+      // tcpdump: -s 0 is the maximum; values up to 262144 are accepted (cap keeps at most 65535).
+      if (/^\s*0+\s*$/.test(raw)) return undefined as unknown as number;
       const n = positiveInteger(raw, undefined, name);
-      if (n > 65535) throw mustBe(name, 'a positive integer up to 65535', raw);
+      if (n > 262144) throw mustBe(name, 'a positive integer up to 262144, or 0 for the maximum', raw);
       return n;
     },
   },
@@ -321,6 +329,36 @@ export const OPTIONS: OptionTable = {
       const n = positiveInteger(raw, undefined, name);
       // libpcap takes an int of bytes.
       if (n > 2_097_151) throw mustBe(name, 'a positive integer up to 2097151 (KiB)', raw);
+      return n;
+    },
+  },
+  read: {
+    flags: '-r, --read <file>',
+    description: 'read FILE, as tcpdump -r and tshark -r (repeatable; the same as naming it)',
+    group: GROUPS.output,
+    default: [],
+    parse: (raw, prev, name) => [...prev, nonEmpty(raw, undefined, name)],
+  },
+  numeric: {
+    flags: '-n, --numeric',
+    description: 'accepted for tcpdump habits (-n, -nn): addresses and ports are always numbers',
+    group: GROUPS.output,
+    default: false,
+  },
+  merge: {
+    flags: '--merge',
+    description: 'read the files as one capture, packets in time order (as mergecap): both sides of a link captured apart',
+    group: GROUPS.output,
+    default: false,
+  },
+  width: {
+    flags: '--width <columns>',
+    description: 'fit the text to COLUMNS (default: the terminal width, else $COLUMNS, else 80; 0: no limit)',
+    group: GROUPS.output,
+    default: undefined,
+    parse: (raw, _p, name) => {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || (n > 0 && n < 40)) throw mustBe(name, 'a number of columns, at least 40 (or 0: no limit)', raw);
       return n;
     },
   },
@@ -392,7 +430,6 @@ function validate(o: CliOptions, inputs: string[]): void {
   if (o.summary && (o.json || o.ndjson)) throw new UsageError('--summary prints text; it cannot be used with --json or --ndjson');
   if (o.interface === undefined) {
     const liveOnly: Array<[keyof CliOptions, string]> = [
-      ['count', '-c/--count'],
       ['duration', '--duration'],
       ['write', '-w/--write'],
       ['snaplen', '-s/--snaplen'],
@@ -401,11 +438,30 @@ function validate(o: CliOptions, inputs: string[]): void {
     for (const [k, flag] of liveOnly) {
       if (o[k] !== undefined) throw new UsageError(`${flag} is for live capture: use it with -i IFACE`);
     }
+    const bpf = bpfWords(inputs);
+    if (bpf !== null) {
+      throw new UsageError(
+        `"${bpf}" reads as a BPF filter, not files: a file's connections are selected with --filter '${bpf}' (tcp, host, port, net, src, dst, and, or, not), or capture live with -i IFACE ${bpf}`,
+      );
+    }
+    if (o.merge && inputs.length < 2) throw new UsageError('--merge reads several files as one capture: name at least two');
     if (!o.listInterfaces && inputs.length === 0) {
       throw new UsageError('no input: name a capture file, - for standard input, or -i IFACE to capture live (see tcptrace --help)');
     }
     if (inputs.filter((x) => x === '-').length > 1) throw new UsageError('- (standard input) can be read only once');
   }
+}
+
+/** Words a BPF filter starts with (pcap-filter(7)); a number or address may follow them. */
+const BPF_WORDS = new Set(['tcp', 'udp', 'icmp', 'ip', 'ip6', 'host', 'port', 'portrange', 'net', 'src', 'dst', 'and', 'or', 'not', 'ether', 'vlan', 'arp']);
+
+/**
+ * The operands from the first BPF word that is not a file on, joined (`tcp port 80` of
+ * `f.pcap tcp port 80`), or null. A file that happens to be named `tcp` is still read.
+ */
+function bpfWords(inputs: string[]): string | null {
+  const i = inputs.findIndex((x) => BPF_WORDS.has(x.toLowerCase()) && !existsSync(x));
+  return i < 0 ? null : inputs.slice(i).join(' ');
 }
 
 /**
@@ -434,7 +490,7 @@ export function parseCommandLine(args: string[], version: string, out: ParseOutp
   const o = options as CliOptions;
   const operands = program.args;
   try {
-    validate(o, o.interface === undefined ? operands : []);
+    validate(o, o.interface === undefined ? [...o.read, ...operands] : []);
   } catch (e) {
     if (e instanceof UsageError) {
       // These messages are fixed text today; escaped anyway, as every line that may quote input is.
@@ -445,5 +501,5 @@ export function parseCommandLine(args: string[], version: string, out: ParseOutp
   }
   // With -i the trailing words are a BPF filter, as tcpdump takes them.
   if (o.interface !== undefined) return { kind: 'run', options: o, inputs: [], bpf: operands.join(' ') };
-  return { kind: 'run', options: o, inputs: operands, bpf: '' };
+  return { kind: 'run', options: o, inputs: [...o.read, ...operands], bpf: '' };
 }

@@ -5,7 +5,7 @@
  * RFC 9293 state names, flag names and the x/y/u/w of textbook figures stay as they are in both
  * languages: that is how Chinese textbooks print them too.
  */
-import { esc } from './format.js';
+import { esc, int } from './format.js';
 import type { CheckId, CloseKind, OpenKind, SegmentFlag, FlagCounts, Side, TcpState, TransitionCode } from '../tcp/model.js';
 import type { FindingTemplates, TimeWaitTupleData } from './findings.js';
 
@@ -27,8 +27,8 @@ const en = {
   col: { pkt: 'pkt', time: 'time' },
   stdin: 'standard input',
 
-  inputLine: (p: { path: string; format: string; links: string; packets: string; segments: string; conns: number }) =>
-    `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} packets · ${p.segments} TCP segments · ${p.conns} ${p.conns === 1 ? 'connection' : 'connections'}`,
+  inputLine: (p: { path: string; format: string; links: string; packets: string; segments: string; conns: number; shown?: number }) =>
+    `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} ${p.packets === '1' ? 'packet' : 'packets'} · ${p.segments} TCP ${p.segments === '1' ? 'segment' : 'segments'} · ${int(p.conns)} ${p.conns === 1 ? 'connection' : 'connections'}${p.shown === undefined ? '' : `, ${int(p.shown)} shown`}`,
   noConnections: 'no TCP connections',
   streamLine: (p: { path: string; held: string }) =>
     `${p.path} — more than ${p.held} connections: each is printed once it has ended (its TIME-WAIT over, idle, or written early to bound memory), the rest at the end; the counts follow before the summary`,
@@ -53,7 +53,7 @@ const en = {
   closeFirst: (by: string) => `, ${by} first`,
   /** A reset whose RST came from the other side than the first FIN: both named. */
   resetAfterFin: (rst: string, fin: string) => `, by ${rst} after ${fin}’s FIN`,
-  packetsIn: (n: string, d: string) => `${n} packets in ${d}`,
+  packetsIn: (n: string, d: string) => `${n} ${n === '1' ? 'packet' : 'packets'} in ${d}`,
   started: (iso: string) => `started ${iso}`,
   ends: (client: string, server: string) => `at the end: client ${client}, server ${server}`,
   basisInferred: 'inferred',
@@ -109,7 +109,7 @@ const en = {
   /** The syn-no-data check when the SYN does carry data, legitimately (RFC 7413). */
   synDataFastOpen: 'data on SYN with a Fast Open cookie',
   checksElsewhere: 'checks on folded segments',
-  passedElsewhere: (n: number) => `${n} more ${n === 1 ? 'check' : 'checks'} passed on folded segments`,
+  passedElsewhere: (n: number) => `${int(n)} more ${n === 1 ? 'check' : 'checks'} passed on folded segments`,
 
   optionsOf: (side: string, list: string) => `${side}: ${list}`,
   optionsLabel: 'options',
@@ -160,7 +160,7 @@ const en = {
     basisLegend: '* inferred from the other side’s segments · ? never seen in the capture',
     zeek: 'zeek conn_state',
     checksFailed: 'failed checks',
-    checksOf: (failed: number, total: number) => `${failed} of ${total}`,
+    checksOf: (failed: number, total: number) => `${int(failed)} of ${int(total)}`,
     anomalies: 'anomalies',
     skipped: 'skipped frames',
     warnings: 'warnings',
@@ -169,7 +169,7 @@ const en = {
       `more than ${cap} connections open at once (--max-connections): ${evicted} open connections were ended early to make room, the least recently active first: openings that never completed while they fill an eighth of the table (as a SYN flood does), else established connections (each record says so)` +
       (dropped === '0' ? '' : `; ${dropped} segments not tracked`),
     diagnostics: 'diagnostics',
-    filtered: (shown: number, total: number) => `${shown} of ${total} connections selected`,
+    filtered: (shown: number, total: number) => `${int(shown)} of ${int(total)} connections selected`,
   },
   anomaly: {
     retransmissions: 'retransmissions',
@@ -270,7 +270,7 @@ const zh: Messages = {
   stdin: '标准输入',
 
   inputLine: (p) =>
-    `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} 个包 · ${p.segments} 个 TCP 报文段 · ${p.conns} 条连接`,
+    `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} 个包 · ${p.segments} 个 TCP 报文段 · ${int(p.conns)} 条连接${p.shown === undefined ? '' : `，显示 ${int(p.shown)} 条`}`,
   noConnections: '没有 TCP 连接',
   streamLine: (p) =>
     `${p.path} — 连接超过 ${p.held} 条：每条连接在结束后（TIME-WAIT 结束、空闲超时，或为限制内存而提前写出）立即打印，其余在最后打印；各项计数在汇总之前给出`,
@@ -391,7 +391,7 @@ const zh: Messages = {
     basisLegend: '* 由对端的报文段推断 · ? 捕获中从未出现',
     zeek: 'zeek conn_state',
     checksFailed: '失败的检查',
-    checksOf: (failed, total) => `${failed} / ${total}`,
+    checksOf: (failed, total) => `${int(failed)} / ${int(total)}`,
     anomalies: '异常',
     skipped: '跳过的帧',
     warnings: '警告',
@@ -400,7 +400,7 @@ const zh: Messages = {
       `同时打开的连接超过 ${cap} 条（--max-connections）：为腾出空间，提前结束了 ${evicted} 条仍打开的连接，最久未活动的先结束：未完成的打开占连接表八分之一以上时（SYN 洪泛正是如此）先结束它们，否则结束已建立的连接（每条记录都注明了这一点）` +
       (dropped === '0' ? '' : `；${dropped} 个报文段未被跟踪`),
     diagnostics: '诊断',
-    filtered: (shown, total) => `已选 ${shown} / ${total} 条连接`,
+    filtered: (shown, total) => `已选 ${int(shown)} / ${int(total)} 条连接`,
   },
   anomaly: {
     retransmissions: '重传',
