@@ -19,7 +19,9 @@
  * `main` takes its streams, environment and stage loaders as arguments, so tests drive it
  * directly; bin/tcptrace.js passes the real process.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { openMerged } from '../capture/merge.js';
 import { openCapture, STDIN_NAME } from '../capture/open.js';
 import { CaptureError, type CaptureSource } from '../capture/frame.js';
@@ -87,13 +89,32 @@ const DEFAULT_DEPS: CliDeps = {
 };
 
 /** The package version, from package.json (two levels up from both src/cli and dist/cli). */
-function version(): string {
+function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * What `--version` prints: `tcptrace 0.1.0 (node 20.x, live capture: cap 0.2.1)`. The live backend
+ * is named from its package.json (the addon is not loaded for this): "not installed" when the
+ * optional dependency is absent, "not built" when its addon was not compiled (no libpcap headers).
+ */
+export function versionLine(): string {
+  let live: string;
+  try {
+    const req = createRequire(import.meta.url);
+    const pkgPath = req.resolve('cap/package.json');
+    const v = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version?: string }).version ?? '?';
+    const built = existsSync(join(dirname(pkgPath), 'build', 'Release', 'cap.node'));
+    live = `cap ${v}${built ? '' : ', not built'}`;
+  } catch {
+    live = 'cap not installed';
+  }
+  return `tcptrace ${packageVersion()} (node ${process.versions.node}, live capture: ${live})`;
 }
 
 /**
@@ -488,10 +509,14 @@ export async function main(argv: string[], io: CliIO = processIO(), deps: Partia
 async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Promise<number> {
   if (args[0] === 'check') return runCheck(args.slice(1), io, d, out);
 
-  const inv = parseCommandLine(args, version(), {
-    stdout: (s) => void out.write(s),
-    stderr: (s) => void io.stderr.write(s),
-  });
+  // --help fits the terminal (or $COLUMNS, else 80); --width is not parsed yet then.
+  const helpWidth = outputWidth({ width: undefined } as CliOptions, io.stdout, io.env);
+  const inv = parseCommandLine(
+    args,
+    versionLine(),
+    { stdout: (s) => void out.write(s), stderr: (s) => void io.stderr.write(s) },
+    helpWidth,
+  );
   if (inv.kind === 'exit') return inv.code;
   const o = inv.options;
   const run: Run = {

@@ -13,7 +13,7 @@ import { DEFAULTS } from '../trace.js';
 import type { Lang } from '../report/messages.js';
 import { mustBePort, mustBePositiveNumber, quote, UsageError } from '../check/validate.js';
 import { canonicalIp, compileFilter, FilterError, hostPredicate, type ConnectionPredicate } from './filter.js';
-import { HELP_AFTER, USAGE } from './help.js';
+import { HELP_AFTER, USAGE, wrapHelp } from './help.js';
 import { esc } from '../report/format.js';
 
 /** What `--fail-on` can name. */
@@ -381,7 +381,7 @@ function longName(flags: string): string {
 }
 
 /** Builds the commander program from the table. Fresh for each parse (commander keeps state). */
-export function buildProgram(version: string, out: ParseOutput): Command {
+export function buildProgram(version: string, out: ParseOutput, helpWidth = 80): Command {
   const program = new Command('tcptrace')
     .usage(USAGE)
     .description(
@@ -394,6 +394,8 @@ export function buildProgram(version: string, out: ParseOutput): Command {
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({
+      getOutHelpWidth: () => helpWidth,
+      getErrHelpWidth: () => helpWidth,
       writeOut: (s) => out.stdout(s),
       // Everything commander writes to stderr (its errors echo the words it was given: `unknown
       // option '\x1b[2J'`) is escaped here, line by line so that a multi-line text keeps its layout.
@@ -409,7 +411,9 @@ export function buildProgram(version: string, out: ParseOutput): Command {
         write(`tcptrace: ${line} (see tcptrace --help)\n`);
       },
     })
-    .addHelpText('after', HELP_AFTER);
+    // commander leaves a description column narrower than 40 unwrapped: a 60-column terminal too.
+    .configureHelp({ minWidthToWrap: 20 })
+    .addHelpText('after', () => wrapHelp(HELP_AFTER, helpWidth));
   for (const spec of Object.values(OPTIONS) as Array<OptionSpec<unknown>>) {
     const description = spec.defaultText ? `${spec.description} (default: ${spec.defaultText})` : spec.description;
     const opt = new Option(spec.flags, description).helpGroup(spec.group);
@@ -468,8 +472,8 @@ function bpfWords(inputs: string[]): string | null {
  * Parses `args` (without node and script). Help and version are written to `out.stdout` and
  * give `{ kind: 'exit', code: 0 }`; a usage error is one line on `out.stderr` and code 2.
  */
-export function parseCommandLine(args: string[], version: string, out: ParseOutput): Invocation {
-  const program = buildProgram(version, out);
+export function parseCommandLine(args: string[], version: string, out: ParseOutput, helpWidth = 80): Invocation {
+  const program = buildProgram(version, out, helpWidth);
   try {
     program.parse(args, { from: 'user' });
   } catch (e) {

@@ -160,19 +160,18 @@ export function renderInputLine(report: Report, opts: TextOptions): string {
   const m = messages(opts.lang);
   const st = makeStyle(opts.color);
   const i = report.input;
-  return (
-    st.head(
-      m.inputLine({
-        path: inputName(i.path, m),
-        format: esc(i.format),
-        links: i.linkTypes.map(esc).join(', '),
-        packets: int(i.packets),
-        segments: int(i.tcpSegments),
-        // The input's connections, and how many a selection kept when it hid some.
-        ...connCounts(report, opts),
-      }),
-    ) + '\n'
-  );
+  const width = opts.width ?? 0;
+  const line = m.inputLine({
+    path: inputName(i.path, m),
+    format: esc(i.format),
+    links: i.linkTypes.map(esc).join(', '),
+    packets: int(i.packets),
+    segments: int(i.tcpSegments),
+    // The input's connections, and how many a selection kept when it hid some.
+    ...connCounts(report, opts),
+  });
+  // Too long for the width: broken at its " · " separators, the rest indented.
+  return joinFit(line.split(' · '), width, '    ').map((l) => st.head(l)).join('\n') + '\n';
 }
 
 /**
@@ -742,7 +741,7 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
       case 'fold': {
         const arrow = r.dir === 'client' ? '──►' : r.dir === 'server' ? '◄──' : '···';
         const paint = r.dir === 'client' ? st.client : r.dir === 'server' ? st.server : st.dim;
-        const [first, ...more] = width > 0 ? wrap(r.text, area - 8) : [r.text];
+        const [first, ...more] = width > 0 ? joinFit(r.text.split(' · '), area - 8, '').flatMap((l) => wrap(l, area - 8)) : [r.text];
         inner(` ${paint(arrow)} ${first}`, '┆');
         for (const t of more) inner(`     ${t}`, '┆');
         break;
