@@ -314,7 +314,7 @@ export const OPTIONS: OptionTable = {
     default: undefined,
     parse: (raw, _p, name) => {
       // tcpdump: -s 0 is the maximum; values up to 262144 are accepted (cap keeps at most 65535).
-      if (/^\s*0+\s*$/.test(raw)) return undefined as unknown as number;
+      if (/^\s*0+\s*$/.test(raw)) return 262144;
       const n = positiveInteger(raw, undefined, name);
       if (n > 262144) throw mustBe(name, 'a positive integer up to 262144, or 0 for the maximum', raw);
       return n;
