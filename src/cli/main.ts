@@ -19,7 +19,7 @@
  * `main` takes its streams, environment and stage loaders as arguments, so tests drive it
  * directly; bin/tcptrace.js passes the real process.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { openMerged } from '../capture/merge.js';
@@ -305,6 +305,22 @@ function stopWithOutput(run: Run, ac: AbortController): () => void {
   return () => signal.removeEventListener('abort', onEnd);
 }
 
+/** Bytes of the input when it is a regular file (or files), for the spinner's share and time left; else null. */
+function inputSize(input: string | string[]): number | null {
+  let total = 0;
+  for (const p of typeof input === 'string' ? [input] : input) {
+    if (p === '-') return null;
+    try {
+      const st = statSync(p);
+      if (!st.isFile()) return null;
+      total += st.size;
+    } catch {
+      return null;
+    }
+  }
+  return total;
+}
+
 /** Traces one file (or '-'), or several as one (--merge); returns its exit status contribution (0, 2 or 70). */
 async function runFile(run: Run, input: string | string[]): Promise<number> {
   const { o, io, deps } = run;
@@ -330,8 +346,9 @@ async function runFile(run: Run, input: string | string[]): Promise<number> {
   const spinner = startProgress(
     esc(name),
     io.stderr as NodeJS.WritableStream,
-    !o.json && !o.ndjson && io.stderr.isTTY === true && io.env.TERM !== 'dumb',
+    io.stderr.isTTY === true && io.env.TERM !== 'dumb',
     deps.progressDelayMs,
+    inputSize(input),
   );
   const streamed = streamedOutput(run, name);
   run.ndjsonHead = ndjsonHead(SCHEMA, source.name);
