@@ -47,6 +47,22 @@ export function stripAnsi(text: string): string {
 }
 
 /**
+ * The characters the ladder itself draws with, one column each by string-width too (text
+ * presentation, East Asian Width narrow or ambiguous): punctuation (’ – … ·), arrows (→ ⇄ ↳),
+ * box drawing (│ ─ ┆ ╵), geometric shapes up to U+25FC (► ◄; U+25FD and U+25FE are emoji), ✓ and ✗.
+ * Counted here: handing every ladder cell to string-width took twice the time of a whole trace.
+ */
+function narrow(c: number): boolean {
+  return (
+    (c >= 0x2010 && c <= 0x2027) ||
+    (c >= 0x2190 && c <= 0x21ff) ||
+    (c >= 0x2500 && c <= 0x25fc) ||
+    c === 0x2713 ||
+    c === 0x2717
+  );
+}
+
+/**
  * Columns `text` occupies on a terminal (colour codes excluded). Plain ASCII and Latin text, which
  * is nearly all of a ladder, is counted here in one pass over the code units without a string made;
  * anything else (CJK, emoji, combining marks, zero-width joiners) goes to string-width, which
@@ -57,7 +73,13 @@ export function displayWidth(text: string): number {
   let w = 0;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 0x300) return stringWidth(text);
+    if (c >= 0x300) {
+      if (narrow(c)) {
+        w++;
+        continue;
+      }
+      return stringWidth(text);
+    }
     if (c === 0x1b && text.charCodeAt(i + 1) === 0x5b) {
       // An SGR sequence (ESC [ digits and semicolons m, as stripAnsi removes) takes no column.
       let j = i + 2;

@@ -28,7 +28,7 @@ describe.skipIf(skip !== null)(`tcptrace -i lo (text): openings as they happen${
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as net.AddressInfo).port;
 
-    const child = spawn(process.execPath, [BIN, '-i', 'lo', '--no-color', 'tcp', 'port', String(port)], {
+    const child = spawn(process.execPath, [BIN, '-i', 'lo', '--no-color', '--width', '0', 'tcp', 'port', String(port)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '' },
     });
