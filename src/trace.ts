@@ -84,6 +84,14 @@ export interface TraceOptions {
    * a SYN-ACK never acknowledged) gets no call; onConnection still gets the record.
    */
   onOpen?: (record: ConnectionRecord) => void;
+  /**
+   * The id of the first connection (default 0). The CLI continues the numbering across its inputs
+   * (the next input starts after the last id of the previous one), so an id names one connection
+   * of the whole run and NDJSON records of several inputs never share one.
+   */
+  firstId?: number;
+  /** Stop after this many frames (`-c` on a file, as tcpdump -c): the report is of those frames. */
+  packetLimit?: number;
   /** Input progress, for the spinner. */
   onProgress?: ProgressFn;
   /** Stops reading (live capture's Ctrl-C); the report then describes every endpoint as of that moment. */
@@ -100,8 +108,18 @@ export const DEFAULTS = {
 
 /** Reads a source to its end and returns the report (connections in order of first packet). */
 export async function trace(source: CaptureSource, options: TraceOptions = {}): Promise<Report> {
+  let signal = options.signal;
   const run = new TraceRun(options);
-  const stats = await source.run(run, { signal: options.signal, onProgress: options.onProgress });
+  if (options.packetLimit !== undefined) {
+    // The limit stops the read as a signal does (between chunks; frames past it are not traced).
+    const ac = new AbortController();
+    const outer = options.signal;
+    if (outer?.aborted) ac.abort();
+    else outer?.addEventListener('abort', () => ac.abort(), { once: true });
+    run.stop = () => ac.abort();
+    signal = ac.signal;
+  }
+  const stats = await source.run(run, { signal, onProgress: options.onProgress });
   return run.finish(source.name, stats);
 }
 
@@ -212,6 +230,7 @@ class TraceRun {
   private readonly decode: DecodeContext = newDecodeContext();
 
   constructor(private readonly options: TraceOptions) {
+    this.nextId = this.frontier = this.madeBase = options.firstId ?? 0;
     this.mslSec = options.mslSec ?? DEFAULTS.mslSec;
     this.idleSec = options.idleTimeoutSec ?? DEFAULTS.idleTimeoutSec;
     this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
@@ -228,8 +247,17 @@ class TraceRun {
     };
   }
 
+  /** Ends the read early (packetLimit). */
+  stop: () => void = () => {};
+  private frames = 0;
+
   /** FrameSink: one captured frame. */
   frame(frame: Frame): void {
+    const limit = this.options.packetLimit;
+    if (limit !== undefined && ++this.frames > limit) {
+      if (this.frames === limit + 1) this.stop();
+      return;
+    }
     const r = decodeFrameInto(frame, this.seg, this.segOptions, this.decode);
     if (typeof r === 'string') {
       // Inside a tunnel the key names it ('vxlan:non-ip'): a string made once, not per frame.
@@ -600,14 +628,14 @@ class TraceRun {
       path: name,
       format: stats.format,
       linkTypes: stats.linkTypes.map(linkTypeName),
-      packets: stats.packets,
+      packets: this.options.packetLimit === undefined ? stats.packets : Math.min(stats.packets, this.options.packetLimit),
       tcpSegments: this.tcpSegments,
       skipped: { ...this.skipped },
       // Readers put the offset in the message itself ("file ends mid-record at offset N ...").
       warnings,
+      compression: stats.compression ?? null,
+      drops: stats.drops ?? null,
     };
-    if (stats.compression !== undefined) input.compression = stats.compression;
-    if (stats.drops !== undefined) input.drops = stats.drops;
     const summary = this.summary.result();
     if (this.droppedSegments > 0 || this.evicted > 0) {
       summary.tableFull = { cap: this.maxConnections, dropped: this.droppedSegments, evicted: this.evicted };

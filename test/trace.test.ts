@@ -71,7 +71,7 @@ describe('trace()', () => {
 
   it('a full table ends the least recently active open connection early, with a record that says so', async () => {
     const whole = await trace(openCapture(fx('syn-flood.pcap')));
-    expect(whole.summary.tableFull).toBeUndefined();
+    expect(whole.summary.tableFull).toBeNull();
     const final: ConnectionRecord[] = [];
     const capped = await trace(openCapture(fx('syn-flood.pcap')), { maxConnections: 5, keepRecords: false, onRecord: (r) => final.push(r) });
     const full = capped.summary.tableFull!;

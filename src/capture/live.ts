@@ -122,7 +122,8 @@ export function setCapLoader(loader: CapLoader | null): void {
 /** What to install, per platform, for cap to build. */
 export const INSTALL_HINT =
   "install libpcap's headers (Debian/Ubuntu: apt-get install libpcap-dev; Fedora/RHEL: dnf install libpcap-devel; " +
-  'macOS: xcode-select --install), then run npm rebuild cap';
+  "macOS: xcode-select --install), then in tcptrace's directory run npm install --no-save cap " +
+  '(npm leaves out an optional dependency whose build failed, so npm rebuild cap finds nothing to build; pnpm: pnpm rebuild cap)';
 
 /** Every Cap object ever created: see the module header (GC of a failed one aborts the process). */
 const keepAlive: CapHandle[] = [];

@@ -20,6 +20,8 @@ export interface CheckArgs {
   mslSec: number | null;
   portRange: [number, number] | null;
   verbose: boolean;
+  /** Judge a capture that was read only up to damage (a warning) instead of failing it. */
+  allowDamaged: boolean;
   help: boolean;
 }
 
@@ -82,6 +84,13 @@ export const CHECK_OPTIONS: Record<string, OptionSpec> = {
       a.verbose = true;
     },
   },
+  '--allow-damaged': {
+    arg: null,
+    description: 'judge a damaged capture (cut short, bad records) on what could be read, instead of failing it',
+    apply: (a) => {
+      a.allowDamaged = true;
+    },
+  },
   '--help': {
     arg: null,
     short: '-h',
@@ -100,7 +109,7 @@ const SHORT = new Map(
 
 /** Parses `tcptrace check` arguments (without the `check` word). */
 export function parseCheckArgs(argv: readonly string[]): CheckArgs {
-  const a: CheckArgs = { files: [], expect: [], expectFiles: [], junit: null, mslSec: null, portRange: null, verbose: false, help: false };
+  const a: CheckArgs = { files: [], expect: [], expectFiles: [], junit: null, mslSec: null, portRange: null, verbose: false, allowDamaged: false, help: false };
   let onlyFiles = false;
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i]!;

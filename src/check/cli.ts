@@ -18,7 +18,7 @@ import path from 'node:path';
 import { plural } from '../diagnose/endpoint.js';
 import type { Report } from '../diagnose/types.js';
 import { checkHelp, parseCheckArgs, type CheckArgs } from './args.js';
-import { evaluate, offenderText } from './evaluate.js';
+import { evaluate, offenderText, type Verdict } from './evaluate.js';
 import { parseExpectFile, type Expectation } from './expect-file.js';
 import { failureMessage, renderJunit, type SuiteResult } from './junit.js';
 import { parseRule } from './rules.js';
@@ -169,10 +169,25 @@ export async function runCheck(args: string[], io: CheckIo, load?: LoadReport): 
     for (const w of report.input.warnings) err(`${file}: warning: ${w}`);
 
     const suite: SuiteResult = { capture: file, timeSec: 0, cases: [] };
+    // A capture read only up to damage is a failure of its own (the rules would judge part of it
+    // as if it were all), unless --allow-damaged says that part is enough.
+    if (!a.allowDamaged && report.input.warnings.length > 0) {
+      const n = report.input.warnings.length;
+      const verdict: Verdict = {
+        ok: false,
+        summary: `the capture is damaged (${plural(n, 'warning')}): ${report.input.warnings[0]}${n > 1 ? ` (and ${n - 1} more)` : ''}; --allow-damaged judges what could be read`,
+        offenders: [],
+      };
+      checked++;
+      failed++;
+      suite.cases.push({ name: 'capture undamaged', rule: 'undamaged', verdict, timeSec: 0 });
+      say(`FAIL ${file}: capture undamaged: ${verdict.summary}`);
+    }
     for (const x of expectations) {
+      const e0 = performance.now();
       const verdict = evaluate(x.rule, report);
       checked++;
-      suite.cases.push({ name: x.name, rule: x.rule.text, verdict });
+      suite.cases.push({ name: x.name, rule: x.rule.text, verdict, timeSec: (performance.now() - e0) / 1000 });
       const label = x.name === x.rule.text ? x.name : `${x.name} (${x.rule.text})`;
       if (!verdict.ok) {
         failed++;

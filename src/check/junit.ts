@@ -12,6 +12,8 @@ export interface CaseResult {
   /** The rule's canonical text (JUnit `type` of a failure). */
   rule: string;
   verdict: Verdict;
+  /** Seconds spent evaluating this rule (the reading is the suite's). */
+  timeSec: number;
 }
 
 /** One capture's results, or the error that kept it from being read. */
@@ -24,6 +26,21 @@ export interface SuiteResult {
   error?: string;
   /** Rule names, when `error` is set (the cases that could not run). */
   errorCases?: Array<{ name: string; rule: string }>;
+}
+
+/**
+ * A capture's path as a JUnit `classname`: Jenkins (and reporters that copy it) split a classname
+ * at its last dot into package and class, so `captures/login.pcap` would show as class "pcap" of
+ * package "captures/login". The extension goes, and any other dot becomes `_`.
+ */
+export function junitClassname(capture: string): string {
+  const base = capture.replace(/\.(pcapng|pcap|cap|dmp|ntar)(\.gz)?$/i, '');
+  return base.replace(/\./g, '_');
+}
+
+/** A time attribute: seconds with microseconds. */
+function seconds(t: number): string {
+  return t.toFixed(6);
 }
 
 /** Most offenders written into one failure body. */
@@ -81,16 +98,16 @@ export function renderJunit(suites: readonly SuiteResult[]): string {
     tests += sTests;
     failures += sFail;
     errors += sErr;
-    body.push(`  <testsuite${attrs({ name: s.capture, tests: sTests, failures: sFail, errors: sErr, skipped: 0, time: s.timeSec.toFixed(3) })}>`);
+    body.push(`  <testsuite${attrs({ name: s.capture, tests: sTests, failures: sFail, errors: sErr, skipped: 0, time: seconds(s.timeSec) })}>`);
     if (s.error !== undefined) {
       for (const c of errorList) {
-        body.push(`    <testcase${attrs({ classname: s.capture, name: c.name, time: 0 })}>`);
+        body.push(`    <testcase${attrs({ classname: junitClassname(s.capture), name: c.name, time: seconds(0) })}>`);
         body.push(`      <error${attrs({ message: s.error, type: 'input' })}>${xmlText(s.error)}</error>`);
         body.push('    </testcase>');
       }
     } else {
       for (const c of s.cases) {
-        const open = `    <testcase${attrs({ classname: s.capture, name: c.name, time: 0 })}`;
+        const open = `    <testcase${attrs({ classname: junitClassname(s.capture), name: c.name, time: seconds(c.timeSec) })}`;
         if (c.verdict.ok) {
           body.push(`${open}/>`);
           continue;

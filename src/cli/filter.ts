@@ -14,6 +14,11 @@
  *            | failed | reused                       a seq/ack check failed; reused an earlier 4-tuple
  *            | tunnel TYPE | tunnel any                came through a tunnel of TYPE (vxlan, gre, ...), any
  *            | vni N | tunnel-id N                  a VXLAN/Geneve VNI; any tunnel's id (key, TEID, ...)
+ *            | tcp | ip | ip6                        every connection (all are TCP); IPv4 / IPv6 ones
+ *
+ * tcpdump's words read as a connection's: `src` is the client (the SYN's sender, the originator
+ * as Zeek calls it) and `dst` the server, so `src host A and dst port 80` selects connections A
+ * opened to port 80 (in either direction of their packets); `src 198.18.0.1` is `src host ...`.
  *
  * Words are case-insensitive; state names may use '_' for '-'. It reads fields of the model and
  * nothing else.
@@ -111,7 +116,7 @@ export function portPredicate(port: number, side?: 'client' | 'server'): Connect
 
 const tokenize = (text: string): string[] => text.match(/\(|\)|&&|\|\||!|[^\s()!&|]+|[&|]/g) ?? [];
 
-const KEYWORDS = 'host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, client, server, not, (';
+const KEYWORDS = 'host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, tcp, ip, ip6, client, server, src, dst, not, (';
 
 /**
  * Deepest parenthesis nesting accepted. The parser descends once per "(" (and the compiled
@@ -148,9 +153,19 @@ export function compileFilter(text: string): ConnectionPredicate {
 
   const prim = (): ConnectionPredicate => {
     let side: 'client' | 'server' | undefined;
-    if (peek() === 'client' || peek() === 'server') {
-      side = peek() as 'client' | 'server';
+    const q = peek();
+    if (q === 'client' || q === 'server' || q === 'src' || q === 'dst') {
+      side = q === 'src' ? 'client' : q === 'dst' ? 'server' : q;
       i++;
+      // tcpdump's `src ADDR`: host is implied.
+      const w = toks[i];
+      if (w !== undefined && !['host', 'net', 'port', 'state'].includes(w.toLowerCase())) {
+        const addr = hostPredicate(w, side);
+        if (addr !== null) {
+          i++;
+          return addr;
+        }
+      }
     }
     const word = peek();
     const sideOnly = (kw: string) => {
@@ -192,6 +207,13 @@ export function compileFilter(text: string): ConnectionPredicate {
         const z = oneOf(ZEEK, 'Zeek conn_state', (x) => x.toUpperCase());
         return (c) => c.zeek.conn_state === z;
       }
+      case 'tcp':
+        sideOnly(word);
+        return () => true;
+      case 'ip':
+      case 'ip6':
+        sideOnly(word);
+        return word === 'ip6' ? (c) => c.client.ip.includes(':') : (c) => !c.client.ip.includes(':');
       case 'failed':
         sideOnly(word);
         return (c) => c.checks.some((k) => !k.ok);
@@ -286,6 +308,8 @@ export const FILTER_HELP = `Filter expressions (--filter), on each connection:
   port N               either endpoint's port is N
   state STATE          either endpoint ended in STATE (TIME-WAIT, CLOSE-WAIT, SYN-SENT, ...)
   client … / server …  host, net, port or state of that side only (server port 443)
+  src … / dst …        tcpdump's words: src is the client, dst the server (src host A, dst port 80)
+  tcp, ip, ip6         every connection; IPv4 ones; IPv6 ones
   open KIND            ${OPEN_KINDS.join(', ')}
   close KIND           ${CLOSE_KINDS.join(', ')}
   conn ID              connection number ID (as in the ladder's #ID)

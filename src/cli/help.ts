@@ -9,7 +9,7 @@ import { FILTER_HELP } from './filter.js';
 export const USAGE = `[options] <file...>
        tcptrace -i <iface> [options] [bpf filter...]
        tcptrace -D
-       tcptrace check <file...> [--expect RULE ...]   (CI mode: tcptrace check --help)`;
+       tcptrace check <file...> [--expect RULE ...]   (CI mode: check --help)`;
 
 /** Zeek's conn_state codes with their meaning, as Zeek documents them. */
 export const ZEEK_CONN_STATES: ReadonlyArray<[string, string]> = [
@@ -50,9 +50,9 @@ sequence numbers are relative to each side's ISN (x for the client, y for the se
 --absolute; ✓/✗ mark the seq/ack checks of each step.
 
 JSON: --json prints one document per input ({schema, input, connections, summary,
-diagnostics}); several inputs give several documents in a row, which jq reads one after another
-(jq -s makes an array). --ndjson prints one connection record per line as it finishes; with
-several inputs, records of each input follow those of the one before (ids restart at 0).
+diagnostics}; schema tcptrace/2, every key always present); several inputs give several documents
+in a row, which jq reads one after another (jq -s makes an array). --ndjson prints one connection
+record per line as it finishes, with schema and input first; ids run on across the inputs.
 
 Zeek conn_state (the "zeek" field; history letters: s h a d f r t w, upper case = originator):
 ${zeekTable}
@@ -61,3 +61,52 @@ Exit status: 0 ok; 1 a --fail-on condition happened; 2 bad usage or an unreadabl
 70 internal error. A damaged capture (or compressed stream) prints a warning on stderr and the results
 up to the damage.
 `;
+
+/**
+ * `text` fitted to `width` columns: a paragraph (lines that start at the margin, up to a blank
+ * line or a heading ending in ':') is refilled; a longer indented line (a table row) wraps with its
+ * continuation hanging under its description column (after its first gap of two or more spaces).
+ */
+export function wrapHelp(text: string, width: number): string {
+  if (width <= 0) return text;
+  const cols = (t: string) => [...t].length;
+  const fill = (words: string[], hang: number, first = ''): string[] => {
+    const lines: string[] = [];
+    let cur = first;
+    for (const w of words) {
+      const next = cur === '' || cur.endsWith(' ') ? cur + w : `${cur} ${w}`;
+      if (cols(next) > width && cur.trim() !== '') {
+        lines.push(cur);
+        cur = ' '.repeat(hang) + w;
+      } else cur = next;
+    }
+    lines.push(cur);
+    return lines;
+  };
+  const out: string[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const isPara = (l: string | undefined) => l !== undefined && /^\S/.test(l) && !l.endsWith(':');
+    if (isPara(line)) {
+      const words: string[] = [];
+      let j = i;
+      for (; isPara(lines[j]); j++) words.push(...lines[j]!.split(/\s+/).filter(Boolean));
+      out.push(...fill(words, 0));
+      i = j - 1;
+      continue;
+    }
+    if (cols(line) <= width) {
+      out.push(line);
+      continue;
+    }
+    const indent = /^ */.exec(line)![0].length;
+    const gap = / {2,}(?=\S)/g;
+    gap.lastIndex = indent;
+    const m = gap.exec(line);
+    const hang = m !== null && m.index + m[0].length < width / 2 ? m.index + m[0].length : indent + 2;
+    const head = m !== null && hang === m.index + m[0].length ? line.slice(0, hang) : ' '.repeat(indent);
+    out.push(...fill(line.slice(head.length).split(/\s+/).filter(Boolean), hang, head));
+  }
+  return out.join('\n');
+}

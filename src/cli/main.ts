@@ -19,14 +19,17 @@
  * `main` takes its streams, environment and stage loaders as arguments, so tests drive it
  * directly; bin/tcptrace.js passes the real process.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { openMerged } from '../capture/merge.js';
 import { openCapture, STDIN_NAME } from '../capture/open.js';
 import { CaptureError, type CaptureSource } from '../capture/frame.js';
 import type { LiveInterface } from '../capture/live.js';
 import type { CaptureWith, LiveCapture, LiveProgramOptions } from '../capture/live-program.js';
 import type { Report } from '../diagnose/types.js';
 import { esc } from '../report/format.js';
-import { jsonChunks, renderNdjsonLine } from '../report/json.js';
+import { jsonChunks, ndjsonHead, renderNdjsonLine } from '../report/json.js';
 import { renderSummary } from '../report/summary.js';
 import {
   newTextContext,
@@ -36,7 +39,7 @@ import {
   type TextContext,
   type TextOptions,
 } from '../report/text.js';
-import type { ConnectionRecord } from '../tcp/model.js';
+import { SCHEMA, type ConnectionRecord } from '../tcp/model.js';
 import { trace, type TraceOptions } from '../trace.js';
 import { colorLevel, languageFrom, type Env } from './env.js';
 import { decidedAtOpening, hostPredicate, portPredicate, type ConnectionPredicate } from './filter.js';
@@ -90,13 +93,32 @@ const DEFAULT_DEPS: CliDeps = {
 };
 
 /** The package version, from package.json (two levels up from both src/cli and dist/cli). */
-function version(): string {
+function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * What `--version` prints: `tcptrace 0.1.0 (node 20.x, live capture: cap 0.2.1)`. The live backend
+ * is named from its package.json (the addon is not loaded for this): "not installed" when the
+ * optional dependency is absent, "not built" when its addon was not compiled (no libpcap headers).
+ */
+export function versionLine(): string {
+  let live: string;
+  try {
+    const req = createRequire(import.meta.url);
+    const pkgPath = req.resolve('cap/package.json');
+    const v = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version?: string }).version ?? '?';
+    const built = existsSync(join(dirname(pkgPath), 'build', 'Release', 'cap.node'));
+    live = `cap ${v}${built ? '' : ', not built'}`;
+  } catch {
+    live = 'cap not installed';
+  }
+  return `tcptrace ${packageVersion()} (node ${process.versions.node}, live capture: ${live})`;
 }
 
 /**
@@ -124,6 +146,10 @@ interface Run {
   rendered: number;
   /** --metrics, --svg, --html: what each record gets before the output sees it (pictures.ts). */
   pictures: PictureOutput | null;
+  /** The id the next input's first connection gets: ids go on across inputs. */
+  nextId: number;
+  /** What each NDJSON line of the input being read starts with (ndjsonHead). */
+  ndjsonHead: string;
 }
 
 /** The first line of an error's message. */
@@ -182,7 +208,21 @@ function traceOptions(run: Run): TraceOptions {
     // --ndjson prints records only: no summary, no findings.
     diagnostics: !o.ndjson,
     select: run.select ?? undefined,
+    firstId: run.nextId,
   };
+}
+
+/**
+ * Columns the text fits: --width (0: no limit), else the terminal's, else $COLUMNS (as a shell
+ * exports it), else 80 (a pipe, a file: what most readers of it have).
+ */
+export function outputWidth(o: CliOptions, stdout: OutStream, env: Env): number {
+  if (o.width !== undefined) return o.width;
+  const cols = (stdout as { columns?: number }).columns;
+  if (stdout.isTTY === true && typeof cols === 'number' && cols > 0) return cols;
+  const fromEnv = Number(env.COLUMNS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return Math.max(40, fromEnv);
+  return 80;
 }
 
 /**
@@ -275,16 +315,36 @@ function stopWithOutput(run: Run, ac: AbortController): () => void {
   return () => signal.removeEventListener('abort', onEnd);
 }
 
-/** Traces one file (or '-'); returns its exit status contribution (0, 2 or 70). */
-async function runFile(run: Run, path: string): Promise<number> {
+/** Bytes of the input when it is a regular file (or files), for the spinner's share and time left; else null. */
+function inputSize(input: string | string[]): number | null {
+  let total = 0;
+  for (const p of typeof input === 'string' ? [input] : input) {
+    if (p === '-') return null;
+    try {
+      const st = statSync(p);
+      if (!st.isFile()) return null;
+      total += st.size;
+    } catch {
+      return null;
+    }
+  }
+  return total;
+}
+
+/** Traces one file (or '-'), or several as one (--merge); returns its exit status contribution (0, 2 or 70). */
+async function runFile(run: Run, input: string | string[]): Promise<number> {
   const { o, io, deps } = run;
+  const path = typeof input === 'string' ? input : input.join(' + ');
   const name = path === '-' ? STDIN_NAME : path;
   let source: CaptureSource;
   try {
     // Records are written while reading; on a stream with backpressure, reading waits for the output.
     const out = run.out;
-    source =
-      !o.summary && out.evented
+    const paced = !o.summary && out.evented;
+    if (typeof input !== 'string') source = openMerged(input, paced ? () => out.ready() : undefined);
+    else
+      source =
+      paced
         ? pacedCapture(path, io.stdin, () => out.ready(), (stdin) => deps.openCapture(path, { stdin }))
         : deps.openCapture(path, { stdin: io.stdin });
   } catch (e) {
@@ -296,13 +356,15 @@ async function runFile(run: Run, path: string): Promise<number> {
   const spinner = startProgress(
     esc(name),
     io.stderr as NodeJS.WritableStream,
-    !o.json && !o.ndjson && io.stderr.isTTY === true && io.env.TERM !== 'dumb',
+    io.stderr.isTTY === true && io.env.TERM !== 'dumb',
     deps.progressDelayMs,
+    inputSize(input),
   );
   const streamed = streamedOutput(run, name);
   const sink = streamed?.sink();
   const pics = o.ndjson ? null : run.pictures;
   run.pictures?.beginInput(path);
+  run.ndjsonHead = ndjsonHead(SCHEMA, source.name);
   let report: Report;
   try {
     report = await trace(source, {
@@ -317,6 +379,7 @@ async function runFile(run: Run, path: string): Promise<number> {
               pics.take(r, selected);
               sink?.(r, frontier, selected);
             },
+      packetLimit: o.count,
     });
     run.pictures?.endInput(report, run.text);
   } catch (e) {
@@ -330,6 +393,7 @@ async function runFile(run: Run, path: string): Promise<number> {
     // writer closes it: let go of stdin ourselves.
     if (ac.signal.aborted && path === '-' && io.stdin === undefined) process.stdin.destroy();
   }
+  run.nextId += report.totals?.all ?? 0;
   // Stopped because nobody reads the output: no "results so far follow", none will.
   warnings(run, name, report, ac.signal.aborted && !run.out.signal.aborted);
   try {
@@ -345,7 +409,7 @@ function ndjson(run: Run, r: ConnectionRecord): void {
   if (run.out.signal.aborted) return;
   const selected = run.select === null || run.select(r);
   run.pictures?.take(r, selected);
-  if (selected) run.out.write(renderNdjsonLine(r));
+  if (selected) run.out.write(renderNdjsonLine(r, run.ndjsonHead));
 }
 
 /** `-D`: the interfaces, numbered as tcpdump -D numbers them. */
@@ -418,6 +482,7 @@ async function runLive(run: Run, bpf: string): Promise<number> {
     else if (run.select === null || run.select(r)) out.write(renderConnection(r, run.text, run.ctx) + '\n');
   };
   const streamed = o.json ? streamedOutput(run, iface) : null;
+  run.ndjsonHead = ndjsonHead(SCHEMA, source.name);
   let report: Report;
   try {
     report = await trace(source, {
@@ -486,10 +551,14 @@ export async function main(argv: string[], io: CliIO = processIO(), deps: Partia
 async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Promise<number> {
   if (args[0] === 'check') return runCheck(args.slice(1), io, d, out);
 
-  const inv = parseCommandLine(args, version(), {
-    stdout: (s) => void out.write(s),
-    stderr: (s) => void io.stderr.write(s),
-  });
+  // --help fits the terminal (or $COLUMNS, else 80); --width is not parsed yet then.
+  const helpWidth = outputWidth({ width: undefined } as CliOptions, io.stdout, io.env);
+  const inv = parseCommandLine(
+    args,
+    versionLine(),
+    { stdout: (s) => void out.write(s), stderr: (s) => void io.stderr.write(s) },
+    helpWidth,
+  );
   if (inv.kind === 'exit') return inv.code;
   const o = inv.options;
   const run: Run = {
@@ -504,12 +573,15 @@ async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Prom
       all: o.all,
       explain: o.explain,
       mslSec: o.msl,
+      width: outputWidth(o, io.stdout, io.env),
     },
     ctx: newTextContext(),
     select: selection(o),
     checksFailed: false,
     rendered: 0,
     pictures: null,
+    nextId: 0,
+    ndjsonHead: '',
   };
   const settings = { svgDir: o.svg, htmlFile: o.html, metrics: o.metrics, all: o.all, lang: run.text.lang };
   if (wantsSegments(settings)) {
@@ -529,6 +601,8 @@ async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Prom
   let status = 0;
   if (o.interface !== undefined || o.listInterfaces) {
     status = await runLive(run, inv.bpf);
+  } else if (o.merge) {
+    status = await runFile(run, inv.inputs);
   } else {
     for (const path of inv.inputs) {
       if (outputEndsRun(run)) break; // the inputs after it are not read (see the top)
@@ -540,6 +614,12 @@ async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Prom
   } catch (e) {
     io.stderr.write(`tcptrace: cannot write the pictures: ${esc(firstLine(e))}\n`);
     status = Math.max(status, 2);
+  }
+  // --conn naming an id no input had: say so (ids run on across the inputs).
+  const missing = o.conn.filter((id) => id >= run.nextId);
+  if (missing.length > 0 && !outputEndsRun(run)) {
+    const held = run.nextId === 0 ? 'no connections' : run.nextId === 1 ? 'only connection 0' : `connections 0-${run.nextId - 1}`;
+    io.stderr.write(`tcptrace: --conn ${missing.join(',')}: no such connection (the input${inv.inputs.length > 1 ? 's hold' : ' holds'} ${held})\n`);
   }
   if (status === 0 && o.failOn.includes('check') && run.checksFailed) return 1;
   return status;

@@ -7,12 +7,13 @@
  * table's `parse` functions turn each raw string into a typed value and reject bad ones with
  * esbuild-style messages (`--msl must be a positive number (got "x")`).
  */
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULTS } from '../trace.js';
 import type { Lang } from '../report/messages.js';
 import { mustBePort, mustBePositiveNumber, quote, UsageError } from '../check/validate.js';
 import { canonicalIp, compileFilter, FilterError, hostPredicate, type ConnectionPredicate } from './filter.js';
-import { HELP_AFTER, USAGE } from './help.js';
+import { HELP_AFTER, USAGE, wrapHelp } from './help.js';
 import { esc } from '../report/format.js';
 
 /** What `--fail-on` can name. */
@@ -54,6 +55,11 @@ export interface CliOptions {
   snaplen: number | undefined;
   bufferSize: number | undefined;
   captureWith: 'dumpcap' | 'tcpdump' | 'cap' | undefined;
+  // Habits of tcpdump/tshark users and the terminal (issue 15).
+  read: string[];
+  numeric: boolean;
+  merge: boolean;
+  width: number | undefined;
 }
 
 const GROUPS = {
@@ -161,7 +167,7 @@ function pcapFileName(raw: string, p: string | undefined, name: string): string 
 export const OPTIONS: OptionTable = {
   json: {
     flags: '--json',
-    description: 'print the whole model as JSON, one document per input (schema tcptrace/1)',
+    description: 'print the whole model as JSON, one document per input (schema tcptrace/2)',
     group: GROUPS.output,
     default: false,
   },
@@ -306,7 +312,7 @@ export const OPTIONS: OptionTable = {
   },
   count: {
     flags: '-c, --count <n>',
-    description: 'stop after N packets',
+    description: 'stop after N packets (of each file, or of the live capture)',
     group: GROUPS.live,
     default: undefined,
     parse: positiveInteger,
@@ -327,13 +333,15 @@ export const OPTIONS: OptionTable = {
   },
   snaplen: {
     flags: '-s, --snaplen <bytes>',
-    description: "bytes kept per packet (default: the capture program's, 262144; cap: at most 65535)",
+    description: "bytes kept per packet: 0 or up to 262144 as tcpdump (default: the capture program's, 262144; cap keeps at most 65535)",
     group: GROUPS.live,
     default: undefined,
     parse: (raw, _p, name) => {
+      // tcpdump: -s 0 is the maximum; values up to 262144 are accepted (cap keeps at most 65535).
+      if (/^\s*0+\s*$/.test(raw)) return 262144;
       const n = positiveInteger(raw, undefined, name);
       // libpcap's MAXIMUM_SNAPLEN.
-      if (n > 262144) throw mustBe(name, 'a positive integer up to 262144', raw);
+      if (n > 262144) throw mustBe(name, 'a positive integer up to 262144, or 0 for the maximum', raw);
       return n;
     },
   },
@@ -357,6 +365,36 @@ export const OPTIONS: OptionTable = {
     default: undefined,
     parse: oneOf(['dumpcap', 'tcpdump', 'cap'] as const),
   },
+  read: {
+    flags: '-r, --read <file>',
+    description: 'read FILE, as tcpdump -r and tshark -r (repeatable; the same as naming it)',
+    group: GROUPS.output,
+    default: [],
+    parse: (raw, prev, name) => [...prev, nonEmpty(raw, undefined, name)],
+  },
+  numeric: {
+    flags: '-n, --numeric',
+    description: 'accepted for tcpdump habits (-n, -nn): addresses and ports are always numbers',
+    group: GROUPS.output,
+    default: false,
+  },
+  merge: {
+    flags: '--merge',
+    description: 'read the files as one capture, packets in time order (as mergecap): both sides of a link captured apart',
+    group: GROUPS.output,
+    default: false,
+  },
+  width: {
+    flags: '--width <columns>',
+    description: 'fit the text to COLUMNS (default: the terminal width, else $COLUMNS, else 80; 0: no limit)',
+    group: GROUPS.output,
+    default: undefined,
+    parse: (raw, _p, name) => {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || (n > 0 && n < 40)) throw mustBe(name, 'a number of columns, at least 40 (or 0: no limit)', raw);
+      return n;
+    },
+  },
 };
 
 /** What the command line asks for. */
@@ -376,7 +414,7 @@ function longName(flags: string): string {
 }
 
 /** Builds the commander program from the table. Fresh for each parse (commander keeps state). */
-export function buildProgram(version: string, out: ParseOutput): Command {
+export function buildProgram(version: string, out: ParseOutput, helpWidth = 80): Command {
   const program = new Command('tcptrace')
     .usage(USAGE)
     .description(
@@ -389,6 +427,8 @@ export function buildProgram(version: string, out: ParseOutput): Command {
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({
+      getOutHelpWidth: () => helpWidth,
+      getErrHelpWidth: () => helpWidth,
       writeOut: (s) => out.stdout(s),
       // Everything commander writes to stderr (its errors echo the words it was given: `unknown
       // option '\x1b[2J'`) is escaped here, line by line so that a multi-line text keeps its layout.
@@ -404,7 +444,9 @@ export function buildProgram(version: string, out: ParseOutput): Command {
         write(`tcptrace: ${line} (see tcptrace --help)\n`);
       },
     })
-    .addHelpText('after', HELP_AFTER);
+    // commander leaves a description column narrower than 40 unwrapped: a 60-column terminal too.
+    .configureHelp({ minWidthToWrap: 20 })
+    .addHelpText('after', () => wrapHelp(HELP_AFTER, helpWidth));
   for (const spec of Object.values(OPTIONS) as Array<OptionSpec<unknown>>) {
     const description = spec.defaultText ? `${spec.description} (default: ${spec.defaultText})` : spec.description;
     const opt = new Option(spec.flags, description).helpGroup(spec.group);
@@ -425,7 +467,6 @@ function validate(o: CliOptions, inputs: string[]): void {
   if (o.summary && (o.json || o.ndjson)) throw new UsageError('--summary prints text; it cannot be used with --json or --ndjson');
   if (o.interface === undefined) {
     const liveOnly: Array<[keyof CliOptions, string]> = [
-      ['count', '-c/--count'],
       ['duration', '--duration'],
       ['write', '-w/--write'],
       ['snaplen', '-s/--snaplen'],
@@ -435,6 +476,13 @@ function validate(o: CliOptions, inputs: string[]): void {
       if (o[k] !== undefined) throw new UsageError(`${flag} is for live capture: use it with -i IFACE`);
     }
     if (o.captureWith !== undefined && !o.listInterfaces) throw new UsageError('--capture-with is for live capture: use it with -i IFACE or -D');
+    const bpf = bpfWords(inputs);
+    if (bpf !== null) {
+      throw new UsageError(
+        `"${bpf}" reads as a BPF filter, not files: a file's connections are selected with --filter '${bpf}' (tcp, host, port, net, src, dst, and, or, not), or capture live with -i IFACE ${bpf}`,
+      );
+    }
+    if (o.merge && inputs.length < 2) throw new UsageError('--merge reads several files as one capture: name at least two');
     if (!o.listInterfaces && inputs.length === 0) {
       throw new UsageError('no input: name a capture file, - for standard input, or -i IFACE to capture live (see tcptrace --help)');
     }
@@ -442,12 +490,24 @@ function validate(o: CliOptions, inputs: string[]): void {
   }
 }
 
+/** Words a BPF filter starts with (pcap-filter(7)); a number or address may follow them. */
+const BPF_WORDS = new Set(['tcp', 'udp', 'icmp', 'ip', 'ip6', 'host', 'port', 'portrange', 'net', 'src', 'dst', 'and', 'or', 'not', 'ether', 'vlan', 'arp']);
+
+/**
+ * The operands from the first BPF word that is not a file on, joined (`tcp port 80` of
+ * `f.pcap tcp port 80`), or null. A file that happens to be named `tcp` is still read.
+ */
+function bpfWords(inputs: string[]): string | null {
+  const i = inputs.findIndex((x) => BPF_WORDS.has(x.toLowerCase()) && !existsSync(x));
+  return i < 0 ? null : inputs.slice(i).join(' ');
+}
+
 /**
  * Parses `args` (without node and script). Help and version are written to `out.stdout` and
  * give `{ kind: 'exit', code: 0 }`; a usage error is one line on `out.stderr` and code 2.
  */
-export function parseCommandLine(args: string[], version: string, out: ParseOutput): Invocation {
-  const program = buildProgram(version, out);
+export function parseCommandLine(args: string[], version: string, out: ParseOutput, helpWidth = 80): Invocation {
+  const program = buildProgram(version, out, helpWidth);
   try {
     program.parse(args, { from: 'user' });
   } catch (e) {
@@ -468,7 +528,7 @@ export function parseCommandLine(args: string[], version: string, out: ParseOutp
   const o = options as CliOptions;
   const operands = program.args;
   try {
-    validate(o, o.interface === undefined ? operands : []);
+    validate(o, o.interface === undefined ? [...o.read, ...operands] : []);
   } catch (e) {
     if (e instanceof UsageError) {
       // These messages are fixed text today; escaped anyway, as every line that may quote input is.
@@ -479,5 +539,5 @@ export function parseCommandLine(args: string[], version: string, out: ParseOutp
   }
   // With -i the trailing words are a BPF filter, as tcpdump takes them.
   if (o.interface !== undefined) return { kind: 'run', options: o, inputs: [], bpf: operands.join(' ') };
-  return { kind: 'run', options: o, inputs: operands, bpf: '' };
+  return { kind: 'run', options: o, inputs: [...o.read, ...operands], bpf: '' };
 }

@@ -103,7 +103,7 @@ export class PictureOutput {
         this.error = e;
       }
     }
-    if (this.s.metrics && r.metrics === undefined) r.metrics = computeMetrics(r);
+    if (this.s.metrics && r.metrics === null) r.metrics = computeMetrics(r);
     asUsual(r, this.s.all);
   }
 

@@ -74,7 +74,10 @@ export class DiagnosticsCollector {
     const cw = this.closeWait.result(window, params);
     const op = this.openings.result(params, window);
     const ka = this.keepAlive.result();
-    const findings = sortFindings([...tw.findings, ...cw.findings, ...op.findings, ...ka.findings]);
+    // Every finding with every key (`holder` null where it does not apply): see the JSON contract.
+    const findings = sortFindings([...tw.findings, ...cw.findings, ...op.findings, ...ka.findings]).map(
+      (f): Finding => ({ severity: f.severity, code: f.code, subject: f.subject, message: f.message, holder: f.holder ?? null }),
+    );
     return {
       params,
       window,

@@ -1,5 +1,5 @@
 /** Small text helpers shared by the diagnostics (and by check/ for its messages). */
-import type { ConnectionRecord, EndpointRecord } from '../tcp/model.js';
+import type { EndpointRecord } from '../tcp/model.js';
 
 /** `ip:port`, IPv6 in brackets (RFC 5952 §6). */
 export function hostPort(ip: string, port: number): string {
@@ -9,11 +9,6 @@ export function hostPort(ip: string, port: number): string {
 /** An endpoint record as `ip:port`. */
 export function endpointText(e: Pick<EndpointRecord, 'ip' | 'port'>): string {
   return hostPort(e.ip, e.port);
-}
-
-/** `#id client ⇄ server`, the way check/ and findings name a connection. */
-export function connectionText(r: Pick<ConnectionRecord, 'id' | 'client' | 'server'>): string {
-  return `#${r.id} ${endpointText(r.client)} \u21c4 ${endpointText(r.server)}`;
 }
 
 /** A duration in seconds for messages: `350 µs`, `12.3 ms`, `4.5 s`, `75 s`. */

@@ -39,9 +39,10 @@ export interface Finding {
   message: string;
   /**
    * TIME-WAIT tuple findings (`time-wait-exhaustion`, `time-wait-pressure`): whose host holds the
-   * TIME-WAIT sockets counted, the client (its ports) or the server (its sockets, no ports).
+   * TIME-WAIT sockets counted, the client (its ports) or the server (its sockets, no ports); null
+   * for the others (a finding under construction may leave it out).
    */
-  holder?: Side;
+  holder?: Side | null;
 }
 
 /** The thresholds the findings were judged with (documented in docs/check.md). */

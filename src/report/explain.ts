@@ -11,11 +11,12 @@
 import type { ConnectionRecord, SegmentRecord, Side, TcpState, TransitionCode } from '../tcp/model.js';
 import { summaryTotals } from '../tcp/summary.js';
 import type { Report } from '../diagnose/types.js';
+import { backoffShape } from '../diagnose/openings.js';
 import { esc } from './format.js';
 import { transitionText, type Messages } from './messages.js';
 
 /** The topics `--explain` can tell (keys of `Messages['explain']` that take no arguments). */
-export type Topic = Exclude<keyof Messages['explain'], 'pileTimeWait' | 'pileCloseWait'>;
+export type Topic = Exclude<keyof Messages['explain'], 'pileTimeWait' | 'pileCloseWait' | 'synGaps'>;
 
 /** Topics already told in this output, so a long capture does not repeat the same paragraph. */
 export type Told = Set<Topic>;
@@ -111,10 +112,10 @@ function placeTopics(c: ConnectionRecord): Array<[Topic, number | 'end']> {
 }
 
 /** The transition line: "client ESTABLISHED → FIN-WAIT-1: its application closed: sent FIN". */
-function transitionLine(m: Messages, lang: 'en' | 'zh', side: Side, from: string, to: string, why: string, code?: TransitionCode): string {
+function transitionLine(m: Messages, lang: 'en' | 'zh', side: Side, from: string, to: string, why: string, code: TransitionCode | null = null): string {
   // A transition the state diagram does not draw (a TIME-WAIT ended by a reusing SYN) carries a code
   // whose words come from the catalogue, in every language.
-  const table = code !== undefined ? m.transitionCode[code] : transitionText(m, from as never, to as never);
+  const table = code !== null ? m.transitionCode[code] : transitionText(m, from as never, to as never);
   // The model's sentence is English; in another language the state-diagram arc's translation wins.
   // The model's sentence often repeats the arc ("CLOSE: it sent FIN, ESTABLISHED → FIN-WAIT-1 (…)"),
   // which the line already starts with: drop that repetition.
@@ -142,7 +143,7 @@ export function explainConnection(c: ConnectionRecord, m: Messages, lang: 'en' |
     if (told.has(topic)) continue;
     told.add(topic);
     placed.push([topic, where]);
-    add(where, m.explain[topic]);
+    add(where, topicText(m, topic, c));
   }
   return { byPacket, atEnd, placed };
 }
@@ -157,4 +158,17 @@ export function explainSummary(report: Report, m: Messages): string[] {
   const cw = ending('CLOSE-WAIT');
   if (cw > 0) out.push(m.explain.pileCloseWait(cw));
   return out;
+}
+
+/**
+ * A topic's paragraph; the unanswered SYN's says what this capture showed of the retransmission
+ * timer (the gaps between SYNs and their shape, as the diagnostics judge it), not a textbook 1-2-4 s.
+ */
+function topicText(m: Messages, topic: Topic, c: ConnectionRecord): string {
+  const text = m.explain[topic];
+  if (typeof text !== 'string') return '';
+  if (topic !== 'unanswered' || c.open.synRetransmits === null || c.open.synRetransmits.length === 0) return text;
+  const re = c.open.synRetransmits;
+  const gaps = re.map((t, i) => t - (i === 0 ? 0 : re[i - 1]!));
+  return `${text} ${m.explain.synGaps(gaps.map((g) => `${g.toFixed(3)} s`).join(', '), backoffShape(gaps))}`;
 }

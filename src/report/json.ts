@@ -10,13 +10,15 @@
  * never be built as one string; concatenated, the pieces are byte for byte
  * `JSON.stringify(report, null, 2)`.
  *
- * `--ndjson` prints one ConnectionRecord per line, each the same object as in `connections`.
+ * `--ndjson` prints one ConnectionRecord per line, each the same object as in `connections` with
+ * `schema` and `input` (the input's path) first.
  *
  * Control and bidi characters that came from the capture (paths, warnings) are written as
  * `\uXXXX` escapes, so the output is valid JSON and safe on a terminal.
  */
 import type { Report } from '../diagnose/types.js';
 import type { ConnectionRecord } from '../tcp/model.js';
+import { NOTE_PARAMS, type Note } from '../tcp/notes.js';
 import { escJson } from './format.js';
 import { noteText } from './notes.js';
 
@@ -41,13 +43,21 @@ function nested(value: unknown, depth: number): string {
   return json.slice(head, json.length - tail);
 }
 
+/** A note with every parameter key (NOTE_PARAMS), null where its code has none: one shape for every entry. */
+function fullNote(n: Note): Record<string, unknown> {
+  const out: Record<string, unknown> = { code: n.code };
+  const params = n as unknown as Record<string, unknown>;
+  for (const k of NOTE_PARAMS) out[k] = params[k] ?? null;
+  return out;
+}
+
 /**
  * A record as the JSON contract writes it: the model's notes (codes with their numbers) as their
  * English sentences in `notes`, as the contract always had them, and the codes themselves in
  * `noteCodes` right after (additive: a program reads the code, a person the sentence).
  */
 export function jsonRecord(record: ConnectionRecord): unknown {
-  return { ...record, notes: record.notes.map((n) => noteText(n, 'en')), noteCodes: record.notes };
+  return { ...record, notes: record.notes.map((n) => noteText(n, 'en')), noteCodes: record.notes.map(fullNote) };
 }
 
 /** The document `--json` writes for `report`, as one object (tests, small reports): its records as jsonRecord() writes them. */
@@ -118,8 +128,17 @@ export function renderJson(report: Report): string {
   return out;
 }
 
-/** One connection record as one NDJSON line (newline included). */
-export function renderNdjsonLine(record: ConnectionRecord): string {
-  // No escJson: see jsonConnection.
-  return JSON.stringify(jsonRecord(record)) + '\n';
+/**
+ * The keys an NDJSON line carries before the record's own: the schema and the input it came from
+ * (the document's `input.path`), so lines from several inputs, or files of lines, stay apart.
+ * Made once per input (see renderNdjsonLine).
+ */
+export function ndjsonHead(schema: string, input: string): string {
+  return escJson(`{"schema":${JSON.stringify(schema)},"input":${JSON.stringify(input)},`);
+}
+
+/** One connection record as one NDJSON line (newline included), after `head` (ndjsonHead). */
+export function renderNdjsonLine(record: ConnectionRecord, head: string): string {
+  // No escJson on the record: see jsonConnection. Its opening brace gives way to the head's.
+  return head + JSON.stringify(jsonRecord(record)).slice(1) + '\n';
 }

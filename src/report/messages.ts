@@ -5,7 +5,7 @@
  * RFC 9293 state names, flag names and the x/y/u/w of textbook figures stay as they are in both
  * languages: that is how Chinese textbooks print them too.
  */
-import { esc } from './format.js';
+import { esc, int } from './format.js';
 import type { CheckId, CloseKind, OpenKind, SegmentFlag, FlagCounts, Side, TcpState, TransitionCode } from '../tcp/model.js';
 import type { FindingTemplates, TimeWaitTupleData } from './findings.js';
 
@@ -27,8 +27,8 @@ const en = {
   col: { pkt: 'pkt', time: 'time' },
   stdin: 'standard input',
 
-  inputLine: (p: { path: string; format: string; links: string; packets: string; segments: string; conns: number }) =>
-    `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} packets · ${p.segments} TCP segments · ${p.conns} ${p.conns === 1 ? 'connection' : 'connections'}`,
+  inputLine: (p: { path: string; format: string; links: string; packets: string; segments: string; conns: number; shown?: number }) =>
+    `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} ${p.packets === '1' ? 'packet' : 'packets'} · ${p.segments} TCP ${p.segments === '1' ? 'segment' : 'segments'} · ${int(p.conns)} ${p.conns === 1 ? 'connection' : 'connections'}${p.shown === undefined ? '' : `, ${int(p.shown)} shown`}`,
   noConnections: 'no TCP connections',
   streamLine: (p: { path: string; held: string }) =>
     `${p.path} — more than ${p.held} connections: each is printed once it has ended (its TIME-WAIT over, idle, or written early to bound memory), the rest at the end; the counts follow before the summary`,
@@ -53,7 +53,7 @@ const en = {
   closeFirst: (by: string) => `, ${by} first`,
   /** A reset whose RST came from the other side than the first FIN: both named. */
   resetAfterFin: (rst: string, fin: string) => `, by ${rst} after ${fin}’s FIN`,
-  packetsIn: (n: string, d: string) => `${n} packets in ${d}`,
+  packetsIn: (n: string, d: string) => `${n} ${n === '1' ? 'packet' : 'packets'} in ${d}`,
   started: (iso: string) => `started ${iso}`,
   /** The tunnels a connection came through, outermost first (each already written by tunnelHopText). */
   via: (hops: string) => `via ${hops}`,
@@ -117,7 +117,7 @@ const en = {
   /** The syn-no-data check when the SYN does carry data, legitimately (RFC 7413). */
   synDataFastOpen: 'data on SYN with a Fast Open cookie',
   checksElsewhere: 'checks on folded segments',
-  passedElsewhere: (n: number) => `${n} more ${n === 1 ? 'check' : 'checks'} passed on folded segments`,
+  passedElsewhere: (n: number) => `${int(n)} more ${n === 1 ? 'check' : 'checks'} passed on folded segments`,
 
   optionsOf: (side: string, list: string) => `${side}: ${list}`,
   optionsLabel: 'options',
@@ -166,7 +166,7 @@ const en = {
     basisLegend: '* inferred from the other side’s segments · ? never seen in the capture',
     zeek: 'zeek conn_state',
     checksFailed: 'failed checks',
-    checksOf: (failed: number, total: number) => `${failed} of ${total}`,
+    checksOf: (failed: number, total: number) => `${int(failed)} of ${int(total)}`,
     anomalies: 'anomalies',
     skipped: 'skipped frames',
     warnings: 'warnings',
@@ -175,7 +175,7 @@ const en = {
       `more than ${cap} connections open at once (--max-connections): ${evicted} open connections were ended early to make room, the least recently active first: openings that never completed while they fill an eighth of the table (as a SYN flood does), else established connections (each record says so)` +
       (dropped === '0' ? '' : `; ${dropped} segments not tracked`),
     diagnostics: 'diagnostics',
-    filtered: (shown: number, total: number) => `${shown} of ${total} connections selected`,
+    filtered: (shown: number, total: number) => `${int(shown)} of ${int(total)} connections selected`,
   },
   anomaly: {
     retransmissions: 'retransmissions',
@@ -199,13 +199,23 @@ const en = {
     fastOpen:
       'TCP Fast Open (RFC 7413): the client presented a cookie the server gave it on an earlier connection; the cookie proves the client owns its address, so the server may hand the SYN’s data to the application before the handshake completes, saving one round trip.',
     thirdAck:
-      'Why a third segment: the SYN-ACK only proves that the server heard a SYN. An old duplicate SYN, delayed in the network, looks exactly the same; the client’s ACK of y+1 confirms that this SYN is current (the client answers an old SYN-ACK with RST instead), so a stale SYN cannot open a connection. It also tells the server that its own ISN arrived (RFC 9293 §3.5).',
+      'Why a third segment: the SYN-ACK only proves that the server heard a SYN. An old duplicate SYN, delayed in the network, looks exactly the same; the client’s ACK of y+1 confirms that this SYN is current (the client answers an old SYN-ACK with RST instead), so a stale SYN cannot open a connection. It also tells the server that its own ISN arrived (RFC 9293 §3.5). Two segments would not do: they would confirm only the client’s ISN (the SYN-ACK acknowledges x+1), and nothing would tell the server that the client received y. Unlike the SYN and the SYN-ACK, this third segment may already carry data: by then the client has proved its address.',
     simultaneousOpen:
       'Both sides sent a SYN before they received the other’s. Each answers the SYN it receives with SYN-ACK and goes to SYN-RECEIVED; the handshake takes four segments and there is no client or server in the RFC’s sense (RFC 9293 §3.5, Figure 7).',
     refused:
       'Nothing was listening on that port (or a firewall rejected the SYN): a SYN to a closed port is answered with RST+ACK acknowledging it, and the client’s connect() fails with ECONNREFUSED (RFC 9293 §3.5.2).',
     unanswered:
-      'No reply at all: the SYN or its answer was dropped — a firewall that drops instead of rejecting, a host that is down, or a full SYN or accept queue. The client retransmits the SYN with exponential back-off (Linux: 1 s, 2 s, 4 s … up to tcp_syn_retries) before connect() fails with ETIMEDOUT.',
+      'No reply at all: the SYN or its answer was dropped — a firewall that drops instead of rejecting, a host that is down, or a full SYN or accept queue. The client retransmits the SYN on its retransmission timer until it gives up (Linux: tcp_syn_retries), and connect() fails with ETIMEDOUT.',
+    synGaps: (gaps: string, shape: 'linear' | 'exponential' | 'linear-then-exponential' | 'irregular' | null) =>
+      `In this capture the SYN was retransmitted after ${gaps}${
+        shape === 'exponential'
+          ? ': each wait twice the one before, the timer’s back-off (RFC 6298 §5.5).'
+          : shape === 'linear'
+            ? ': evenly spaced, not doubling, as Linux does for its first retransmissions of a SYN (net.ipv4.tcp_syn_linear_timeouts) before it backs off.'
+            : shape === 'linear-then-exponential'
+              ? ': evenly spaced, then doubling: Linux’s tcp_syn_linear_timeouts, then the back-off of RFC 6298 §5.5.'
+              : '.'
+      }`,
     finSeq:
       'The FIN also consumes one sequence number, so its ACK is FIN seq + 1 (plus any data it carried): that is how the sender knows the FIN itself, not only the data before it, arrived (RFC 9293 §3.4).',
     fourWay:
@@ -227,7 +237,7 @@ const en = {
     reused:
       'A new SYN on a 4-tuple whose previous connection had ended, with a new ISN, is a new connection, not a retransmission. It is allowed once the old TIME-WAIT has ended, or earlier when the new ISN lies beyond the old sequence space (RFC 9293 §3.6.1, RFC 6191).',
     keepAlive:
-      'Keep-alive probes carry seq = next − 1 and zero or one byte, which the peer must answer with an ACK: they detect a dead peer and keep NAT and firewall state from expiring (RFC 9293 §3.8.4).',
+      'Keep-alive probes carry seq = next − 1 and zero or one byte, which the peer must answer with an ACK: they detect a dead peer and keep NAT and firewall state from expiring (RFC 9293 §3.8.4). The timer runs only when the application asks for it (SO_KEEPALIVE): the first probe after the connection was idle 2 hours by default (RFC 9293 says at least two hours; Linux tcp_keepalive_time 7200 s), then one every 75 s (tcp_keepalive_intvl); after 9 probes go unanswered (tcp_keepalive_probes) the connection is dropped and the application gets ETIMEDOUT. An application may set its own times per socket (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT).',
     pileTimeWait: (n: number) =>
       `${n} ${n === 1 ? 'connection ends' : 'connections end'} with an endpoint in TIME-WAIT. Many TIME-WAIT sockets on one host mean it actively closes many short connections; each holds its 4-tuple for 2·MSL, and a client can run out of ephemeral ports toward one server:port. Remedies: keep connections alive and reuse them, let the other side close first, widen the ephemeral port range (net.ipv4.ip_local_port_range), tcp_tw_reuse for outgoing connections.`,
     pileCloseWait: (n: number) =>
@@ -317,7 +327,7 @@ const zh: Messages = {
   stdin: '标准输入',
 
   inputLine: (p) =>
-    `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} 个包 · ${p.segments} 个 TCP 报文段 · ${p.conns} 条连接`,
+    `${p.path} — ${p.format}${p.links ? ` · ${p.links}` : ''} · ${p.packets} 个包 · ${p.segments} 个 TCP 报文段 · ${int(p.conns)} 条连接${p.shown === undefined ? '' : `，显示 ${int(p.shown)} 条`}`,
   noConnections: '没有 TCP 连接',
   streamLine: (p) =>
     `${p.path} — 连接超过 ${p.held} 条：每条连接在结束后（TIME-WAIT 结束、空闲超时，或为限制内存而提前写出）立即打印，其余在最后打印；各项计数在汇总之前给出`,
@@ -447,7 +457,7 @@ const zh: Messages = {
     basisLegend: '* 由对端的报文段推断 · ? 捕获中从未出现',
     zeek: 'zeek conn_state',
     checksFailed: '失败的检查',
-    checksOf: (failed, total) => `${failed} / ${total}`,
+    checksOf: (failed, total) => `${int(failed)} / ${int(total)}`,
     anomalies: '异常',
     skipped: '跳过的帧',
     warnings: '警告',
@@ -456,7 +466,7 @@ const zh: Messages = {
       `同时打开的连接超过 ${cap} 条（--max-connections）：为腾出空间，提前结束了 ${evicted} 条仍打开的连接，最久未活动的先结束：未完成的打开占连接表八分之一以上时（SYN 洪泛正是如此）先结束它们，否则结束已建立的连接（每条记录都注明了这一点）` +
       (dropped === '0' ? '' : `；${dropped} 个报文段未被跟踪`),
     diagnostics: '诊断',
-    filtered: (shown, total) => `已选 ${shown} / ${total} 条连接`,
+    filtered: (shown, total) => `已选 ${int(shown)} / ${int(total)} 条连接`,
   },
   anomaly: {
     retransmissions: '重传',
@@ -479,13 +489,23 @@ const zh: Messages = {
     fastOpen:
       'TCP 快速打开（RFC 7413）：客户端出示了服务器在之前的连接中发给它的 cookie；cookie 证明客户端确实拥有该地址，因此服务器可以在握手完成之前就把 SYN 上的数据交给应用，节省一个往返时间。',
     thirdAck:
-      '为什么需要第三个报文：SYN-ACK 只能证明服务器收到了某个 SYN。在网络中滞留的旧的重复 SYN 看起来完全一样；客户端以 ack=y+1 确认，表明这个 SYN 是当前的（对旧的 SYN-ACK 客户端会回应 RST），因此过期的 SYN 无法建立连接。它同时告诉服务器，自己的 ISN 已经送达（RFC 9293 §3.5）。',
+      '为什么需要第三个报文：SYN-ACK 只能证明服务器收到了某个 SYN。在网络中滞留的旧的重复 SYN 看起来完全一样；客户端以 ack=y+1 确认，表明这个 SYN 是当前的（对旧的 SYN-ACK 客户端会回应 RST），因此过期的 SYN 无法建立连接。它同时告诉服务器，自己的 ISN 已经送达（RFC 9293 §3.5）。只有两个报文是不够的：它们只能确认客户端的 ISN（SYN-ACK 确认 x+1），没有任何报文告诉服务器客户端收到了 y。与 SYN 和 SYN-ACK 不同，第三个报文已经可以携带数据：此时客户端已经证明了自己的地址。',
     simultaneousOpen:
       '双方都在收到对方的 SYN 之前发出了自己的 SYN。各自用 SYN-ACK 回应收到的 SYN 并进入 SYN-RECEIVED；握手共四个报文，RFC 意义上没有客户端和服务器之分（RFC 9293 §3.5，图 7）。',
     refused:
       '该端口上没有程序在监听（或者防火墙拒绝了 SYN）：发往关闭端口的 SYN 会收到确认它的 RST+ACK，客户端的 connect() 以 ECONNREFUSED 失败（RFC 9293 §3.5.2）。',
     unanswered:
-      '完全没有回应：SYN 或它的应答被丢弃了——防火墙丢弃而非拒绝、主机已宕机，或 SYN 队列、accept 队列已满。客户端以指数退避重传 SYN（Linux：1 秒、2 秒、4 秒……直到 tcp_syn_retries），之后 connect() 以 ETIMEDOUT 失败。',
+      '完全没有回应：SYN 或它的应答被丢弃了——防火墙丢弃而非拒绝、主机已宕机，或 SYN 队列、accept 队列已满。客户端按重传定时器重传 SYN，直到放弃（Linux：tcp_syn_retries），connect() 以 ETIMEDOUT 失败。',
+    synGaps: (gaps, shape) =>
+      `本次捕获中 SYN 的重传间隔为 ${gaps}${
+        shape === 'exponential'
+          ? '：每次等待是上一次的两倍，即定时器的退避（RFC 6298 §5.5）。'
+          : shape === 'linear'
+            ? '：间隔相等、没有加倍，Linux 对 SYN 的前几次重传就是这样（net.ipv4.tcp_syn_linear_timeouts），之后才退避。'
+            : shape === 'linear-then-exponential'
+              ? '：先等间隔、后加倍：Linux 的 tcp_syn_linear_timeouts，之后按 RFC 6298 §5.5 退避。'
+              : '。'
+      }`,
     finSeq:
       'FIN 同样占用一个序号，所以对它的确认号是 FIN 的 seq + 1（再加上它携带的数据长度）：发送方由此得知 FIN 本身，而不只是它之前的数据，已经送达（RFC 9293 §3.4）。',
     fourWay:
@@ -507,7 +527,7 @@ const zh: Messages = {
     reused:
       '在先前连接已结束的四元组上出现带新 ISN 的 SYN，这是一条新连接，而不是重传。旧连接的 TIME-WAIT 结束后允许这样做；如果新的 ISN 位于旧的序号空间之后，也可以更早（RFC 9293 §3.6.1，RFC 6191）。',
     keepAlive:
-      '保活探测的 seq = 下一个序号 − 1，携带零或一个字节，对方必须以 ACK 回应：用来发现已失效的对端，并防止 NAT 和防火墙的状态过期（RFC 9293 §3.8.4）。',
+      '保活探测的 seq = 下一个序号 − 1，携带零或一个字节，对方必须以 ACK 回应：用来发现已失效的对端，并防止 NAT 和防火墙的状态过期（RFC 9293 §3.8.4）。只有应用请求时（SO_KEEPALIVE）定时器才会运行：默认在连接空闲 2 小时后发出第一个探测（RFC 9293 要求至少两小时；Linux 的 tcp_keepalive_time 为 7200 秒），之后每 75 秒一个（tcp_keepalive_intvl）；连续 9 个探测无应答（tcp_keepalive_probes）后连接被断开，应用得到 ETIMEDOUT。应用可以为每个套接字设置自己的时间（TCP_KEEPIDLE、TCP_KEEPINTVL、TCP_KEEPCNT）。',
     pileTimeWait: (n) =>
       `${n} 条连接结束时有一端处于 TIME-WAIT。一台主机上大量的 TIME-WAIT 套接字说明它主动关闭了许多短连接；每个都要占用它的四元组 2·MSL，客户端可能因此耗尽连向同一 服务器:端口 的临时端口。对策：保持连接并复用、让对方先关闭、扩大临时端口范围（net.ipv4.ip_local_port_range）、对外发连接启用 tcp_tw_reuse。`,
     pileCloseWait: (n) =>

@@ -87,27 +87,38 @@ export function renderSummary(report: Report, opts: TextOptions): string {
     rows.push([ms.tableFull, [st.warn(ms.tableFullText(int(t.cap), int(t.evicted ?? 0), int(t.dropped)))]]);
   }
   const findings = report.diagnostics?.findings ?? [];
+  const labelW = Math.max(...rows.map(([l]) => displayWidth(l)), findings.length > 0 ? displayWidth(ms.diagnostics) : 0);
+  // What the values may take: the width (terminal, pipe 80, --width) less the label column; 0 no limit.
+  const width = opts.width ?? 0;
+  const avail = width > 0 ? Math.max(30, width - labelW - 4) : 0;
   if (findings.length > 0) {
     rows.push([
       ms.diagnostics,
       findings.flatMap((f) => {
         const mark = f.severity === 'warning' ? st.warn('!') : st.dim('i');
         // The message names its subject already ("198.18.0.2:80 refused 3 connections ...").
-        const lines = wrap(esc(findingText(f, report, opts.lang)), 88);
-        return lines.map((l, i) => (i === 0 ? `${mark} ${st.dim(`[${esc(f.code)}]`)} ${l}` : `    ${l}`));
+        const head = `${mark} ${st.dim(`[${esc(f.code)}]`)} `;
+        const text = esc(findingText(f, report, opts.lang));
+        if (avail === 0) {
+          return wrap(text, 88).map((l, i) => (i === 0 ? head + l : `    ${l}`));
+        }
+        return wrap(head + text, avail - 4).map((l, i) => (i === 0 ? l : `    ${l}`));
       }),
     ]);
   }
 
-  const labelW = Math.max(...rows.map(([l]) => displayWidth(l)));
   const out: string[] = [st.head(ms.title(inputName(report.input.path, m)))];
   for (const [label, values] of rows) {
-    values.forEach((v, i) => out.push(`  ${padEnd(i === 0 ? label : '', labelW)}  ${v}`.trimEnd()));
+    for (const [i, v] of values.entries()) {
+      // Values that do not fit (a long tally, a warning) continue under themselves.
+      const parts = avail > 0 && displayWidth(v) > avail ? wrap(v, avail - 2).map((t, j) => (j === 0 ? t : `  ${t}`)) : [v];
+      parts.forEach((p, j) => out.push(`  ${padEnd(i === 0 && j === 0 ? label : '', labelW)}  ${p}`.trimEnd()));
+    }
   }
   if (opts.explain) {
     for (const e of explainSummary(report, m)) {
       out.push('');
-      wrap(e, 96).forEach((t, i) => out.push(st.dim(`  ${i === 0 ? '↳ ' : '  '}${t}`)));
+      wrap(e, width > 0 ? Math.min(96, width - 4) : 96).forEach((t, i) => out.push(st.dim(`  ${i === 0 ? '↳ ' : '  '}${t}`)));
     }
   }
   return out.join('\n') + '\n';

@@ -63,6 +63,12 @@ export interface TextOptions {
   mslSec: number;
   /** Connections in the input before a selection (`--conn`, `--filter`, …) kept only some. */
   totalConnections?: number;
+  /**
+   * Columns to fit (the terminal's, 80 in a pipe, or --width); 0 or absent: as wide as the content
+   * needs (the API's default). The ladder's arrows get shorter and a segment's details move to the
+   * line under its arrow; headings, notes and explanations wrap.
+   */
+  width?: number;
 }
 
 /** Defaults for callers that only care about some options (tests, the programmatic API). */
@@ -85,6 +91,31 @@ const MIN_AREA = 44;
 const MIN_AREA_EXPLAIN = 64;
 /** A heading on one line up to this width; longer (IPv6) ones are stacked. */
 const HEADING_W = 80;
+/** The narrowest arrow area a width may squeeze the ladder to (an arrow with its flags, a check). */
+const MIN_AREA_FIT = 24;
+/** Columns of the ladder outside the arrow area besides the packet and time columns: states, lifelines, margins. */
+const LADDER_FIXED = 2 + 2 + 2 + STATE_W + 2 + 1 + 1 + STATE_W;
+
+/** Lines of `text` within `width` columns (`width` 0: one line), continuations indented by `hang`. */
+function fit(text: string, width: number, hang = '  '): string[] {
+  if (width <= 0 || displayWidth(text) <= width) return [text];
+  return wrap(text, width - displayWidth(hang)).map((t, i) => (i === 0 ? t : hang + t));
+}
+
+/** Parts joined with ` · ` on as few lines as fit `width` (0: one line), each line after the first indented by `hang`. */
+function joinFit(parts: string[], width: number, hang: string): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const p of parts) {
+    const next = cur === '' ? p : `${cur} · ${p}`;
+    if (width > 0 && cur !== '' && displayWidth(next) > width) {
+      lines.push(cur);
+      cur = hang + p;
+    } else cur = next;
+  }
+  lines.push(cur);
+  return lines;
+}
 /** Indent of the lines under a connection's heading. */
 const IND = '    ';
 
@@ -119,23 +150,31 @@ type Row =
   | { kind: 'states'; c: string; s: string; text: string; edge: 'top' | 'bottom' };
 
 /** The input's one-line heading: path, format, link types, counts. */
+/** The connections of an input, and how many of them are shown when a selection hid some. */
+function connCounts(report: Report, opts: TextOptions): { conns: number; shown?: number } {
+  const selected = report.totals ? report.summary.connections : report.connections.length;
+  const all = opts.totalConnections ?? report.totals?.all;
+  if (all === undefined || opts.totalConnections === undefined || all === selected) return { conns: selected };
+  return { conns: all, shown: selected };
+}
+
 export function renderInputLine(report: Report, opts: TextOptions): string {
   const m = messages(opts.lang);
   const st = makeStyle(opts.color);
   const i = report.input;
-  return (
-    st.head(
-      m.inputLine({
-        path: inputName(i.path, m),
-        // "pcap (gzip)": the file as it was, and what it was read through.
-        format: esc(i.compression ? `${i.format} (${i.compression})` : i.format),
-        links: i.linkTypes.map(esc).join(', '),
-        packets: int(i.packets),
-        segments: int(i.tcpSegments),
-        conns: report.totals ? report.summary.connections : report.connections.length,
-      }),
-    ) + '\n'
-  );
+  const width = opts.width ?? 0;
+  const line = m.inputLine({
+    path: inputName(i.path, m),
+    // "pcap (gzip)": the file as it was, and what it was read through.
+    format: esc(i.compression ? `${i.format} (${i.compression})` : i.format),
+    links: i.linkTypes.map(esc).join(', '),
+    packets: int(i.packets),
+    segments: int(i.tcpSegments),
+    // The input's connections, and how many a selection kept when it hid some.
+    ...connCounts(report, opts),
+  });
+  // Too long for the width: broken at its " · " separators, the rest indented.
+  return joinFit(line.split(' · '), width, '    ').map((l) => st.head(l)).join('\n') + '\n';
 }
 
 /**
@@ -173,14 +212,14 @@ export function stateCell(state: TcpState, basis: EndpointRecord['stateBasis'] =
 }
 
 /** Options as a short list: "mss 1460 · ws 7 · sack · ts". */
-export function optionList(o: NegotiatedOptions | undefined, m: Messages): string[] {
+function optionList(o: NegotiatedOptions | null, m: Messages): string[] {
   if (!o) return [];
   const out: string[] = [];
-  if (o.mss !== undefined) out.push(`mss ${o.mss}`);
-  if (o.wscale !== undefined) out.push(`ws ${o.wscale}`);
+  if (o.mss !== null) out.push(`mss ${o.mss}`);
+  if (o.wscale !== null) out.push(`ws ${o.wscale}`);
   if (o.sackPermitted) out.push('sack');
   if (o.timestamps) out.push('ts');
-  if (o.fastOpenCookie !== undefined) out.push(m.cookie(esc(o.fastOpenCookie)));
+  if (o.fastOpenCookie !== null) out.push(m.cookie(esc(o.fastOpenCookie)));
   return out;
 }
 
@@ -257,12 +296,12 @@ export function initialState(c: ConnectionRecord, side: Side): TcpState {
 }
 
 /** The connection's number and addresses: one line, or two when they are long (IPv6). */
-function addressLines(c: ConnectionRecord, st: Style): string[] {
+function addressLines(c: ConnectionRecord, st: Style, width = 0): string[] {
   const id = `#${c.id}`;
   const cl = endpoint(c.client.ip, c.client.port);
   const sv = endpoint(c.server.ip, c.server.port);
   const one = `${id}  ${cl} ⇄ ${sv}`;
-  if (displayWidth(one) <= HEADING_W) return [st.head(one)];
+  if (displayWidth(one) <= (width > 0 ? Math.min(width, HEADING_W) : HEADING_W)) return [st.head(one)];
   return [st.head(`${id}  ${cl}`), st.head(`${' '.repeat(id.length)}⇄ ${sv}`)];
 }
 
@@ -283,7 +322,7 @@ export function tunnelHopText(h: TunnelHop): string {
 
 /** The heading's tunnel line (none for a connection outside tunnels). */
 function tunnelLines(c: ConnectionRecord, m: Messages, st: Style): string[] {
-  if (c.tunnel === undefined || c.tunnel.length === 0) return [];
+  if (c.tunnel === null || c.tunnel.length === 0) return [];
   return [st.dim(`${IND}${m.via(c.tunnel.map(tunnelHopText).join(' › '))}`)];
 }
 
@@ -293,8 +332,8 @@ function openingHeading(c: ConnectionRecord, m: Messages, st: Style): string[] {
 }
 
 /** The connection's heading: addresses, kinds, counts, final states. */
-function heading(c: ConnectionRecord, m: Messages, st: Style): string[] {
-  const lines = [...addressLines(c, st), ...tunnelLines(c, m, st)];
+function heading(c: ConnectionRecord, m: Messages, st: Style, width = 0): string[] {
+  const lines = [...addressLines(c, st, width), ...tunnelLines(c, m, st)];
   const open = openText(c, m, st);
   let close: string = m.closeKind[c.close.kind];
   // Who sent the first FIN/RST (close.initiator); for a reset, who sent the RST (close.reset.by),
@@ -306,15 +345,11 @@ function heading(c: ConnectionRecord, m: Messages, st: Style): string[] {
   else if (init && c.close.kind !== 'none' && c.close.kind !== 'simultaneous') close += m.closeFirst(m.side[init]);
   if (c.close.kind === 'reset') close = st.warn(close);
   const span = duration(Math.max(0, c.end - c.start));
-  lines.push(
-    `${IND}${[open, close, m.packetsIn(int(c.packets), span), `zeek ${esc(c.zeek.conn_state)} ${esc(c.zeek.history)}`].join(' · ')}`,
-  );
-  lines.push(
-    `${IND}${m.started(isoTime(c.start))} · ${m.ends(
-      st.state(stateCell(c.client.state, c.client.stateBasis)),
-      st.state(stateCell(c.server.state, c.server.stateBasis)),
-    )}`,
-  );
+  for (const l of joinFit([open, close, m.packetsIn(int(c.packets), span), `zeek ${esc(c.zeek.conn_state)} ${esc(c.zeek.history)}`], width - IND.length, '')) {
+    lines.push(IND + l);
+  }
+  const ends = m.ends(st.state(stateCell(c.client.state, c.client.stateBasis)), st.state(stateCell(c.server.state, c.server.stateBasis)));
+  for (const l of joinFit([m.started(isoTime(c.start)), ends], width - IND.length, '')) lines.push(IND + l);
   return lines;
 }
 
@@ -382,7 +417,7 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
     lines.push(`${padEnd('', labelW)}  ${m.optionsOf(m.side.server, so.join(' · ') || m.none)}`);
     const inUse: string[] = [];
     // RFC 7323 §1.3, RFC 2018 §2: an option is in use only when both SYNs carried it.
-    if (c.client.options.wscale !== undefined && c.server.options.wscale !== undefined) inUse.push(m.inUse.ws);
+    if (c.client.options.wscale !== null && c.server.options.wscale !== null) inUse.push(m.inUse.ws);
     if (c.client.options.sackPermitted && c.server.options.sackPermitted) inUse.push(m.inUse.sack);
     if (c.client.options.timestamps && c.server.options.timestamps) inUse.push(m.inUse.ts);
     if (inUse.length > 0) lines.push(`${lab(m.inUseLabel)}  ${inUse.join(' · ')}`);
@@ -391,7 +426,7 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
 
   const words: string[] = [];
   const w = m.words;
-  const times = (list: number[] | undefined) => (list ?? []).map((t) => `+${t.toFixed(3)} s`).join(', ');
+  const times = (list: number[] | null) => (list ?? []).map((t) => `+${t.toFixed(3)} s`).join(', ');
   switch (c.open.kind) {
     case 'simultaneous':
       // Neither side listened: the record's client is the first SYN's sender.
@@ -645,6 +680,9 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
     pktW = Math.max(pktW, r.pkt.length);
     timeW = Math.max(timeW, r.time.length);
   }
+  // A width to fit: the area gives way first, down to MIN_AREA_FIT (labels then split, below).
+  const width = opts.width ?? 0;
+  if (width > 0) area = Math.max(MIN_AREA_FIT, Math.min(area, width - LADDER_FIXED - pktW - timeW));
   const lead = (pkt: string, time: string) => `  ${padStart(pkt, pktW)}  ${padStart(time, timeW)}  `;
   const blank = lead('', '');
   const stateL = (s: string) => padStart(s ? st.state(s) : '', STATE_W);
@@ -670,15 +708,26 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
       case 'seg': {
         const paint = r.seg.from === 'client' ? st.client : st.server;
         const fill = (n: number) => '─'.repeat(Math.max(1, n));
+        // Too long for the arrow: the flags stay on it, the numbers go on the line under it.
+        let label = r.label;
+        let details: string[] = [];
+        if (displayWidth(label) + 8 > area) {
+          const cut = label.indexOf(' ');
+          if (cut > 0) {
+            details = wrap(label.slice(cut + 1), area - 4);
+            label = label.slice(0, cut);
+          }
+        }
         const body =
           r.seg.from === 'client'
-            ? `── ${r.label} ${fill(area - displayWidth(r.label) - 5)}►`
-            : `◄${fill(area - displayWidth(r.label) - 5)} ${r.label} ──`;
+            ? `── ${label} ${fill(area - displayWidth(label) - 5)}►`
+            : `◄${fill(area - displayWidth(label) - 5)} ${label} ──`;
         out.push(line(lead(r.pkt, r.time) + stateL(r.c), ` ${st.dim('│')}`, paint(body), st.dim('│'), stateR(r.s)));
+        for (const d of details) inner(`   ${paint(d)}`);
         break;
       }
       case 'sub': {
-        const texts = r.explain ? wrap(r.text, area - 5) : [r.text];
+        const texts = r.explain || width > 0 ? wrap(r.text, area - 5) : [r.text];
         texts.forEach((t, i) => {
           const prefix = r.explain && i === 0 ? ' ↳ ' : '   ';
           inner(`${prefix}${r.paint(t)}`);
@@ -705,14 +754,18 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
         break;
       }
       case 'change': {
-        const cell = st.dim(`   ${r.text}`);
+        const [first, ...more] = width > 0 ? wrap(r.text, area - 4) : [r.text];
+        const cell = st.dim(`   ${first}`);
         out.push(line(lead(r.pkt, r.time) + stateL(r.c), ` ${st.dim('┆')}`, padEnd(cell, area), st.dim('┆'), stateR(r.s)));
+        for (const t of more) inner(st.dim(`   ${t}`), '┆');
         break;
       }
       case 'fold': {
         const arrow = r.dir === 'client' ? '──►' : r.dir === 'server' ? '◄──' : '···';
         const paint = r.dir === 'client' ? st.client : r.dir === 'server' ? st.server : st.dim;
-        inner(` ${paint(arrow)} ${r.text}`, '┆');
+        const [first, ...more] = width > 0 ? joinFit(r.text.split(' · '), area - 8, '').flatMap((l) => wrap(l, area - 8)) : [r.text];
+        inner(` ${paint(arrow)} ${first}`, '┆');
+        for (const t of more) inner(`     ${t}`, '┆');
         break;
       }
     }
@@ -739,11 +792,12 @@ function underLadder(
     for (const k of failedElsewhere) under.push(`  #${k.packet} ${st.bad(checkText(k, c, undefined, m, true))}`);
   }
   if (elsewhere.length > failedElsewhere.length) under.push(st.dim(m.passedElsewhere(elsewhere.length - failedElsewhere.length)));
-  for (const n of notes(c, m, opts, st)) under.push(n);
+  const width = opts.width ?? 0;
+  for (const n of notes(c, m, opts, st)) for (const l of fit(n, width > 0 ? width - IND.length : 0)) under.push(l);
   if (ex) {
     const rest = [...ex.byPacket].filter(([p]) => !told.has(p)).flatMap(([, lines]) => lines);
     for (const e of [...rest, ...ex.atEnd]) {
-      wrap(e, 96).forEach((t, i) => under.push(st.dim(`${i === 0 ? '↳ ' : '  '}${t}`)));
+      wrap(e, (width > 0 ? Math.min(96, width - IND.length) : 96) - 2).forEach((t, i) => under.push(st.dim(`${i === 0 ? '↳ ' : '  '}${t}`)));
     }
   }
   return under.length > 0 ? ['', ...under.map((u) => `${IND}${u}`)] : [];
@@ -755,7 +809,7 @@ export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: Te
   const st = makeStyle(opts.color);
   const ex = opts.explain ? explainConnection(c, m, opts.lang, ctx.told) : null;
   const { rows, told } = ladderRows(c, opts, m, st, ex);
-  const out = [...heading(c, m, st), '', ...drawLadder(rows, opts, m, st), ...underLadder(c, opts, m, st, ex, told)];
+  const out = [...heading(c, m, st, opts.width), '', ...drawLadder(rows, opts, m, st), ...underLadder(c, opts, m, st, ex, told)];
   return out.join('\n') + '\n';
 }
 
@@ -794,6 +848,6 @@ export function renderConnectionClosing(c: ConnectionRecord, opts: TextOptions, 
   const from: Row = { kind: 'states', c: resume.c, s: resume.s, text: m.openingAbove, edge: 'top' };
   const rest = [from, ...rows.slice(split)];
   // Measured on the whole ladder, so the lifelines continue those of the opening above.
-  const out = [...heading(c, m, st), '', ...drawLadder(rest, opts, m, st, [...rows, from]), ...underLadder(c, opts, m, st, ex, told)];
+  const out = [...heading(c, m, st, opts.width), '', ...drawLadder(rest, opts, m, st, [...rows, from]), ...underLadder(c, opts, m, st, ex, told)];
   return out.join('\n') + '\n';
 }

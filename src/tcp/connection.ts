@@ -651,7 +651,7 @@ export class ConnectionTracker {
         const expiry = E.twStart + msl2;
         if (timeWaitOver(E.twStart, this.firstSec, this.firstNsec, endSec, endNsec, this.opts.mslSec)) {
           state = Closed;
-          timeline.push({ packet: E.twPacket, time: round6(expiry), side: E.name, from: TimeWait, to: Closed, why: this.expiryWhy(E) });
+          timeline.push({ packet: E.twPacket, time: round6(expiry), side: E.name, from: TimeWait, to: Closed, why: this.expiryWhy(E), code: null });
           notes.push({ code: NOTE.timeWaitExpired, side: E.name, twPacket: E.twPacket, expiry: round6(expiry), msl2, end: round6(endRel) });
         } else if (why !== 'end') {
           notes.push({ code: NOTE.timeWaitWrittenEarly, side: E.name, twPacket: E.twPacket, until: round6(expiry), msl2, end: round6(endRel) });
@@ -699,17 +699,17 @@ export class ConnectionTracker {
       complete: (cs.sentSyn || cs.sentSynAck) && (ss.sentSyn || ss.sentSynAck) && cs.synAcked && ss.synAcked,
       rttMs: this.rttSec === null ? null : Math.round(this.rttSec * 1e6) / 1e3,
       packets: last ? this.openPackets : this.openPackets.slice(),
+      heuristic: kind === 'mid-stream' ? this.meta.heuristic : null,
+      synRetransmits: this.synRexmits === null ? null : last ? this.synRexmits : this.synRexmits.slice(),
     };
-    if (kind === 'mid-stream' && this.meta.heuristic !== null) open.heuristic = this.meta.heuristic;
-    if (this.synRexmits !== null) open.synRetransmits = last ? this.synRexmits : this.synRexmits.slice();
 
     const close: ConnectionRecord['close'] = {
       kind: closeKind(this),
       initiator: this.firstCloseSide,
       dataAfterFin: this.dataAfterFin,
       packets: last ? this.closePackets : this.closePackets.slice(),
+      reset: this.reset === null ? null : last ? this.reset : { ...this.reset },
     };
-    if (this.reset) close.reset = last ? this.reset : { ...this.reset };
 
     const kaProbes = this.c.keepAlives + this.s.keepAlives;
     const kaN = this.c.kaIntervals + this.s.kaIntervals;
@@ -734,17 +734,17 @@ export class ConnectionTracker {
           ? null
           : { probes: kaProbes, intervalSec: kaN === 0 ? null : round6((this.c.kaIntervalSum + this.s.kaIntervalSum) / kaN) },
       notes,
+      tunnel: this.meta.tunnel != null && this.meta.tunnel.length > 0 ? this.meta.tunnel : null,
+      // Made after the fact, from the segments, by whoever asked for it (cli/pictures.ts).
+      metrics: null,
     };
-    // Only a tunnelled connection has the key (the JSON of every other record is unchanged).
-    const tunnel = this.meta.tunnel;
-    if (tunnel != null && tunnel.length > 0) rec.tunnel = tunnel;
     return rec;
   }
 
   /** The record's `zeek`: the first Zeek record, and every record when Zeek split the connection. */
   private zeekView(): ConnectionRecord['zeek'] {
     const cur = this.zeekRecord();
-    if (this.zrecords === null) return { conn_state: cur.conn_state, history: cur.history };
+    if (this.zrecords === null) return { conn_state: cur.conn_state, history: cur.history, records: null };
     const first = this.zrecords[0]!;
     return { conn_state: first.conn_state, history: first.history, records: [...this.zrecords, cur] };
   }
@@ -782,7 +782,7 @@ export class ConnectionTracker {
       why = flat(this.evidence() + why);
       if (via === null) via = 'evidence';
     }
-    const tr: Transition = { packet, time: round6(t), side: E.name, from: E.t.state, to: next, why };
+    const tr: Transition = { packet, time: round6(t), side: E.name, from: E.t.state, to: next, why, code: null };
     if (this.timeline.length < MAX_TIMELINE) this.timeline.push(tr);
     else this.timelineDropped++;
     E.pushHist(tr, via);
@@ -935,7 +935,7 @@ export class ConnectionTracker {
       R.twStart = t;
       R.twPacket = seg.packet;
       if (this.timeline.length < MAX_TIMELINE) {
-        this.timeline.push({ packet: seg.packet, time: round6(t), side: R.name, from: TimeWait, to: TimeWait, why: cell.why });
+        this.timeline.push({ packet: seg.packet, time: round6(t), side: R.name, from: TimeWait, to: TimeWait, why: cell.why, code: null });
       }
     }
     if (control && !(p !== null && p.end === end)) {
@@ -1235,6 +1235,7 @@ export class ConnectionTracker {
             from: state,
             to: cell.next,
             why: flat(`inferred (${INFERENCE.notRetransmitted}, packet ${E.ctlPacket}): ${because}; ${cell.why}`),
+            code: null,
           });
           for (const r of segments) if (r.packet >= E.ctlPacket) r[E.name] = cell.next;
           notes.push({ code: NOTE.notRetransmitted, side: E.name, state: cell.next, from: state, packet: E.ctlPacket, what, quietSec: round6(quiet) });
@@ -1273,6 +1274,9 @@ export class ConnectionTracker {
         if (o.tsVal !== undefined) n.timestamps = true;
         if (o.fastOpen !== undefined) n.fastOpenCookie = o.fastOpen.cookie;
       }
+      // A SYN was seen: a flag it did not carry is now known to be off (null meant unknown).
+      S.options.sackPermitted ??= false;
+      S.options.timestamps ??= false;
     }
     if (st.base === null) st.base = seqAdd(seg.seq, -1);
     let fresh = 0;

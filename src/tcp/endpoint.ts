@@ -3,7 +3,7 @@
  * Zeek view, its negotiated options and counts, and the short history of its transitions that
  * the tracker undoes when a later segment shows an earlier assumption wrong (connection.ts).
  */
-import { TcpState, type DirectionSummary, type NegotiatedOptions, type Side, type Transition } from './model.js';
+import { noOptions, TcpState, type DirectionSummary, type NegotiatedOptions, type Side, type Transition } from './model.js';
 import type { EndpointTrack } from './classify.js';
 import type { ReceivedEvent } from './table.js';
 import type { ZeekEndpoint, ZeekEndpointState } from './zeek.js';
@@ -112,7 +112,7 @@ export class End implements EndpointTrack, ZeekEndpoint {
    */
   readonly hist: Array<Transition | Via | 'observed' | 'inferred'> = [];
   pending: Pending | null = null;
-  readonly options: NegotiatedOptions = {};
+  readonly options: NegotiatedOptions = noOptions();
   segments = 0;
   bytes = 0;
   /** Start of the current 2·MSL timer (seconds since the first packet) and the packet that started it. */

@@ -1,7 +1,7 @@
 /**
  * Per-connection metrics (`--metrics`, and behind the pictures of `--svg`/`--html`): computed after
  * the fact from a record that kept every segment, never on the per-packet path. Additive to the
- * `tcptrace/1` record as its `metrics` key (README's field table).
+ * record as its `metrics` key, null unless asked for (README's field table).
  *
  * A direction is named by its sender: `client` is what the client sent (its bytes, its
  * retransmissions, the RTT its segments saw, the zero window it advertised).

@@ -1,7 +1,9 @@
 /**
  * The connection model tcp/ produces and report/ and check/ consume. It is exactly the JSON
- * contract of ARCHITECTURE.md (`schema: "tcptrace/1"`): `--json` serialises these objects as they are.
- * Any change here that alters the JSON bumps SCHEMA and is written down in the README.
+ * contract (`schema: "tcptrace/2"`, schema/tcptrace-2.schema.json): `--json` serialises these
+ * objects as they are. Every key is always present, `null` when it does not apply, so a tool that
+ * infers a schema from the first records (DuckDB's read_json_auto samples 20,480) sees every
+ * column. Any change here that alters the JSON bumps SCHEMA, the schema file and the README.
  */
 
 import type { TunnelHop } from '../decode/tunnel-path.js';
@@ -11,8 +13,8 @@ export type { TunnelHop } from '../decode/tunnel-path.js';
 import type { Note } from './notes.js';
 export type { Note, NoteCode } from './notes.js';
 
-/** Version tag of the JSON document. */
-export const SCHEMA = 'tcptrace/1';
+/** Version tag of the JSON document (tcptrace/1 left optional keys out where tcptrace/2 writes null). */
+export const SCHEMA = 'tcptrace/2';
 
 /** RFC 9293 connection states, keyed PascalCase, valued with the RFC spelling (smoltcp's Display). */
 export const TcpState = {
@@ -33,14 +35,31 @@ export type TcpState = (typeof TcpState)[keyof typeof TcpState];
 /** Which endpoint. The client is the first SYN's sender (or the heuristic's pick mid-stream). */
 export type Side = 'client' | 'server';
 
-/** Options an endpoint announced on its SYN / SYN-ACK. */
+/**
+ * Options an endpoint announced on its SYN / SYN-ACK. A value option is null when no SYN of its
+ * carried it; the two flags are null only when no SYN of this endpoint was captured (its `isn` is
+ * then null too), else whether any of its SYNs carried them.
+ */
 export interface NegotiatedOptions {
-  mss?: number;
-  wscale?: number;
-  sackPermitted?: boolean;
-  timestamps?: boolean;
-  /** Fast Open cookie in hex ('' for a cookie request). */
-  fastOpenCookie?: string;
+  mss: number | null;
+  wscale: number | null;
+  sackPermitted: boolean | null;
+  timestamps: boolean | null;
+  /** Fast Open cookie in hex ('' for a cookie request); null without the option. */
+  fastOpenCookie: string | null;
+}
+
+/** A NegotiatedOptions with nothing known yet (no SYN seen). */
+export function noOptions(): NegotiatedOptions {
+  return { mss: null, wscale: null, sackPermitted: null, timestamps: null, fastOpenCookie: null };
+}
+
+/**
+ * A kept segment's options: on a SYN those of NegotiatedOptions (the flags then true or false);
+ * `sack`: the SACK blocks of any segment (absolute sequence numbers), null without any.
+ */
+export interface SegmentOptions extends NegotiatedOptions {
+  sack: Array<[number, number]> | null;
 }
 
 export interface EndpointRecord {
@@ -81,10 +100,10 @@ export interface OpenRecord {
   rttMs: number | null;
   /** Packet numbers of the opening exchange (SYNs, their retransmissions, SYN-ACK, final ACK, RST). */
   packets: number[];
-  /** Mid-stream only: how the client was chosen (e.g. 'well-known-port', 'lower-port-is-server'). */
-  heuristic?: string;
-  /** Retransmitted SYN times, seconds after the first SYN (unanswered and slow openings). */
-  synRetransmits?: number[];
+  /** Mid-stream only: how the client was chosen (e.g. 'well-known-port', 'lower-port-is-server'); else null. */
+  heuristic: string | null;
+  /** Retransmitted SYN times, seconds after the first SYN (unanswered and slow openings); null when none. */
+  synRetransmits: number[] | null;
 }
 
 export interface CloseRecord {
@@ -94,8 +113,8 @@ export interface CloseRecord {
   dataAfterFin: number;
   /** Packet numbers of the closing exchange (FINs, their ACKs, retransmissions, RSTs). */
   packets: number[];
-  /** For 'reset': who sent the first RST and the sender's state just before it. */
-  reset?: { by: Side; state: TcpState; packet: number };
+  /** Who sent the first RST that ended it and the sender's state just before it; null without one. */
+  reset: { by: Side; state: TcpState; packet: number } | null;
 }
 
 /**
@@ -114,10 +133,10 @@ export interface Transition {
   /** Why, in one sentence (RFC 9293 wording), e.g. "received ACK of our SYN". */
   why: string;
   /**
-   * What ended it when that is not the state diagram's own arc (absent otherwise): report/
+   * What ended it when that is not the state diagram's own arc (null otherwise): report/
    * messages.ts `transitionCode` words it in each language.
    */
-  code?: TransitionCode;
+  code: TransitionCode | null;
 }
 
 /** Codes of transitions the state diagram's arc does not explain (Transition.code). */
@@ -246,8 +265,8 @@ export interface SegmentRecord {
   relAck: number | null;
   len: number;
   window: number;
-  /** Options on this segment, only for SYNs and segments where they matter. */
-  options?: NegotiatedOptions & { sack?: Array<[number, number]> };
+  /** Options on this segment, for SYNs and segments with SACK blocks; null on the others. */
+  options: SegmentOptions | null;
   /**
    * The timestamp option's TSval and TSecr (RFC 7323), only when asked for (trace's
    * `segmentTimestamps`, for the metrics' RTT from timestamp echoes) and the segment carries the
@@ -299,11 +318,11 @@ export interface ConnectionRecord {
   flags: FlagCounts;
   /**
    * Zeek's conn.log view: `conn_state` and `history` of the record Zeek starts at this connection's
-   * first packet; `records` (present only when Zeek's own timers or its reuse rule end that record
+   * first packet; `records` (null unless Zeek's own timers or its reuse rule end that record
    * before the connection ends here: tcp/zeek-lifetime.ts) lists every conn.log record this
    * connection is, in order, each with the packet that starts it.
    */
-  zeek: { conn_state: ZeekConnState; history: string; records?: ZeekRecord[] };
+  zeek: { conn_state: ZeekConnState; history: string; records: ZeekRecord[] | null };
   /** The id of the earlier connection on the same 4-tuple, when this one reused it. */
   reusedFrom: number | null;
   /** The opening and closing segments (every segment with `--all`), in capture order. */
@@ -318,12 +337,12 @@ export interface ConnectionRecord {
    */
   notes: Note[];
   /**
-   * The tunnels the connection's segments came through, outermost first (absent when none): its
+   * The tunnels the connection's segments came through, outermost first (null when none): its
    * key is its 4-tuple and these, so one 4-tuple in two tunnels is two connections.
    */
-  tunnel?: TunnelHop[];
-  /** Only with `--metrics` (and behind `--svg`/`--html`): RTT, bytes, rates (metrics-model.ts). */
-  metrics?: ConnectionMetrics;
+  tunnel: TunnelHop[] | null;
+  /** With `--metrics` (and behind `--svg`/`--html`): RTT, bytes, rates (metrics-model.ts); else null. */
+  metrics: ConnectionMetrics | null;
 }
 
 export interface InputRecord {
@@ -335,10 +354,10 @@ export interface InputRecord {
   /** Frames that are not TCP segments, by reason ('udp', 'unsupported-link:DLT_FOO', ...). */
   skipped: Record<string, number>;
   warnings: string[];
-  /** Present only when the input was compressed: what it was decompressed from ('gzip', 'zstd'). */
-  compression?: string;
-  /** Live capture through dumpcap or tcpdump only: their end-of-run drop counts (null: not reported). */
-  drops?: { kernel: number | null; interface: number | null };
+  /** What the input was decompressed from, null when it was not compressed ('gzip', 'zstd'). */
+  compression: string | null;
+  /** Live capture through dumpcap or tcpdump only: their end-of-run drop counts; null for files, cap, or when not reported. */
+  drops: { kernel: number | null; interface: number | null } | null;
 }
 
 export interface Summary {
@@ -355,5 +374,5 @@ export interface Summary {
    * of the table, else the least recently active; each record says so), `dropped` segments could not
    * be tracked at all.
    */
-  tableFull?: { cap: number; dropped: number; evicted: number };
+  tableFull: { cap: number; dropped: number; evicted: number } | null;
 }

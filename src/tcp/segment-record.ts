@@ -9,7 +9,7 @@ import { flagNames } from './analysis.js';
 import { segmentChecks } from './checks.js';
 import type { End } from './endpoint.js';
 import { round6, tcpdumpFlags } from './format.js';
-import type { CheckId, SegmentFlag, SegmentRecord, TcpState } from './model.js';
+import type { CheckId, SegmentFlag, SegmentOptions, SegmentRecord, TcpState } from './model.js';
 import { seqAdd } from './seq.js';
 
 /** Shared, frozen empty lists for kept segments without analysis flags or checks (most of them). */
@@ -21,7 +21,7 @@ const NO_CHECKS: CheckId[] = Object.freeze([]) as unknown as CheckId[];
  * same few option sets, so equal ones are shared (frozen) instead of built per segment; Fast Open
  * cookies are not shared.
  */
-const SYN_OPTIONS = new Map<number, Readonly<NonNullable<SegmentRecord['options']>>>();
+const SYN_OPTIONS = new Map<number, Readonly<SegmentOptions>>();
 const SYN_OPTIONS_MAX = 4096;
 
 /** Segment `seg` sent by `S` to `R` at `t` s into the connection, with the states after it and its analysis `mask`. */
@@ -42,37 +42,37 @@ export function segmentRecord(seg: Segment, S: End, R: End, client: TcpState, se
     server,
     analysis: mask === 0 ? NO_FLAGS : flagNames(mask),
     checks: segmentChecks(NO_CHECKS),
+    options: null,
   };
   const o = seg.options;
   const sackBlocks = o !== null && o.sack !== undefined && o.sack.length > 0;
-  if (o !== null && f & TcpFlag.SYN && !sackBlocks && o.fastOpen === undefined) {
+  if (f & TcpFlag.SYN && !sackBlocks && (o === null || o.fastOpen === undefined)) {
     rec.options = synOptions(o);
-  } else if (o !== null && (f & TcpFlag.SYN || sackBlocks)) {
-    const opt: NonNullable<SegmentRecord['options']> = {};
-    if (f & TcpFlag.SYN) {
-      if (o.mss !== undefined) opt.mss = o.mss;
-      if (o.wscale !== undefined) opt.wscale = o.wscale;
-      if (o.sackPermitted) opt.sackPermitted = true;
-      if (o.tsVal !== undefined) opt.timestamps = true;
-      if (o.fastOpen !== undefined) opt.fastOpenCookie = o.fastOpen.cookie;
-    }
-    if (o.sack !== undefined && o.sack.length > 0) opt.sack = o.sack.map(([l, r]) => [l, r] as [number, number]);
-    rec.options = opt;
+  } else if (f & TcpFlag.SYN || sackBlocks) {
+    const syn = (f & TcpFlag.SYN) !== 0;
+    rec.options = {
+      mss: syn ? (o?.mss ?? null) : null,
+      wscale: syn ? (o?.wscale ?? null) : null,
+      sackPermitted: syn ? o?.sackPermitted === true : null,
+      timestamps: syn ? o?.tsVal !== undefined : null,
+      fastOpenCookie: syn ? (o?.fastOpen?.cookie ?? null) : null,
+      sack: sackBlocks ? o!.sack!.map(([l, r]) => [l, r] as [number, number]) : null,
+    };
   }
   return rec;
 }
 
 /** The options object of a kept SYN without Fast Open or SACK blocks (shared, see SYN_OPTIONS). */
-function synOptions(o: TcpOptions): NonNullable<SegmentRecord['options']> {
+function synOptions(o: TcpOptions | null): SegmentOptions {
+  const mss = o?.mss ?? null;
+  const wscale = o?.wscale ?? null;
+  const sackPermitted = o?.sackPermitted === true;
+  const timestamps = o?.tsVal !== undefined && o !== null;
   // 17 bits of MSS (65536: none), 9 of window scale (256: none), SACK-permitted, timestamps.
-  const key = (((o.mss ?? 65536) * 512 + (o.wscale ?? 256)) * 2 + (o.sackPermitted ? 1 : 0)) * 2 + (o.tsVal !== undefined ? 1 : 0);
+  const key = (((mss ?? 65536) * 512 + (wscale ?? 256)) * 2 + (sackPermitted ? 1 : 0)) * 2 + (timestamps ? 1 : 0);
   const hit = SYN_OPTIONS.get(key);
-  if (hit !== undefined) return hit as NonNullable<SegmentRecord['options']>;
-  const opt: NonNullable<SegmentRecord['options']> = {};
-  if (o.mss !== undefined) opt.mss = o.mss;
-  if (o.wscale !== undefined) opt.wscale = o.wscale;
-  if (o.sackPermitted) opt.sackPermitted = true;
-  if (o.tsVal !== undefined) opt.timestamps = true;
+  if (hit !== undefined) return hit as SegmentOptions;
+  const opt: SegmentOptions = { mss, wscale, sackPermitted, timestamps, fastOpenCookie: null, sack: null };
   if (SYN_OPTIONS.size < SYN_OPTIONS_MAX) SYN_OPTIONS.set(key, Object.freeze(opt));
   return opt;
 }

@@ -146,6 +146,7 @@ export class SummaryCounter {
       finalStates: { client: this.client.object(), server: this.server.object() },
       checksFailed: this.checksFailed,
       anomalies: this.anomalies.object(flagRank),
+      tableFull: null,
     };
   }
 

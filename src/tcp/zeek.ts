@@ -49,26 +49,6 @@ export interface ZeekEndpoint {
   zSize: number;
 }
 
-/** A fresh endpoint. */
-export function newZeekEndpoint(isOrig: boolean): ZeekEndpoint {
-  return {
-    zState: 'INACTIVE',
-    zPrev: 'INACTIVE',
-    zIsOrig: isOrig,
-    zHistSeen: 0,
-    zLastSyn: null,
-    zLastFin: null,
-    zLastRst: null,
-    zRxmit: 0,
-    zRxmitThresh: 1,
-    zWin0: 0,
-    zWin0Thresh: 1,
-    zGap: 0,
-    zGapThresh: 1,
-    zSize: 0,
-  };
-}
-
 /** The history string of one connection, shared by both endpoints. */
 export class ZeekHistory {
   /** The letters so far. */

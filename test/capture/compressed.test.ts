@@ -231,14 +231,14 @@ describe('the command line', () => {
     const jc = JSON.parse(c.stdout);
     expect(jb.input.compression).toBe('gzip');
     expect(jc.input.compression).toBe('gzip');
-    expect(ja.input.compression).toBeUndefined();
+    expect(ja.input.compression).toBeNull();
     for (const j of [jb, jc]) {
-      delete j.input.compression;
+      j.input.compression = null;
       j.input.path = ja.input.path;
     }
     expect(jb).toEqual(ja);
     expect(jc).toEqual(ja);
-    const text = spawnSync(process.execPath, [BIN, gzPath], { encoding: 'utf8' });
+    const text = spawnSync(process.execPath, [BIN, '--width', '0', gzPath], { encoding: 'utf8' });
     expect(text.stdout.split('\n')[0]).toBe(`${gzPath} — pcap (gzip) · ETHERNET · 200 packets · 200 TCP segments · 1 connection`);
   });
 

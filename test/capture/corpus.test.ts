@@ -20,7 +20,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// @ts-expect-error: pcap-parser ships no types.
 import { readPcap } from '../helpers/pcap-oracle.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createParser } from '../../src/capture/detect.js';

@@ -6,7 +6,6 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CaptureError } from '../../src/capture/frame.js';
 import type { CaptureStats } from '../../src/capture/frame.js';
 import { openCapture, openStream } from '../../src/capture/open.js';
 import { concat, parse, payload, pcapFile, snapshot } from './build.js';

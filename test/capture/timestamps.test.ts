@@ -207,7 +207,8 @@ describe('the CLI on these files: exit 0 in every mode, the warning on stderr an
     writeFileSync(p, file);
     const line = `tcptrace: ${p}: ${c.warning(offsets)}\n`;
 
-    for (const mode of [[], ['--explain']]) {
+    // Unwrapped (--width 0), so the warning reads in one line.
+    for (const mode of [['--width', '0'], ['--width', '0', '--explain']]) {
       const r = await run(p, ...mode);
       expect({ mode, code: r.code, err: r.err }).toEqual({ mode, code: 0, err: line });
       expect(r.out).toContain(`started ${c.iso}`);
@@ -225,7 +226,8 @@ describe('the CLI on these files: exit 0 in every mode, the warning on stderr an
   it('classic pcap with ts_sec 0xffffffff and fraction 0xffffffff: year 2106, in text, --explain and --json', async () => {
     const p = path.join(dir, 'extreme.pcap');
     writeFileSync(p, pcapFile({}, HS.map((f) => ({ sec: 0xffffffff, frac: 0xffffffff, data: bytesOf(f) }))));
-    for (const mode of [[], ['--explain']]) {
+    // Unwrapped (--width 0), so the warning reads in one line.
+    for (const mode of [['--width', '0'], ['--width', '0', '--explain']]) {
       const r = await run(p, ...mode);
       expect([r.code, r.err]).toEqual([0, '']);
       expect(r.out).toContain('started 2106-02-07T07:39:49.967295Z');

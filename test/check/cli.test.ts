@@ -36,6 +36,7 @@ describe('parseCheckArgs', () => {
       mslSec: 60,
       portRange: [1024, 65535],
       verbose: true,
+      allowDamaged: false,
       help: false,
     });
   });
@@ -175,12 +176,20 @@ describe('runCheck', () => {
     expect(c.out()).toContain('2 captures, 1 expectation: 1 failed, 1 capture not checked\n');
   });
 
-  it('reports capture warnings on stderr without failing', async () => {
+  it('fails a damaged capture (a warning) unless --allow-damaged, saying so on stderr either way', async () => {
     const r = good();
     r.input.warnings.push('offset 4096: file ends inside a packet record');
     const c = io();
-    expect(await runCheck(['good.pcap', '-e', 'connections=2'], c.io, loader({ 'good.pcap': r }))).toBe(0);
+    expect(await runCheck(['good.pcap', '-e', 'connections=2'], c.io, loader({ 'good.pcap': r }))).toBe(1);
     expect(c.err()).toBe('tcptrace check: good.pcap: warning: offset 4096: file ends inside a packet record\n');
+    expect(c.out()).toBe(
+      'FAIL good.pcap: capture undamaged: the capture is damaged (1 warning): offset 4096: file ends inside a packet record; --allow-damaged judges what could be read\n' +
+        '1 capture, 2 expectations: 1 failed\n',
+    );
+    const allowed = io();
+    expect(await runCheck(['good.pcap', '-e', 'connections=2', '--allow-damaged'], allowed.io, loader({ 'good.pcap': r }))).toBe(0);
+    expect(allowed.err()).toBe('tcptrace check: good.pcap: warning: offset 4096: file ends inside a packet record\n');
+    expect(allowed.out()).toBe('1 capture, 1 expectation: all hold\n');
   });
 
   it('writes JUnit XML with one test case per rule per capture', async () => {

@@ -2,7 +2,7 @@
 // diagnostic each capture was made to show, and `check`'s exit status for a passing and a failing
 // expectation, through trace(openCapture(path)) as the CLI wires it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { captureIo } from '../helpers/io.js';
@@ -197,6 +197,22 @@ describe('JUnit on real captures', () => {
       ['no-resets:failure', 'no-state CLOSE-WAIT:ok'],
       ['no-resets:ok', 'no-state CLOSE-WAIT:failure'],
     ]);
+  });
+
+  it('fails a capture cut mid-record (a real truncation) unless --allow-damaged', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chk-cut-'));
+    const whole = readFileSync(fx('handshake-client-close'));
+    const cut = path.join(dir, 'cut.pcap');
+    // Ten bytes short: the last record's data ends early, as when tcpdump is killed mid-write.
+    writeFileSync(cut, whole.subarray(0, whole.length - 10));
+    const failed = await check([cut, '-e', 'handshakes-complete']);
+    expect(failed.code).toBe(1);
+    expect(failed.err).toMatch(/^tcptrace check: .*cut\.pcap: warning: .*mid-record/);
+    expect(failed.out).toMatch(/^FAIL .*cut\.pcap: capture undamaged: the capture is damaged \(1 warning\): /);
+    const allowed = await check([cut, '-e', 'handshakes-complete', '--allow-damaged']);
+    expect([allowed.code, allowed.out]).toEqual([0, '1 capture, 1 expectation: all hold\n']);
+    // The whole file is no failure.
+    expect((await check([fx('handshake-client-close'), '-e', 'handshakes-complete'])).code).toBe(0);
   });
 
   it('reports an unreadable capture as an error and exits 2', async () => {

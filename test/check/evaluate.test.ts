@@ -24,7 +24,7 @@ describe('handshakes-complete', () => {
   });
 
   it('says mid-stream when no opening was captured', () => {
-    const r = conn({ id: 3 }, { open: { kind: 'mid-stream', complete: false, rttMs: null, packets: [], heuristic: 'well-known-port' } });
+    const r = conn({ id: 3 }, { open: { kind: 'mid-stream', complete: false, rttMs: null, packets: [], heuristic: 'well-known-port', synRetransmits: null } });
     expect(run('handshakes-complete', [r]).offenders[0]!.detail).toBe('no handshake captured (mid-stream)');
   });
 
@@ -180,7 +180,7 @@ describe('accepts', () => {
   });
 
   it('does not count a mid-stream connection as accepted', () => {
-    const r = conn({ id: 1 }, { open: { kind: 'mid-stream', complete: false, rttMs: null, packets: [] } });
+    const r = conn({ id: 1 }, { open: { kind: 'mid-stream', complete: false, rttMs: null, packets: [], heuristic: null, synRetransmits: null } });
     r.timeline = [];
     const v = run('accepts 198.18.0.2:80', [r]);
     expect(v.ok).toBe(false);

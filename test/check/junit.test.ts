@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/check/evaluate.js';
-import { renderJunit, xmlAttr, xmlText, type SuiteResult } from '../../src/check/junit.js';
+import { junitClassname, renderJunit, xmlAttr, xmlText, type SuiteResult } from '../../src/check/junit.js';
 import { parseRule } from '../../src/check/rules.js';
 import { closeWait, graceful, report } from '../diagnose/factory.js';
 import { parseXml } from './xml.js';
@@ -28,7 +28,7 @@ describe('characters a terminal obeys (issue 10)', () => {
     expect(xml).not.toMatch(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
     const tc = parseXml(xml).children[0]!.children[0]!;
     expect([tc.attrs.classname, tc.attrs.name, tc.children[0]!.attrs.message, tc.children[0]!.text]).toEqual([
-      `cap${TTY}.pcap`,
+      `cap${TTY}`,
       TTY,
       `broken ${TTY}`,
       `broken ${TTY}`,
@@ -62,7 +62,7 @@ describe('renderJunit', () => {
     {
       capture: 'caps/login.pcap',
       timeSec: 0.0123,
-      cases: rules.map((r, i) => ({ name: i === 1 ? `left "open" <${NASTY}>` : r, rule: parseRule(r).text, verdict: evaluate(parseRule(r), rep) })),
+      cases: rules.map((r, i) => ({ name: i === 1 ? `left "open" <${NASTY}>` : r, rule: parseRule(r).text, verdict: evaluate(parseRule(r), rep), timeSec: 0.000042 * (i + 1) })),
     },
     { capture: 'caps/gone & lost.pcap', timeSec: 0, cases: [], error: 'caps/gone & lost.pcap: offset 24: truncated <header>', errorCases: [{ name: 'handshakes-complete', rule: 'handshakes-complete' }, { name: 'graceful-close', rule: 'graceful-close' }] },
   ];
@@ -76,17 +76,19 @@ describe('renderJunit', () => {
       ['testsuite', 'caps/login.pcap', '4', '3', '0'],
       ['testsuite', 'caps/gone & lost.pcap', '2', '0', '2'],
     ]);
-    expect(root.children[0]!.attrs.time).toBe('0.012');
+    expect(root.children[0]!.attrs.time).toBe('0.012300');
   });
 
   it('has one test case per rule, failures carrying the offender and its packet', () => {
     const cases = root.children[0]!.children;
     expect(cases.map((c) => [c.attrs.classname, c.attrs.name, c.children.map((x) => x.name)])).toEqual([
-      ['caps/login.pcap', 'handshakes-complete', []],
-      ['caps/login.pcap', `left "open" <${NASTY.replace(/[\u0000\u0001]|\ud800/g, '\ufffd')}>`, ['failure']],
-      ['caps/login.pcap', 'graceful-close', ['failure']],
-      ['caps/login.pcap', 'connections>=3', ['failure']],
+      ['caps/login', 'handshakes-complete', []],
+      ['caps/login', `left "open" <${NASTY.replace(/[\u0000\u0001]|\ud800/g, '\ufffd')}>`, ['failure']],
+      ['caps/login', 'graceful-close', ['failure']],
+      ['caps/login', 'connections>=3', ['failure']],
     ]);
+    // Each rule's own evaluation time, not 0.
+    expect(cases.map((c) => c.attrs.time)).toEqual(['0.000042', '0.000084', '0.000126', '0.000168']);
     const closeWaitFailure = cases[1]!.children[0]!;
     expect(closeWaitFailure.attrs.type).toBe('no-state CLOSE-WAIT');
     expect(closeWaitFailure.attrs.message).toBe('#2 198.18.0.1:40002 \u21c4 198.18.0.2:8080 packet 204: server 198.18.0.2:8080 left in CLOSE-WAIT');
@@ -104,6 +106,16 @@ describe('renderJunit', () => {
       expect(c.children[0]!.attrs.message).toBe('caps/gone & lost.pcap: offset 24: truncated <header>');
       expect(c.children[0]!.text).toBe('caps/gone & lost.pcap: offset 24: truncated <header>');
     }
+  });
+
+  it('writes classnames Jenkins does not split at the extension (no dot left)', () => {
+    expect(junitClassname('caps/login.pcap')).toBe('caps/login');
+    expect(junitClassname('./caps/v1.2/x.in.pcapng')).toBe('_/caps/v1_2/x_in');
+    expect(junitClassname('trace.pcap.gz')).toBe('trace');
+    expect(junitClassname('-')).toBe('-');
+    const suite = root.children[1]!;
+    expect(suite.attrs.name).toBe('caps/gone & lost.pcap');
+    for (const c of suite.children) expect(c.attrs.classname).toBe('caps/gone & lost');
   });
 
   it('renders an empty run as a valid empty document', () => {

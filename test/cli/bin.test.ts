@@ -53,7 +53,7 @@ describe('tcptrace (the bin script)', () => {
     const r = tcptrace(['--json', '-'], { input: readFileSync(FIX('refused.pcap')) });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
-    expect(doc.schema).toBe('tcptrace/1');
+    expect(doc.schema).toBe('tcptrace/2');
     expect(doc.connections[0].open.kind).toBe('refused');
   });
 

@@ -55,7 +55,8 @@ describe('100,000 identical duplicate segments with --all', () => {
   const DATA = /│── PSH\+ACK seq=1 ack=1 win=63 len=100 ─+►│/;
 
   it.each([[[] as string[]], [['--explain']]])('text %j: exit 0, every copy drawn and marked (duplicate frame or retransmission)', async (mode) => {
-    const r = await run('--all', ...mode, file);
+    // Unwrapped (--width 0): each arrow with its numbers on one line.
+    const r = await run('--width', '0', '--all', ...mode, file);
     expect([r.code, r.err]).toEqual([0, '']);
     expect(r.out).toContain(`${(COPIES + 4).toLocaleString('en-US')} packets`);
     expect(count(r.out, DATA)).toBe(COPIES + 1);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/check/cli.js';
+import { junitClassname } from '../../src/check/junit.js';
 import { main } from '../../src/cli/main.js';
 import { esc } from '../../src/report/format.js';
 import { parseXml } from '../check/xml.js';
@@ -117,10 +118,14 @@ describe('tcptrace check, through main(), escapes what it echoes', () => {
     const { cap } = hostileCapture();
     // Cut inside the second packet record: read, with a warning naming the file.
     writeFileSync(cap, readFileSync(FIXTURE).subarray(0, 300));
+    // A damaged capture fails check (1) unless --allow-damaged (0): escaped either way.
     const io = fakeIO();
-    expect(await main(argv('check', '-e', 'connections=1', cap), io)).toBe(0);
+    expect(await main(argv('check', '-e', 'connections=1', cap), io)).toBe(1);
     expectEscaped(io);
     expect(io.err()).toContain(`${SHOWN}.pcap: warning: `);
+    const allowed = fakeIO();
+    expect(await main(argv('check', '-e', 'connections=1', '--allow-damaged', cap), allowed)).toBe(0);
+    expectEscaped(allowed);
   });
 
   it('a rule name read from an .expect file, in a FAIL line', async () => {
@@ -145,7 +150,8 @@ describe('tcptrace check, through main(), escapes what it echoes', () => {
     // ESC and BEL are not XML 1.0 characters (U+FFFD); the others read back as themselves.
     const name = HOSTILE.replace(/[\u001b\u0007]/g, '\ufffd');
     const tc = parseXml(xml).children[0]!.children[0]!;
-    expect([tc.attrs.classname, tc.attrs.name]).toEqual([cap.replace(/[\u001b\u0007]/g, '\ufffd'), name]);
+    // The classname is the path without its extension, any other dot as _ (junitClassname).
+    expect([tc.attrs.classname, tc.attrs.name]).toEqual([junitClassname(cap).replace(/[\u001b\u0007]/g, '\ufffd'), name]);
   });
 });
 

@@ -8,15 +8,15 @@ function conns(): ConnectionRecord[] {
   const a = classic(); // 198.18.0.1:41000 -> 198.18.0.2:80, TIME-WAIT / CLOSED, SF
   const b = connection(handshake(), {
     id: 1,
-    open: { kind: 'refused', complete: false, rttMs: null, packets: [1, 2] },
-    zeek: { conn_state: 'REJ', history: 'Sr' },
+    open: { kind: 'refused', complete: false, rttMs: null, packets: [1, 2], heuristic: null, synRetransmits: null },
+    zeek: { conn_state: 'REJ', history: 'Sr', records: null },
     reusedFrom: 0,
   });
   b.client.ip = '2001:db8::1';
   b.server.ip = '2001:db8:0:1::2';
   b.server.port = 443;
   b.client.state = 'CLOSED';
-  const c = connection(handshake(), { id: 2, close: { kind: 'half-closed', initiator: 'client', dataAfterFin: 0, packets: [] } });
+  const c = connection(handshake(), { id: 2, close: { kind: 'half-closed', initiator: 'client', dataAfterFin: 0, packets: [], reset: null } });
   c.client.ip = '198.19.5.5';
   c.server.state = 'CLOSE-WAIT';
   c.checks[0]!.ok = false;
@@ -83,7 +83,7 @@ describe('filter language', () => {
 
   it.each([
     ['', 'the expression is empty'],
-    ['hots 1.2.3.4', 'unknown word "hots" (word 1); expected one of: host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, client, server, not, ('],
+    ['hots 1.2.3.4', 'unknown word "hots" (word 1); expected one of: host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, tcp, ip, ip6, client, server, src, dst, not, ('],
     ['host', 'expected an IPv4 or IPv6 address, found the end of the expression'],
     ['host 1.2.3', 'expected an IPv4 or IPv6 address, found "1.2.3" (word 2)'],
     ['host 10.0.0.0/8', 'expected an IPv4 or IPv6 address, found "10.0.0.0/8" (word 2)'],
@@ -94,7 +94,7 @@ describe('filter language', () => {
     ['client open refused', '"client" cannot qualify "open" (only host, net, port and state)'],
     ['(port 80', 'expected ")", found the end of the expression'],
     ['port 80 )', 'expected "and", "or" or the end of the expression, found ")" (word 3)'],
-    ['port 80 or', 'expected a condition (host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, client, server, not, (), found the end of the expression'],
+    ['port 80 or', 'expected a condition (host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, tcp, ip, ip6, client, server, src, dst, not, (), found the end of the expression'],
   ])('%j is rejected: %s', (expr, message) => {
     expect(() => compileFilter(expr)).toThrow(FilterError);
     expect(() => compileFilter(expr)).toThrow(message);
@@ -124,5 +124,36 @@ describe('nesting the input controls (issue 10: 5,000 "(" overflowed the stack)'
     expect(ids(`${'not '.repeat(100_001)}conn 1`)).toEqual([0, 2]);
     expect(ids(`${'! '.repeat(100_000)}conn 1`)).toEqual([1]);
     expect(() => compileFilter('not not')).toThrow('expected a condition');
+  });
+});
+
+describe("tcpdump's words in --filter (issue 15)", () => {
+  const v4 = connection(handshake(), { id: 7 });
+  const v6 = connection(handshake(), { id: 8 });
+  v6.client.ip = '2001:db8::1';
+  v6.server.ip = '2001:db8::2';
+  const t = (expr: string, c = v4) => compileFilter(expr)(c);
+
+  it('src is the client and dst the server, with host, net, port or a bare address', () => {
+    expect(t('src host 198.18.0.1')).toBe(true);
+    expect(t('src host 198.18.0.2')).toBe(false);
+    expect(t('dst host 198.18.0.2 and dst port 80')).toBe(true);
+    expect(t('dst port 41000')).toBe(false);
+    expect(t('src port 41000')).toBe(true);
+    expect(t('src net 198.18.0.0/24')).toBe(true);
+    expect(t('src 198.18.0.1')).toBe(true);
+    expect(t('dst 198.18.0.1')).toBe(false);
+  });
+
+  it('tcp matches every connection; ip and ip6 by family; juxtaposed words are and', () => {
+    expect(t('tcp')).toBe(true);
+    expect(t('tcp port 80')).toBe(true);
+    expect(t('tcp port 81')).toBe(false);
+    expect([t('ip'), t('ip6')]).toEqual([true, false]);
+    expect([t('ip', v6), t('ip6', v6)]).toEqual([false, true]);
+  });
+
+  it('a side cannot qualify tcp', () => {
+    expect(() => compileFilter('src tcp')).toThrow(FilterError);
   });
 });

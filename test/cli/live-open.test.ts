@@ -137,7 +137,7 @@ describe('tcptrace -i (text): the opening prints before the closing frames arriv
     const live = slowSource(frames, stats);
     const api: LiveApi = { listInterfaces: async () => [], openLive: async () => live.source };
     const io = fakeIO();
-    const done = main(argv('--no-color', '-i', 'fake0'), io, { loadLive: async () => api });
+    const done = main(argv('--no-color', '--width', '0', '-i', 'fake0'), io, { loadLive: async () => api });
 
     await live.feed(2); // SYN, SYN-ACK: the opening is not over yet
     expect(io.out()).toBe('');

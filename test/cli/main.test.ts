@@ -45,7 +45,7 @@ describe('usage and input errors', () => {
   it('--help and --version exit 0 on stdout', async () => {
     const io = fakeIO();
     expect(await main(argv('--version'), io)).toBe(0);
-    expect(io.out()).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(io.out()).toMatch(/^tcptrace \d+\.\d+\.\d+ \(node \d+\.\d+\.\d+, live capture: cap (\d+\.\d+\.\d+(, not built)?|not installed)\)\n$/);
     const h = fakeIO();
     expect(await main(argv('--help'), h)).toBe(0);
     expect(h.out()).toContain('Usage: tcptrace [options] <file...>');

@@ -124,13 +124,16 @@ describe('errors: one line, esbuild-style, exit 2', () => {
     ['--lang fr x', 'tcptrace: --lang must be one of en, zh (got "fr")'],
     ['--fail-on reset x', 'tcptrace: --fail-on must be one of check (got "reset")'],
     ['--port-range 9-3 x', 'tcptrace: --port-range must be a port range LOW-HIGH within 1-65535 (32768-60999) (got "9-3")'],
-    ["--filter 'hots 1.2.3.4' x", 'tcptrace: --filter: unknown word "hots" (word 1); expected one of: host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, client, server, not, ('],
+    ["--filter 'hots 1.2.3.4' x", 'tcptrace: --filter: unknown word "hots" (word 1); expected one of: host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, tcp, ip, ip6, client, server, src, dst, not, ('],
     ['--json --ndjson x', 'tcptrace: --json and --ndjson cannot be used together'],
     ['--summary --json x', 'tcptrace: --summary prints text; it cannot be used with --json or --ndjson'],
     ['', 'tcptrace: no input: name a capture file, - for standard input, or -i IFACE to capture live (see tcptrace --help)'],
-    ['-c 5 x.pcap', 'tcptrace: -c/--count is for live capture: use it with -i IFACE'],
+    ['--duration 5 x.pcap', 'tcptrace: --duration is for live capture: use it with -i IFACE'],
+    ['x.pcap tcp port 80', `tcptrace: "tcp port 80" reads as a BPF filter, not files: a file's connections are selected with --filter 'tcp port 80' (tcp, host, port, net, src, dst, and, or, not), or capture live with -i IFACE tcp port 80`],
+    ['--merge x.pcap', 'tcptrace: --merge reads several files as one capture: name at least two'],
+    ['--width 10 x.pcap', 'tcptrace: --width must be a number of columns, at least 40 (or 0: no limit) (got "10")'],
     ['- -', 'tcptrace: - (standard input) can be read only once'],
-    ['-s 300000 -i lo', 'tcptrace: --snaplen must be a positive integer up to 262144 (got "300000")'],
+    ['-s 270000 -i lo', 'tcptrace: --snaplen must be a positive integer up to 262144, or 0 for the maximum (got "270000")'],
     ['--capture-with wireshark -i lo', 'tcptrace: --capture-with must be one of dumpcap, tcpdump, cap (got "wireshark")'],
     ['--capture-with tcpdump x.pcap', 'tcptrace: --capture-with is for live capture: use it with -i IFACE or -D'],
     ['-B 1024 x.pcap', 'tcptrace: -B/--buffer-size is for live capture: use it with -i IFACE'],
@@ -164,5 +167,38 @@ describe('help and version', () => {
     expect(out).toMatch(/^ {2}REJ {5}Connection attempt rejected\.$/m);
     expect(out).toContain('(default: 30)');
     expect(out).toContain('tcptrace check');
+  });
+});
+
+describe("tcpdump's and tshark's habits (issue 15)", () => {
+  it('-r FILE reads FILE (repeatable), before the names given plainly', () => {
+    expect(options('-r a.pcap b.pcap -r c.pcap').inputs).toEqual(['a.pcap', 'c.pcap', 'b.pcap']);
+  });
+
+  it('-n and -nn are accepted and change nothing', () => {
+    expect(options('-n x.pcap')).toMatchObject({ numeric: true, inputs: ['x.pcap'] });
+    expect(options('-nn x.pcap')).toMatchObject({ numeric: true, inputs: ['x.pcap'] });
+    expect(options('-nn -r x.pcap')).toMatchObject({ numeric: true, inputs: ['x.pcap'] });
+  });
+
+  it('-c N works on files; -s 0 is the maximum and 262144 is accepted', () => {
+    expect(options('-c 5 x.pcap')).toMatchObject({ count: 5, inputs: ['x.pcap'] });
+    // tcpdump's maximum; the live source keeps at most what cap does (65535).
+    expect(options('-i lo -s 0').snaplen).toBe(262144);
+    expect(options('-i lo -s 262144').snaplen).toBe(262144);
+  });
+
+  it('--width N, --width 0 (no limit), --merge', () => {
+    expect(options('--width 100 x.pcap').width).toBe(100);
+    expect(options('--width 0 x.pcap').width).toBe(0);
+    expect(options('x.pcap').width).toBeUndefined();
+    expect(options('--merge a.pcap b.pcap')).toMatchObject({ merge: true, inputs: ['a.pcap', 'b.pcap'] });
+  });
+
+  it('a file really named like a BPF word is read', () => {
+    // "tcp" is no file here: refused with the hint; the hint names every word from it on.
+    expect(error('a.pcap tcp')).toContain('"tcp" reads as a BPF filter');
+    expect(error('a.pcap host 198.18.0.1 and port 80')).toContain("--filter 'host 198.18.0.1 and port 80'");
+    expect(options('package.json').inputs).toEqual(['package.json']);
   });
 });

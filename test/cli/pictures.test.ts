@@ -29,8 +29,9 @@ describe('--metrics', () => {
       expect(c.metrics.client).toHaveProperty('uniqueBytes');
       // The client's bytes in the record and in the metrics agree (duplicates aside, which neither counts twice).
       expect(c.metrics.client.bytes).toBeLessThanOrEqual(c.client.bytes);
-      delete c.metrics;
+      c.metrics = null;
     }
+    for (const c of plain.connections) expect(c.metrics).toBeNull();
     expect(withMetrics).toEqual(plain);
   });
 
@@ -101,7 +102,8 @@ describe('--html', () => {
     const blocks = [...page.matchAll(/<script type="application\/x-tcptrace-rows" class="rows">([^<]*)<\/script>/g)];
     const rows = blocks.flatMap((b) => JSON.parse(gunzipSync(Buffer.from(b[1]!, 'base64')).toString('utf8')));
     expect(rows).toHaveLength(51);
-    expect(rows.filter((x: unknown[]) => x[0] === 1)).toEqual([[1, 0, '198.18.0.1:41008', '198.18.0.2:4701', 'CLOSED*', 'CLOSED', 'refused', 'reset', 0.044, 0, 0, 'REJ', 0]]);
+    // The second input's connection: ids go on across inputs (50 after the pile's 0-49).
+    expect(rows.filter((x: unknown[]) => x[0] === 1)).toEqual([[1, 50, '198.18.0.1:41008', '198.18.0.2:4701', 'CLOSED*', 'CLOSED', 'refused', 'reset', 0.044, 0, 0, 'REJ', 0]]);
     const pics = [...page.matchAll(/class="pics" data-input="(\d)" data-first="(\d+)" data-last="(\d+)">([^<]*)</g)];
     const first = JSON.parse(gunzipSync(Buffer.from(pics[0]![4]!, 'base64')).toString('utf8'));
     expect(Object.keys(first)).toHaveLength(50);

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { startProgress } from '../../src/cli/progress.js';
+import { etaText, startProgress } from '../../src/cli/progress.js';
 
 /** A terminal-like stream that records what was written. */
 function tty(): Writable & { isTTY: boolean; columns: number; text(): string } {
@@ -43,7 +43,25 @@ describe('progress spinner', () => {
     expect(s.text()).toBe('');
   });
 
-  it('prints nothing when disabled (not a terminal, --json, --ndjson)', async () => {
+  it('with the size known: the share read, and after a second the time left at the pace so far', async () => {
+    const s = tty();
+    let t = 0;
+    const p = startProgress('big.pcap', s, true, 0, 100_000_000, () => t);
+    p.update(10_000_000, 1);
+    await sleep(30);
+    t = 2000; // 2 s for a quarter: 6 s left
+    p.update(25_000_000, 91_000);
+    await sleep(120);
+    p.stop();
+    expect(s.text()).toContain('reading big.pcap: 10.0 MB of 100.0 MB (10%), 1 packet');
+    expect(s.text()).toContain('reading big.pcap: 25.0 MB of 100.0 MB (25%), 91,000 packets, about 6 s left');
+  });
+
+  it('says a time left in seconds, minutes or hours', () => {
+    expect([etaText(0.2), etaText(45), etaText(200), etaText(3 * 3600 + 5 * 60)]).toEqual(['1 s', '45 s', '3 min 20 s', '3 h 05 min']);
+  });
+
+  it('prints nothing when disabled (not a terminal)', async () => {
     const s = tty();
     const p = startProgress('x.pcap', s, false, 0);
     p.update(1, 1);

@@ -57,12 +57,12 @@ export function vxlan(vni: number, inner: Uint8Array, flags = 0x08): Uint8Array 
 }
 
 /** Geneve header (RFC 8926) with `opts` (a multiple of 4 bytes). */
-export function geneve(vni: number, proto: number, inner: Uint8Array, opts = new Uint8Array(0)): Uint8Array {
+export function geneve(vni: number, proto: number, inner: Uint8Array, opts: Uint8Array = new Uint8Array(0)): Uint8Array {
   return concat(new Uint8Array([opts.length >> 2, 0]), be16(proto), new Uint8Array([(vni >> 16) & 255, (vni >> 8) & 255, vni & 255, 0]), opts, inner);
 }
 
 /** A GRE header (RFC 2784/2890): `fields` are the optional words in order (checksum, key, seq). */
-export function gre(flags: number, proto: number, fields: number[], inner: Uint8Array, tail = new Uint8Array(0)): Uint8Array {
+export function gre(flags: number, proto: number, fields: number[], inner: Uint8Array, tail: Uint8Array = new Uint8Array(0)): Uint8Array {
   return concat(be16(flags), be16(proto), ...fields.map(be32), tail, inner);
 }
 

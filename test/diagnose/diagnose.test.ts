@@ -409,6 +409,7 @@ describe('keep-alive', () => {
         code: 'keep-alive',
         subject: '198.18.0.2:5432',
         message: '2 connections to 198.18.0.2:5432 kept up by keep-alive probes (6 probes every 75 s).',
+        holder: null,
       },
     ]);
   });

@@ -20,7 +20,7 @@ const spoofed = (n: number, start = T0, gap = 0.01, firstId = 0) =>
 /** A record whose last packet is at `t`, to stretch the capture window. */
 const lateOne = (t: number) => graceful({ id: 9999, server: '198.18.0.9:22', start: t - 0.01 });
 
-const numbers = (s: string) => s.match(/\d+(?:[.,]\d+)*/g) ?? [];
+const numbers = (s: string): string[] => s.match(/\d+(?:[.,]\d+)*/g) ?? [];
 
 describe('a SYN flood without answers', () => {
   it('many single SYNs the capture watched for an RTO are a flood', () => {

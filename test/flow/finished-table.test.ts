@@ -11,7 +11,7 @@ function seg(src: number, srcPort: number, dst: number, dstPort: number, v: 4 | 
     packet: 1, tsSec: 0, tsNsec: 0, ipVersion: v,
     src0: w(src, 0), src1: w(src, 1), src2: w(src, 2), src3: w(src, 3),
     dst0: w(dst, 0), dst1: w(dst, 1), dst2: w(dst, 2), dst3: w(dst, 3),
-    srcPort, dstPort, seq: 0, ack: 0, flags: TcpFlag.ACK, window: 0, payloadLen: 0, options: null, truncated: false, tunnel: 0, tunnelFlip: 0,
+    srcPort, dstPort, seq: 0, ack: 0, flags: TcpFlag.ACK, window: 0, payloadLen: 0, options: null, truncated: false, ipId: 0, tunnel: 0, tunnelFlip: 0,
   };
 }
 const reverse = (s: Segment): Segment => ({

@@ -108,7 +108,7 @@ describe.skipIf(skip !== null)(title('tcptrace -i lo (the bin script, live)'), (
     expect(r.code).toBe(0);
     expect(r.err).not.toMatch(/internal error|at .*\.js:\d+/);
     const doc = JSON.parse(r.out) as { schema: string; input: { format: string; path: string }; connections: ConnectionRecord[] };
-    expect(doc.schema).toBe('tcptrace/1');
+    expect(doc.schema).toBe('tcptrace/2');
     expect(doc.input.format).toBe('live');
     expect(doc.input.path).toBe('lo');
     expect(doc.connections).toHaveLength(3);

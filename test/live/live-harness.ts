@@ -14,7 +14,7 @@ export async function whyNoCapture(): Promise<string | null> {
   try {
     cap = (await import('cap' as string)) as typeof cap;
   } catch (e) {
-    return `cap is not built (${String((e as Error).message).split('\n')[0]}): apt-get install libpcap-dev && npm rebuild cap`;
+    return `cap is not built (${String((e as Error).message).split('\n')[0]}): apt-get install libpcap-dev && npm install --no-save cap`;
   }
   // Root is not always enough (a container without CAP_NET_RAW): try the real thing.
   const probe = new cap.Cap();

@@ -1,7 +1,7 @@
 // Issue 5 as a user sees it: `tcptrace -i lo` in text mode prints a connection's opening while the
 // connection is still open, and the rest of its ladder once it has closed. The built bin script in
 // a child process, capturing lo as root; skipped elsewhere with the reason in its name.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, ensureBuilt } from '../helpers/built.js';
@@ -28,7 +28,7 @@ describe.skipIf(skip !== null)(`tcptrace -i lo (text): openings as they happen${
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as net.AddressInfo).port;
 
-    const child = spawn(process.execPath, [BIN, '-i', 'lo', '--no-color', 'tcp', 'port', String(port)], {
+    const child = spawn(process.execPath, [BIN, '-i', 'lo', '--no-color', '--width', '0', 'tcp', 'port', String(port)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '' },
     });

@@ -121,7 +121,7 @@ describe('cap missing or broken', () => {
       const e = await rejection(p);
       expect(e.message).toContain("optional module 'cap'");
       expect(e.message).toContain('apt-get install libpcap-dev');
-      expect(e.message).toContain('npm rebuild cap');
+      expect(e.message).toContain('npm install --no-save cap');
       expect(e.message).toContain('libpcap-devel');
       expect(e.message).toContain('xcode-select --install');
     }
@@ -139,7 +139,7 @@ describe('cap missing or broken', () => {
     });
     const e = await rejection(listInterfaces());
     expect(e.message).toContain('failed to load (The module');
-    expect(e.message).toContain('npm rebuild cap');
+    expect(e.message).toContain('npm install --no-save cap');
   });
 });
 

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The pictures in a real browser (issue 14): headless Chromium (Debian's `chromium`, installed by
 // .ci/run) driven by playwright-core. The page and the SVGs load with no console message of level
 // error and no uncaught exception; screenshots of a few fixtures' SVGs match reviewed ones

@@ -12,7 +12,8 @@ import {
   type CheckId,
   type ConnectionRecord,
   type EndpointRecord,
-  type NegotiatedOptions,
+  noOptions,
+  type SegmentOptions,
   type SegmentFlag,
   type SegmentRecord,
   type Side,
@@ -67,14 +68,14 @@ export function connection(steps: Step[], over: Partial<ConnectionRecord> = {}, 
       relAck: s.ack,
       len: s.len ?? 0,
       window: s.win ?? 64240,
-      options: s.options,
+      options: s.options ?? null,
       client: s.client,
       server: s.server,
       analysis: s.analysis ?? [],
       checks: (s.checks ?? []).map(([id]) => id),
     });
-    if (s.client !== prevC) timeline.push({ packet, time: s.time, side: 'client', from: prevC, to: s.client, why: '' });
-    if (s.server !== prevS) timeline.push({ packet, time: s.time, side: 'server', from: prevS, to: s.server, why: '' });
+    if (s.client !== prevC) timeline.push({ packet, time: s.time, side: 'client', from: prevC, to: s.client, why: '', code: null });
+    if (s.server !== prevS) timeline.push({ packet, time: s.time, side: 'server', from: prevS, to: s.server, why: '', code: null });
     prevC = s.client;
     prevS = s.server;
     for (const [id, ok, e, a] of s.checks ?? []) {
@@ -97,7 +98,7 @@ export function connection(steps: Step[], over: Partial<ConnectionRecord> = {}, 
     state: last?.[side] ?? fallback,
     stateBasis: 'observed',
     isn: isnOf(side),
-    options: steps.find((s) => s.from === side && s.flags.includes('S'))?.options ?? {},
+    options: negotiated(steps.find((s) => s.from === side && s.flags.includes('S'))?.options ?? null),
     segments: steps.filter((s) => s.from === side).length,
     bytes: 0,
   });
@@ -108,12 +109,12 @@ export function connection(steps: Step[], over: Partial<ConnectionRecord> = {}, 
     start: 1_764_000_000.25,
     end: 1_764_000_000.25 + (last?.time ?? 0),
     packets: steps.length,
-    open: { kind: 'three-way', complete: true, rttMs: 0.052, packets: [firstPacket, firstPacket + 1, firstPacket + 2] },
-    close: { kind: 'none', initiator: null, dataAfterFin: 0, packets: [] },
+    open: { kind: 'three-way', complete: true, rttMs: 0.052, packets: [firstPacket, firstPacket + 1, firstPacket + 2], heuristic: null, synRetransmits: null },
+    close: { kind: 'none', initiator: null, dataAfterFin: 0, packets: [], reset: null },
     timeline,
     checks,
-    flags: { retransmissions: 0, outOfOrder: 0, dupAcks: 0, keepAlives: 0, zeroWindows: 0, lostSegments: 0, ackedUnseen: 0, duplicates: 0 },
-    zeek: { conn_state: 'SF', history: 'ShADadFf' },
+    flags: { retransmissions: 0, outOfOrder: 0, dupAcks: 0, keepAlives: 0, zeroWindows: 0, lostSegments: 0, ackedUnseen: 0, duplicates: 0, reordered: 0 },
+    zeek: { conn_state: 'SF', history: 'ShADadFf', records: null },
     reusedFrom: null,
     segments,
     data: {
@@ -122,11 +123,25 @@ export function connection(steps: Step[], over: Partial<ConnectionRecord> = {}, 
     },
     keepAlive: null,
     notes: [],
+    tunnel: null,
+    metrics: null,
   };
   return { ...record, ...over };
 }
 
-const OPTS: NegotiatedOptions = { mss: 1460, wscale: 7, sackPermitted: true, timestamps: true };
+/** A SYN's options as the model writes them (every key). */
+export function synOptions(o: Partial<SegmentOptions> = {}): SegmentOptions {
+  return { ...noOptions(), sackPermitted: false, timestamps: false, sack: null, ...o };
+}
+
+/** An endpoint's negotiated options from its SYN's (no SACK blocks). */
+function negotiated(o: SegmentOptions | null) {
+  if (o === null) return noOptions();
+  const { sack: _sack, ...rest } = o;
+  return rest;
+}
+
+const OPTS = synOptions({ mss: 1460, wscale: 7, sackPermitted: true, timestamps: true });
 
 /** SYN, SYN-ACK, ACK steps of a normal handshake. */
 export function handshake(): Step[] {
@@ -191,7 +206,7 @@ export function classic(): ConnectionRecord {
   for (const t of c.timeline) if (t.packet > 3) t.packet += 4;
   for (const k of c.checks) if (k.packet > 3) k.packet += 4;
   c.packets = 11;
-  c.close = { kind: 'four-way', initiator: 'client', dataAfterFin: 0, packets: [8, 9, 10, 11] };
+  c.close = { kind: 'four-way', initiator: 'client', dataAfterFin: 0, packets: [8, 9, 10, 11], reset: null };
   c.data = {
     client: { segments: 2, bytes: 100, retransmissions: 0, firstPacket: 4, lastPacket: 6 },
     server: { segments: 2, bytes: 200, retransmissions: 1, firstPacket: 5, lastPacket: 7 },
@@ -223,6 +238,8 @@ export function report(connections: ConnectionRecord[], over: Partial<Report['in
       tcpSegments: connections.reduce((n, c) => n + c.packets, 0),
       skipped: {},
       warnings: [],
+      compression: null,
+      drops: null,
       ...over,
     },
     connections,
@@ -233,6 +250,7 @@ export function report(connections: ConnectionRecord[], over: Partial<Report['in
       finalStates: { client: fc, server: fs },
       checksFailed: connections.reduce((n, c) => n + c.checks.filter((k) => !k.ok).length, 0),
       anomalies: {},
+      tableFull: null,
     },
   };
 }

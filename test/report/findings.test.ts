@@ -70,7 +70,7 @@ const all = await reports();
 const findings: Array<[string, Report, Finding]> = all.flatMap(([name, r]) => (r.diagnostics?.findings ?? []).map((f): [string, Report, Finding] => [name, r, f]));
 
 /** The numbers of a sentence ("1.02 s", "40000-40049", "9293"), each as written. */
-const numbers = (s: string) => s.match(/\d+(?:[.,]\d+)*/g) ?? [];
+const numbers = (s: string): string[] => s.match(/\d+(?:[.,]\d+)*/g) ?? [];
 
 describe('findings in Chinese', () => {
   it('the fixtures (and threshold variants) produce every finding code', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayWidth, stripAnsi, duration, esc, escJson, flagNames, int, isoTime, millis, padEnd, padStart, rel32, secs, wrap } from '../../src/report/format.js';
+import stringWidth from 'string-width';
+import { displayWidth, duration, esc, escJson, flagNames, int, isoTime, millis, padEnd, padStart, rel32, secs, wrap } from '../../src/report/format.js';
 
 describe('esc', () => {
   it.each([
@@ -30,24 +31,33 @@ describe('widths', () => {
     expect(padStart('ab', 4)).toBe('  ab');
   });
 
-  it('the one-pass width equals the definition: SGR codes stripped, then 0, 1 or 2 columns per code point', () => {
-    const wide = (cp: number) =>
-      (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) || (cp >= 0x3041 && cp <= 0x33ff) ||
-      (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0xa000 && cp <= 0xa4cf) ||
-      (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) ||
-      (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd);
-    const slow = (t: string) => [...stripAnsi(t)].reduce((w, ch) => {
-      const cp = ch.codePointAt(0)!;
-      return w + (cp >= 0x300 && cp <= 0x36f ? 0 : wide(cp) ? 2 : 1);
-    }, 0);
+  it('the one-pass width equals string-width (the reference) on all text a renderer measures', () => {
+    // Renderers measure escaped text (no control characters) with the SGR codes they add themselves.
+    const text = fc.string({ unit: 'grapheme' }).map((t) => t.replace(/[\u0000-\u001f\u007f-\u009f]/g, ''));
     const piece = fc.oneof(
-      fc.string(),
-      fc.constantFrom('\u001b[31m', '\u001b[39m', '\u001b[1;32m', '\u001b[', '\u001b', '\u001b[3x', '│', '►', '✓', '客户', '\u0301', '😀', '\ud800'),
+      text,
+      fc.string().map((t) => t.replace(/[\u0000-\u001f\u007f-\u009f]/g, '')),
+      fc.constantFrom('\u001b[31m', '\u001b[39m', '\u001b[1;32m', '│', '►', '◄', '─', '┆', '╵', '⇄', '→', '↳', '·', '–', '’', '…', '✓', '✗', '客户', 'e\u0301', '😀', '👨‍👩‍👧', '한국어', 'ｱ', '◽', '✅'),
+      // Every code point of the ranges counted without string-width, alone and in text.
+      fc.oneof(fc.integer({ min: 0x2010, max: 0x2027 }), fc.integer({ min: 0x2190, max: 0x21ff }), fc.integer({ min: 0x2500, max: 0x25ff })).map((c) => String.fromCharCode(c)),
     );
     fc.assert(fc.property(fc.array(piece), (parts) => {
       const t = parts.join('');
-      expect(displayWidth(t)).toBe(slow(t));
+      expect(displayWidth(t)).toBe(stringWidth(t));
     }), { numRuns: 2000 });
+  });
+
+  it('the ranges counted without string-width agree with it, code point by code point', () => {
+    for (const [lo, hi] of [[0x2010, 0x2027], [0x2190, 0x21ff], [0x2500, 0x25fc], [0x2713, 0x2713], [0x2717, 0x2717]] as const) {
+      for (let c = lo; c <= hi; c++) expect([c.toString(16), displayWidth(String.fromCharCode(c))]).toEqual([c.toString(16), stringWidth(String.fromCharCode(c))]);
+    }
+  });
+
+  it('emoji and combining marks as a terminal draws them (the old hand-made table did not)', () => {
+    expect(displayWidth('😀')).toBe(2);
+    expect(displayWidth('👨‍👩‍👧')).toBe(2);
+    expect(displayWidth('e\u0301')).toBe(1);
+    expect(displayWidth('\u001b[31m客户\u001b[39m ok')).toBe(7);
   });
 
   it('wraps Latin at spaces and CJK anywhere, never starting a line with closing punctuation', () => {

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/open.js';
-import { jsonChunks, jsonDocument, jsonRecord, renderJson, renderNdjsonLine } from '../../src/report/json.js';
+import { jsonChunks, jsonDocument, jsonRecord, ndjsonHead, renderJson, renderNdjsonLine } from '../../src/report/json.js';
 import { noteText } from '../../src/report/notes.js';
+import { NOTE_PARAMS } from '../../src/tcp/notes.js';
 import { trace } from '../../src/trace.js';
 import { classic, report } from './factory.js';
 
@@ -14,7 +15,7 @@ describe('JSON', () => {
     const out = renderJson(r);
     expect(out.endsWith('}\n')).toBe(true);
     expect(JSON.parse(out)).toEqual(jsonDocument(r));
-    expect(JSON.parse(out).schema).toBe('tcptrace/1');
+    expect(JSON.parse(out).schema).toBe('tcptrace/2');
   });
 
   it('writes each note as its English sentence in `notes` and as its code and numbers in `noteCodes`', async () => {
@@ -22,10 +23,13 @@ describe('JSON', () => {
     const c = r.connections[0]!;
     expect(c.notes).toEqual([{ code: 'time-wait-until', side: 'client', twPacket: 18, until: expect.any(Number), msl2: 60, end: expect.any(Number) }]);
     const doc = JSON.parse(renderJson(r));
-    expect(doc.connections[0].noteCodes).toEqual(c.notes);
+    // Each entry: the note's own numbers, and every other parameter key null (one shape for all).
+    const entry = doc.connections[0].noteCodes[0];
+    expect(Object.keys(entry)).toEqual(['code', ...NOTE_PARAMS]);
+    expect(Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== null))).toEqual(c.notes[0]);
     expect(doc.connections[0].notes).toEqual([expect.stringMatching(/^The client is in TIME-WAIT until \+60\.6\d+ s \(2·MSL = 60 s after packet 18\); the capture ends at \+0\.6\d+ s\.$/)]);
-    // The keys the contract had, in its order, then the additive one.
-    expect(Object.keys(doc.connections[0]).slice(-2)).toEqual(['notes', 'noteCodes']);
+    // The keys the contract had, in its order, then the additive ones.
+    expect(Object.keys(doc.connections[0]).slice(-4)).toEqual(['notes', 'tunnel', 'metrics', 'noteCodes']);
     expect(doc.connections[0].notes[0]).toBe(noteText(c.notes[0]!, 'en'));
   });
 
@@ -37,11 +41,21 @@ describe('JSON', () => {
     expect(JSON.parse(out).input.warnings[0]).toBe('\u009b2J');
   });
 
-  it('--ndjson is one record per line, the same object as in connections', () => {
+  it('--ndjson is one record per line, the same object as in connections with schema and input first', () => {
     const c = classic();
-    const line = renderNdjsonLine(c);
+    const line = renderNdjsonLine(c, ndjsonHead('tcptrace/2', 'a b.pcap'));
     expect(line.split('\n')).toEqual([expect.any(String), '']);
-    expect(JSON.parse(line)).toEqual(jsonRecord(c));
+    const parsed = JSON.parse(line);
+    expect(Object.keys(parsed).slice(0, 3)).toEqual(['schema', 'input', 'id']);
+    const { schema, input, ...rest } = parsed;
+    expect([schema, input]).toEqual(['tcptrace/2', 'a b.pcap']);
+    expect(rest).toEqual(jsonRecord(c));
+  });
+
+  it("--ndjson escapes the input's name as the document does", () => {
+    const line = renderNdjsonLine(classic(), ndjsonHead('tcptrace/2', 'x\u001b]0;t\u0007\u202e.pcap'));
+    expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(JSON.parse(line).input).toBe('x\u001b]0;t\u0007\u202e.pcap');
   });
 });
 

@@ -36,7 +36,8 @@ describe('notes as codes', () => {
 
   it.each(CAPTURES)('%s: --lang zh prints no English sentence; every note is worded in both languages', async (file) => {
     const io = fakeIO({ env: {} });
-    await main(argv('--no-color', '--lang', 'zh', '--explain', file), io);
+    // --width 0: a warning wrapped at 80 columns would leave its continuation without the 警告 mark.
+    await main(argv('--no-color', '--width', '0', '--lang', 'zh', '--explain', file), io);
     // Capture warnings (the reader's, about the file) are not the model's notes.
     const lines = io.out().split('\n').filter((l) => !l.includes('警告'));
     for (const l of lines) expect(l).not.toMatch(ENGLISH);

@@ -10,9 +10,9 @@ function twoConns() {
   const a = classic();
   const b = connection(handshake(), {
     id: 1,
-    open: { kind: 'refused', complete: false, rttMs: null, packets: [1, 2] },
-    close: { kind: 'none', initiator: null, dataAfterFin: 0, packets: [] },
-    zeek: { conn_state: 'REJ', history: 'Sr' },
+    open: { kind: 'refused', complete: false, rttMs: null, packets: [1, 2], heuristic: null, synRetransmits: null },
+    close: { kind: 'none', initiator: null, dataAfterFin: 0, packets: [], reset: null },
+    zeek: { conn_state: 'REJ', history: 'Sr', records: null },
   });
   b.checks[0]!.ok = false;
   const r = report([a, b], { skipped: { udp: 3, 'unsupported-link:FOO': 1 }, warnings: ['offset 24: truncated record'] });

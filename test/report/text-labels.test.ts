@@ -73,7 +73,7 @@ describe('close heading names who sent the first FIN/RST', () => {
   });
 
   it('a reset without the RST record falls back to close.initiator', () => {
-    const c = connection(handshake(), { close: { kind: 'reset', initiator: 'client', dataAfterFin: 0, packets: [4] } });
+    const c = connection(handshake(), { close: { kind: 'reset', initiator: 'client', dataAfterFin: 0, packets: [4], reset: null } });
     expect(render(c)).toContain('reset, client first');
   });
 });

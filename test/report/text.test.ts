@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { displayWidth, stripAnsi } from '../../src/report/format.js';
 import { newTextContext, renderConnection, renderText, TEXT_DEFAULTS, type TextOptions } from '../../src/report/text.js';
-import type { ConnectionRecord } from '../../src/tcp/model.js';
+import { noOptions, type ConnectionRecord } from '../../src/tcp/model.js';
 import { classic, connection, handshake, report, type Step } from './factory.js';
 
 const render = (c: ConnectionRecord, o: Partial<TextOptions> = {}) => renderConnection(c, { ...TEXT_DEFAULTS, ...o });
@@ -136,8 +136,8 @@ describe('unusual exchanges are named in words', () => {
         { from: 'server', flags: 'R.', seq: 0, ack: 1, time: 0.00003, client: 'CLOSED', server: 'LISTEN' },
       ],
       {
-        open: { kind: 'refused', complete: false, rttMs: null, packets: [1, 2] },
-        zeek: { conn_state: 'REJ', history: 'Sr' },
+        open: { kind: 'refused', complete: false, rttMs: null, packets: [1, 2], heuristic: null, synRetransmits: null },
+        zeek: { conn_state: 'REJ', history: 'Sr', records: null },
       },
     );
     const out = render(c);
@@ -151,8 +151,8 @@ describe('unusual exchanges are named in words', () => {
   it('unanswered: SYN retransmission times', () => {
     const syn = (t: number): Step => ({ from: 'client', flags: 'S', seq: 0, ack: null, time: t, client: 'SYN-SENT', server: 'LISTEN', analysis: t > 0 ? ['retransmission'] : [] });
     const c = connection([syn(0), syn(1.01), syn(3.05)], {
-      open: { kind: 'unanswered', complete: false, rttMs: null, packets: [1, 2, 3], synRetransmits: [1.01, 3.05] },
-      server: { ip: '198.18.0.2', port: 81, state: 'LISTEN', stateBasis: 'unseen', isn: null, options: {}, segments: 0, bytes: 0 },
+      open: { kind: 'unanswered', complete: false, rttMs: null, packets: [1, 2, 3], synRetransmits: [1.01, 3.05], heuristic: null },
+      server: { ip: '198.18.0.2', port: 81, state: 'LISTEN', stateBasis: 'unseen', isn: null, options: noOptions(), segments: 0, bytes: 0 },
     });
     const out = render(c);
     expect(out).toContain('Unanswered: 3 SYNs and no reply; retransmitted at +1.010 s, +3.050 s.');
@@ -163,8 +163,8 @@ describe('unusual exchanges are named in words', () => {
 
   it('simultaneous open and simultaneous close', () => {
     const c = connection(handshake(), {
-      open: { kind: 'simultaneous', complete: true, rttMs: null, packets: [1, 2, 3] },
-      close: { kind: 'simultaneous', initiator: 'client', dataAfterFin: 0, packets: [] },
+      open: { kind: 'simultaneous', complete: true, rttMs: null, packets: [1, 2, 3], heuristic: null, synRetransmits: null },
+      close: { kind: 'simultaneous', initiator: 'client', dataAfterFin: 0, packets: [], reset: null },
     });
     const out = render(c);
     expect(out).toContain('simultaneous open · simultaneous close ·');
@@ -175,7 +175,7 @@ describe('unusual exchanges are named in words', () => {
 
   it('three-segment close, half-close in use, and a reset by whom in which state', () => {
     const three = render(
-      connection(handshake(), { close: { kind: 'three-segment', initiator: 'server', dataAfterFin: 1234, packets: [] } }),
+      connection(handshake(), { close: { kind: 'three-segment', initiator: 'server', dataAfterFin: 1234, packets: [], reset: null } }),
     );
     expect(three).toContain('three-segment close, server first');
     expect(three).toContain('Three-segment close: the client acknowledged the server’s FIN and sent its own FIN in the same segment.');
@@ -213,7 +213,7 @@ describe('unusual exchanges are named in words', () => {
       ...handshake(),
       { from: 'client', flags: 'F.', seq: 1, ack: 1, time: 0.5, client: 'FIN-WAIT-2', server: 'CLOSE-WAIT' } as Step,
     ];
-    const c = connection(steps, { close: { kind: 'half-closed', initiator: 'client', dataAfterFin: 0, packets: [4] }, reusedFrom: 3 });
+    const c = connection(steps, { close: { kind: 'half-closed', initiator: 'client', dataAfterFin: 0, packets: [4], reset: null }, reusedFrom: 3 });
     const out = render(c);
     expect(out).toContain('Half-closed at the end of the capture: only the client’s FIN was seen');
     expect(out).toContain('The capture ended with the server in CLOSE-WAIT: its application had not closed the socket yet.');
@@ -224,9 +224,9 @@ describe('unusual exchanges are named in words', () => {
     const c = connection(
       [{ from: 'client', flags: 'P.', seq: 1, ack: 1, len: 10, time: 0, client: 'ESTABLISHED', server: 'ESTABLISHED' }],
       {
-        open: { kind: 'mid-stream', complete: false, rttMs: null, packets: [], heuristic: 'well-known-port' },
+        open: { kind: 'mid-stream', complete: false, rttMs: null, packets: [], heuristic: 'well-known-port', synRetransmits: null },
         timeline: [],
-        zeek: { conn_state: 'OTH', history: 'D' },
+        zeek: { conn_state: 'OTH', history: 'D', records: null },
       },
     );
     c.server.stateBasis = 'inferred';

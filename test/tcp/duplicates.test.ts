@@ -150,10 +150,10 @@ describe('what counts as a copy', () => {
     const r = run([...hs, ack([add(X, 101), add(X, 201)]), ack([add(X, 101), add(X, 301)])]);
     expect(r.flags.duplicates).toBe(0);
   });
-  it('the opening: a copied SYN is not a SYN retransmission (open.synRetransmits stays unset)', () => {
+  it('the opening: a copied SYN is not a SYN retransmission (open.synRetransmits stays null)', () => {
     const r = run([hs[0]!, { ...hs[0]!, at: 0.000002 }, ...hs.slice(1)]);
     expect(r.open).toMatchObject({ kind: 'three-way', complete: true });
-    expect(r.open.synRetransmits).toBeUndefined();
+    expect(r.open.synRetransmits).toBeNull();
     expect(r.open.packets).toEqual([1, 2, 3, 4]);
     expect([r.flags.retransmissions, r.flags.duplicates]).toEqual([0, 1]);
     expect(r.segments[1]!.analysis).toEqual(['duplicate']);

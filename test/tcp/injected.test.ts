@@ -59,7 +59,7 @@ describe('rst-ignored.pcap', () => {
     const c = (await report('rst-ignored')).connections[0]!;
     expect(c.open).toMatchObject({ kind: 'three-way', complete: true });
     expect(c.close).toMatchObject({ kind: 'three-segment', initiator: 'client' });
-    expect(c.close.reset).toBeUndefined();
+    expect(c.close.reset).toBeNull();
     const [noAck, badAck] = rsts(c);
     expect([noAck!.flags, noAck!.ack, badAck!.flags, badAck!.ack]).toEqual(['R', null, 'R.', c.client.isn]);
     for (const r of [noAck!, badAck!]) {

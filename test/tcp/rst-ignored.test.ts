@@ -111,7 +111,7 @@ describe('in SYN-SENT', () => {
     const r = expectRows(rows);
     expect(r.open).toMatchObject({ kind: 'three-way', complete: true });
     expect(r.close).toMatchObject({ kind: 'three-segment', initiator: 'client' });
-    expect(r.close.reset).toBeUndefined();
+    expect(r.close.reset).toBeNull();
     expect([r.client.state, r.server.state]).toEqual(['TIME-WAIT', 'CLOSED']);
     // Neither endpoint's timeline goes through CLOSED before the end.
     expect(r.timeline.filter((t) => t.to === 'CLOSED' && t.packet < 11)).toEqual([]);
@@ -184,7 +184,7 @@ describe('in a synchronized state', () => {
     ]);
     expect(r.open.kind).toBe('three-way');
     expect(r.close).toMatchObject({ kind: 'three-segment', initiator: 'client' });
-    expect(r.close.reset).toBeUndefined();
+    expect(r.close.reset).toBeNull();
     expect([r.client.state, r.server.state]).toEqual(['TIME-WAIT', 'CLOSED']);
     for (const p of [4, 5, 6]) expect(flagsOf(r, p), `packet ${p}`).toEqual(['rst-ignored', 'rst-injected']);
     expect(notesWith(r, RST_NOTE.outOfWindow)).toHaveLength(2);

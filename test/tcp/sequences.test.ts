@@ -40,7 +40,7 @@ describe('three-way handshake and four-way close', () => {
     expect(r.client).toMatchObject({ state: 'TIME-WAIT', stateBasis: 'observed', isn: X });
     expect(r.server).toMatchObject({ state: 'CLOSED', stateBasis: 'inferred', isn: Y });
     expect(r.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(r.zeek).toEqual({ conn_state: 'SF', history: 'ShADadFf' });
+    expect(r.zeek).toEqual({ conn_state: 'SF', history: 'ShADadFf', records: null });
   });
   it('confirms a state inferred from a received ACK once that endpoint sends data, and not before', () => {
     // The server's ESTABLISHED comes from the client's ACK (row 3); its 20 bytes (row 6) prove it, since
@@ -346,7 +346,7 @@ describe('mid-stream start', () => {
       ],
       { heuristic: 'well-known-port' },
     );
-    expect(r.open).toEqual({ kind: 'mid-stream', complete: false, rttMs: null, packets: [], heuristic: 'well-known-port' });
+    expect(r.open).toEqual({ kind: 'mid-stream', complete: false, rttMs: null, packets: [], heuristic: 'well-known-port', synRetransmits: null });
     expect(r.client).toMatchObject({ stateBasis: 'inferred', isn: null });
     expect(r.segments[0]).toMatchObject({ relSeq: 1, relAck: 1 });
     expect(noteTexts(r).join(' ')).toMatch(/No SYN from the client was captured/);

@@ -121,7 +121,7 @@ describe('fixtures/tunnels: kernel TCP inside tunnels', () => {
     expect(compileFilter('tunnel-id 42')(c)).toBe(true);
     const plain = (await trace(openCapture(join(import.meta.dirname, '../../fixtures/four-way-close.pcap')))).connections[0]!;
     expect(compileFilter('tunnel any')(plain)).toBe(false);
-    expect(plain.tunnel).toBeUndefined();
+    expect(plain.tunnel).toBeNull();
     expect(() => compileFilter('tunnel ppp')).toThrow(/unknown tunnel type "ppp"/);
   });
 });

@@ -241,7 +241,7 @@ function buildSeq(c: ConnectionRecord, sender: Side, m: Messages, max: number): 
   const t1 = segs.length > 0 ? segs[segs.length - 1]!.time : 0;
   // Window scaling applies when both SYNs carried the option (RFC 7323 §2.2), never to a SYN's window.
   const rs = c[receiver].options.wscale;
-  const scaled = rs !== undefined && c[sender].options.wscale !== undefined;
+  const scaled = rs !== null && c[sender].options.wscale !== null;
   const shift = scaled ? rs : 0;
   const seqs = new Unwrapper();
   const acks = new Unwrapper();
@@ -289,7 +289,7 @@ function buildSeq(c: ConnectionRecord, sender: Side, m: Messages, max: number): 
       }
     }
   }
-  if (!scaled && rs === undefined && c.open.kind === 'mid-stream') out.notes.push(P.unscaled);
+  if (!scaled && rs === null && c.open.kind === 'mid-stream') out.notes.push(P.unscaled);
   if (total > drawn) out.notes.push(P.capped.replace('{n}', int(drawn)).replace('{total}', int(total)));
   return out;
 }
