@@ -19,6 +19,7 @@ import { enterInner } from './inner.js';
 import { fromEthertype, fromPppProtocol } from './link.js';
 import type { SkipReason } from './segment.js';
 import { pushHop, Tun } from './tunnel-path.js';
+import { isArubaGre, wlanData } from './wlan.js';
 
 const F_C = 0x8000;
 const F_R = 0x4000;
@@ -87,6 +88,8 @@ export function decodeGre(c: Cursor, p: number, end: number, type: number): Skip
       return enterInner(c, Net.IPv4, q, end);
     default:
       enterInner(c, Net.None, q, end);
+      // Aruba access points tunnel their clients' 802.11 frames to the controller (wlan.ts).
+      if (isArubaGre(proto)) return wlanData(c, q);
       return fromEthertype(c, proto, q);
   }
 }

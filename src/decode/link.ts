@@ -8,6 +8,7 @@
 import { u16, u32 } from './bytes.js';
 import { type Cursor, type LayerDecoder, Net } from './cursor.js';
 import type { SkipReason } from './segment.js';
+import { avs, ieee80211, ppi, prism, radiotap } from './wlan.js';
 
 // What an ethertype leads to. A 64 KiB table so the hot path is one indexed load, not a switch.
 // 0: not IP.
@@ -404,10 +405,15 @@ LINK_DECODERS[50] = pppHdlc;
 LINK_DECODERS[51] = pppEther;
 LINK_DECODERS[101] = rawIp;
 LINK_DECODERS[104] = cHdlc;
+LINK_DECODERS[105] = ieee80211;
 LINK_DECODERS[108] = bsdLoop;
 LINK_DECODERS[113] = linuxSll;
+LINK_DECODERS[119] = prism;
+LINK_DECODERS[127] = radiotap;
 LINK_DECODERS[129] = arcnetLinux;
+LINK_DECODERS[163] = avs;
 LINK_DECODERS[178] = juniperEther;
+LINK_DECODERS[192] = ppi;
 LINK_DECODERS[228] = rawIpv4;
 LINK_DECODERS[229] = rawIpv6;
 LINK_DECODERS[239] = nflog;

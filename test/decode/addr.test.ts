@@ -93,8 +93,8 @@ describe('parseIp', () => {
 
 describe('isLinkTypeSupported', () => {
   it('names exactly the decoders in the table', () => {
-    expect(SUPPORTED_LINK_TYPES).toEqual([0, 1, 9, 10, 12, 14, 50, 51, 101, 104, 108, 113, 129, 178, 228, 229, 239, 242, 276]);
+    expect(SUPPORTED_LINK_TYPES).toEqual([0, 1, 9, 10, 12, 14, 50, 51, 101, 104, 105, 108, 113, 119, 127, 129, 163, 178, 192, 228, 229, 239, 242, 276]);
     for (const lt of SUPPORTED_LINK_TYPES) expect(isLinkTypeSupported(lt)).toBe(true);
-    for (const lt of [2, 7, 105, 127, 177, 277, 1000, 65535, -1, 0.5, NaN]) expect(isLinkTypeSupported(lt)).toBe(false);
+    for (const lt of [2, 7, 147, 177, 277, 1000, 65535, -1, 0.5, NaN]) expect(isLinkTypeSupported(lt)).toBe(false);
   });
 });

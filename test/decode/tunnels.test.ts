@@ -315,3 +315,57 @@ describe('tunnel paths: the key of a connection inside a tunnel', () => {
     expect(dec(vx(0, '198.18.0.1', '198.18.0.2', INNER4), 1, ctx).seg!.tunnel).toBe(21);
   });
 });
+
+/**
+ * 802.11 data frames (decode/wlan.ts): crafted, since no kernel here makes monitor-mode or Aruba
+ * captures (fixtures/arkime/80211http.pcap, a real radiotap capture, is checked against tshark in
+ * tunnel-counts.test.ts). `fc` and `flags` are the two frame-control bytes.
+ */
+function wlan(fc: number, flags: number, body: Uint8Array, opts: { qos?: number; fourth?: boolean } = {}): Uint8Array {
+  const addrs = new Uint8Array(opts.fourth ? 30 : 24).fill(0x02);
+  addrs[0] = fc;
+  addrs[1] = flags;
+  const qos = opts.qos === undefined ? new Uint8Array(0) : new Uint8Array([opts.qos, 0]);
+  return concat(addrs, qos, body);
+}
+const snap = (type: number, payload: Uint8Array) => concat(hex('aaaa03 000000'), be16(type), payload);
+
+describe('802.11 data frames', () => {
+  it('a QoS data frame to the DS inside Aruba GRE (0x8200) reaches the TCP, as a GRE hop', () => {
+    expectInner(dec(gre4(gre(0x0000, 0x8200, [], wlan(0x88, 0x01, snap(0x0800, INNER4), { qos: 0 })))), [hop('gre', null)]);
+    expectInner(dec(gre4(gre(0x0000, 0x83f0, [], wlan(0x08, 0x02, snap(0x86dd, INNER6))))), [hop('gre', null)], 6);
+    // Not an Aruba type (low nibble set): an ethertype like any other, and not IP.
+    expect(dec(gre4(gre(0x0000, 0x8201, [], wlan(0x08, 0x02, snap(0x0800, INNER4))))).skip).toBe('gre:non-ip');
+  });
+
+  it('monitor-mode link types: plain, radiotap, PPI; four addresses, HT control, A-MSDU', () => {
+    const plain = (f: Uint8Array) => dec(f, 105);
+    const ok = (d: Decoded) => {
+      expect(d.skip).toBeNull();
+      expect(d.seg!.dstPort).toBe(80);
+    };
+    ok(plain(wlan(0x08, 0x01, snap(0x0800, INNER4))));
+    ok(plain(wlan(0x88, 0x03, snap(0x0800, INNER4), { qos: 0, fourth: true })));
+    // Order bit on a QoS frame: 4 bytes of HT control before the LLC header.
+    ok(plain(wlan(0x88, 0x81, concat(hex('00000000'), snap(0x0800, INNER4)), { qos: 0 })));
+    // A-MSDU: a 14-byte subframe header (DA, SA, length) before the first subframe's LLC.
+    ok(plain(wlan(0x88, 0x01, concat(new Uint8Array(12), be16(8 + INNER4.length), snap(0x0800, INNER4)), { qos: 0x80 })));
+    // Radiotap: version 0, pad, length 12 (little-endian), present flags, 4 bytes of fields.
+    ok(dec(concat(hex('00 00 0c00 00000000 00000000'), wlan(0x08, 0x01, snap(0x0800, INNER4))), 127));
+    // PPI: version, flags, length 8 (LE), DLT 105 (LE).
+    ok(dec(concat(hex('00 00 0800 69000000'), wlan(0x08, 0x01, snap(0x0800, INNER4))), 192));
+  });
+
+  it('frames without readable IP are not-IP, cut ones truncated, never a segment', () => {
+    // Protected (WEP/WPA): the body is ciphertext.
+    expect(dec(wlan(0x08, 0x41, snap(0x0800, INNER4)), 105).skip).toBe('non-ip');
+    // Null function (subtype 4), a beacon (management), an ACK (control).
+    expect(dec(wlan(0x48, 0x01, new Uint8Array(0)), 105).skip).toBe('non-ip');
+    expect(dec(wlan(0x80, 0x00, new Uint8Array(40)), 105).skip).toBe('non-ip');
+    expect(dec(wlan(0xd4, 0x00, new Uint8Array(0)), 105).skip).toBe('non-ip');
+    // Not SNAP (e.g. a raw 802.2 frame).
+    expect(dec(wlan(0x08, 0x01, concat(hex('424203'), INNER4)), 105).skip).toBe('non-ip');
+    expect(dec(wlan(0x08, 0x01, snap(0x0800, INNER4)).subarray(0, 20), 105).skip).toBe('truncated');
+    expect(dec(concat(hex('00 00 0400'), wlan(0x08, 0x01, snap(0x0800, INNER4))), 127).skip).toBe('malformed');
+  });
+});
