@@ -118,6 +118,12 @@ const TOKENS = new RegExp(`[${OPEN}]*(?:[^\\s${CJK}${OPEN}]+|[${CJK}])|[${OPEN}]
  * characters for CJK (which has no spaces between words). A word longer than the width is cut.
  */
 export function wrap(text: string, width: number): string[] {
+  // Most text fits: one measure instead of one per token.
+  if (text.indexOf('\n') < 0 && displayWidth(text) <= width) {
+    // As the token loop would give it: leading spaces dropped, trailing whitespace trimmed.
+    const t = text.replace(/^ +/, '').trimEnd();
+    return t.trim() === '' ? [] : [t];
+  }
   const out: string[] = [];
   let line = '';
   let lineW = 0;
@@ -143,7 +149,8 @@ export function wrap(text: string, width: number): string[] {
       lineW = 0;
     }
     let t = tok;
-    while (displayWidth(t) > width) {
+    let w = tw;
+    while (w > width) {
       // A single token wider than the line: cut it.
       let cut = '';
       for (const ch of t) {
@@ -152,9 +159,10 @@ export function wrap(text: string, width: number): string[] {
       }
       out.push(cut);
       t = t.slice(cut.length);
+      w = displayWidth(t);
     }
     line += t;
-    lineW += displayWidth(t);
+    lineW += w;
   }
   if (line.trim() !== '') out.push(line.trimEnd());
   return out;

@@ -62,6 +62,14 @@ describe('widths', () => {
 
   it('wraps Latin at spaces and CJK anywhere, never starting a line with closing punctuation', () => {
     expect(wrap('the quick brown fox jumps', 10)).toEqual(['the quick', 'brown fox', 'jumps']);
+    // Text that fits takes a shortcut; it must give what the token loop gives (a newline forces the loop).
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', ' ', ' ', '（', '二', '，', 'é', '✓') }), fc.integer({ min: 1, max: 30 }), (t, w) => {
+        fc.pre(t.trim() !== '' && t === t.trimEnd() && displayWidth(t) <= w);
+        expect(wrap(t, w)).toEqual(wrap(`${t}\n`, w));
+      }),
+      { numRuns: 500 },
+    );
     const zh = wrap('一二三四五，六七', 10);
     expect(zh).toEqual(['一二三四五，', '六七']);
     for (const l of wrap('为什么需要第三个报文：SYN-ACK 只能证明服务器收到了某个 SYN。', 12)) {
