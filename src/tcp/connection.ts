@@ -493,7 +493,10 @@ export class ConnectionTracker {
     else this.lastRel = t;
     // The same frame captured twice: counted and shown, not applied to anything again.
     const copyOf = this.dups.original(seg, fromClient);
-    if (copyOf !== 0) return this.duplicate(seg, fromClient ? this.c : this.s, t, copyOf);
+    if (copyOf !== 0) {
+      this.duplicate(seg, fromClient ? this.c : this.s, t, copyOf);
+      return;
+    }
     // A TIME-WAIT that ran out before this segment: the endpoint has no TCB any more (RFC 9293 §3.10.8).
     if (this.c.t.state === TimeWait) this.expire(this.c, t);
     if (this.s.t.state === TimeWait) this.expire(this.s, t);

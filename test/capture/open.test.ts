@@ -147,7 +147,7 @@ describe("openCapture('-') and streams", () => {
   });
 
   it('a read error before any data: a CaptureError', async () => {
-    // eslint-disable-next-line require-yield
+    // biome-ignore lint/correctness/useYield: a source that fails before yielding anything is the point
     async function* failing(): AsyncGenerator<Uint8Array> {
       throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
     }

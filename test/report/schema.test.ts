@@ -97,7 +97,10 @@ describe("the README's field table", () => {
     expect(section.length).toBeGreaterThan(1000);
     const names = new Set<string>();
     const walk = (v: unknown): void => {
-      if (Array.isArray(v)) return v.forEach(walk);
+      if (Array.isArray(v)) {
+        v.forEach(walk);
+        return;
+      }
       if (v === null || typeof v !== 'object') return;
       const o = v as Record<string, unknown>;
       if (o.properties && typeof o.properties === 'object') for (const k of Object.keys(o.properties)) names.add(k);
