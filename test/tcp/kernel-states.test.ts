@@ -9,10 +9,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openCapture } from '../../src/capture/open.js';
 import type { ConnectionRecord } from '../../src/tcp/model.js';
-import { trace } from '../../src/trace.js';
-import { readKernel, type Kernel, type KernelSocket } from './kernel.js';
+import { readKernel, tracedConnections, type Kernel, type KernelSocket } from './kernel.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures');
 
@@ -30,15 +28,7 @@ const variants = existsSync(join(DIR, 'variants'))
       .filter((v): v is { file: string; base: string } => v.base !== undefined)
   : [];
 
-const cache = new Map<string, Promise<ConnectionRecord[]>>();
-function connections(file: string): Promise<ConnectionRecord[]> {
-  let p = cache.get(file);
-  if (!p) {
-    p = trace(openCapture(join(DIR, file))).then((r) => r.connections);
-    cache.set(file, p);
-  }
-  return p;
-}
+const connections = tracedConnections(DIR);
 
 /** [connection, side, tool state, kernel state] for every compared endpoint, plus unmatched kernel sockets. */
 function compare(conns: ConnectionRecord[], k: Kernel) {

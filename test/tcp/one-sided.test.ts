@@ -15,7 +15,7 @@ import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
 import { main } from '../../src/cli/main.js';
 import { argv, fakeIO } from '../cli/io.js';
-import { readKernel } from './kernel.js';
+import { readKernel, tracedConnections } from './kernel.js';
 import { noteTexts } from '../helpers/notes.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/one-sided');
@@ -35,15 +35,7 @@ const UNSEEN: Record<string, (c: ConnectionRecord) => boolean> = {
 
 const addr = (ip: string, port: number) => `${ip}:${port}`;
 
-const cache = new Map<string, Promise<ConnectionRecord[]>>();
-function connections(file: string): Promise<ConnectionRecord[]> {
-  let p = cache.get(file);
-  if (!p) {
-    p = trace(openCapture(join(DIR, file))).then((r) => r.connections);
-    cache.set(file, p);
-  }
-  return p;
-}
+const connections = tracedConnections(DIR);
 
 describe('one direction captured: final states equal the kernel’s', () => {
   it('there are one-sided recordings, both directions of each', () => {
