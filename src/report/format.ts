@@ -118,12 +118,14 @@ const TOKENS = new RegExp(`[${OPEN}]*(?:[^\\s${CJK}${OPEN}]+|[${CJK}])|[${OPEN}]
  * characters for CJK (which has no spaces between words). A word longer than the width is cut.
  */
 export function wrap(text: string, width: number): string[] {
+  const simple = simpleWidth(text);
   // Most text fits: one measure instead of one per token.
-  if (text.indexOf('\n') < 0 && displayWidth(text) <= width) {
+  if (text.indexOf('\n') < 0 && (simple >= 0 ? simple : displayWidth(text)) <= width) {
     // As the token loop would give it: leading spaces dropped, trailing whitespace trimmed.
     const t = text.replace(/^ +/, '').trimEnd();
     return t.trim() === '' ? [] : [t];
   }
+  if (simple >= 0 && width >= 1) return wrapSimple(text, width);
   const out: string[] = [];
   let line = '';
   let lineW = 0;
@@ -154,7 +156,8 @@ export function wrap(text: string, width: number): string[] {
       // A single token wider than the line: cut it.
       let cut = '';
       for (const ch of t) {
-        if (displayWidth(cut + ch) > width) break;
+        // At least one character a line, or a character wider than the line would never be cut.
+        if (cut !== '' && displayWidth(cut + ch) > width) break;
         cut += ch;
       }
       out.push(cut);
@@ -163,6 +166,69 @@ export function wrap(text: string, width: number): string[] {
     }
     line += t;
     lineW += w;
+  }
+  if (line.trim() !== '') out.push(line.trimEnd());
+  return out;
+}
+
+/**
+ * The width of `text` when every character of it is one column, the only whitespace in it is
+ * spaces and newlines, and none is an opening bracket that sticks to the next word (OPEN): ASCII
+ * and Latin text and the ladder's own symbols, without colour codes. Else -1.
+ * Such text is nearly all that is wrapped, and it can be wrapped by index (wrapSimple).
+ */
+function simpleWidth(text: string): number {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x21) {
+      if (c !== 0x20 && c !== 0x0a) return -1;
+    } else if (c >= 0x7f && (c < 0xa1 || (c >= 0x300 && !narrow(c)) || c === 0x201c)) return -1; // DEL, C1, NBSP; wide; “ opens (OPEN)
+  }
+  return n;
+}
+
+/**
+ * wrap() for text that simpleWidth() accepts, the same lines as its token loop gives (a word is a
+ * run of characters between spaces and newlines, each one column): words are cut out of the text
+ * by index instead of a regex match and a measure per token. `width` ≥ 1.
+ */
+function wrapSimple(text: string, width: number): string[] {
+  const out: string[] = [];
+  const n = text.length;
+  let line = '';
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20) {
+      if (line.length > 0 && line.length < width) line += ' ';
+      i++;
+      continue;
+    }
+    if (c === 0x0a) {
+      out.push(line.trimEnd());
+      line = '';
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n) {
+      const d = text.charCodeAt(j);
+      if (d === 0x20 || d === 0x0a) break;
+      j++;
+    }
+    let t = text.slice(i, j);
+    i = j;
+    if (line.length + t.length > width && line.length > 0 && !NO_LINE_START.includes(t)) {
+      out.push(line.trimEnd());
+      line = '';
+    }
+    // A single word wider than the line: cut it.
+    while (t.length > width) {
+      out.push(t.slice(0, width));
+      t = t.slice(width);
+    }
+    line += t;
   }
   if (line.trim() !== '') out.push(line.trimEnd());
   return out;

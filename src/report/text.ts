@@ -694,9 +694,13 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
   );
   const line = (left: string, l: string, mid: string, r: string, right: string) =>
     `${left}${l}${mid}${r}${right}`.trimEnd();
+  // The same for every row of the ladder: made once.
+  const innerLeft = blank + ' '.repeat(STATE_W);
+  const bar = st.dim('│');
+  const barL = ` ${bar}`;
   /** A row with nothing in the side columns: `cell` between two lifelines drawn with `edge`. */
   const inner = (cell: string, edge = '│') =>
-    out.push(line(blank + ' '.repeat(STATE_W), ` ${st.dim(edge)}`, padEnd(cell, area), st.dim(edge), ''));
+    out.push(edge === '│' ? line(innerLeft, barL, padEnd(cell, area), bar, '') : line(innerLeft, ` ${st.dim(edge)}`, padEnd(cell, area), st.dim(edge), ''));
   for (const r of rows) {
     switch (r.kind) {
       case 'states': {
@@ -710,19 +714,21 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
         const fill = (n: number) => '─'.repeat(Math.max(1, n));
         // Too long for the arrow: the flags stay on it, the numbers go on the line under it.
         let label = r.label;
+        let labelW = displayWidth(label);
         let details: string[] = [];
-        if (displayWidth(label) + 8 > area) {
+        if (labelW + 8 > area) {
           const cut = label.indexOf(' ');
           if (cut > 0) {
             details = wrap(label.slice(cut + 1), area - 4);
             label = label.slice(0, cut);
+            labelW = displayWidth(label);
           }
         }
         const body =
           r.seg.from === 'client'
-            ? `── ${label} ${fill(area - displayWidth(label) - 5)}►`
-            : `◄${fill(area - displayWidth(label) - 5)} ${label} ──`;
-        out.push(line(lead(r.pkt, r.time) + stateL(r.c), ` ${st.dim('│')}`, paint(body), st.dim('│'), stateR(r.s)));
+            ? `── ${label} ${fill(area - labelW - 5)}►`
+            : `◄${fill(area - labelW - 5)} ${label} ──`;
+        out.push(line(lead(r.pkt, r.time) + stateL(r.c), barL, paint(body), bar, stateR(r.s)));
         for (const d of details) inner(`   ${paint(d)}`);
         break;
       }
