@@ -20,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { numberOption } from './args.mjs';
 
 /** mulberry32: a small seeded PRNG, uniform 32-bit words. */
 function rng(seed) {
@@ -171,13 +172,7 @@ export const FLOOD_SERVER = '198.19.0.1:80';
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const opt = (name, dflt) => {
-    const i = args.indexOf(name);
-    if (i < 0) return dflt;
-    const v = Number(args[i + 1]);
-    args.splice(i, 2);
-    return v;
-  };
+  const opt = (name, dflt) => numberOption(args, name, dflt);
   const run = args.includes('--run');
   if (run) args.splice(args.indexOf('--run'), 1);
   const syns = opt('--syns', 1_000_000);

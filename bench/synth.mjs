@@ -11,15 +11,10 @@
 // recorded gaps inside each conversation. `--first P` keeps only each template's first P packets
 // (3: handshakes that never close). Checksums are not rewritten (no tool measured verifies them).
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { numberOption } from './args.mjs';
 
 const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  if (i < 0) return dflt;
-  const v = Number(args[i + 1]);
-  args.splice(i, 2);
-  return v;
-};
+const opt = (name, dflt) => numberOption(args, name, dflt);
 const packets = opt('--packets', 1_000_000);
 const concurrent = opt('--concurrent', 1000);
 const first = opt('--first', Infinity);
