@@ -126,6 +126,11 @@ export function wrap(text: string, width: number): string[] {
     return t.trim() === '' ? [] : [t];
   }
   if (simple >= 0 && width >= 1) return wrapSimple(text, width);
+  return wrapTokens(text, width);
+}
+
+/** wrap()'s general case: a regex token at a time, each measured. Exported for the test that holds wrapSimple to it. */
+export function wrapTokens(text: string, width: number): string[] {
   const out: string[] = [];
   let line = '';
   let lineW = 0;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
-import { displayWidth, duration, esc, escJson, flagNames, int, isoTime, millis, padEnd, padStart, rel32, secs, wrap } from '../../src/report/format.js';
+import { displayWidth, duration, esc, escJson, flagNames, int, isoTime, millis, padEnd, padStart, rel32, secs, wrap, wrapTokens } from '../../src/report/format.js';
 
 describe('esc', () => {
   it.each([
@@ -70,6 +70,15 @@ describe('widths', () => {
       }),
       { numRuns: 500 },
     );
+    // Text of one-column characters is cut by index (wrapSimple): the lines of the token loop.
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'bc', ' ', ' ', '\n', '.', ')', '!?', '─', '→', 'é', '·') }), fc.integer({ min: 1, max: 20 }), (t, w) => {
+        expect(wrap(t, w)).toEqual(wrapTokens(t, w));
+      }),
+      { numRuns: 2000 },
+    );
+    // A character wider than the line still gets a line of its own (this once looped forever).
+    expect(wrap('一二', 1)).toEqual(['一', '二']);
     const zh = wrap('一二三四五，六七', 10);
     expect(zh).toEqual(['一二三四五，', '六七']);
     for (const l of wrap('为什么需要第三个报文：SYN-ACK 只能证明服务器收到了某个 SYN。', 12)) {
