@@ -1,7 +1,7 @@
 /**
  * One endpoint of a tracked connection: its track (what classify.ts and analysis.ts read), its
  * Zeek view, its negotiated options and counts, and the short history of its transitions that
- * the tracker undoes when a later segment shows an earlier assumption wrong (connection.ts).
+ * the tracker undoes when a later segment shows an earlier assumption wrong (machines.ts).
  */
 import { noOptions, TcpState, type DirectionSummary, type NegotiatedOptions, type Side, type Transition } from './model.js';
 import type { EndpointTrack } from './classify.js';
@@ -17,7 +17,7 @@ export interface EndpointAddr {
 /**
  * What caused a transition: a received event, an assumption (mid-stream, a missed SYN), (null) its
  * own segment, or 'evidence': a segment of its own that the capture did not show, proven by the
- * peer's ACK or by what the peer did not do (connection.ts, "evidence").
+ * peer's ACK or by what the peer did not do (evidence.ts).
  */
 export type Via = ReceivedEvent | 'assumed' | 'evidence' | null;
 
@@ -138,7 +138,7 @@ export class End implements EndpointTrack, ZeekEndpoint {
   /**
    * Its latest SYN or FIN as sent (seen or inferred): the sequence number after it, how many copies
    * the capture showed, and when the last two left (seconds since the first packet). What the peer
-   * did not answer, and whether it stopped retransmitting, are read from these (connection.ts).
+   * did not answer, and whether it stopped retransmitting, are read from these (evidence.ts).
    */
   ctlEnd: number | null = null;
   ctlCopies = 0;
