@@ -38,13 +38,11 @@
 import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { TunnelHop } from '../decode/tunnel-path.js';
 import {
-  TRANSITION_CODE,
   TcpState,
   type ConnectionRecord,
   type FlagCounts,
   type SegmentRecord,
   type Side,
-  type Transition,
   type ZeekRecord,
 } from './model.js';
 import { classify, judgeRst, type Classified, type RstJudgement } from './classify.js';
@@ -52,7 +50,7 @@ import { A, analyze, DuplicateWatch } from './analysis.js';
 import type { ReceivedEvent, SentEvent } from './table.js';
 import { zeekConnState, zeekStep, ZeekHistory } from './zeek.js';
 import { resetZeekEndpoint, ZEEK_ATTEMPT_DELAY, zeekAfterPacket, zeekRecordOver, type ZeekLife } from './zeek-lifetime.js';
-import { End, type EndpointAddr } from './endpoint.js';
+import { End, type EndpointAddr, type Proof } from './endpoint.js';
 import { beginSegment, checkBefore, checkLateSyn } from './checks.js';
 import { segmentRecord } from './segment-record.js';
 import { abortPending, bookRst, bookSegment, pushCapped, rstSenderWentOn, unexpectedExchange, type Oddities } from './exchange.js';
@@ -62,6 +60,7 @@ import { NOTE, type Note } from './notes.js';
 import { applyReceived, applySent, expire, move, undo } from './machines.js';
 import { inferFromAck, noteControl, retransmitsAcked, type FinGuess, type SynGuess } from './evidence.js';
 import { buildRecord, MAX_EXCHANGE_SEGMENTS, type FinishReason } from './record.js';
+import { setTimeWaitReused, setWhy } from './timeline.js';
 
 export type { FinishReason } from './record.js';
 export { timeWaitOver } from './record.js';
@@ -163,15 +162,20 @@ export class ConnectionTracker {
   backAt = -1;
   /** The first segment captured out of its wire order (flags.reordered counts them). */
   reorderedFirst = 0;
-  /** The client's SYN-SENT assumed from a SYN,ACK captured first (start()): its SYN may still come, late. */
-  private assumedSyn: Transition | null = null;
+  /** The client's SYN-SENT assumed from a SYN,ACK captured first (start()): its SYN may still come, late (a serial, timeline.ts). */
+  private assumedSyn = 0;
   packets = 0;
-  readonly timeline: Transition[] = [];
+  /** The transitions, as numbers (a TransitionLog: timeline.ts). */
+  readonly tl: number[] = [];
+  readonly tlWhy: string[] = [];
+  tlSerial = 0;
+  tlShown = 0;
   timelineDropped = 0;
   /** The checks decided so far (a CheckLog: checks.ts). */
   readonly checkNums: number[] = [];
   readonly checkMsgs: string[] = [];
-  readonly records: SegmentRecord[] = [];
+  /** The kept segments (null until the first: none with noSegments). */
+  records: SegmentRecord[] | null = null;
   omitted = 0;
   readonly counts: FlagCounts = {
     retransmissions: 0,
@@ -223,14 +227,12 @@ export class ConnectionTracker {
    * copy of it belongs to a new connection (startsNewConnection).
    */
   aborted: { by: Side; seq: number; packet: number; time: number; grace: number } | null = null;
-  readonly notes: Note[] = [];
+  /** Notes made while tracking (null until the first: most are made by finish()). */
+  notes: Note[] | null = null;
   /** finish() ran with `last`: the record owns the lists now. */
   done = false;
-  /**
-   * While a segment the capture did not show is applied: what proves it, the opening of each `why`
-   * (built only when a transition happens: most unseen data changes no state).
-   */
-  evidence: (() => string) | null = null;
+  /** While a segment the capture did not show is applied: what proves it (evidence.ts unseen()). */
+  evidence: Proof | null = null;
   /** A FIN inferred from a one-number step that may still turn out to be a byte of data. */
   finGuess: FinGuess | null = null;
   /**
@@ -306,8 +308,8 @@ export class ConnectionTracker {
       const basis = E.basis;
       const tr = move(this, E, Closed, seg.packet, t, why, 'assumed');
       E.basis = basis;
-      if (tr !== null) tr.code = TRANSITION_CODE.timeWaitReused;
-      this.notes.push({ code: NOTE.timeWaitReused, side: E.name, twPacket: E.twPacket, at: round6(t), packet: seg.packet });
+      setTimeWaitReused(this, tr);
+      (this.notes ??= []).push({ code: NOTE.timeWaitReused, side: E.name, twPacket: E.twPacket, at: round6(t), packet: seg.packet });
     }
   }
 
@@ -340,9 +342,8 @@ export class ConnectionTracker {
   /** Books `seg` as captured out of order; returns its analysis mask with only that said of it. */
   private reordered(seg: Segment, mask: number, lateSyn: boolean): number {
     if (this.counts.reordered++ === 0) this.reorderedFirst = seg.packet;
-    if (lateSyn && this.assumedSyn !== null) {
-      const tr = this.assumedSyn;
-      tr.why = flat(`its SYN, captured out of order after the SYN,ACK that answers it (in packet ${seg.packet}), went first on the wire (RFC 9293 §3.10.1)`);
+    if (lateSyn && this.assumedSyn !== 0) {
+      setWhy(this, this.assumedSyn, flat(`its SYN, captured out of order after the SYN,ACK that answers it (in packet ${seg.packet}), went first on the wire (RFC 9293 §3.10.1)`));
     }
     // Not a retransmission: it is the first copy (Wireshark's out-of-order, when it says so, stands).
     return (mask & ~(A.RETRANSMISSION | A.SPURIOUS)) | A.REORDERED;
@@ -516,7 +517,7 @@ export class ConnectionTracker {
       // With noSegments nothing is drawn: the exchange's facts (kinds, checks, timeline, packet
       // numbers) are all kept, its segments are not.
       if (!this.opts.noSegments) {
-        if (this.opts.allSegments || this.records.length < MAX_EXCHANGE_SEGMENTS) this.record(seg, S, t, mask);
+        if (this.opts.allSegments || this.records === null || this.records.length < MAX_EXCHANGE_SEGMENTS) this.record(seg, S, t, mask);
         else this.omitted++;
       }
     }
@@ -660,7 +661,7 @@ export class ConnectionTracker {
     const rec = segmentRecord(seg, S, R, this.c.t.state, this.s.t.state, t, mask);
     const o = seg.options;
     if (this.opts.timestamps === true && o !== null && o.tsVal !== undefined) rec.ts = [o.tsVal, o.tsEcr ?? 0];
-    this.records.push(rec);
+    (this.records ??= []).push(rec);
   }
 
   /**
@@ -673,9 +674,10 @@ export class ConnectionTracker {
     else if (this.closePackets.lastIndexOf(orig) >= 0) pushCapped(this.closePackets, seg.packet);
     if (this.opts.noSegments) return;
     let kept = this.opts.allSegments;
-    for (let k = this.records.length - 1; !kept && k >= 0 && this.records[k]!.packet >= orig; k--) kept = this.records[k]!.packet === orig;
+    const recs = this.records ?? [];
+    for (let k = recs.length - 1; !kept && k >= 0 && recs[k]!.packet >= orig; k--) kept = recs[k]!.packet === orig;
     if (!kept) return;
-    if (this.opts.allSegments || this.records.length < MAX_EXCHANGE_SEGMENTS) {
+    if (this.opts.allSegments || recs.length < MAX_EXCHANGE_SEGMENTS) {
       beginSegment();
       this.record(seg, S, t, A.DUPLICATE);
     } else this.omitted++;

@@ -9,7 +9,7 @@
 import { TcpFlag, type Segment } from '../decode/segment.js';
 import { classify, type Classified } from './classify.js';
 import type { ConnectionTracker } from './connection.js';
-import { INFERENCE, type End, type InferenceCode } from './endpoint.js';
+import { INFERENCE, type End, type InferenceCode, type Proof } from './endpoint.js';
 import { bookSegment, bookUnexpected } from './exchange.js';
 import { flat, round6 } from './format.js';
 import { applyReceived, applySent, undo } from './machines.js';
@@ -18,6 +18,7 @@ import { NOTE, type ControlKind, type Note } from './notes.js';
 import { step } from './table.js';
 import { A } from './analysis.js';
 import { seqAdd, seqDiff, seqGe, seqGt } from './seq.js';
+import { lastTr, lastVia, setWhy, trFrom, trPacket, trTo } from './timeline.js';
 
 const { Listen, TimeWait } = TcpState;
 /** Checks about an endpoint's FIN, none of which a FIN the capture did not show can decide. */
@@ -35,6 +36,7 @@ const UNANSWERED_RTTS = 10;
 // Scratch for a segment the capture did not show but the peer's ACK proves (observe() is never
 // re-entered): the segment and its two events.
 const VEV: Classified = { sent: 'Ack', received: 'Ack' };
+const PROOF: Proof = { code: INFERENCE.unseenData, packet: 0, ack: null, ctl: 0, len: 0, a: 'client', b: 'server' };
 const VSEG: { -readonly [K in keyof Segment]: Segment[K] } = {
   packet: 0, tsSec: 0, tsNsec: 0, ipVersion: 4, ipId: 0, src0: 0, src1: 0, src2: 0, src3: 0, dst0: 0, dst1: 0, dst2: 0, dst3: 0,
   srcPort: 0, dstPort: 0, seq: 0, ack: null, flags: 0, window: 0, payloadLen: 0, options: null, truncated: false, tunnel: 0, tunnelFlip: 0,
@@ -154,15 +156,18 @@ export function unseen(x: ConnectionTracker, A: End, B: End, proof: Segment, t: 
   const ev = classify(v, A.t, B.t, null, VEV);
   const sent = ev.sent;
   const received = ev.received;
-  const packet = proof.packet;
-  const proved = proof.ack;
-  x.evidence = () =>
-    `inferred (${code}, packet ${packet}): the ${B.name}'s ACK ${proved} in packet ${packet} covers ` +
-    `${ctl & TcpFlag.SYN ? 'a SYN,ACK' : ctl & TcpFlag.FIN ? (len > 0 ? `${len} bytes and a FIN` : 'a FIN') : `${len} bytes`} of the ${A.name}'s that the capture did not show, ` +
-    `so the ${A.name} sent it and the ${B.name} received it; `;
+  const why = PROOF;
+  why.code = code;
+  why.packet = proof.packet;
+  why.ack = proof.ack;
+  why.ctl = ctl;
+  why.len = len;
+  why.a = A.name;
+  why.b = B.name;
+  x.evidence = why;
   const senderBefore = A.t.state;
   const receiverBefore = B.t.state;
-  const last = A.lastTr();
+  const last = lastTr(x, A);
   const basis = A.basis;
   const pending = B.pending;
   applySent(x, A, v, sent, t);
@@ -170,7 +175,7 @@ export function unseen(x: ConnectionTracker, A: End, B: End, proof: Segment, t: 
   x.evidence = null;
   // B's own segment acknowledges it: nothing of it awaits B's ACK.
   B.pending = pending;
-  if (A.lastTr() === last) A.basis = basis;
+  if (lastTr(x, A) === last) A.basis = basis;
   A.evidenced++;
   bookSegment(x, v, A, B, sent, t, senderBefore, receiverBefore, false);
   const a = A.t;
@@ -213,12 +218,10 @@ export function unseen(x: ConnectionTracker, A: End, B: End, proof: Segment, t: 
 export function withdrawFin(x: ConnectionTracker, g: FinGuess): boolean {
   const { A, B, packet } = g;
   x.finGuess = null;
+  // (trPacket is -1 for none.)
+  if (trPacket(x, lastTr(x, A)) > packet || trPacket(x, lastTr(x, B)) > packet) return false;
   for (const E of [A, B]) {
-    const tr = E.lastTr();
-    if (tr !== null && tr.packet > packet) return false;
-  }
-  for (const E of [A, B]) {
-    for (let tr = E.lastTr(); tr !== null && tr.packet === packet; tr = E.lastTr()) undo(x, E, false);
+    while (trPacket(x, lastTr(x, E)) === packet) undo(x, E, false);
   }
   [x.firstFin, x.firstCloseSide, x.secondFin, x.threeSegment, x.finsCrossed, A.ackedPeerFin, B.ackedPeerFin,
     A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket] = g.saved;
@@ -238,7 +241,7 @@ export function withdrawFin(x: ConnectionTracker, g: FinGuess): boolean {
  */
 export function withdrawSynAck(x: ConnectionTracker, g: SynGuess, rst: number): void {
   const { A, B, packet } = g;
-  for (let tr = A.lastTr(); tr !== null && tr.packet === packet; tr = A.lastTr()) undo(x, A, false);
+  while (trPacket(x, lastTr(x, A)) === packet) undo(x, A, false);
   const a = A.t;
   a.isn = null;
   a.synLen = 0;
@@ -246,10 +249,10 @@ export function withdrawSynAck(x: ConnectionTracker, g: SynGuess, rst: number): 
   A.evidenced--;
   A.awaitSeqAfterSyn = false;
   A.pending = null;
-  const tr = B.lastTr();
-  if (tr !== null && tr.packet === packet && B.lastVia() !== null) {
-    tr.why = flat(`its ACK in packet ${packet} acknowledges a SYN,ACK of the ${A.name}'s that the capture did not show, so it took one as received; ` +
-      `the ${A.name}'s RST <SEQ=SEG.ACK> without ACK in packet ${rst} is LISTEN's answer to an ACK (RFC 9293 §3.10.7.2), so the ${A.name} never sent it`);
+  const tr = lastTr(x, B);
+  if (trPacket(x, tr) === packet && lastVia(x, B) !== null) {
+    setWhy(x, tr, flat(`its ACK in packet ${packet} acknowledges a SYN,ACK of the ${A.name}'s that the capture did not show, so it took one as received; ` +
+      `the ${A.name}'s RST <SEQ=SEG.ACK> without ACK in packet ${rst} is LISTEN's answer to an ACK (RFC 9293 §3.10.7.2), so the ${A.name} never sent it`));
   }
   bookUnexpected(x, packet, A.name, 'received', Listen, g.event);
 }
@@ -262,7 +265,7 @@ export function withdrawSynAck(x: ConnectionTracker, g: SynGuess, rst: number): 
  */
 export function retransmitsAcked(x: ConnectionTracker, seg: Segment, S: End, mask: number): void {
   if (!(mask & A.SPURIOUS) || seg.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) return;
-  const via = S.lastVia();
+  const via = lastVia(x, S);
   if (via === 'AckOfFin' || via === 'FinAck') undo(x, S, true);
 }
 
@@ -311,7 +314,7 @@ export function missingAnswers(
   notes: Note[],
 ): [TcpState, EndpointRecord['stateBasis']] {
   const p = E.pending;
-  if (p !== null && p.tr !== null && E.lastTr() === p.tr && state === p.tr.to && P.ctlEnd === p.end) {
+  if (p !== null && p.tr !== 0 && lastTr(x, E) === p.tr && state === trTo(x, p.tr) && P.ctlEnd === p.end) {
     const quiet = endRel - P.ctlLast;
     const synLike = p.event === 'Syn' || p.event === 'SynRexmit' || p.event === 'SynAck';
     const what: ControlKind = p.event === 'SynAck' ? 'SYN,ACK' : synLike ? 'SYN' : 'FIN';
@@ -322,10 +325,12 @@ export function missingAnswers(
       note = { code: NOTE.unansweredForRtts, side: E.name, stays: p.from, packet: P.ctlPacket, what, quietSec: round6(quiet) };
     }
     if (note !== null) {
-      const tr = p.tr;
-      const i = timeline.findIndex((y) => y.packet === tr.packet && y.side === E.name && y.from === tr.from && y.to === tr.to);
+      const at = trPacket(x, p.tr);
+      const from = trFrom(x, p.tr);
+      const to = trTo(x, p.tr);
+      const i = timeline.findIndex((y) => y.packet === at && y.side === E.name && y.from === from && y.to === to);
       if (i >= 0) timeline.splice(i, 1);
-      for (const r of segments) if (r.packet >= tr.packet) r[E.name] = p.from;
+      for (const r of segments) if (r.packet >= at) r[E.name] = p.from;
       notes.push(note);
       return [p.from, 'inferred'];
     }

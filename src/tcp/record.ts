@@ -9,10 +9,11 @@ import { checkList, checksAtEnd } from './checks.js';
 import { closeKind, oddFacts, openKind } from './exchange.js';
 import { missingAnswers } from './evidence.js';
 import { round6 } from './format.js';
-import { expiryWhy, MAX_TIMELINE } from './machines.js';
-import { TcpState, type ConnectionRecord, type EndpointRecord, type Side, type Transition } from './model.js';
+import { expiryWhy } from './machines.js';
+import { TcpState, type ConnectionRecord, type EndpointRecord, type Side } from './model.js';
 import { NOTE } from './notes.js';
 import { copySegment } from './segment-record.js';
+import { lastBasisBefore, lastTr, MAX_TIMELINE, timelineOf, trFrom, trPacket, trTo } from './timeline.js';
 
 /**
  * Why a record is made before the end of the capture: `early` (finished, written before its
@@ -47,10 +48,11 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
   // The end of the capture is never before the connection's own latest time (see lastRel).
   const endRel = Math.max(x.lastRel, endSec - x.firstSec + (endNsec - x.firstNsec) / 1e9);
   const msl2 = 2 * x.opts.mslSec;
-  let timeline = last ? x.timeline : x.timeline.map(copyTransition);
-  const notes = last ? x.notes : x.notes.slice();
+  // The tracker's transitions are numbers (timeline.ts): the record's objects are made here.
+  let timeline = timelineOf(x);
+  const notes = x.notes === null ? [] : last ? x.notes : x.notes.slice();
   const checks = checkList(x);
-  const segments = last ? x.records : x.records.map(copySegment);
+  const segments = x.records === null ? [] : last ? x.records : x.records.map(copySegment);
   const out = {} as Record<Side, EndpointRecord>;
 
   for (let k = 0; k < 2; k++) {
@@ -59,15 +61,17 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
     let state = E.t.state;
     let basis: EndpointRecord['stateBasis'] = E.basis;
     const p = E.pending;
-    if (E.t.sentAny && p !== null && p.lossy && p.tr !== null && E.lastTr() === p.tr) {
+    if (E.t.sentAny && p !== null && p.lossy && p.tr !== 0 && lastTr(x, E) === p.tr) {
       // Earlier copies of this SYN/FIN never reached it (it retransmitted its own segment over
       // them) and this copy was never acknowledged either: it is not assumed to have arrived.
-      const tr = p.tr;
-      const i = timeline.findIndex((y) => y.packet === tr.packet && y.side === E.name && y.from === tr.from && y.to === tr.to);
+      const at = trPacket(x, p.tr);
+      const from = trFrom(x, p.tr);
+      const to = trTo(x, p.tr);
+      const i = timeline.findIndex((y) => y.packet === at && y.side === E.name && y.from === from && y.to === to);
       if (i >= 0) timeline.splice(i, 1);
       state = p.from;
-      basis = E.lastBasisBefore();
-      for (const r of segments) if (r.packet >= p.tr.packet) r[E.name] = p.from;
+      basis = lastBasisBefore(x, E);
+      for (const r of segments) if (r.packet >= at) r[E.name] = p.from;
       notes.push({ code: NOTE.lossyNotArrived, side: E.name, packet: p.packet, stays: p.from });
     }
     // An endpoint the capture never showed is known from the peer's ACKs of sequence space of its
@@ -185,8 +189,4 @@ function zeekView(x: ConnectionTracker): ConnectionRecord['zeek'] {
   if (x.zrecords === null) return { conn_state: cur.conn_state, history: cur.history, records: null };
   const first = x.zrecords[0]!;
   return { conn_state: first.conn_state, history: first.history, records: [...x.zrecords, cur] };
-}
-
-function copyTransition(x: Transition): Transition {
-  return { ...x };
 }
