@@ -30,57 +30,40 @@
  * Memory: a few numbers per endpoint, the timeline (bounded), and only the opening/closing
  * segments (bounded) unless `allSegments` (none with `noSegments`). Nothing per byte.
  *
- * This file is the tracker and its two machines (apply, undo, replay) and builds the record;
- * the endpoint is endpoint.ts, the checks checks.ts, the kinds of opening and closing
- * exchange.ts, a kept segment segment-record.ts.
+ * This file is the tracker: its fields and observe(), which feeds each segment to the rest. The
+ * two machines (move, undo, apply, replay) are machines.ts, the evidence of what the capture did
+ * not show evidence.ts, the record record.ts; the endpoint is endpoint.ts, the checks checks.ts,
+ * the kinds of opening and closing exchange.ts, a kept segment segment-record.ts.
  */
 import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { TunnelHop } from '../decode/tunnel-path.js';
 import {
-  CHECK_IDS,
-  TRANSITION_CODE,
   TcpState,
   type ConnectionRecord,
-  type EndpointRecord,
   type FlagCounts,
   type SegmentRecord,
   type Side,
-  type Transition,
   type ZeekRecord,
 } from './model.js';
 import { classify, judgeRst, type Classified, type RstJudgement } from './classify.js';
 import { A, analyze, DuplicateWatch } from './analysis.js';
-import { SHOWS_LOST, step, type ReceivedEvent, type SentEvent } from './table.js';
+import type { ReceivedEvent, SentEvent } from './table.js';
 import { zeekConnState, zeekStep, ZeekHistory } from './zeek.js';
 import { resetZeekEndpoint, ZEEK_ATTEMPT_DELAY, zeekAfterPacket, zeekRecordOver, type ZeekLife } from './zeek-lifetime.js';
-import { End, INFERENCE, type EndpointAddr, type InferenceCode, type Pending, type Via } from './endpoint.js';
-import { beginSegment, checkBefore, checkLateSyn, checkList, checksAtEnd, checkTimeWait } from './checks.js';
-import { copySegment, segmentRecord } from './segment-record.js';
-import {
-  abortPending,
-  bookRst,
-  bookSegment,
-  bookUnexpected,
-  closeKind,
-  oddFacts,
-  openKind,
-  pushCapped,
-  rstNotTaken,
-  rstSenderWentOn,
-  unexpectedExchange,
-  type Exchange,
-  type Oddities,
-} from './exchange.js';
+import { End, type EndpointAddr, type Proof } from './endpoint.js';
+import { beginSegment, checkBefore, checkLateSyn } from './checks.js';
+import { segmentRecord } from './segment-record.js';
+import { abortPending, bookRst, bookSegment, pushCapped, rstSenderWentOn, unexpectedExchange, type Oddities } from './exchange.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe } from './seq.js';
-import { round6 } from './format.js';
-import { NOTE, type ControlKind, type Note } from './notes.js';
+import { flat, round6 } from './format.js';
+import { NOTE, type Note } from './notes.js';
+import { applyReceived, applySent, expire, move, undo } from './machines.js';
+import { inferFromAck, noteControl, retransmitsAcked, type FinGuess, type SynGuess } from './evidence.js';
+import { buildRecord, MAX_EXCHANGE_SEGMENTS, type FinishReason } from './record.js';
+import { setTimeWaitReused, setWhy } from './timeline.js';
 
-/**
- * Why a record is made before the end of the capture: `early` (finished, written before its
- * TIME-WAIT ran out to bound memory), `evicted` (still open, ended to make room in a full table).
- */
-export type FinishReason = 'end' | 'early' | 'evicted';
-
+export type { FinishReason } from './record.js';
+export { timeWaitOver } from './record.js';
 export type { EndpointAddr } from './endpoint.js';
 
 /** Tracker settings from trace(). */
@@ -120,15 +103,6 @@ export interface ParkedConnection {
   aborted: { by: Side; seq: number; time: number; grace: number } | null;
 }
 
-/**
- * Whether a TIME-WAIT that started `twStart` seconds after the connection's first packet
- * (firstSec, firstNsec) has run out by (endSec, endNsec): 2·MSL passed (RFC 9293 §3.10.8).
- * finish() decides a tracked connection's end state with it, trace.ts a parked one's.
- */
-export function timeWaitOver(twStart: number, firstSec: number, firstNsec: number, endSec: number, endNsec: number, mslSec: number): boolean {
-  return endSec - firstSec + (endNsec - firstNsec) / 1e9 >= twStart + 2 * mslSec;
-}
-
 /** Whether `seg`, sent by `by`, is another copy of the RST that aborted a connection (same sender, same seq). */
 export function repeatsRst(seg: Segment, by: Side, rst: { by: Side; seq: number }): boolean {
   return (seg.flags & TcpFlag.RST) !== 0 && by === rst.by && seg.seq === rst.seq;
@@ -150,107 +124,60 @@ export function belongsAfterRst(seg: Segment, by: Side, time: number, rst: { by:
   return repeatsRst(seg, by, rst) || time - rst.time <= rst.grace;
 }
 
-/** Most opening/closing segments kept per connection (the rest are counted in `notes`). */
-export const MAX_EXCHANGE_SEGMENTS = 64;
-/** Most timeline entries per connection. */
-const MAX_TIMELINE = 256;
-
-const { Closed, Listen, SynSent, Established, CloseWait, TimeWait } = TcpState;
-/** Checks about an endpoint's FIN, none of which a FIN the capture did not show can decide. */
-const FIN_CHECKS = ['fin-acked', 'fin-consumes-one', 'no-data-after-fin'].reduce((m, id) => m | (1 << CHECK_IDS.indexOf(id as never)), 0);
-/**
- * Silence that shows an endpoint stopped retransmitting its SYN or FIN (so the ACK the capture did
- * not show reached it), and that shows a visible endpoint never answered a SYN: RFC 6298's lower
- * bound for the retransmission timeout (§2.4, 1 s; also the initial RTO, §2.1) and, after a
- * retransmission, three times the last interval (each backoff at most doubles it).
- */
-const MIN_RTO = 1;
-/** A visible endpoint that leaves a SYN unanswered for this many round trips (and MIN_RTO) never got it. */
-const UNANSWERED_RTTS = 10;
+const { Closed, Listen, SynSent, Established, TimeWait } = TcpState;
 /**
  * How soon a segment must fill the hole the segment before it left to count as captured out of
  * order rather than retransmitted (at least; one RTT when it is known): Wireshark's default
  * out-of-order window (tcp_analyze_seq's 3 ms).
  */
 const REORDER_SEC = 0.003;
-const REXMIT: ReadonlySet<SentEvent> = new Set<SentEvent>(['SynRexmit', 'SynAckRexmit', 'FinRexmit']);
 
 // Per-packet scratch shared by all trackers (observe() is never re-entered): the two events of the
-// current segment, and of a segment the capture did not show but the peer's ACK proves (VSEG, VEV).
+// current segment and the receiver's judgement of an RST.
 const EV: Classified = { sent: 'Ack', received: 'Ack' };
-const VEV: Classified = { sent: 'Ack', received: 'Ack' };
-const VSEG: { -readonly [K in keyof Segment]: Segment[K] } = {
-  packet: 0, tsSec: 0, tsNsec: 0, ipVersion: 4, ipId: 0, src0: 0, src1: 0, src2: 0, src3: 0, dst0: 0, dst1: 0, dst2: 0, dst3: 0,
-  srcPort: 0, dstPort: 0, seq: 0, ack: null, flags: 0, window: 0, payloadLen: 0, options: null, truncated: false, tunnel: 0, tunnelFlip: 0,
-};
-
-/**
- * A FIN inferred from a one-number step of the peer's ACK that nothing else confirms yet (the peer
- * has not sent a FIN of its own): if the endpoint's sequence space later grows past it, it was one
- * byte of data and the inference is withdrawn (ConnectionTracker.withdrawFin).
- */
-interface FinGuess {
-  A: End;
-  B: End;
-  packet: number;
-  bits: number;
-  saved: [Side | null, Side | null, boolean, boolean, boolean, boolean, boolean, number | null, number, number, number, number];
-}
-/** A SYN,ACK inferred from an ACK of an unseen ISN (ConnectionTracker.synGuess). */
-interface SynGuess {
-  A: End;
-  B: End;
-  packet: number;
-  /** B's ACK: A's ISN + 1. */
-  ack: number;
-  /** What B's segment was to A's machine had it stayed LISTEN. */
-  event: 'Data' | 'Ack';
-  saved: [number | null, boolean, number, number | null, number, number, number, number];
-}
 const RST: RstJudgement = { accepted: false, inWindow: false, expected: null, actual: null };
 
 /**
- * `s` as one flat string. A template literal is a tree of string pieces in V8 (a few hundred bytes
- * for a sentence); reading a character flattens it in place, and a connection's notes live as long
- * as the report.
+ * Tracks one connection (one 4-tuple, one ISN pair) from its first captured segment. Fields that
+ * are not private are read and written by the tracker's other modules (machines.ts, evidence.ts,
+ * record.ts, exchange.ts, checks.ts), not by anything outside tcp/.
  */
-function flat(s: string): string {
-  s.charCodeAt(0);
-  return s;
-}
-
-/** Tracks one connection (one 4-tuple, one ISN pair) from its first captured segment. */
 export class ConnectionTracker {
   /** The two endpoints (read by exchange.ts). */
   readonly c: End;
   readonly s: End;
-  private firstSec = 0;
-  private firstNsec = 0;
-  private lastAbs = 0;
+  firstSec = 0;
+  firstNsec = 0;
+  lastAbs = 0;
   /**
    * The connection's own clock (seconds since its first packet) never runs backwards: a packet
    * stamped before one already seen (a merged capture, a clock step) is taken at the latest time seen,
    * so every duration (RTT, TIME-WAIT, silences) is measured forwards. The steps are counted for a note.
    */
-  private lastRel = 0;
-  private backSteps = 0;
-  private backFirst = 0;
-  private backMax = 0;
+  lastRel = 0;
+  backSteps = 0;
+  backFirst = 0;
+  backMax = 0;
   /** Relative time of the latest backwards step (-1: none): a duration spanning it is not measured. */
   backAt = -1;
   /** The first segment captured out of its wire order (flags.reordered counts them). */
-  private reorderedFirst = 0;
-  /** The client's SYN-SENT assumed from a SYN,ACK captured first (start()): its SYN may still come, late. */
-  private assumedSyn: Transition | null = null;
-  private packets = 0;
-  private readonly timeline: Transition[] = [];
-  private timelineDropped = 0;
+  reorderedFirst = 0;
+  /** The client's SYN-SENT assumed from a SYN,ACK captured first (start()): its SYN may still come, late (a serial, timeline.ts). */
+  private assumedSyn = 0;
+  packets = 0;
+  /** The transitions, as numbers (a TransitionLog: timeline.ts). */
+  readonly tl: number[] = [];
+  readonly tlWhy: string[] = [];
+  tlSerial = 0;
+  tlShown = 0;
+  timelineDropped = 0;
   /** The checks decided so far (a CheckLog: checks.ts). */
   readonly checkNums: number[] = [];
   readonly checkMsgs: string[] = [];
-  private readonly records: SegmentRecord[] = [];
-  private omitted = 0;
-  private readonly counts: FlagCounts = {
+  /** The kept segments (null until the first: none with noSegments). */
+  records: SegmentRecord[] | null = null;
+  omitted = 0;
+  readonly counts: FlagCounts = {
     retransmissions: 0,
     outOfOrder: 0,
     dupAcks: 0,
@@ -266,7 +193,7 @@ export class ConnectionTracker {
   private readonly zhist = new ZeekHistory();
   /** The current Zeek record's timers (zeek-lifetime.ts), and the records Zeek ended before it (null: none). */
   private readonly zlife: ZeekLife = { zAttemptAt: -1, zDeleteAt: -1, zLast: 0 };
-  private zrecords: ZeekRecord[] | null = null;
+  zrecords: ZeekRecord[] | null = null;
   private zFirstPacket = 0;
   // Opening.
   firstSynTime: number | null = null;
@@ -300,30 +227,28 @@ export class ConnectionTracker {
    * copy of it belongs to a new connection (startsNewConnection).
    */
   aborted: { by: Side; seq: number; packet: number; time: number; grace: number } | null = null;
-  private readonly notes: Note[] = [];
+  /** Notes made while tracking (null until the first: most are made by finish()). */
+  notes: Note[] | null = null;
   /** finish() ran with `last`: the record owns the lists now. */
-  private done = false;
-  /**
-   * While a segment the capture did not show is applied: what proves it, the opening of each `why`
-   * (built only when a transition happens: most unseen data changes no state).
-   */
-  private evidence: (() => string) | null = null;
+  done = false;
+  /** While a segment the capture did not show is applied: what proves it (evidence.ts unseen()). */
+  evidence: Proof | null = null;
   /** A FIN inferred from a one-number step that may still turn out to be a byte of data. */
-  private finGuess: FinGuess | null = null;
+  finGuess: FinGuess | null = null;
   /**
    * A SYN,ACK inferred from B's ACK of an ISN of A's never seen, while A has sent nothing since: A's
    * RST `<SEQ=SEG.ACK>` without ACK, LISTEN's answer to any ACK (RFC 9293 §3.10.7.2), shows A was
    * listening and never sent it (withdrawSynAck).
    */
-  private synGuess: SynGuess | null = null;
+  synGuess: SynGuess | null = null;
 
   /** Starts a connection; nothing is known until the first `observe()`. */
   constructor(
     readonly id: number,
     client: EndpointAddr,
     server: EndpointAddr,
-    private readonly opts: TrackerOptions,
-    private readonly meta: { heuristic: string | null; reusedFrom: number | null; tunnel?: TunnelHop[] | null },
+    readonly opts: TrackerOptions,
+    readonly meta: { heuristic: string | null; reusedFrom: number | null; tunnel?: TunnelHop[] | null },
   ) {
     this.c = new End('client', client, true);
     this.s = new End('server', server, false);
@@ -373,7 +298,7 @@ export class ConnectionTracker {
     const t = Math.max(this.lastRel, seg.tsSec - this.firstSec + (seg.tsNsec - this.firstNsec) / 1e9);
     for (const E of [this.c, this.s]) {
       if (E.t.state !== TimeWait) continue;
-      this.expire(E, t);
+      expire(this, E, t);
       if (E.t.state !== TimeWait) continue;
       const receiver = (E === this.c) !== fromClient;
       const why = receiver
@@ -381,10 +306,10 @@ export class ConnectionTracker {
         : `TIME-WAIT ended early: it sent a new SYN (packet ${seg.packet}) on the same 4-tuple, reusing it for a new connection (RFC 6191; Linux tcp_tw_reuse)`;
       // Known as well as the TIME-WAIT was (its basis stays), ended by a segment the capture shows.
       const basis = E.basis;
-      const tr = this.move(E, Closed, seg.packet, t, why, 'assumed');
+      const tr = move(this, E, Closed, seg.packet, t, why, 'assumed');
       E.basis = basis;
-      if (tr !== null) tr.code = TRANSITION_CODE.timeWaitReused;
-      this.notes.push({ code: NOTE.timeWaitReused, side: E.name, twPacket: E.twPacket, at: round6(t), packet: seg.packet });
+      setTimeWaitReused(this, tr);
+      (this.notes ??= []).push({ code: NOTE.timeWaitReused, side: E.name, twPacket: E.twPacket, at: round6(t), packet: seg.packet });
     }
   }
 
@@ -417,9 +342,8 @@ export class ConnectionTracker {
   /** Books `seg` as captured out of order; returns its analysis mask with only that said of it. */
   private reordered(seg: Segment, mask: number, lateSyn: boolean): number {
     if (this.counts.reordered++ === 0) this.reorderedFirst = seg.packet;
-    if (lateSyn && this.assumedSyn !== null) {
-      const tr = this.assumedSyn;
-      tr.why = flat(`its SYN, captured out of order after the SYN,ACK that answers it (in packet ${seg.packet}), went first on the wire (RFC 9293 §3.10.1)`);
+    if (lateSyn && this.assumedSyn !== 0) {
+      setWhy(this, this.assumedSyn, flat(`its SYN, captured out of order after the SYN,ACK that answers it (in packet ${seg.packet}), went first on the wire (RFC 9293 §3.10.1)`));
     }
     // Not a retransmission: it is the first copy (Wireshark's out-of-order, when it says so, stands).
     return (mask & ~(A.RETRANSMISSION | A.SPURIOUS)) | A.REORDERED;
@@ -440,7 +364,7 @@ export class ConnectionTracker {
   }
 
   /** The current Zeek record (the client is the originator, '^' when a record began with the server's packet). */
-  private zeekRecord(): ZeekRecord {
+  zeekRecord(): ZeekRecord {
     const h = this.zhist.text;
     return { conn_state: zeekConnState(this.c.z.zState, this.s.z.zState, this.c.z.zSize, this.s.z.zSize, h), history: h, firstPacket: this.zFirstPacket };
   }
@@ -498,8 +422,8 @@ export class ConnectionTracker {
       return;
     }
     // A TIME-WAIT that ran out before this segment: the endpoint has no TCB any more (RFC 9293 §3.10.8).
-    if (this.c.t.state === TimeWait) this.expire(this.c, t);
-    if (this.s.t.state === TimeWait) this.expire(this.s, t);
+    if (this.c.t.state === TimeWait) expire(this, this.c, t);
+    if (this.s.t.state === TimeWait) expire(this, this.s, t);
     const S = fromClient ? this.c : this.s;
     const R = fromClient ? this.s : this.c;
     const st = S.t;
@@ -519,8 +443,8 @@ export class ConnectionTracker {
     const rst: RstJudgement | null = f & TcpFlag.RST ? judgeRst(seg, st, rt, RST) : null;
     // What this segment's ACK proves the receiver sent though the capture did not show it, and what
     // retransmitting data the receiver had acknowledged shows the sender never got.
-    this.inferFromAck(seg, S, R, t);
-    this.retransmitsAcked(seg, S, mask);
+    inferFromAck(this, seg, S, R, t);
+    retransmitsAcked(this, seg, S, mask);
     const ev = classify(seg, st, rt, rst, EV);
     const sent = ev.sent;
     const received = ev.received;
@@ -538,10 +462,10 @@ export class ConnectionTracker {
     if (lateSyn) checkLateSyn(this, seg, S, R, this.firstSynAckPacket, rt.maxAck!);
 
     // Its own segment after its RSTs: they were not its abort (exchange.ts rstSenderWentOn).
-    if (!(f & TcpFlag.RST) && this.odd !== null && rstSenderWentOn(this, S, seg.packet)) this.undo(S, false);
+    if (!(f & TcpFlag.RST) && this.odd !== null && rstSenderWentOn(this, S, seg.packet)) undo(this, S, false);
     if (!lateSyn) {
-      this.applySent(S, seg, sent, t);
-      this.applyReceived(R, seg, received, sent, t);
+      applySent(this, S, seg, sent, t);
+      applyReceived(this, R, seg, received, sent, t);
     }
     if (received === 'Rst' && this.aborted === null && rt.state !== receiverBefore) {
       this.aborted = { by: S.name, seq: seg.seq, packet: seg.packet, time: seg.tsSec + seg.tsNsec / 1e9, grace: rstGraceSec(this.rttSec) };
@@ -569,7 +493,7 @@ export class ConnectionTracker {
     bookSegment(this, seg, S, R, sent, t, senderBefore, receiverBefore, senderFirst);
     if (f & TcpFlag.RST) bookRst(this, seg, S, R, sent, received, rst, senderBefore, receiverBefore);
     const fresh = this.updateTracks(seg, S, R, sent, received, mask, t);
-    this.noteControl(seg, S, t);
+    noteControl(seg, S, t);
     S.z.zSize += fresh;
     if (this.firstFin !== null && this.firstFin !== S.name) this.dataAfterFin += fresh;
     S.segments++;
@@ -593,7 +517,7 @@ export class ConnectionTracker {
       // With noSegments nothing is drawn: the exchange's facts (kinds, checks, timeline, packet
       // numbers) are all kept, its segments are not.
       if (!this.opts.noSegments) {
-        if (this.opts.allSegments || this.records.length < MAX_EXCHANGE_SEGMENTS) this.record(seg, S, t, mask);
+        if (this.opts.allSegments || this.records === null || this.records.length < MAX_EXCHANGE_SEGMENTS) this.record(seg, S, t, mask);
         else this.omitted++;
       }
     }
@@ -607,149 +531,7 @@ export class ConnectionTracker {
    * `why` says what ends the record when it is not the end of the capture (see FinishReason).
    */
   finish(endSec: number, endNsec: number, last = false, why: FinishReason = 'end'): ConnectionRecord {
-    if (this.done) throw new Error(`connection ${this.id}: finish() after the last finish()`);
-    this.done = last;
-    // The end of the capture is never before the connection's own latest time (see lastRel).
-    const endRel = Math.max(this.lastRel, endSec - this.firstSec + (endNsec - this.firstNsec) / 1e9);
-    const msl2 = 2 * this.opts.mslSec;
-    let timeline = last ? this.timeline : this.timeline.map(copyTransition);
-    const notes = last ? this.notes : this.notes.slice();
-    const checks = checkList(this);
-    const segments = last ? this.records : this.records.map(copySegment);
-    const out = {} as Record<Side, EndpointRecord>;
-
-    for (let k = 0; k < 2; k++) {
-      const E = k === 0 ? this.c : this.s;
-      const P = k === 0 ? this.s : this.c;
-      let state = E.t.state;
-      let basis: EndpointRecord['stateBasis'] = E.basis;
-      const p = E.pending;
-      if (E.t.sentAny && p !== null && p.lossy && p.tr !== null && E.lastTr() === p.tr) {
-        // Earlier copies of this SYN/FIN never reached it (it retransmitted its own segment over
-        // them) and this copy was never acknowledged either: it is not assumed to have arrived.
-        const tr = p.tr;
-        const i = timeline.findIndex((x) => x.packet === tr.packet && x.side === E.name && x.from === tr.from && x.to === tr.to);
-        if (i >= 0) timeline.splice(i, 1);
-        state = p.from;
-        basis = E.lastBasisBefore();
-        for (const r of segments) if (r.packet >= p.tr.packet) r[E.name] = p.from;
-        notes.push({ code: NOTE.lossyNotArrived, side: E.name, packet: p.packet, stays: p.from });
-      }
-      // An endpoint the capture never showed is known from the peer's ACKs of sequence space of its
-      // that the capture did not show: a SYN (the SYN,ACK answering it), data, a FIN.
-      const seen = E.t.sentAny || E.evidenced > 0 || (P.t.sentSynAck && P.t.maxAck !== null);
-      if (seen) {
-        [state, basis] = this.missingAnswers(E, P, state, basis, endRel, timeline, segments, notes);
-        if (!E.t.sentAny) basis = 'inferred';
-      }
-      if (!seen) {
-        state = Closed;
-        basis = 'unseen';
-        timeline = timeline.filter((x) => x.side !== E.name);
-        for (const r of segments) r[E.name] = Closed;
-        if (this.packets > 0) {
-          notes.push({ code: NOTE.unseenSide, side: E.name });
-        }
-      } else if (state === TimeWait) {
-        const expiry = E.twStart + msl2;
-        if (timeWaitOver(E.twStart, this.firstSec, this.firstNsec, endSec, endNsec, this.opts.mslSec)) {
-          state = Closed;
-          timeline.push({ packet: E.twPacket, time: round6(expiry), side: E.name, from: TimeWait, to: Closed, why: this.expiryWhy(E), code: null });
-          notes.push({ code: NOTE.timeWaitExpired, side: E.name, twPacket: E.twPacket, expiry: round6(expiry), msl2, end: round6(endRel) });
-        } else if (why !== 'end') {
-          notes.push({ code: NOTE.timeWaitWrittenEarly, side: E.name, twPacket: E.twPacket, until: round6(expiry), msl2, end: round6(endRel) });
-        } else {
-          notes.push({ code: NOTE.timeWaitUntil, side: E.name, twPacket: E.twPacket, until: round6(expiry), msl2, end: round6(endRel) });
-        }
-      }
-      out[E.name] = {
-        ip: E.addr.ip,
-        port: E.addr.port,
-        state,
-        stateBasis: basis,
-        isn: E.t.sentSyn || E.t.sentSynAck ? E.t.isn : null,
-        options: last ? E.options : { ...E.options },
-        segments: E.segments,
-        bytes: E.bytes,
-      };
-      if (E.t.sentAny && !E.t.sentSyn && !E.t.sentSynAck && E.t.base !== null) {
-        notes.push({ code: NOTE.noSynCaptured, side: E.name, base: E.t.base });
-      }
-    }
-
-    // Checks that can only be decided at the end.
-    checksAtEnd(checks, segments, this.c, this.s, this.resetSeen);
-    // RSTs that ended nothing and unexpected segments: their flags and notes.
-    if (this.odd !== null) oddFacts(this.odd, segments, notes);
-    if (this.counts.reordered > 0) notes.push({ code: NOTE.reordered, segments: this.counts.reordered, firstPacket: this.reorderedFirst });
-    if (this.rttUnknown === 'rtt-reordered') {
-      notes.push({ code: NOTE.rttReordered, synPacket: this.firstSynPacket, synAckPacket: this.firstSynAckPacket });
-    }
-    if (this.backSteps > 0) notes.push({ code: NOTE.clockBackwards, steps: this.backSteps, firstPacket: this.backFirst, backSec: round6(this.backMax) });
-    if (why === 'evicted') {
-      notes.push({ code: NOTE.evicted, maxConnections: this.opts.maxConnections ?? null, end: round6(endRel) });
-    }
-    if (this.omitted > 0) {
-      notes.push({ code: NOTE.segmentsOmitted, count: this.omitted, limit: MAX_EXCHANGE_SEGMENTS });
-    }
-    if (this.timelineDropped > 0) notes.push({ code: NOTE.timelineOmitted, count: this.timelineDropped, limit: MAX_TIMELINE });
-
-    const cs = this.c.t;
-    const ss = this.s.t;
-    const kind = openKind(this);
-    const open: ConnectionRecord['open'] = {
-      kind,
-      complete: (cs.sentSyn || cs.sentSynAck) && (ss.sentSyn || ss.sentSynAck) && cs.synAcked && ss.synAcked,
-      rttMs: this.rttSec === null ? null : Math.round(this.rttSec * 1e6) / 1e3,
-      packets: last ? this.openPackets : this.openPackets.slice(),
-      heuristic: kind === 'mid-stream' ? this.meta.heuristic : null,
-      synRetransmits: this.synRexmits === null ? null : last ? this.synRexmits : this.synRexmits.slice(),
-    };
-
-    const close: ConnectionRecord['close'] = {
-      kind: closeKind(this),
-      initiator: this.firstCloseSide,
-      dataAfterFin: this.dataAfterFin,
-      packets: last ? this.closePackets : this.closePackets.slice(),
-      reset: this.reset === null ? null : last ? this.reset : { ...this.reset },
-    };
-
-    const kaProbes = this.c.keepAlives + this.s.keepAlives;
-    const kaN = this.c.kaIntervals + this.s.kaIntervals;
-    const rec: ConnectionRecord = {
-      id: this.id,
-      client: out.client,
-      server: out.server,
-      start: this.firstSec + this.firstNsec / 1e9,
-      end: this.lastAbs,
-      packets: this.packets,
-      open,
-      close,
-      timeline,
-      checks,
-      flags: last ? this.counts : { ...this.counts },
-      zeek: this.zeekView(),
-      reusedFrom: this.meta.reusedFrom,
-      segments,
-      data: last ? { client: this.c.dir, server: this.s.dir } : { client: { ...this.c.dir }, server: { ...this.s.dir } },
-      keepAlive:
-        kaProbes === 0
-          ? null
-          : { probes: kaProbes, intervalSec: kaN === 0 ? null : round6((this.c.kaIntervalSum + this.s.kaIntervalSum) / kaN) },
-      notes,
-      tunnel: this.meta.tunnel != null && this.meta.tunnel.length > 0 ? this.meta.tunnel : null,
-      // Made after the fact, from the segments, by whoever asked for it (cli/pictures.ts).
-      metrics: null,
-    };
-    return rec;
-  }
-
-  /** The record's `zeek`: the first Zeek record, and every record when Zeek split the connection. */
-  private zeekView(): ConnectionRecord['zeek'] {
-    const cur = this.zeekRecord();
-    if (this.zrecords === null) return { conn_state: cur.conn_state, history: cur.history, records: null };
-    const first = this.zrecords[0]!;
-    return { conn_state: first.conn_state, history: first.history, records: [...this.zrecords, cur] };
+    return buildRecord(this, endSec, endNsec, last, why);
   }
 
   // ---- opening -------------------------------------------------------------------------------
@@ -768,486 +550,17 @@ export class ConnectionTracker {
       this.s.t.state = Listen;
     } else if (syn && ack && !fromClient) {
       this.s.t.state = Listen;
-      this.assumedSyn = this.move(this.c, SynSent, seg.packet, 0, 'its SYN was not captured; the SYN,ACK answering it shows it was sent (RFC 9293 §3.10.1)', 'assumed');
+      this.assumedSyn = move(this, this.c, SynSent, seg.packet, 0, 'its SYN was not captured; the SYN,ACK answering it shows it was sent (RFC 9293 §3.10.1)', 'assumed');
     } else {
       const why = 'no opening was captured: the connection is taken as synchronized (ESTABLISHED) from its first captured segment (mid-stream)';
-      this.move(this.c, Established, seg.packet, 0, why, 'assumed');
-      this.move(this.s, Established, seg.packet, 0, why, 'assumed');
+      move(this, this.c, Established, seg.packet, 0, why, 'assumed');
+      move(this, this.s, Established, seg.packet, 0, why, 'assumed');
     }
   }
 
   // ---- the two machines ----------------------------------------------------------------------
 
-  /** Moves `E` to `next` (no-op if unchanged), recording the transition. */
-  private move(E: End, next: TcpState, packet: number, t: number, why: string, via: Via): Transition | null {
-    if (next === E.t.state) return null;
-    if (this.evidence !== null) {
-      why = flat(this.evidence() + why);
-      if (via === null) via = 'evidence';
-    }
-    const tr: Transition = { packet, time: round6(t), side: E.name, from: E.t.state, to: next, why, code: null };
-    if (this.timeline.length < MAX_TIMELINE) this.timeline.push(tr);
-    else this.timelineDropped++;
-    E.pushHist(tr, via);
-    E.t.state = next;
-    E.basis = via === null ? 'observed' : 'inferred';
-    if (next === TimeWait) {
-      E.twStart = t;
-      E.twPacket = packet;
-      this.onTimeWait(E, packet);
-    }
-    return tr;
-  }
-
-  private expiryWhy(E: End): string {
-    return flat(`the 2·MSL timer (${2 * this.opts.mslSec} s, started at packet ${E.twPacket}) expired: the TCB is deleted (RFC 9293 §3.10.8)`);
-  }
-
-  /** TIME-WAIT -> CLOSED once 2·MSL has passed by time `t`; the entry carries the expiry time and the packet that started the timer. */
-  private expire(E: End, t: number): void {
-    const expiry = E.twStart + 2 * this.opts.mslSec;
-    if (t >= expiry) this.move(E, Closed, E.twPacket, expiry, this.expiryWhy(E), 'assumed');
-  }
-
-  /** Undoes `E`'s latest transition (it did not happen); `lost` when the event behind it was lost, not late. */
-  private undo(E: End, lost: boolean): void {
-    const tr = E.lastTr();
-    if (tr === null) return;
-    const via = E.lastVia();
-    if (via === 'Rst') rstNotTaken(this, tr);
-    const basisBefore = E.lastBasisBefore();
-    E.hist.length -= 3;
-    const i = this.timeline.lastIndexOf(tr);
-    if (i >= 0) this.timeline.splice(i, 1);
-    E.t.state = tr.from;
-    E.basis = basisBefore;
-    for (let k = this.records.length - 1; k >= 0 && this.records[k]!.packet >= tr.packet; k--) this.records[k]![E.name] = tr.from;
-    if (lost) {
-      if (via === 'AckOfFin' || via === 'FinAck') E.t.finAcked = false;
-      if (via === 'AckOfSyn' || via === 'SynAck') E.t.synAcked = false;
-    }
-    if (E.pending !== null && E.pending.tr === tr) E.pending = null;
-  }
-
-  private applySent(S: End, seg: Segment, ev: SentEvent, t: number): void {
-    const f = seg.flags;
-    // A SYN/FIN the sender received earlier and this segment does not acknowledge reached it only
-    // afterwards (the two crossed) or not at all (lost). Either way it had not arrived when this
-    // segment left: undo it, apply this segment, then apply it again as arriving later. If it was
-    // lost, the peer retransmits it and the retransmission re-dates the transition (applyReceived),
-    // or, if no copy is ever acknowledged, finish() does not assume it arrived.
-    let replay: Pending | null = null;
-    const p = S.pending;
-    if (p !== null) {
-      if (f & TcpFlag.RST) S.pending = null;
-      else if (seg.ack !== null && seqGe(seg.ack, p.end)) {
-        S.pending = null;
-        if (p.tr !== null && S.lastTr() === p.tr) S.basis = 'observed';
-      } else if (p.tr === null) {
-        S.pending = null;
-        replay = p;
-      } else if (S.lastTr() === p.tr) {
-        this.undo(S, false);
-        replay = p;
-      } else S.pending = null;
-    }
-    // Retransmitting what an ACK had acknowledged: that ACK never arrived.
-    const lost = SHOWS_LOST[ev];
-    let undone = false;
-    if (lost !== undefined) {
-      const via = S.lastVia();
-      if (via !== undefined && via !== null && via !== 'assumed' && via !== 'evidence' && lost.includes(via)) {
-        this.undo(S, true);
-        undone = true;
-      }
-    }
-    // A CLOSED endpoint sends nothing but RSTs (RFC 9293 §3.10.7.1): one that sends more after the
-    // peer's segment that closed it (the last ACK, a FIN) sent it before that segment reached it (the
-    // two crossed). Undo, apply this segment, then that one again as arriving later.
-    let late: { ev: ReceivedEvent; packet: number } | null = null;
-    if (S.t.state === Closed && !(f & TcpFlag.RST) && replay === null && !undone) {
-      const via = S.lastVia();
-      const last = S.lastTr();
-      if (last !== null && via !== undefined && via !== null && via !== 'assumed' && via !== 'evidence' && via !== 'Rst') {
-        this.undo(S, false);
-        late = { ev: via, packet: last.packet };
-      }
-    }
-    // LISTEN was only assumed when the peer's SYN came first. An endpoint whose first segment is a
-    // SYN of its own did an active OPEN from CLOSED (RFC 9293 §3.5 figure 7: simultaneous open has
-    // no listener; Linux cannot send a SYN from a listening socket): it never listened.
-    if (ev === 'Syn' && S.t.state === Listen && !S.t.sentAny && S.hist.length === 0) this.neverListened(S);
-    const cell = step(S.t.state, 'sent', ev);
-    if (cell.unexpected && this.evidence === null) bookUnexpected(this, seg.packet, S.name, 'sent', S.t.state, ev);
-    const moved = this.move(S, cell.next, seg.packet, t, cell.why, null);
-    // A state taken from what this endpoint received (e.g. ESTABLISHED from the peer's ACK of its SYN)
-    // is confirmed when it then sends new data: RFC 9293 §3.10.2 queues data until ESTABLISHED, so
-    // only ESTABLISHED and CLOSE-WAIT send it. A pure ACK proves nothing (it may answer anything).
-    if (moved === null && replay === null && !undone && S.pending === null && S.basis === 'inferred' &&
-        seg.payloadLen > 0 && ev === 'Data' && (S.t.state === Established || S.t.state === CloseWait)) {
-      S.basis = 'observed';
-    }
-    if (replay !== null) {
-      // Its own retransmission over the peer's SYN/FIN: that copy was lost or is crossing.
-      const overIt = REXMIT.has(ev);
-      if (overIt) S.lostEnd = replay.end;
-      const from = S.t.state;
-      const c2 = step(from, 'received', replay.event);
-      const why = `packet ${replay.packet} reached it only after it sent this segment, whose ACK does not cover it: ${c2.why}`;
-      const tr = this.move(S, c2.next, seg.packet, t, why, replay.event);
-      S.pending = { ...replay, tr, from, why: c2.why, lossy: replay.lossy || overIt };
-    }
-    if (late !== null) {
-      const c2 = step(S.t.state, 'received', late.ev);
-      this.move(S, c2.next, seg.packet, t, `packet ${late.packet} reached it only after it sent this segment (they crossed): ${c2.why}`, late.ev);
-    }
-  }
-
-  /** `E` was taken as LISTEN from the start, but its own SYN shows it was CLOSED: rewrite what was kept. */
-  private neverListened(E: End): void {
-    E.t.state = Closed;
-    for (const r of this.records) if (r[E.name] === Listen) r[E.name] = Closed;
-  }
-
-  private applyReceived(R: End, seg: Segment, ev: ReceivedEvent, sent: SentEvent, t: number): void {
-    const f = seg.flags;
-    const control = (f & (TcpFlag.SYN | TcpFlag.FIN)) !== 0 && !(f & TcpFlag.RST);
-    const end = control
-      ? seqAdd(seg.seq, seg.payloadLen + (f & TcpFlag.SYN ? 1 : 0) + (f & TcpFlag.FIN ? 1 : 0))
-      : 0;
-    const p = R.pending;
-    if (control && REXMIT.has(sent) && p !== null && p.end === end && p.tr !== null && R.lastTr() === p.tr) {
-      // The first copy drew no ACK: take it as lost and date the receiver's transition from this copy.
-      const old = p.packet;
-      for (let k = this.records.length - 1; k >= 0 && this.records[k]!.packet >= p.tr.packet; k--) this.records[k]![R.name] = p.from;
-      p.tr.packet = seg.packet;
-      p.tr.time = round6(t);
-      p.tr.why = `${p.why} (the copy in packet ${old} had not arrived)`;
-      p.packet = seg.packet;
-      if (p.tr.to === TimeWait) {
-        R.twStart = t;
-        R.twPacket = seg.packet;
-      }
-      return;
-    }
-    const from = R.t.state;
-    const cell = step(from, 'received', ev);
-    if (cell.unexpected && this.evidence === null) bookUnexpected(this, seg.packet, R.name, 'received', from, ev);
-    const tr = this.move(R, cell.next, seg.packet, t, cell.why, ev);
-    if (cell.restart2msl && from === TimeWait) {
-      R.twStart = t;
-      R.twPacket = seg.packet;
-      if (this.timeline.length < MAX_TIMELINE) {
-        this.timeline.push({ packet: seg.packet, time: round6(t), side: R.name, from: TimeWait, to: TimeWait, why: cell.why, code: null });
-      }
-    }
-    if (control && !(p !== null && p.end === end)) {
-      R.pending = { event: ev, packet: seg.packet, end, tr, from, why: cell.why, lossy: R.lostEnd === end };
-    }
-  }
-
-  /** The "active closer enters TIME-WAIT" check, when an endpoint first enters TIME-WAIT. */
-  private onTimeWait(E: End, packet: number): void {
-    checkTimeWait(this, E, packet, this.firstFin, this.finsCrossed);
-  }
-
   // ---- evidence: what the capture did not show ---------------------------------------------
-
-  /**
-   * `seg`, sent by B, acknowledges sequence space of A's that the capture never showed A send: the
-   * ACK is evidence that A sent it and that B received it. The unseen segment is applied to both
-   * machines just before `seg` (unseen()), each transition marked inferred with the code and the
-   * packet of the ACK that proves it:
-   *   - B sent a SYN and acknowledges an ISN of A's never seen, A waiting in LISTEN: A's SYN,ACK
-   *     (ISN = ack - 1);
-   *   - one sequence number beyond everything A was seen or shown to send: A's FIN, the only
-   *     control that occupies one number on its own. Unless B has sent, or sends now, a FIN of its
-   *     own, that stays a guess which A's space growing past it withdraws (one byte of data);
-   *   - more: A's data, which shows A synchronized (it acknowledged B's SYN).
-   * The unseen segment acknowledges what B was seen to send before `seg`: the capture's assumption
-   * that a segment arrives when captured, as for every other one.
-   */
-  private inferFromAck(seg: Segment, B: End, A: End, t: number): void {
-    const f = seg.flags;
-    const sg = this.synGuess;
-    if (sg !== null) {
-      this.synGuess = null;
-      // The guessed sender's next segment: LISTEN's RST answering the ACK withdraws the SYN,ACK.
-      if (sg.A === B && (f & (TcpFlag.RST | TcpFlag.ACK)) === TcpFlag.RST && seg.seq === sg.ack) this.withdrawSynAck(sg, seg.packet);
-      else if (sg.A !== B) this.synGuess = sg;
-    }
-    const g = this.finGuess;
-    if (g !== null) {
-      if (g.B === B && f & TcpFlag.FIN && !(f & TcpFlag.RST)) this.finGuess = null; // B closes too: the FIN stands
-      else if (g.A === B && seg.payloadLen > 0 && B.t.finSeq !== null && seqGt(seqAdd(seg.seq, seg.payloadLen), B.t.finSeq)) {
-        this.withdrawFin(g); // its own data beyond the guessed FIN
-      }
-    }
-    const ack = seg.ack;
-    if (ack === null || f & TcpFlag.RST) return;
-    const a = A.t;
-    const b = B.t;
-    if (a.isn === null && !(f & TcpFlag.SYN) && b.sentSyn && b.isn !== null && a.state === Listen && a.nextSeq === null) {
-      const saved: SynGuess['saved'] = [a.base, b.synAcked, (this as Exchange).firstSynAckPacket, A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket];
-      this.unseen(A, B, seg, t, INFERENCE.unseenSyn, TcpFlag.SYN, seqAdd(ack, -1), 0, seqAdd(b.isn, 1 + b.synLen));
-      this.synGuess = { A, B, packet: seg.packet, ack, event: seg.payloadLen > 0 ? 'Data' : 'Ack', saved };
-      return;
-    }
-    let end = a.nextSeq;
-    if (a.isn !== null) end = later(end, seqAdd(a.isn, 1 + a.synLen));
-    if (b.maxAck !== null) end = later(end, b.maxAck);
-    if (a.finSeq !== null) end = later(end, seqAdd(a.finSeq, 1));
-    if (end === null) return;
-    const gap = seqDiff(ack, end);
-    if (gap <= 0 || gap >= 1 << 30) return;
-    // Beyond A's FIN: a guessed FIN was a byte of data; a captured one makes the ACK bogus (a check's business).
-    const guess = this.finGuess;
-    if (a.finSeq !== null && !(guess !== null && guess.A === A && this.withdrawFin(guess))) return;
-    const ackOf = b.nextSeq ?? a.maxAck;
-    // A step of more than one number is data, and may end with A's FIN: a FIN riding on A's last
-    // data cannot be told from one more byte by the ACK's number. B closing in the very segment that
-    // first acknowledges it tells: an application that closes at once has read the end of A's
-    // stream (it closes because it read EOF; a kernel ACKs a FIN at once). A guess all the same,
-    // and one that stands: B's own FIN is applied after it in the same segment, so it cannot be
-    // taken back as a one-number guess is (README, Limits).
-    const dataAndFin = gap > 1 && (f & (TcpFlag.FIN | TcpFlag.RST)) === TcpFlag.FIN && b.finSeq === null;
-    if (gap > 1 && !dataAndFin) {
-      this.unseen(A, B, seg, t, INFERENCE.unseenData, 0, end, gap, ackOf);
-      return;
-    }
-    const sure = (f & TcpFlag.FIN) !== 0 || b.finSeq !== null;
-    const x = this as Exchange;
-    const saved: FinGuess['saved'] = [
-      x.firstFin, x.firstCloseSide, x.secondFin, x.threeSegment, x.finsCrossed, A.ackedPeerFin, B.ackedPeerFin,
-      A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket,
-    ];
-    const bits = FIN_CHECKS & ~A.checked;
-    this.unseen(A, B, seg, t, INFERENCE.unseenFin, TcpFlag.FIN, end, gap - 1, ackOf);
-    this.finGuess = sure ? null : { A, B, packet: seg.packet, bits, saved };
-  }
-
-  /**
-   * Applies a segment from A that the capture did not show, proven by B's segment `proof`: A sent it
-   * (A's machine), B received it (B's machine), both inferred; the opening/closing facts count it; the
-   * tracks learn its ISN or FIN, not what only a captured segment shows (A's next sequence number for
-   * the analysis flags, counts, options, checks: the checks about a FIN no capture showed are skipped).
-   */
-  private unseen(A: End, B: End, proof: Segment, t: number, code: InferenceCode, ctl: number, seq: number, len: number, ack: number | null): void {
-    const v = VSEG;
-    v.packet = proof.packet;
-    v.tsSec = proof.tsSec;
-    v.tsNsec = proof.tsNsec;
-    v.flags = ctl | (ack === null ? 0 : TcpFlag.ACK);
-    v.seq = seq;
-    v.ack = ack;
-    v.payloadLen = len;
-    const ev = classify(v, A.t, B.t, null, VEV);
-    const sent = ev.sent;
-    const received = ev.received;
-    const packet = proof.packet;
-    const proved = proof.ack;
-    this.evidence = () =>
-      `inferred (${code}, packet ${packet}): the ${B.name}'s ACK ${proved} in packet ${packet} covers ` +
-      `${ctl & TcpFlag.SYN ? 'a SYN,ACK' : ctl & TcpFlag.FIN ? (len > 0 ? `${len} bytes and a FIN` : 'a FIN') : `${len} bytes`} of the ${A.name}'s that the capture did not show, ` +
-      `so the ${A.name} sent it and the ${B.name} received it; `;
-    const senderBefore = A.t.state;
-    const receiverBefore = B.t.state;
-    const last = A.lastTr();
-    const basis = A.basis;
-    const pending = B.pending;
-    this.applySent(A, v, sent, t);
-    this.applyReceived(B, v, received, sent, t);
-    this.evidence = null;
-    // B's own segment acknowledges it: nothing of it awaits B's ACK.
-    B.pending = pending;
-    if (A.lastTr() === last) A.basis = basis;
-    A.evidenced++;
-    bookSegment(this, v, A, B, sent, t, senderBefore, receiverBefore, false);
-    const a = A.t;
-    const b = B.t;
-    if (ctl & TcpFlag.SYN) {
-      a.isn = seq;
-      a.synLen = 0;
-      if (a.base === null) a.base = seq;
-      // No check about a SYN,ACK the capture did not show.
-      B.awaitHandshakeAck = false;
-      A.awaitSeqAfterSyn = false;
-    }
-    if (ctl & TcpFlag.FIN) {
-      a.finSeq = seqAdd(seq, len);
-      a.finAcked = false;
-      a.finPacket = proof.packet;
-      A.checked |= FIN_CHECKS;
-    }
-    if (ctl !== 0) {
-      A.ctlEnd = seqAdd(seq, len + 1);
-      A.ctlCopies = 1;
-      A.ctlLast = t;
-      A.ctlPrev = t;
-      A.ctlPacket = proof.packet;
-    }
-    if (ack !== null) {
-      if (a.maxAck === null || seqGt(ack, a.maxAck)) a.maxAck = ack;
-      if (b.isn !== null && !b.synAcked && seqGe(ack, seqAdd(b.isn, 1))) b.synAcked = true;
-      if (b.finSeq !== null && !b.finAcked && seqGe(ack, seqAdd(b.finSeq, 1))) b.finAcked = true;
-    }
-    if (len > 0 && this.firstFin !== null && this.firstFin !== A.name) this.dataAfterFin += len;
-  }
-
-  /**
-   * A's sequence space grew past a FIN guessed from a one-number step: it was a byte of data.
-   * Withdrawn (both machines' transitions at the guessing packet undone, the tracks and closing facts
-   * as they were) when nothing else changed either machine since; otherwise it stands. Returns
-   * whether it was withdrawn.
-   */
-  private withdrawFin(g: FinGuess): boolean {
-    const { A, B, packet } = g;
-    this.finGuess = null;
-    for (const E of [A, B]) {
-      const tr = E.lastTr();
-      if (tr !== null && tr.packet > packet) return false;
-    }
-    for (const E of [A, B]) {
-      for (let tr = E.lastTr(); tr !== null && tr.packet === packet; tr = E.lastTr()) this.undo(E, false);
-    }
-    const x = this as Exchange;
-    [x.firstFin, x.firstCloseSide, x.secondFin, x.threeSegment, x.finsCrossed, A.ackedPeerFin, B.ackedPeerFin,
-      A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket] = g.saved;
-    A.t.finSeq = null;
-    A.t.finAcked = false;
-    A.checked &= ~g.bits;
-    A.awaitSeqAfterFin = false;
-    return true;
-  }
-
-  /**
-   * A's RST (packet `rst`), `<SEQ=SEG.ACK>` without ACK, answers the ACK of B's that a SYN,ACK of
-   * A's was inferred from: that is LISTEN's answer to any ACK (RFC 9293 §3.10.7.2, second), so A was
-   * listening and sent no SYN,ACK. A's inferred transitions are undone (it stays LISTEN and the ACK
-   * is a segment LISTEN cannot take: flagged `unexpected`), and its track forgets the ISN. B's machine
-   * keeps what its own ACK shows it believed (a SYN,ACK received, from wherever it came).
-   */
-  private withdrawSynAck(g: SynGuess, rst: number): void {
-    const { A, B, packet } = g;
-    for (let tr = A.lastTr(); tr !== null && tr.packet === packet; tr = A.lastTr()) this.undo(A, false);
-    const a = A.t;
-    a.isn = null;
-    a.synLen = 0;
-    const x = this as Exchange;
-    [a.base, B.t.synAcked, x.firstSynAckPacket, A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket] = g.saved;
-    A.evidenced--;
-    A.awaitSeqAfterSyn = false;
-    A.pending = null;
-    const tr = B.lastTr();
-    if (tr !== null && tr.packet === packet && B.lastVia() !== null) {
-      tr.why = flat(`its ACK in packet ${packet} acknowledges a SYN,ACK of the ${A.name}'s that the capture did not show, so it took one as received; ` +
-        `the ${A.name}'s RST <SEQ=SEG.ACK> without ACK in packet ${rst} is LISTEN's answer to an ACK (RFC 9293 §3.10.7.2), so the ${A.name} never sent it`);
-    }
-    bookUnexpected(this, packet, A.name, 'received', Listen, g.event);
-  }
-
-  /**
-   * S retransmits data that everything it had received acknowledged (the analysis' spurious
-   * retransmission): the ACK that took it on from its FIN (FIN-WAIT-2, TIME-WAIT, CLOSED), which
-   * covered this data too, never reached it. That transition is undone, as a retransmitted FIN undoes
-   * it (SHOWS_LOST); a later ACK of the FIN takes it on again.
-   */
-  private retransmitsAcked(seg: Segment, S: End, mask: number): void {
-    if (!(mask & A.SPURIOUS) || seg.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) return;
-    const via = S.lastVia();
-    if (via === 'AckOfFin' || via === 'FinAck') this.undo(S, true);
-  }
-
-  /** Its latest SYN or FIN (a new one, or another copy): what finish() reads the silence after. */
-  private noteControl(seg: Segment, S: End, t: number): void {
-    const f = seg.flags;
-    if (!(f & (TcpFlag.SYN | TcpFlag.FIN)) || f & TcpFlag.RST) return;
-    const end = seqAdd(seg.seq, seg.payloadLen + (f & TcpFlag.SYN ? 1 : 0) + (f & TcpFlag.FIN ? 1 : 0));
-    if (S.ctlEnd === end) {
-      S.ctlCopies++;
-      S.ctlPrev = S.ctlLast;
-    } else {
-      S.ctlEnd = end;
-      S.ctlCopies = 1;
-      S.ctlPrev = t;
-    }
-    S.ctlLast = t;
-    S.ctlPacket = seg.packet;
-  }
-
-  /** Silence after an endpoint's last SYN/FIN copy that shows it stopped retransmitting (MIN_RTO). */
-  private stopAfter(E: End): number {
-    return Math.max(MIN_RTO, 3 * (E.ctlLast - E.ctlPrev));
-  }
-
-  /**
-   * Missing answers at the end of the capture (item 14 of the state rules): what did not happen is
-   * evidence too. Returns E's state and basis.
-   *   - E's receipt of the peer's SYN/FIN (assumed when it was captured) is withdrawn when the peer
-   *     kept retransmitting it to the end of the capture and E is not in the capture (no ACK of it
-   *     got through), or when E is in the capture and sent nothing for many RTTs after a SYN or
-   *     SYN,ACK (an endpoint answers one at once).
-   *   - E's SYN/FIN that no captured segment acknowledges was acknowledged when the peer is not in
-   *     the capture and E stopped retransmitting it long before the capture ended.
-   * `timeline`, `segments` and `notes` are the record's (copies unless it is the last finish()).
-   */
-  private missingAnswers(
-    E: End,
-    P: End,
-    state: TcpState,
-    basis: EndpointRecord['stateBasis'],
-    endRel: number,
-    timeline: Transition[],
-    segments: SegmentRecord[],
-    notes: Note[],
-  ): [TcpState, EndpointRecord['stateBasis']] {
-    const p = E.pending;
-    if (p !== null && p.tr !== null && E.lastTr() === p.tr && state === p.tr.to && P.ctlEnd === p.end) {
-      const quiet = endRel - P.ctlLast;
-      const synLike = p.event === 'Syn' || p.event === 'SynRexmit' || p.event === 'SynAck';
-      const what: ControlKind = p.event === 'SynAck' ? 'SYN,ACK' : synLike ? 'SYN' : 'FIN';
-      let note: Note | null = null;
-      if (!E.t.sentAny && P.ctlCopies >= 2 && quiet < this.stopAfter(P)) {
-        note = { code: NOTE.retransmittedUnanswered, side: E.name, stays: p.from, packet: P.ctlPacket, what, copies: P.ctlCopies };
-      } else if (E.t.sentAny && synLike && quiet >= Math.max(MIN_RTO, UNANSWERED_RTTS * (this.rttSec ?? 0))) {
-        note = { code: NOTE.unansweredForRtts, side: E.name, stays: p.from, packet: P.ctlPacket, what, quietSec: round6(quiet) };
-      }
-      if (note !== null) {
-        const tr = p.tr;
-        const i = timeline.findIndex((x) => x.packet === tr.packet && x.side === E.name && x.from === tr.from && x.to === tr.to);
-        if (i >= 0) timeline.splice(i, 1);
-        for (const r of segments) if (r.packet >= tr.packet) r[E.name] = p.from;
-        notes.push(note);
-        return [p.from, 'inferred'];
-      }
-    }
-    const t = E.t;
-    if (!P.t.sentAny && t.sentAny && E.ctlEnd !== null) {
-      const fin = t.finSeq !== null && !t.finAcked && E.ctlEnd === seqAdd(t.finSeq, 1);
-      const syn = !fin && t.isn !== null && !t.synAcked && (t.sentSyn || t.sentSynAck) && E.ctlEnd === seqAdd(t.isn, 1 + t.synLen);
-      const quiet = endRel - E.ctlLast;
-      if ((fin || syn) && quiet >= this.stopAfter(E)) {
-        const cell = step(state, 'received', fin ? 'AckOfFin' : 'AckOfSyn');
-        if (cell.next !== state && cell.next !== TimeWait) {
-          const what: ControlKind = fin ? 'FIN' : t.sentSynAck ? 'SYN,ACK' : 'SYN';
-          const because = `the ${E.name} did not retransmit its ${what} (packet ${E.ctlPacket}) in the ${round6(quiet)} s the capture went on after it, so the ${P.name}'s ACK of it, which this capture (without the ${P.name}'s segments) cannot show, reached it (RFC 6298 §5)`;
-          timeline.push({
-            packet: E.ctlPacket,
-            time: round6(E.ctlLast),
-            side: E.name,
-            from: state,
-            to: cell.next,
-            why: flat(`inferred (${INFERENCE.notRetransmitted}, packet ${E.ctlPacket}): ${because}; ${cell.why}`),
-            code: null,
-          });
-          for (const r of segments) if (r.packet >= E.ctlPacket) r[E.name] = cell.next;
-          notes.push({ code: NOTE.notRetransmitted, side: E.name, state: cell.next, from: state, packet: E.ctlPacket, what, quietSec: round6(quiet) });
-          return [cell.next, 'inferred'];
-        }
-      }
-    }
-    return [state, basis];
-  }
 
   // ---- bookkeeping ---------------------------------------------------------------------------
 
@@ -1348,7 +661,7 @@ export class ConnectionTracker {
     const rec = segmentRecord(seg, S, R, this.c.t.state, this.s.t.state, t, mask);
     const o = seg.options;
     if (this.opts.timestamps === true && o !== null && o.tsVal !== undefined) rec.ts = [o.tsVal, o.tsEcr ?? 0];
-    this.records.push(rec);
+    (this.records ??= []).push(rec);
   }
 
   /**
@@ -1361,21 +674,13 @@ export class ConnectionTracker {
     else if (this.closePackets.lastIndexOf(orig) >= 0) pushCapped(this.closePackets, seg.packet);
     if (this.opts.noSegments) return;
     let kept = this.opts.allSegments;
-    for (let k = this.records.length - 1; !kept && k >= 0 && this.records[k]!.packet >= orig; k--) kept = this.records[k]!.packet === orig;
+    const recs = this.records ?? [];
+    for (let k = recs.length - 1; !kept && k >= 0 && recs[k]!.packet >= orig; k--) kept = recs[k]!.packet === orig;
     if (!kept) return;
-    if (this.opts.allSegments || this.records.length < MAX_EXCHANGE_SEGMENTS) {
+    if (this.opts.allSegments || recs.length < MAX_EXCHANGE_SEGMENTS) {
       beginSegment();
       this.record(seg, S, t, A.DUPLICATE);
     } else this.omitted++;
   }
-}
-
-/** The later of two sequence numbers (`a` may be unknown). */
-function later(a: number | null, b: number): number {
-  return a === null || seqGt(b, a) ? b : a;
-}
-
-function copyTransition(x: Transition): Transition {
-  return { ...x };
 }
 

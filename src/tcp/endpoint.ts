@@ -1,9 +1,10 @@
 /**
  * One endpoint of a tracked connection: its track (what classify.ts and analysis.ts read), its
  * Zeek view, its negotiated options and counts, and the short history of its transitions that
- * the tracker undoes when a later segment shows an earlier assumption wrong (connection.ts).
+ * the tracker undoes when a later segment shows an earlier assumption wrong (machines.ts).
  */
-import { noOptions, TcpState, type DirectionSummary, type NegotiatedOptions, type Side, type Transition } from './model.js';
+import { noOptions, TcpState, type DirectionSummary, type NegotiatedOptions, type Side } from './model.js';
+import { TcpFlag } from '../decode/segment.js';
 import type { EndpointTrack } from './classify.js';
 import type { ReceivedEvent } from './table.js';
 import type { ZeekEndpoint, ZeekEndpointState } from './zeek.js';
@@ -17,7 +18,7 @@ export interface EndpointAddr {
 /**
  * What caused a transition: a received event, an assumption (mid-stream, a missed SYN), (null) its
  * own segment, or 'evidence': a segment of its own that the capture did not show, proven by the
- * peer's ACK or by what the peer did not do (connection.ts, "evidence").
+ * peer's ACK or by what the peer did not do (evidence.ts).
  */
 export type Via = ReceivedEvent | 'assumed' | 'evidence' | null;
 
@@ -38,8 +39,30 @@ export const INFERENCE = {
 } as const;
 export type InferenceCode = (typeof INFERENCE)[keyof typeof INFERENCE];
 
-/** Most recent transitions an endpoint remembers for undo(). */
-export const HIST_MAX = 16;
+/**
+ * While a segment of A's that the capture did not show is applied (evidence.ts unseen()): what
+ * proves it. Numbers and names, not a sentence: the opening of each `why` is worded only when a
+ * transition happens (most unseen data changes no state).
+ */
+export interface Proof {
+  code: InferenceCode;
+  /** The proving segment of B's, and its ACK. */
+  packet: number;
+  ack: number | null;
+  /** The unseen segment: its control flags (TcpFlag.SYN, TcpFlag.FIN or 0) and payload bytes. */
+  ctl: number;
+  len: number;
+  /** A, the unseen segment's sender, and B. */
+  a: Side;
+  b: Side;
+}
+
+/** The opening of a `why` that `p` proves. */
+export function proofWhy(p: Proof): string {
+  const what = p.ctl & TcpFlag.SYN ? 'a SYN,ACK' : p.ctl & TcpFlag.FIN ? (p.len > 0 ? `${p.len} bytes and a FIN` : 'a FIN') : `${p.len} bytes`;
+  return `inferred (${p.code}, packet ${p.packet}): the ${p.b}'s ACK ${p.ack} in packet ${p.packet} covers ${what} of the ${p.a}'s that the capture did not show, ` +
+    `so the ${p.a} sent it and the ${p.b} received it; `;
+}
 
 /** A SYN or FIN the endpoint received and has not acknowledged yet. */
 export interface Pending {
@@ -47,8 +70,8 @@ export interface Pending {
   packet: number;
   /** The ACK that covers it. */
   end: number;
-  /** The transition it caused (null: none, e.g. a SYN reaching LISTEN). */
-  tr: Transition | null;
+  /** The transition it caused (its serial, timeline.ts; 0: none, e.g. a SYN reaching LISTEN). */
+  tr: number;
   from: TcpState;
   why: string;
   /** An earlier copy of this same SYN/FIN was shown lost on its way to this endpoint. */
@@ -106,11 +129,8 @@ export class End implements EndpointTrack, ZeekEndpoint {
   readonly t: EndpointTrack = this;
   readonly z: ZeekEndpoint = this;
   basis: 'observed' | 'inferred' = 'observed';
-  /**
-   * Its latest transitions, oldest first, as flat triples (transition, what caused it, the basis
-   * before it): one array, no object per entry.
-   */
-  readonly hist: Array<Transition | Via | 'observed' | 'inferred'> = [];
+  /** How many of its latest transitions undo() can still reach (at most HIST_MAX; the tracker's log keeps them, timeline.ts). */
+  histN = 0;
   pending: Pending | null = null;
   readonly options: NegotiatedOptions = noOptions();
   segments = 0;
@@ -138,7 +158,7 @@ export class End implements EndpointTrack, ZeekEndpoint {
   /**
    * Its latest SYN or FIN as sent (seen or inferred): the sequence number after it, how many copies
    * the capture showed, and when the last two left (seconds since the first packet). What the peer
-   * did not answer, and whether it stopped retransmitting, are read from these (connection.ts).
+   * did not answer, and whether it stopped retransmitting, are read from these (evidence.ts).
    */
   ctlEnd: number | null = null;
   ctlCopies = 0;
@@ -161,27 +181,4 @@ export class End implements EndpointTrack, ZeekEndpoint {
     readonly addr: EndpointAddr,
     readonly zIsOrig: boolean,
   ) {}
-
-  /** Its latest transition, or null. */
-  lastTr(): Transition | null {
-    const n = this.hist.length;
-    return n === 0 ? null : (this.hist[n - 3] as Transition);
-  }
-
-  /** What caused its latest transition (undefined when none). */
-  lastVia(): Via | undefined {
-    const n = this.hist.length;
-    return n === 0 ? undefined : (this.hist[n - 2] as Via);
-  }
-
-  /** Its state basis before its latest transition. */
-  lastBasisBefore(): 'observed' | 'inferred' {
-    return this.hist[this.hist.length - 1] as 'observed' | 'inferred';
-  }
-
-  pushHist(tr: Transition, via: Via): void {
-    const h = this.hist;
-    if (h.length === 3 * HIST_MAX) h.splice(0, 3);
-    h.push(tr, via, this.basis);
-  }
 }

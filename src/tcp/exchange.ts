@@ -14,20 +14,23 @@ import {
   type SegmentFlag,
   type SegmentRecord,
   type Side,
-  type Transition,
 } from './model.js';
 import type { ReceivedEvent, SentEvent } from './table.js';
 import { round6 } from './format.js';
 import { seqAdd, seqGe } from './seq.js';
 import { NOTE, type Note } from './notes.js';
+import { lastTr, type TransitionLog } from './timeline.js';
 
 const { SynSent } = TcpState;
 
 /** Most packet numbers listed in `open.packets` / `close.packets`, and SYN retransmission times. */
 export const MAX_PACKETS = 64;
 
-/** The opening and closing facts of one connection (fields of the ConnectionTracker). */
-export interface Exchange {
+/**
+ * The opening and closing facts of one connection (fields of the ConnectionTracker), and its
+ * transitions (which RST caused which).
+ */
+export interface Exchange extends TransitionLog {
   readonly c: End;
   readonly s: End;
   firstSynTime: number | null;
@@ -160,13 +163,13 @@ interface RstEntry {
   /** What the judgement compared (for the note). */
   expected: number | null;
   actual: number | null;
-  /** Its receiver accepted it ('Rst' event), and the transition that caused (null: none). */
+  /** Its receiver accepted it ('Rst' event), and the transition that caused (its serial, timeline.ts; 0: none). */
   taken: boolean;
-  receiverTr: Transition | null;
+  receiverTr: number;
   /** The receiver's later segments showed it had not taken it (SHOWS_LOST). */
   notTaken: boolean;
-  /** The transition it caused in its sender (null: none). */
-  senderTr: Transition | null;
+  /** The transition it caused in its sender (0: none). */
+  senderTr: number;
   /** An RST answering an unacceptable SYN,ACK from SYN-SENT: not an abort by design. */
   answer: boolean;
   /** Packet of its sender's next segment that was not an RST (0: none yet). */
@@ -245,15 +248,15 @@ export function bookRst(
     // An endpoint without a connection (LISTEN; CLOSED, unless only by an RST of its own that may
     // turn out not to be its) discards an RST whatever its numbers.
     judged:
-      received === 'RstUnacceptable' && receiverBefore !== TcpState.Listen && (receiverBefore !== TcpState.Closed || closedByOwnRst(o, R))
+      received === 'RstUnacceptable' && receiverBefore !== TcpState.Listen && (receiverBefore !== TcpState.Closed || closedByOwnRst(x, o, R))
         ? (rst?.why ?? null)
         : null,
     expected: rst?.expected ?? null,
     actual: rst?.actual ?? null,
     taken,
-    receiverTr: R.t.state !== receiverBefore ? R.lastTr() : null,
+    receiverTr: R.t.state !== receiverBefore ? lastTr(x, R) : 0,
     notTaken: false,
-    senderTr: S.t.state !== senderBefore ? S.lastTr() : null,
+    senderTr: S.t.state !== senderBefore ? lastTr(x, S) : 0,
     answer: sent === 'RstAnswer',
     wentOnAt: 0,
     canReset,
@@ -275,7 +278,7 @@ export function rstSenderWentOn(x: Exchange, S: End, packet: number): boolean {
   for (const e of o.rsts) {
     if (e.by !== S.name || e.wentOnAt !== 0 || e.answer) continue;
     e.wentOnAt = packet;
-    if (e.senderTr !== null && S.lastTr() === e.senderTr) undo = true;
+    if (e.senderTr !== 0 && lastTr(x, S) === e.senderTr) undo = true;
   }
   settle(x, o);
   return undo;
@@ -288,19 +291,19 @@ export function rstSenderWentOn(x: Exchange, S: End, packet: number): boolean {
  */
 export function abortPending(x: Exchange): boolean {
   const o = x.odd;
-  return o !== null && (closedByOwnRst(o, x.c) || closedByOwnRst(o, x.s));
+  return o !== null && (closedByOwnRst(x, o, x.c) || closedByOwnRst(x, o, x.s));
 }
 
 /** `E` is CLOSED only by an RST of its own that its peer did not take, and has sent nothing since. */
-function closedByOwnRst(o: Oddities, E: End): boolean {
+function closedByOwnRst(x: TransitionLog, o: Oddities, E: End): boolean {
   for (const e of o.rsts) {
-    if (e.by === E.name && e.wentOnAt === 0 && e.senderTr !== null && ignoredBy(e) && E.lastTr() === e.senderTr) return true;
+    if (e.by === E.name && e.wentOnAt === 0 && e.senderTr !== 0 && ignoredBy(e) && lastTr(x, E) === e.senderTr) return true;
   }
   return false;
 }
 
 /** R's transition `tr`, caused by an RST it was taken to accept, was undone: R had not taken it. */
-export function rstNotTaken(x: Exchange, tr: Transition): void {
+export function rstNotTaken(x: Exchange, tr: number): void {
   const o = x.odd;
   if (o === null) return;
   const e = o.rsts.find((r) => r.receiverTr === tr);

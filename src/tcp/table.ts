@@ -3,7 +3,7 @@
  * `TABLE[state][dir][event] -> { next, why }`.
  *
  * Each captured segment is a `sent` event for its source endpoint and a `received` event for its
- * destination (the capture point sees A send it and we assume B receives it; connection.ts undoes
+ * destination (the capture point sees A send it and we assume B receives it; machines.ts undoes
  * that assumption where B's own later segments show otherwise). `classify.ts` turns a segment into
  * the two events (all the sequence-number guards live there); this table only says what each event
  * does in each state, and why, in RFC 9293's words. A missing cell fails to compile.
@@ -572,7 +572,7 @@ export function step(state: TcpState, dir: Dir, event: SentEvent | ReceivedEvent
  * retransmits the control segment a received ACK had acknowledged, that ACK was lost (RFC 9293
  * §3.10.8; the capture point saw it, the endpoint did not); an endpoint that sends anything but an
  * RST after an RST it was taken to accept had not taken it (lost, crossing, or not acceptable to
- * it after all: it would have no TCB to send from). connection.ts then undoes the transition the
+ * it after all: it would have no TCB to send from). machines.ts then undoes the transition the
  * event caused before applying the segment. Keyed by the sent event.
  */
 export const SHOWS_LOST: { readonly [E in SentEvent]?: readonly ReceivedEvent[] } = {
