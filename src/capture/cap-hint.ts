@@ -63,10 +63,13 @@ function pnpmModules(p: string): string | null {
   return path.basename(base) === 'node_modules' ? base : path.join(base, 'node_modules');
 }
 
-/** Whether pnpm's node_modules/.modules.yaml (JSON in pnpm 10, YAML in older ones) lists cap among the builds it skipped. */
+/**
+ * Whether pnpm's node_modules/.modules.yaml lists cap among the builds it skipped: JSON with
+ * `cap@0.2.1` in pnpm 10.34, YAML with a bare `cap` in 10.4 (10.0 keeps no such list).
+ */
 export function pnpmIgnoredCap(modulesYaml: string): boolean {
   const m = /["']?ignoredBuilds["']?\s*:\s*(\[[^\]]*\]|(?:\s*\n\s*-\s*[^\n]*)+)/.exec(modulesYaml);
-  return m !== null && /(^|[\s"'[,-])cap@/.test(m[1]!);
+  return m !== null && /(^|[\s"'[,-])cap(@|["'\s,\]]|$)/.test(m[1]!);
 }
 
 /** Finds how tcptrace (in `root`, its package directory) and cap were installed. */

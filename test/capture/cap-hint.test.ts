@@ -29,12 +29,15 @@ const CAP = '{"name":"cap","version":"0.2.1","main":"lib/Cap"}';
 const modulesYaml = (ignored: string[]) => JSON.stringify({ ignoredBuilds: ignored, layoutVersion: 5, nodeLinker: 'isolated', pendingBuilds: [] }, null, 2);
 
 describe('pnpmIgnoredCap', () => {
-  it("reads pnpm's list of skipped builds, as JSON (pnpm 10) or YAML", () => {
+  it("reads pnpm's list of skipped builds, as JSON (pnpm 10.34) or YAML (10.4)", () => {
     expect(pnpmIgnoredCap(modulesYaml(['cap@0.2.1']))).toBe(true);
     expect(pnpmIgnoredCap(modulesYaml([]))).toBe(false);
     expect(pnpmIgnoredCap(modulesYaml(['capnp@1.0.0', '@x/cap@1.0.0']))).toBe(false);
     expect(pnpmIgnoredCap('layoutVersion: 5\nignoredBuilds:\n  - esbuild@0.25.0\n  - cap@0.2.1\nnodeLinker: isolated\n')).toBe(true);
     expect(pnpmIgnoredCap('layoutVersion: 5\nignoredBuilds: []\npendingBuilds:\n  - cap@0.2.1\n')).toBe(false);
+    // pnpm 10.4 writes YAML and names without versions.
+    expect(pnpmIgnoredCap("hoistPattern:\n  - '*'\nignoredBuilds:\n  - cap\nincluded:\n  dependencies: true\n")).toBe(true);
+    expect(pnpmIgnoredCap('ignoredBuilds:\n  - capnp\nincluded:\n  dependencies: true\n')).toBe(false);
     expect(pnpmIgnoredCap('layoutVersion: 5\n')).toBe(false);
   });
 });
