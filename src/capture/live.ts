@@ -45,6 +45,7 @@
  * `run` is called, and a source that is never run holds no handle that would keep Node alive.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { installHint } from './cap-hint.js';
 import { CaptureError, type CaptureSource, type CaptureStats, type CaptureWarning, type Frame, type FrameSink, type ProgressFn } from './frame.js';
 import { LinkType } from './link-types.js';
 import { wireLenFromHeaders } from './live-wirelen.js';
@@ -119,12 +120,6 @@ export function setCapLoader(loader: CapLoader | null): void {
   loadCap = loader ?? importCap;
 }
 
-/** What to install, per platform, for cap to build. */
-export const INSTALL_HINT =
-  "install libpcap's headers (Debian/Ubuntu: apt-get install libpcap-dev; Fedora/RHEL: dnf install libpcap-devel; " +
-  "macOS: xcode-select --install), then in tcptrace's directory run npm install --no-save cap " +
-  '(npm leaves out an optional dependency whose build failed, so npm rebuild cap finds nothing to build; pnpm: pnpm rebuild cap)';
-
 /** Every Cap object ever created: see the module header (GC of a failed one aborts the process). */
 const keepAlive: CapHandle[] = [];
 
@@ -140,12 +135,12 @@ async function cap(): Promise<CapModule> {
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
       // Either the package is absent or its addon (build/Release/cap.node) was never built:
       // npm skips a failed optional dependency's build silently.
-      throw new CaptureError(WHO, null, `the optional module 'cap' (libpcap binding) is not built: ${INSTALL_HINT}`);
+      throw new CaptureError(WHO, null, `the optional module 'cap' (libpcap binding) is not built: ${installHint()}`);
     }
-    throw new CaptureError(WHO, null, `the optional module 'cap' (libpcap binding) failed to load (${first}): ${INSTALL_HINT}`);
+    throw new CaptureError(WHO, null, `the optional module 'cap' (libpcap binding) failed to load (${first}): ${installHint()}`);
   }
   if (typeof m?.Cap !== 'function' || typeof m.Cap.deviceList !== 'function') {
-    throw new CaptureError(WHO, null, `the module 'cap' does not look like cap 0.2 (no Cap class): ${INSTALL_HINT}`);
+    throw new CaptureError(WHO, null, `the module 'cap' does not look like cap 0.2 (no Cap class): ${installHint()}`);
   }
   return m;
 }

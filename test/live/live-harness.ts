@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { installHint } from '../../src/capture/cap-hint.js';
 import type { CaptureSource, Frame, FrameSink } from '../../src/capture/frame.js';
 
 /** Why live capture cannot run here, or null when it can (root and a built cap). */
@@ -14,7 +15,7 @@ export async function whyNoCapture(): Promise<string | null> {
   try {
     cap = (await import('cap' as string)) as typeof cap;
   } catch (e) {
-    return `cap is not built (${String((e as Error).message).split('\n')[0]}): apt-get install libpcap-dev && npm install --no-save cap`;
+    return `cap is not built (${String((e as Error).message).split('\n')[0]}): ${installHint()}`;
   }
   // Root is not always enough (a container without CAP_NET_RAW): try the real thing.
   const probe = new cap.Cap();
