@@ -505,12 +505,11 @@ export class ConnectionTracker {
     this.count(S, mask, t);
     if (exchange === null) {
       // Data between the opening and the closing is folded per direction.
-      const d = S.dir;
-      d.segments++;
-      d.bytes += len;
-      if (mask & A.RETRANSMISSION) d.retransmissions++;
-      if (d.firstPacket === null) d.firstPacket = seg.packet;
-      d.lastPacket = seg.packet;
+      S.dSegments++;
+      S.dBytes += len;
+      if (mask & A.RETRANSMISSION) S.dRetransmissions++;
+      if (S.dFirstPacket === null) S.dFirstPacket = seg.packet;
+      S.dLastPacket = seg.packet;
       if (this.opts.allSegments && !this.opts.noSegments) this.record(seg, S, t, mask);
     } else {
       pushCapped(exchange === 'open' ? this.openPackets : this.closePackets, seg.packet);
@@ -583,16 +582,15 @@ export class ConnectionTracker {
       const o = seg.options;
       if (o !== null) {
         if (o.wscale !== undefined) st.wscale = o.wscale;
-        const n = S.options;
-        if (o.mss !== undefined) n.mss = o.mss;
-        if (o.wscale !== undefined) n.wscale = o.wscale;
-        if (o.sackPermitted) n.sackPermitted = true;
-        if (o.tsVal !== undefined) n.timestamps = true;
-        if (o.fastOpen !== undefined) n.fastOpenCookie = o.fastOpen.cookie;
+        if (o.mss !== undefined) S.optMss = o.mss;
+        if (o.wscale !== undefined) S.optWscale = o.wscale;
+        if (o.sackPermitted) S.optSack = true;
+        if (o.tsVal !== undefined) S.optTs = true;
+        if (o.fastOpen !== undefined) S.optCookie = o.fastOpen.cookie;
       }
       // A SYN was seen: a flag it did not carry is now known to be off (null meant unknown).
-      S.options.sackPermitted ??= false;
-      S.options.timestamps ??= false;
+      S.optSack ??= false;
+      S.optTs ??= false;
     }
     if (st.base === null) st.base = seqAdd(seg.seq, -1);
     let fresh = 0;

@@ -107,7 +107,7 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
       state,
       stateBasis: basis,
       isn: E.t.sentSyn || E.t.sentSynAck ? E.t.isn : null,
-      options: last ? E.options : { ...E.options },
+      options: E.options,
       segments: E.segments,
       bytes: E.bytes,
     };
@@ -170,7 +170,7 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
     zeek: zeekView(x),
     reusedFrom: x.meta.reusedFrom,
     segments,
-    data: last ? { client: x.c.dir, server: x.s.dir } : { client: { ...x.c.dir }, server: { ...x.s.dir } },
+    data: { client: x.c.dir, server: x.s.dir },
     keepAlive:
       kaProbes === 0
         ? null
