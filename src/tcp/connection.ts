@@ -125,6 +125,29 @@ export function belongsAfterRst(seg: Segment, by: Side, time: number, rst: { by:
 }
 
 const { Closed, Listen, SynSent, Established, TimeWait } = TcpState;
+
+/**
+ * An empty array with room for `tpl.length` elements of `tpl`'s kind. A first push() into `[]`
+ * makes room for 17, then 41, 77 ...: most of it unused by a connection's few exchange packets,
+ * transitions and checks, for as long as it is tracked. pop() keeps the room.
+ */
+function room<T>(tpl: readonly T[]): T[] {
+  const a = tpl.slice();
+  while (a.length > 0) a.pop();
+  return a;
+}
+const rowOf = <T>(n: number, v: T): T[] => {
+  const a: T[] = [];
+  for (let i = 0; i < n; i++) a.push(v);
+  return a;
+};
+// What a typical connection needs (the short benchmark's conversations): 3 packets per exchange,
+// 9 transitions (4 numbers each), 10 checks (4 numbers each).
+const PACKETS_ROOM = rowOf(4, 0);
+const TL_ROOM = rowOf(40, 0.5);
+const TL_WHY_ROOM = rowOf(10, '');
+const CHECK_NUMS_ROOM = rowOf(48, 0.5);
+const CHECK_MSGS_ROOM = rowOf(12, '');
 /**
  * How soon a segment must fill the hole the segment before it left to count as captured out of
  * order rather than retransmitted (at least; one RTT when it is known): Wireshark's default
@@ -166,14 +189,14 @@ export class ConnectionTracker {
   private assumedSyn = 0;
   packets = 0;
   /** The transitions, as numbers (a TransitionLog: timeline.ts). */
-  readonly tl: number[] = [];
-  readonly tlWhy: string[] = [];
+  readonly tl: number[] = room(TL_ROOM);
+  readonly tlWhy: string[] = room(TL_WHY_ROOM);
   tlSerial = 0;
   tlShown = 0;
   timelineDropped = 0;
   /** The checks decided so far (a CheckLog: checks.ts). */
-  readonly checkNums: number[] = [];
-  readonly checkMsgs: string[] = [];
+  readonly checkNums: number[] = room(CHECK_NUMS_ROOM);
+  readonly checkMsgs: string[] = room(CHECK_MSGS_ROOM);
   /** The kept segments (null until the first: none with noSegments). */
   records: SegmentRecord[] | null = null;
   omitted = 0;
@@ -205,11 +228,11 @@ export class ConnectionTracker {
   firstSynPacket = 0;
   firstSynAckPacket = 0;
   rttUnknown: 'rtt-reordered' | 'clock-backwards' | null = null;
-  readonly openPackets: number[] = [];
+  readonly openPackets: number[] = room(PACKETS_ROOM);
   refused = false;
   fastOpen = false;
   // Closing.
-  readonly closePackets: number[] = [];
+  readonly closePackets: number[] = room(PACKETS_ROOM);
   firstFin: Side | null = null;
   secondFin = false;
   finsCrossed = false;
