@@ -46,7 +46,7 @@ import {
   type ZeekRecord,
 } from './model.js';
 import { classify, judgeRst, type Classified, type RstJudgement } from './classify.js';
-import { A, analyze, DuplicateWatch } from './analysis.js';
+import { A, analyze, duplicateOf, type DupState } from './analysis.js';
 import type { ReceivedEvent, SentEvent } from './table.js';
 import { zeekConnState, zeekStep, ZeekHistory } from './zeek.js';
 import { resetZeekEndpoint, ZEEK_ATTEMPT_DELAY, zeekAfterPacket, zeekRecordOver, type ZeekLife } from './zeek-lifetime.js';
@@ -165,7 +165,7 @@ const RST: RstJudgement = { accepted: false, inWindow: false, expected: null, ac
  * are not private are read and written by the tracker's other modules (machines.ts, evidence.ts,
  * record.ts, exchange.ts, checks.ts), not by anything outside tcp/.
  */
-export class ConnectionTracker {
+export class ConnectionTracker implements DupState, ZeekLife {
   /** The two endpoints (read by exchange.ts). */
   readonly c: End;
   readonly s: End;
@@ -200,22 +200,33 @@ export class ConnectionTracker {
   /** The kept segments (null until the first: none with noSegments). */
   records: SegmentRecord[] | null = null;
   omitted = 0;
-  readonly counts: FlagCounts = {
-    retransmissions: 0,
-    outOfOrder: 0,
-    dupAcks: 0,
-    keepAlives: 0,
-    zeroWindows: 0,
-    lostSegments: 0,
-    ackedUnseen: 0,
-    duplicates: 0,
-    reordered: 0,
-  };
-  /** The last segment of each direction, to tell a frame captured twice (analysis.ts). */
-  private readonly dups = new DuplicateWatch();
+  // The analysis counts (FlagCounts: `counts` makes the object).
+  nRetransmissions = 0;
+  nOutOfOrder = 0;
+  nDupAcks = 0;
+  nKeepAlives = 0;
+  nZeroWindows = 0;
+  nLostSegments = 0;
+  nAckedUnseen = 0;
+  nDuplicates = 0;
+  nReordered = 0;
+  // The last segment of each direction, to tell a frame captured twice (a DupState: analysis.ts).
+  dcPacket = 0;
+  dcIpId = -1;
+  dcKey = 0;
+  dcSec = 0;
+  dcNsec = 0;
+  dsPacket = 0;
+  dsIpId = -1;
+  dsKey = 0;
+  dsSec = 0;
+  dsNsec = 0;
   private readonly zhist = new ZeekHistory();
   /** The current Zeek record's timers (zeek-lifetime.ts), and the records Zeek ended before it (null: none). */
-  private readonly zlife: ZeekLife = { zAttemptAt: -1, zDeleteAt: -1, zLast: 0 };
+  // (A ZeekLife.)
+  zAttemptAt = -1;
+  zDeleteAt = -1;
+  zLast = 0;
   zrecords: ZeekRecord[] | null = null;
   private zFirstPacket = 0;
   // Opening.
@@ -364,7 +375,7 @@ export class ConnectionTracker {
 
   /** Books `seg` as captured out of order; returns its analysis mask with only that said of it. */
   private reordered(seg: Segment, mask: number, lateSyn: boolean): number {
-    if (this.counts.reordered++ === 0) this.reorderedFirst = seg.packet;
+    if (this.nReordered++ === 0) this.reorderedFirst = seg.packet;
     if (lateSyn && this.assumedSyn !== 0) {
       setWhy(this, this.assumedSyn, flat(`its SYN, captured out of order after the SYN,ACK that answers it (in packet ${seg.packet}), went first on the wire (RFC 9293 §3.10.1)`));
     }
@@ -381,7 +392,7 @@ export class ConnectionTracker {
     this.zhist.text = '';
     if (!fromClient) this.zhist.flip();
     this.zFirstPacket = packet;
-    const l = this.zlife;
+    const l: ZeekLife = this;
     l.zDeleteAt = -1;
     l.zAttemptAt = fromClient && (flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? t + ZEEK_ATTEMPT_DELAY : -1;
   }
@@ -399,6 +410,21 @@ export class ConnectionTracker {
     if (back > this.backMax) this.backMax = back;
     this.backAt = this.lastRel;
     return this.lastRel;
+  }
+
+  /** The analysis counts, as the record has them (a new object). */
+  get counts(): FlagCounts {
+    return {
+      retransmissions: this.nRetransmissions,
+      outOfOrder: this.nOutOfOrder,
+      dupAcks: this.nDupAcks,
+      keepAlives: this.nKeepAlives,
+      zeroWindows: this.nZeroWindows,
+      lostSegments: this.nLostSegments,
+      ackedUnseen: this.nAckedUnseen,
+      duplicates: this.nDuplicates,
+      reordered: this.nReordered,
+    };
   }
 
   /** Time of the last packet, seconds since the epoch (float). */
@@ -439,7 +465,7 @@ export class ConnectionTracker {
     if (t < this.lastRel) t = this.clockBack(seg.packet, t);
     else this.lastRel = t;
     // The same frame captured twice: counted and shown, not applied to anything again.
-    const copyOf = this.dups.original(seg, fromClient);
+    const copyOf = duplicateOf(this, seg, fromClient);
     if (copyOf !== 0) {
       this.duplicate(seg, fromClient ? this.c : this.s, t, copyOf);
       return;
@@ -496,7 +522,7 @@ export class ConnectionTracker {
 
     // Zeek's view (TCPSessionAdapter::Process order: history, window, retransmission, state, gap),
     // in a new record when Zeek's own timers or its reuse rule ended the current one.
-    if (this.packets > 1 && zeekRecordOver(this.zlife, this.c.z, this.s.z, f, t)) this.newZeekRecord(seg.packet, fromClient, f, t);
+    if (this.packets > 1 && zeekRecordOver(this, this.c.z, this.s.z, f, t)) this.newZeekRecord(seg.packet, fromClient, f, t);
     this.zhist.packet(S.z, f, seg.seq, len);
     if (seg.window === 0 && !(f & TcpFlag.RST) && R.z.zState !== 'CLOSED' && S.z.zState !== 'RESET') this.zhist.zeroWindow(S.z);
     if (len > 0 && !(f & TcpFlag.RST) && S.z.zState !== 'RESET' && st.nextSeq !== null && seqLe(seqAdd(seg.seq, len), st.nextSeq)) {
@@ -506,7 +532,7 @@ export class ConnectionTracker {
     // A content gap (Zeek's 'g'): the ACK passes sequence space of R's never captured, above
     // everything R sent (ACKED_UNSEEN) or below a later segment of R's, such as its FIN after data
     // the capture missed (the hole fillsHole() keeps): Zeek's reassembler reports the hole then.
-    zeekAfterPacket(this.zlife, this.c.z, this.s.z, t);
+    zeekAfterPacket(this, this.c.z, this.s.z, t);
     if (mask & A.ACKED_UNSEEN) this.zhist.gap(R.z);
     else if (R.holeEnd !== null && seg.ack !== null && !(f & TcpFlag.RST) && seqGe(seg.ack, R.holeEnd)) {
       R.holeEnd = null;
@@ -564,7 +590,7 @@ export class ConnectionTracker {
     this.firstNsec = seg.tsNsec;
     if (!fromClient) this.zhist.flip();
     this.zFirstPacket = seg.packet;
-    if (fromClient && (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) this.zlife.zAttemptAt = ZEEK_ATTEMPT_DELAY;
+    if (fromClient && (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) this.zAttemptAt = ZEEK_ATTEMPT_DELAY;
     const syn = (seg.flags & TcpFlag.SYN) !== 0;
     const ack = (seg.flags & TcpFlag.ACK) !== 0;
     if (syn && !ack && fromClient) {
@@ -658,15 +684,14 @@ export class ConnectionTracker {
   /** Per-connection analysis counts and keep-alive statistics. */
   private count(S: End, mask: number, t: number): void {
     if (mask === 0) return;
-    const c = this.counts;
-    if (mask & A.RETRANSMISSION) c.retransmissions++;
-    if (mask & A.OUT_OF_ORDER) c.outOfOrder++;
-    if (mask & A.DUP_ACK) c.dupAcks++;
-    if (mask & A.ZERO_WINDOW) c.zeroWindows++;
-    if (mask & A.LOST_SEGMENT) c.lostSegments++;
-    if (mask & A.ACKED_UNSEEN) c.ackedUnseen++;
+    if (mask & A.RETRANSMISSION) this.nRetransmissions++;
+    if (mask & A.OUT_OF_ORDER) this.nOutOfOrder++;
+    if (mask & A.DUP_ACK) this.nDupAcks++;
+    if (mask & A.ZERO_WINDOW) this.nZeroWindows++;
+    if (mask & A.LOST_SEGMENT) this.nLostSegments++;
+    if (mask & A.ACKED_UNSEEN) this.nAckedUnseen++;
     if (mask & A.KEEP_ALIVE) {
-      c.keepAlives++;
+      this.nKeepAlives++;
       S.keepAlives++;
       if (S.lastKeepAlive >= 0) {
         S.kaIntervalSum += t - S.lastKeepAlive;
@@ -690,7 +715,7 @@ export class ConnectionTracker {
    * original belongs to and kept beside it when that was kept, with the `duplicate` flag alone.
    */
   private duplicate(seg: Segment, S: End, t: number, orig: number): void {
-    this.counts.duplicates++;
+    this.nDuplicates++;
     if (this.openPackets.lastIndexOf(orig) >= 0) pushCapped(this.openPackets, seg.packet);
     else if (this.closePackets.lastIndexOf(orig) >= 0) pushCapped(this.closePackets, seg.packet);
     if (this.opts.noSegments) return;

@@ -120,7 +120,7 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
   checksAtEnd(checks, segments, x.c, x.s, x.resetSeen);
   // RSTs that ended nothing and unexpected segments: their flags and notes.
   if (x.odd !== null) oddFacts(x.odd, segments, notes);
-  if (x.counts.reordered > 0) notes.push({ code: NOTE.reordered, segments: x.counts.reordered, firstPacket: x.reorderedFirst });
+  if (x.nReordered > 0) notes.push({ code: NOTE.reordered, segments: x.nReordered, firstPacket: x.reorderedFirst });
   if (x.rttUnknown === 'rtt-reordered') {
     notes.push({ code: NOTE.rttReordered, synPacket: x.firstSynPacket, synAckPacket: x.firstSynAckPacket });
   }
@@ -166,7 +166,7 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
     close,
     timeline,
     checks,
-    flags: last ? x.counts : { ...x.counts },
+    flags: x.counts,
     zeek: zeekView(x),
     reusedFrom: x.meta.reusedFrom,
     segments,
