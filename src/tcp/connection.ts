@@ -126,6 +126,17 @@ export function belongsAfterRst(seg: Segment, by: Side, time: number, rst: { by:
 
 const { Closed, Listen, SynSent, Established, TimeWait } = TcpState;
 
+// ConnectionTracker.bits: its booleans, one bit each.
+const B_HANDSHAKE_ACKED = 1;
+const B_SYN_ACK_FIRST = 2;
+const B_REFUSED = 4;
+const B_FAST_OPEN = 8;
+const B_SECOND_FIN = 16;
+const B_FINS_CROSSED = 32;
+const B_THREE_SEGMENT = 64;
+const B_RESET_SEEN = 128;
+const B_DONE = 256;
+
 /**
  * An empty array with room for `tpl.length` elements of `tpl`'s kind. A first push() into `[]`
  * makes room for 17, then 41, 77 ...: most of it unused by a connection's few exchange packets,
@@ -234,24 +245,16 @@ export class ConnectionTracker implements DupState, ZeekLife {
   lastSynTime: number | null = null;
   synRexmits: number[] | null = null;
   rttSec: number | null = null;
-  handshakeAcked = false;
-  synAckFirst = false;
   firstSynPacket = 0;
   firstSynAckPacket = 0;
   rttUnknown: 'rtt-reordered' | 'clock-backwards' | null = null;
   readonly openPackets: number[] = room(PACKETS_ROOM);
-  refused = false;
-  fastOpen = false;
   // Closing.
   readonly closePackets: number[] = room(PACKETS_ROOM);
   firstFin: Side | null = null;
-  secondFin = false;
-  finsCrossed = false;
-  threeSegment = false;
   firstCloseSide: Side | null = null;
   dataAfterFin = 0;
   reset: { by: Side; state: TcpState; packet: number } | null = null;
-  resetSeen = false;
   /** RSTs that may turn out to end nothing, and segments no state sends or receives (exchange.ts). */
   odd: Oddities | null = null;
   /**
@@ -263,8 +266,6 @@ export class ConnectionTracker implements DupState, ZeekLife {
   aborted: { by: Side; seq: number; packet: number; time: number; grace: number } | null = null;
   /** Notes made while tracking (null until the first: most are made by finish()). */
   notes: Note[] | null = null;
-  /** finish() ran with `last`: the record owns the lists now. */
-  done = false;
   /** While a segment the capture did not show is applied: what proves it (evidence.ts unseen()). */
   evidence: Proof | null = null;
   /** A FIN inferred from a one-number step that may still turn out to be a byte of data. */
@@ -275,6 +276,31 @@ export class ConnectionTracker implements DupState, ZeekLife {
    * listening and never sent it (withdrawSynAck).
    */
   synGuess: SynGuess | null = null;
+
+  /** Its booleans (B_*), read and written through the accessors below. */
+  private bits = 0;
+  private flag(bit: number, v: boolean): void {
+    this.bits = v ? this.bits | bit : this.bits & ~bit;
+  }
+  get handshakeAcked(): boolean { return (this.bits & B_HANDSHAKE_ACKED) !== 0; }
+  set handshakeAcked(v: boolean) { this.flag(B_HANDSHAKE_ACKED, v); }
+  get synAckFirst(): boolean { return (this.bits & B_SYN_ACK_FIRST) !== 0; }
+  set synAckFirst(v: boolean) { this.flag(B_SYN_ACK_FIRST, v); }
+  get refused(): boolean { return (this.bits & B_REFUSED) !== 0; }
+  set refused(v: boolean) { this.flag(B_REFUSED, v); }
+  get fastOpen(): boolean { return (this.bits & B_FAST_OPEN) !== 0; }
+  set fastOpen(v: boolean) { this.flag(B_FAST_OPEN, v); }
+  get secondFin(): boolean { return (this.bits & B_SECOND_FIN) !== 0; }
+  set secondFin(v: boolean) { this.flag(B_SECOND_FIN, v); }
+  get finsCrossed(): boolean { return (this.bits & B_FINS_CROSSED) !== 0; }
+  set finsCrossed(v: boolean) { this.flag(B_FINS_CROSSED, v); }
+  get threeSegment(): boolean { return (this.bits & B_THREE_SEGMENT) !== 0; }
+  set threeSegment(v: boolean) { this.flag(B_THREE_SEGMENT, v); }
+  get resetSeen(): boolean { return (this.bits & B_RESET_SEEN) !== 0; }
+  set resetSeen(v: boolean) { this.flag(B_RESET_SEEN, v); }
+  /** finish() ran with `last`: the record owns the lists now. */
+  get done(): boolean { return (this.bits & B_DONE) !== 0; }
+  set done(v: boolean) { this.flag(B_DONE, v); }
 
   /** Starts a connection; nothing is known until the first `observe()`. */
   constructor(
@@ -392,9 +418,8 @@ export class ConnectionTracker implements DupState, ZeekLife {
     this.zhist.text = '';
     if (!fromClient) this.zhist.flip();
     this.zFirstPacket = packet;
-    const l: ZeekLife = this;
-    l.zDeleteAt = -1;
-    l.zAttemptAt = fromClient && (flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? t + ZEEK_ATTEMPT_DELAY : -1;
+    this.zDeleteAt = -1;
+    this.zAttemptAt = fromClient && (flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? t + ZEEK_ATTEMPT_DELAY : -1;
   }
 
   /** The current Zeek record (the client is the originator, '^' when a record began with the server's packet). */

@@ -191,11 +191,17 @@ export class End implements EndpointTrack, ZeekEndpoint {
   dFirstPacket: number | null = null;
   dLastPacket: number | null = null;
 
+  /** Its address (an EndpointAddr, kept as two fields). */
+  readonly ip: string;
+  readonly port: number;
+
   constructor(
     readonly name: Side,
-    readonly addr: EndpointAddr,
+    addr: EndpointAddr,
     zIsOrig: boolean,
   ) {
+    this.ip = addr.ip;
+    this.port = addr.port;
     if (zIsOrig) this.bits = Z_IS_ORIG;
   }
 

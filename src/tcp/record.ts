@@ -102,8 +102,8 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
       }
     }
     out[E.name] = {
-      ip: E.addr.ip,
-      port: E.addr.port,
+      ip: E.ip,
+      port: E.port,
       state,
       stateBasis: basis,
       isn: E.t.sentSyn || E.t.sentSynAck ? E.t.isn : null,
