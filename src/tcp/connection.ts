@@ -671,12 +671,14 @@ export class ConnectionTracker implements DupState, ZeekLife {
     if (!(f & TcpFlag.RST)) {
       const dataStart = seqAdd(seg.seq, f & TcpFlag.SYN ? 1 : 0);
       const dataEnd = seqAdd(dataStart, len);
+      // Read once: a sequence number read from an End may be a new heap number (endpoint.ts).
+      const next = st.nextSeq;
       if (len > 0) {
-        if (st.nextSeq === null) fresh = len;
-        else if (seqGt(dataEnd, st.nextSeq)) fresh = Math.min(len, seqDiff(dataEnd, st.nextSeq));
+        if (next === null) fresh = len;
+        else if (seqGt(dataEnd, next)) fresh = Math.min(len, seqDiff(dataEnd, next));
       }
       const end = seqAdd(dataEnd, f & TcpFlag.FIN ? 1 : 0);
-      if (st.nextSeq === null || seqGt(end, st.nextSeq)) {
+      if (next === null || seqGt(end, next)) {
         st.nextSeq = end;
         st.nextSeqTime = t;
       }
@@ -691,9 +693,16 @@ export class ConnectionTracker implements DupState, ZeekLife {
     if (ack !== null && !(f & TcpFlag.RST)) {
       // Zeek: "Don't trust ack's in RST packets."
       if (rt.base === null) rt.base = seqAdd(ack, -1);
-      if (st.maxAck === null || seqGt(ack, st.maxAck)) st.maxAck = ack;
-      if (rt.isn !== null && !rt.synAcked && seqGe(ack, seqAdd(rt.isn, 1))) rt.synAcked = true;
-      if (rt.finSeq !== null && !rt.finAcked && seqGe(ack, seqAdd(rt.finSeq, 1))) rt.finAcked = true;
+      const maxAck = st.maxAck;
+      if (maxAck === null || seqGt(ack, maxAck)) st.maxAck = ack;
+      if (!rt.synAcked) {
+        const isn = rt.isn;
+        if (isn !== null && seqGe(ack, seqAdd(isn, 1))) rt.synAcked = true;
+      }
+      if (!rt.finAcked) {
+        const fin = rt.finSeq;
+        if (fin !== null && seqGe(ack, seqAdd(fin, 1))) rt.finAcked = true;
+      }
       if (mask & A.DUP_ACK) st.dupAcks++;
       else if (ack !== st.lastAck) st.dupAcks = 0;
       st.lastAck = ack;
