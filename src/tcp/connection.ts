@@ -308,11 +308,20 @@ export class ConnectionTracker implements DupState, ZeekLife {
     client: EndpointAddr,
     server: EndpointAddr,
     readonly opts: TrackerOptions,
-    readonly meta: { heuristic: string | null; reusedFrom: number | null; tunnel?: TunnelHop[] | null },
+    meta: { heuristic: string | null; reusedFrom: number | null; tunnel?: TunnelHop[] | null },
   ) {
     this.c = new End('client', client, true);
     this.s = new End('server', server, false);
+    this.heuristic = meta.heuristic;
+    this.reusedFrom = meta.reusedFrom;
+    this.tunnel = meta.tunnel ?? null;
   }
+
+  // What trace() knows of it (the constructor's `meta`, kept as fields): how the client was
+  // picked, the connection whose 4-tuple it reuses, its tunnel path.
+  readonly heuristic: string | null;
+  readonly reusedFrom: number | null;
+  readonly tunnel: TunnelHop[] | null;
 
   /** True once nothing more can happen but TIME-WAIT expiry: both endpoints CLOSED or TIME-WAIT, or an RST was sent. */
   get finished(): boolean {

@@ -141,7 +141,7 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
     complete: (cs.sentSyn || cs.sentSynAck) && (ss.sentSyn || ss.sentSynAck) && cs.synAcked && ss.synAcked,
     rttMs: x.rttSec === null ? null : Math.round(x.rttSec * 1e6) / 1e3,
     packets: last ? x.openPackets : x.openPackets.slice(),
-    heuristic: kind === 'mid-stream' ? x.meta.heuristic : null,
+    heuristic: kind === 'mid-stream' ? x.heuristic : null,
     synRetransmits: x.synRexmits === null ? null : last ? x.synRexmits : x.synRexmits.slice(),
   };
 
@@ -168,7 +168,7 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
     checks,
     flags: x.counts,
     zeek: zeekView(x),
-    reusedFrom: x.meta.reusedFrom,
+    reusedFrom: x.reusedFrom,
     segments,
     data: { client: x.c.dir, server: x.s.dir },
     keepAlive:
@@ -176,7 +176,7 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
         ? null
         : { probes: kaProbes, intervalSec: kaN === 0 ? null : round6((x.c.kaIntervalSum + x.s.kaIntervalSum) / kaN) },
     notes,
-    tunnel: x.meta.tunnel != null && x.meta.tunnel.length > 0 ? x.meta.tunnel : null,
+    tunnel: x.tunnel !== null && x.tunnel.length > 0 ? x.tunnel : null,
     // Made after the fact, from the segments, by whoever asked for it (cli/pictures.ts).
     metrics: null,
   };
