@@ -104,8 +104,7 @@ export function analyze(seg: Segment, s: EndpointTrack, r: EndpointTrack, t: num
     len <= 1 &&
     ctl === 0 &&
     seg.seq === seqAdd(next, -1) &&
-    r.maxAck !== null &&
-    seqGe(r.maxAck, next) &&
+    acked(r.maxAck, next) &&
     (t - r.lastAckTime >= KEEPALIVE_IDLE_SEC || r.windowRaw === 0)
   ) {
     m |= A.KEEP_ALIVE;
@@ -118,15 +117,14 @@ export function analyze(seg: Segment, s: EndpointTrack, r: EndpointTrack, t: num
     seg.ack !== null &&
     next !== null &&
     seg.seq === next &&
-    s.lastAck !== null &&
-    seg.ack === s.lastAck &&
-    sameWindow
+    sameWindow &&
+    seg.ack === s.lastAck
   ) {
     if (r.lastWasKeepAlive) m |= A.KEEP_ALIVE_ACK;
     else if (seg.window !== 0) m |= A.DUP_ACK;
   }
 
-  if (seg.ack !== null && r.nextSeq !== null && !(f & TcpFlag.RST) && seqGt(seg.ack, r.nextSeq)) m |= A.ACKED_UNSEEN;
+  if (seg.ack !== null && !(f & TcpFlag.RST) && beyond(seg.ack, r.nextSeq)) m |= A.ACKED_UNSEEN;
 
   // Simultaneous open (RFC 9293 §3.5 figure 7): an endpoint in SYN-SENT that receives the peer's
   // crossing SYN answers with a SYN,ACK carrying its own ISN again. That is a new segment of the
@@ -250,4 +248,16 @@ function segmentKey(seg: Segment): number {
     }
   }
   return h;
+}
+
+// A sequence number of a track is read once (on an End it may be a new heap number at every read).
+
+/** `maxAck` is known and at or beyond `next`. */
+function acked(maxAck: number | null, next: number): boolean {
+  return maxAck !== null && seqGe(maxAck, next);
+}
+
+/** `ack` is beyond `next`, which is known. */
+function beyond(ack: number, next: number | null): boolean {
+  return next !== null && seqGt(ack, next);
 }
