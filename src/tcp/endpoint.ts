@@ -78,10 +78,6 @@ export interface Pending {
   lossy: boolean;
 }
 
-export function newDirection(): DirectionSummary {
-  return { segments: 0, bytes: 0, retransmissions: 0, firstPacket: null, lastPacket: null };
-}
-
 // End.bits: its booleans, one bit each.
 const SENT_ANY = 1;
 const SENT_SYN = 2;
