@@ -104,8 +104,7 @@ export function analyze(seg: Segment, s: EndpointTrack, r: EndpointTrack, t: num
     len <= 1 &&
     ctl === 0 &&
     seg.seq === seqAdd(next, -1) &&
-    r.maxAck !== null &&
-    seqGe(r.maxAck, next) &&
+    acked(r.maxAck, next) &&
     (t - r.lastAckTime >= KEEPALIVE_IDLE_SEC || r.windowRaw === 0)
   ) {
     m |= A.KEEP_ALIVE;
@@ -118,15 +117,14 @@ export function analyze(seg: Segment, s: EndpointTrack, r: EndpointTrack, t: num
     seg.ack !== null &&
     next !== null &&
     seg.seq === next &&
-    s.lastAck !== null &&
-    seg.ack === s.lastAck &&
-    sameWindow
+    sameWindow &&
+    seg.ack === s.lastAck
   ) {
     if (r.lastWasKeepAlive) m |= A.KEEP_ALIVE_ACK;
     else if (seg.window !== 0) m |= A.DUP_ACK;
   }
 
-  if (seg.ack !== null && r.nextSeq !== null && !(f & TcpFlag.RST) && seqGt(seg.ack, r.nextSeq)) m |= A.ACKED_UNSEEN;
+  if (seg.ack !== null && !(f & TcpFlag.RST) && beyond(seg.ack, r.nextSeq)) m |= A.ACKED_UNSEEN;
 
   // Simultaneous open (RFC 9293 §3.5 figure 7): an endpoint in SYN-SENT that receives the peer's
   // crossing SYN answers with a SYN,ACK carrying its own ISN again. That is a new segment of the
@@ -166,39 +164,69 @@ export function analyze(seg: Segment, s: EndpointTrack, r: EndpointTrack, t: num
 export const DUP_ID_NS = 1_000_000;
 export const DUP_NO_ID_NS = 10_000;
 
-/** What DuplicateWatch remembers of the last segment one side sent. */
-class LastSegment {
-  packet = 0;
-  ipId = -1;
-  key = 0;
-  sec = 0;
-  nsec = 0;
+/**
+ * What a duplicate watch remembers of the last segment each side sent (dc*: the client's, ds*: the
+ * server's): plain fields, so that a tracker holds them itself (ConnectionTracker), not in three
+ * objects of its own. The key is kept as a signed 32-bit number (a small integer, never a heap number).
+ */
+export interface DupState {
+  dcPacket: number;
+  dcIpId: number;
+  dcKey: number;
+  dcSec: number;
+  dcNsec: number;
+  dsPacket: number;
+  dsIpId: number;
+  dsKey: number;
+  dsSec: number;
+  dsNsec: number;
 }
 
-/** The last segment of each direction of one connection, to tell a frame captured twice. */
-export class DuplicateWatch {
-  private readonly c = new LastSegment();
-  private readonly s = new LastSegment();
+/**
+ * The packet number of the segment `seg` is a copy of (the previous one its side sent), or 0
+ * when it is not a copy, and then `seg` is the one the next segment from that side is compared with.
+ */
+export function duplicateOf(w: DupState, seg: Segment, fromClient: boolean): number {
+  const key = segmentKey(seg) | 0;
+  const id = seg.ipId;
+  const packet = fromClient ? w.dcPacket : w.dsPacket;
+  if (packet !== 0 && key === (fromClient ? w.dcKey : w.dsKey) && id === (fromClient ? w.dcIpId : w.dsIpId)) {
+    let dt = (seg.tsSec - (fromClient ? w.dcSec : w.dsSec)) * 1e9 + (seg.tsNsec - (fromClient ? w.dcNsec : w.dsNsec));
+    if (dt < 0) dt = -dt;
+    if (id > 0 ? dt < DUP_ID_NS : dt <= DUP_NO_ID_NS) return packet;
+  }
+  if (fromClient) {
+    w.dcPacket = seg.packet;
+    w.dcIpId = id;
+    w.dcKey = key;
+    w.dcSec = seg.tsSec;
+    w.dcNsec = seg.tsNsec;
+  } else {
+    w.dsPacket = seg.packet;
+    w.dsIpId = id;
+    w.dsKey = key;
+    w.dsSec = seg.tsSec;
+    w.dsNsec = seg.tsNsec;
+  }
+  return 0;
+}
 
-  /**
-   * The packet number of the segment `seg` is a copy of (the previous one its side sent), or 0
-   * when it is not a copy, and then `seg` is the one the next segment from that side is compared with.
-   */
+/** The last segment of each direction of one connection, to tell a frame captured twice (duplicateOf). */
+export class DuplicateWatch implements DupState {
+  dcPacket = 0;
+  dcIpId = -1;
+  dcKey = 0;
+  dcSec = 0;
+  dcNsec = 0;
+  dsPacket = 0;
+  dsIpId = -1;
+  dsKey = 0;
+  dsSec = 0;
+  dsNsec = 0;
+
+  /** duplicateOf() for this watch. */
   original(seg: Segment, fromClient: boolean): number {
-    const last = fromClient ? this.c : this.s;
-    const key = segmentKey(seg);
-    const id = seg.ipId;
-    if (last.packet !== 0 && key === last.key && id === last.ipId) {
-      let dt = (seg.tsSec - last.sec) * 1e9 + (seg.tsNsec - last.nsec);
-      if (dt < 0) dt = -dt;
-      if (id > 0 ? dt < DUP_ID_NS : dt <= DUP_NO_ID_NS) return last.packet;
-    }
-    last.packet = seg.packet;
-    last.ipId = id;
-    last.key = key;
-    last.sec = seg.tsSec;
-    last.nsec = seg.tsNsec;
-    return 0;
+    return duplicateOf(this, seg, fromClient);
   }
 }
 
@@ -220,4 +248,16 @@ function segmentKey(seg: Segment): number {
     }
   }
   return h;
+}
+
+// A sequence number of a track is read once (on an End it may be a new heap number at every read).
+
+/** `maxAck` is known and at or beyond `next`. */
+function acked(maxAck: number | null, next: number): boolean {
+  return maxAck !== null && seqGe(maxAck, next);
+}
+
+/** `ack` is beyond `next`, which is known. */
+function beyond(ack: number, next: number | null): boolean {
+  return next !== null && seqGt(ack, next);
 }

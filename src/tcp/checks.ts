@@ -63,8 +63,8 @@ export function segmentChecks(none: CheckId[]): CheckId[] {
 }
 
 /**
- * A connection's checks while it is tracked: six numbers each in one array (id index, ok, packet,
- * expected, actual, side; NaN for null) and the message beside it, instead of an object per check:
+ * A connection's checks while it is tracked: four numbers each in one array (id index with ok and
+ * side bits, packet, expected, actual; NaN for null) and the message beside it, instead of an object per check:
  * a dozen objects fewer per connection for the garbage collector to copy. `checkList()` makes the
  * model's Check objects when the record is built.
  */
@@ -73,22 +73,28 @@ export interface CheckLog {
   readonly checkMsgs: string[];
 }
 
+// The first of a check's numbers: its id's index, whether it passed, its side.
+const ID_MASK = 63;
+const OK_BIT = 64;
+const SERVER_BIT = 128;
+
 const ID_INDEX = Object.fromEntries(CHECK_IDS.map((id, i) => [id, i])) as Record<CheckId, number>;
 
 /** The log's checks as the model's objects (new ones on every call). */
 export function checkList(log: CheckLog): Check[] {
   const n = log.checkNums;
   const out: Check[] = [];
-  for (let i = 0, k = 0; i < n.length; i += 6, k++) {
-    const expected = n[i + 3]!;
-    const actual = n[i + 4]!;
+  for (let i = 0, k = 0; i < n.length; i += 4, k++) {
+    const head = n[i]!;
+    const expected = n[i + 2]!;
+    const actual = n[i + 3]!;
     out.push({
-      id: CHECK_IDS[n[i]!]!,
-      ok: n[i + 1] === 1,
-      packet: n[i + 2]!,
+      id: CHECK_IDS[head & ID_MASK]!,
+      ok: (head & OK_BIT) !== 0,
+      packet: n[i + 1]!,
       expected: expected === expected ? expected : null,
       actual: actual === actual ? actual : null,
-      side: n[i + 5] === 0 ? 'client' : 'server',
+      side: head & SERVER_BIT ? 'server' : 'client',
       message: log.checkMsgs[k]!,
     });
   }
@@ -99,7 +105,7 @@ export function checkList(log: CheckLog): Check[] {
 // a check already decided (fin-acked would otherwise build one for every ACK after the FIN).
 function check(log: CheckLog, E: End, id: CheckId, ok: boolean, packet: number, expected: number | null, actual: number | null, message: string): void {
   E.checked |= CHECK_BIT[id];
-  log.checkNums.push(ID_INDEX[id], ok ? 1 : 0, packet, expected ?? NaN, actual ?? NaN, E.name === 'client' ? 0 : 1);
+  log.checkNums.push(ID_INDEX[id] | (ok ? OK_BIT : 0) | (E.name === 'client' ? 0 : SERVER_BIT), packet, expected ?? NaN, actual ?? NaN);
   log.checkMsgs.push(message);
   CUR_CHECKS[CUR_N++] = id;
 }

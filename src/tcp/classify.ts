@@ -208,7 +208,7 @@ export function classify(
   // Only a SYN may lack the ACK bit: any other segment without it is dropped by every state (RFC 9293
   // §3.10.7.2-4), so its FIN closes nothing and it acknowledges nothing.
   if (!(f & TcpFlag.ACK)) return fill(out, 'NoAck', 'NoAck');
-  const acksPeerFin = ack !== null && r.finSeq !== null && !r.finAcked && seqGe(ack, seqAdd(r.finSeq, 1));
+  const acksPeerFin = ack !== null && !r.finAcked && covers(ack, r.finSeq);
   if (f & TcpFlag.FIN) {
     const finAt = seqAdd(seg.seq, seg.payloadLen);
     const rexmit = s.finSeq !== null && seqLe(finAt, s.finSeq);
@@ -217,9 +217,14 @@ export function classify(
     const received: ReceivedEvent = acksPeerFin ? 'FinAck' : rexmit ? 'FinRexmit' : 'Fin';
     return fill(out, sent, received);
   }
-  if (ack !== null && r.isn !== null && !r.synAcked && seqGe(ack, seqAdd(r.isn, 1))) {
+  if (ack !== null && !r.synAcked && covers(ack, r.isn)) {
     return fill(out, 'AckOfSyn', 'AckOfSyn');
   }
   if (acksPeerFin) return fill(out, 'AckOfFin', 'AckOfFin');
   return seg.payloadLen > 0 ? fill(out, 'Data', 'Data') : fill(out, 'Ack', 'Ack');
+}
+
+/** `ack` covers the control segment at `at` (known): at + 1 or beyond. `at` is read once (on an End it may be a new heap number at every read). */
+function covers(ack: number, at: number | null): boolean {
+  return at !== null && seqGe(ack, seqAdd(at, 1));
 }

@@ -46,7 +46,7 @@ import {
   type ZeekRecord,
 } from './model.js';
 import { classify, judgeRst, type Classified, type RstJudgement } from './classify.js';
-import { A, analyze, DuplicateWatch } from './analysis.js';
+import { A, analyze, duplicateOf, type DupState } from './analysis.js';
 import type { ReceivedEvent, SentEvent } from './table.js';
 import { zeekConnState, zeekStep, ZeekHistory } from './zeek.js';
 import { resetZeekEndpoint, ZEEK_ATTEMPT_DELAY, zeekAfterPacket, zeekRecordOver, type ZeekLife } from './zeek-lifetime.js';
@@ -125,6 +125,40 @@ export function belongsAfterRst(seg: Segment, by: Side, time: number, rst: { by:
 }
 
 const { Closed, Listen, SynSent, Established, TimeWait } = TcpState;
+
+// ConnectionTracker.bits: its booleans, one bit each.
+const B_HANDSHAKE_ACKED = 1;
+const B_SYN_ACK_FIRST = 2;
+const B_REFUSED = 4;
+const B_FAST_OPEN = 8;
+const B_SECOND_FIN = 16;
+const B_FINS_CROSSED = 32;
+const B_THREE_SEGMENT = 64;
+const B_RESET_SEEN = 128;
+const B_DONE = 256;
+
+/**
+ * An empty array with room for `tpl.length` elements of `tpl`'s kind. A first push() into `[]`
+ * makes room for 17, then 41, 77 ...: most of it unused by a connection's few exchange packets,
+ * transitions and checks, for as long as it is tracked. pop() keeps the room.
+ */
+function room<T>(tpl: readonly T[]): T[] {
+  const a = tpl.slice();
+  while (a.length > 0) a.pop();
+  return a;
+}
+const rowOf = <T>(n: number, v: T): T[] => {
+  const a: T[] = [];
+  for (let i = 0; i < n; i++) a.push(v);
+  return a;
+};
+// What a typical connection needs (the short benchmark's conversations): 3 packets per exchange,
+// 9 transitions (4 numbers each), 10 checks (4 numbers each).
+const PACKETS_ROOM = rowOf(4, 0);
+const TL_ROOM = rowOf(40, 0.5);
+const TL_WHY_ROOM = rowOf(10, '');
+const CHECK_NUMS_ROOM = rowOf(48, 0.5);
+const CHECK_MSGS_ROOM = rowOf(12, '');
 /**
  * How soon a segment must fill the hole the segment before it left to count as captured out of
  * order rather than retransmitted (at least; one RTT when it is known): Wireshark's default
@@ -142,7 +176,7 @@ const RST: RstJudgement = { accepted: false, inWindow: false, expected: null, ac
  * are not private are read and written by the tracker's other modules (machines.ts, evidence.ts,
  * record.ts, exchange.ts, checks.ts), not by anything outside tcp/.
  */
-export class ConnectionTracker {
+export class ConnectionTracker implements DupState, ZeekLife {
   /** The two endpoints (read by exchange.ts). */
   readonly c: End;
   readonly s: End;
@@ -166,33 +200,44 @@ export class ConnectionTracker {
   private assumedSyn = 0;
   packets = 0;
   /** The transitions, as numbers (a TransitionLog: timeline.ts). */
-  readonly tl: number[] = [];
-  readonly tlWhy: string[] = [];
+  readonly tl: number[] = room(TL_ROOM);
+  readonly tlWhy: string[] = room(TL_WHY_ROOM);
   tlSerial = 0;
   tlShown = 0;
   timelineDropped = 0;
   /** The checks decided so far (a CheckLog: checks.ts). */
-  readonly checkNums: number[] = [];
-  readonly checkMsgs: string[] = [];
+  readonly checkNums: number[] = room(CHECK_NUMS_ROOM);
+  readonly checkMsgs: string[] = room(CHECK_MSGS_ROOM);
   /** The kept segments (null until the first: none with noSegments). */
   records: SegmentRecord[] | null = null;
   omitted = 0;
-  readonly counts: FlagCounts = {
-    retransmissions: 0,
-    outOfOrder: 0,
-    dupAcks: 0,
-    keepAlives: 0,
-    zeroWindows: 0,
-    lostSegments: 0,
-    ackedUnseen: 0,
-    duplicates: 0,
-    reordered: 0,
-  };
-  /** The last segment of each direction, to tell a frame captured twice (analysis.ts). */
-  private readonly dups = new DuplicateWatch();
+  // The analysis counts (FlagCounts: `counts` makes the object).
+  nRetransmissions = 0;
+  nOutOfOrder = 0;
+  nDupAcks = 0;
+  nKeepAlives = 0;
+  nZeroWindows = 0;
+  nLostSegments = 0;
+  nAckedUnseen = 0;
+  nDuplicates = 0;
+  nReordered = 0;
+  // The last segment of each direction, to tell a frame captured twice (a DupState: analysis.ts).
+  dcPacket = 0;
+  dcIpId = -1;
+  dcKey = 0;
+  dcSec = 0;
+  dcNsec = 0;
+  dsPacket = 0;
+  dsIpId = -1;
+  dsKey = 0;
+  dsSec = 0;
+  dsNsec = 0;
   private readonly zhist = new ZeekHistory();
   /** The current Zeek record's timers (zeek-lifetime.ts), and the records Zeek ended before it (null: none). */
-  private readonly zlife: ZeekLife = { zAttemptAt: -1, zDeleteAt: -1, zLast: 0 };
+  // (A ZeekLife.)
+  zAttemptAt = -1;
+  zDeleteAt = -1;
+  zLast = 0;
   zrecords: ZeekRecord[] | null = null;
   private zFirstPacket = 0;
   // Opening.
@@ -200,24 +245,16 @@ export class ConnectionTracker {
   lastSynTime: number | null = null;
   synRexmits: number[] | null = null;
   rttSec: number | null = null;
-  handshakeAcked = false;
-  synAckFirst = false;
   firstSynPacket = 0;
   firstSynAckPacket = 0;
   rttUnknown: 'rtt-reordered' | 'clock-backwards' | null = null;
-  readonly openPackets: number[] = [];
-  refused = false;
-  fastOpen = false;
+  readonly openPackets: number[] = room(PACKETS_ROOM);
   // Closing.
-  readonly closePackets: number[] = [];
+  readonly closePackets: number[] = room(PACKETS_ROOM);
   firstFin: Side | null = null;
-  secondFin = false;
-  finsCrossed = false;
-  threeSegment = false;
   firstCloseSide: Side | null = null;
   dataAfterFin = 0;
   reset: { by: Side; state: TcpState; packet: number } | null = null;
-  resetSeen = false;
   /** RSTs that may turn out to end nothing, and segments no state sends or receives (exchange.ts). */
   odd: Oddities | null = null;
   /**
@@ -229,8 +266,6 @@ export class ConnectionTracker {
   aborted: { by: Side; seq: number; packet: number; time: number; grace: number } | null = null;
   /** Notes made while tracking (null until the first: most are made by finish()). */
   notes: Note[] | null = null;
-  /** finish() ran with `last`: the record owns the lists now. */
-  done = false;
   /** While a segment the capture did not show is applied: what proves it (evidence.ts unseen()). */
   evidence: Proof | null = null;
   /** A FIN inferred from a one-number step that may still turn out to be a byte of data. */
@@ -242,17 +277,51 @@ export class ConnectionTracker {
    */
   synGuess: SynGuess | null = null;
 
+  /** Its booleans (B_*), read and written through the accessors below. */
+  private bits = 0;
+  private flag(bit: number, v: boolean): void {
+    this.bits = v ? this.bits | bit : this.bits & ~bit;
+  }
+  get handshakeAcked(): boolean { return (this.bits & B_HANDSHAKE_ACKED) !== 0; }
+  set handshakeAcked(v: boolean) { this.flag(B_HANDSHAKE_ACKED, v); }
+  get synAckFirst(): boolean { return (this.bits & B_SYN_ACK_FIRST) !== 0; }
+  set synAckFirst(v: boolean) { this.flag(B_SYN_ACK_FIRST, v); }
+  get refused(): boolean { return (this.bits & B_REFUSED) !== 0; }
+  set refused(v: boolean) { this.flag(B_REFUSED, v); }
+  get fastOpen(): boolean { return (this.bits & B_FAST_OPEN) !== 0; }
+  set fastOpen(v: boolean) { this.flag(B_FAST_OPEN, v); }
+  get secondFin(): boolean { return (this.bits & B_SECOND_FIN) !== 0; }
+  set secondFin(v: boolean) { this.flag(B_SECOND_FIN, v); }
+  get finsCrossed(): boolean { return (this.bits & B_FINS_CROSSED) !== 0; }
+  set finsCrossed(v: boolean) { this.flag(B_FINS_CROSSED, v); }
+  get threeSegment(): boolean { return (this.bits & B_THREE_SEGMENT) !== 0; }
+  set threeSegment(v: boolean) { this.flag(B_THREE_SEGMENT, v); }
+  get resetSeen(): boolean { return (this.bits & B_RESET_SEEN) !== 0; }
+  set resetSeen(v: boolean) { this.flag(B_RESET_SEEN, v); }
+  /** finish() ran with `last`: the record owns the lists now. */
+  get done(): boolean { return (this.bits & B_DONE) !== 0; }
+  set done(v: boolean) { this.flag(B_DONE, v); }
+
   /** Starts a connection; nothing is known until the first `observe()`. */
   constructor(
     readonly id: number,
     client: EndpointAddr,
     server: EndpointAddr,
     readonly opts: TrackerOptions,
-    readonly meta: { heuristic: string | null; reusedFrom: number | null; tunnel?: TunnelHop[] | null },
+    meta: { heuristic: string | null; reusedFrom: number | null; tunnel?: TunnelHop[] | null },
   ) {
     this.c = new End('client', client, true);
     this.s = new End('server', server, false);
+    this.heuristic = meta.heuristic;
+    this.reusedFrom = meta.reusedFrom;
+    this.tunnel = meta.tunnel ?? null;
   }
+
+  // What trace() knows of it (the constructor's `meta`, kept as fields): how the client was
+  // picked, the connection whose 4-tuple it reuses, its tunnel path.
+  readonly heuristic: string | null;
+  readonly reusedFrom: number | null;
+  readonly tunnel: TunnelHop[] | null;
 
   /** True once nothing more can happen but TIME-WAIT expiry: both endpoints CLOSED or TIME-WAIT, or an RST was sent. */
   get finished(): boolean {
@@ -341,7 +410,7 @@ export class ConnectionTracker {
 
   /** Books `seg` as captured out of order; returns its analysis mask with only that said of it. */
   private reordered(seg: Segment, mask: number, lateSyn: boolean): number {
-    if (this.counts.reordered++ === 0) this.reorderedFirst = seg.packet;
+    if (this.nReordered++ === 0) this.reorderedFirst = seg.packet;
     if (lateSyn && this.assumedSyn !== 0) {
       setWhy(this, this.assumedSyn, flat(`its SYN, captured out of order after the SYN,ACK that answers it (in packet ${seg.packet}), went first on the wire (RFC 9293 §3.10.1)`));
     }
@@ -358,9 +427,8 @@ export class ConnectionTracker {
     this.zhist.text = '';
     if (!fromClient) this.zhist.flip();
     this.zFirstPacket = packet;
-    const l = this.zlife;
-    l.zDeleteAt = -1;
-    l.zAttemptAt = fromClient && (flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? t + ZEEK_ATTEMPT_DELAY : -1;
+    this.zDeleteAt = -1;
+    this.zAttemptAt = fromClient && (flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? t + ZEEK_ATTEMPT_DELAY : -1;
   }
 
   /** The current Zeek record (the client is the originator, '^' when a record began with the server's packet). */
@@ -376,6 +444,21 @@ export class ConnectionTracker {
     if (back > this.backMax) this.backMax = back;
     this.backAt = this.lastRel;
     return this.lastRel;
+  }
+
+  /** The analysis counts, as the record has them (a new object). */
+  get counts(): FlagCounts {
+    return {
+      retransmissions: this.nRetransmissions,
+      outOfOrder: this.nOutOfOrder,
+      dupAcks: this.nDupAcks,
+      keepAlives: this.nKeepAlives,
+      zeroWindows: this.nZeroWindows,
+      lostSegments: this.nLostSegments,
+      ackedUnseen: this.nAckedUnseen,
+      duplicates: this.nDuplicates,
+      reordered: this.nReordered,
+    };
   }
 
   /** Time of the last packet, seconds since the epoch (float). */
@@ -416,7 +499,7 @@ export class ConnectionTracker {
     if (t < this.lastRel) t = this.clockBack(seg.packet, t);
     else this.lastRel = t;
     // The same frame captured twice: counted and shown, not applied to anything again.
-    const copyOf = this.dups.original(seg, fromClient);
+    const copyOf = duplicateOf(this, seg, fromClient);
     if (copyOf !== 0) {
       this.duplicate(seg, fromClient ? this.c : this.s, t, copyOf);
       return;
@@ -473,7 +556,7 @@ export class ConnectionTracker {
 
     // Zeek's view (TCPSessionAdapter::Process order: history, window, retransmission, state, gap),
     // in a new record when Zeek's own timers or its reuse rule ended the current one.
-    if (this.packets > 1 && zeekRecordOver(this.zlife, this.c.z, this.s.z, f, t)) this.newZeekRecord(seg.packet, fromClient, f, t);
+    if (this.packets > 1 && zeekRecordOver(this, this.c.z, this.s.z, f, t)) this.newZeekRecord(seg.packet, fromClient, f, t);
     this.zhist.packet(S.z, f, seg.seq, len);
     if (seg.window === 0 && !(f & TcpFlag.RST) && R.z.zState !== 'CLOSED' && S.z.zState !== 'RESET') this.zhist.zeroWindow(S.z);
     if (len > 0 && !(f & TcpFlag.RST) && S.z.zState !== 'RESET' && st.nextSeq !== null && seqLe(seqAdd(seg.seq, len), st.nextSeq)) {
@@ -483,7 +566,7 @@ export class ConnectionTracker {
     // A content gap (Zeek's 'g'): the ACK passes sequence space of R's never captured, above
     // everything R sent (ACKED_UNSEEN) or below a later segment of R's, such as its FIN after data
     // the capture missed (the hole fillsHole() keeps): Zeek's reassembler reports the hole then.
-    zeekAfterPacket(this.zlife, this.c.z, this.s.z, t);
+    zeekAfterPacket(this, this.c.z, this.s.z, t);
     if (mask & A.ACKED_UNSEEN) this.zhist.gap(R.z);
     else if (R.holeEnd !== null && seg.ack !== null && !(f & TcpFlag.RST) && seqGe(seg.ack, R.holeEnd)) {
       R.holeEnd = null;
@@ -505,12 +588,11 @@ export class ConnectionTracker {
     this.count(S, mask, t);
     if (exchange === null) {
       // Data between the opening and the closing is folded per direction.
-      const d = S.dir;
-      d.segments++;
-      d.bytes += len;
-      if (mask & A.RETRANSMISSION) d.retransmissions++;
-      if (d.firstPacket === null) d.firstPacket = seg.packet;
-      d.lastPacket = seg.packet;
+      S.dSegments++;
+      S.dBytes += len;
+      if (mask & A.RETRANSMISSION) S.dRetransmissions++;
+      if (S.dFirstPacket === null) S.dFirstPacket = seg.packet;
+      S.dLastPacket = seg.packet;
       if (this.opts.allSegments && !this.opts.noSegments) this.record(seg, S, t, mask);
     } else {
       pushCapped(exchange === 'open' ? this.openPackets : this.closePackets, seg.packet);
@@ -542,7 +624,7 @@ export class ConnectionTracker {
     this.firstNsec = seg.tsNsec;
     if (!fromClient) this.zhist.flip();
     this.zFirstPacket = seg.packet;
-    if (fromClient && (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) this.zlife.zAttemptAt = ZEEK_ATTEMPT_DELAY;
+    if (fromClient && (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) this.zAttemptAt = ZEEK_ATTEMPT_DELAY;
     const syn = (seg.flags & TcpFlag.SYN) !== 0;
     const ack = (seg.flags & TcpFlag.ACK) !== 0;
     if (syn && !ack && fromClient) {
@@ -583,28 +665,29 @@ export class ConnectionTracker {
       const o = seg.options;
       if (o !== null) {
         if (o.wscale !== undefined) st.wscale = o.wscale;
-        const n = S.options;
-        if (o.mss !== undefined) n.mss = o.mss;
-        if (o.wscale !== undefined) n.wscale = o.wscale;
-        if (o.sackPermitted) n.sackPermitted = true;
-        if (o.tsVal !== undefined) n.timestamps = true;
-        if (o.fastOpen !== undefined) n.fastOpenCookie = o.fastOpen.cookie;
+        if (o.mss !== undefined) S.optMss = o.mss;
+        if (o.wscale !== undefined) S.optWscale = o.wscale;
+        if (o.sackPermitted) S.optSack = true;
+        if (o.tsVal !== undefined) S.optTs = true;
+        if (o.fastOpen !== undefined) S.optCookie = o.fastOpen.cookie;
       }
       // A SYN was seen: a flag it did not carry is now known to be off (null meant unknown).
-      S.options.sackPermitted ??= false;
-      S.options.timestamps ??= false;
+      S.optSack ??= false;
+      S.optTs ??= false;
     }
     if (st.base === null) st.base = seqAdd(seg.seq, -1);
     let fresh = 0;
     if (!(f & TcpFlag.RST)) {
       const dataStart = seqAdd(seg.seq, f & TcpFlag.SYN ? 1 : 0);
       const dataEnd = seqAdd(dataStart, len);
+      // Read once: a sequence number read from an End may be a new heap number (endpoint.ts).
+      const next = st.nextSeq;
       if (len > 0) {
-        if (st.nextSeq === null) fresh = len;
-        else if (seqGt(dataEnd, st.nextSeq)) fresh = Math.min(len, seqDiff(dataEnd, st.nextSeq));
+        if (next === null) fresh = len;
+        else if (seqGt(dataEnd, next)) fresh = Math.min(len, seqDiff(dataEnd, next));
       }
       const end = seqAdd(dataEnd, f & TcpFlag.FIN ? 1 : 0);
-      if (st.nextSeq === null || seqGt(end, st.nextSeq)) {
+      if (next === null || seqGt(end, next)) {
         st.nextSeq = end;
         st.nextSeqTime = t;
       }
@@ -619,9 +702,16 @@ export class ConnectionTracker {
     if (ack !== null && !(f & TcpFlag.RST)) {
       // Zeek: "Don't trust ack's in RST packets."
       if (rt.base === null) rt.base = seqAdd(ack, -1);
-      if (st.maxAck === null || seqGt(ack, st.maxAck)) st.maxAck = ack;
-      if (rt.isn !== null && !rt.synAcked && seqGe(ack, seqAdd(rt.isn, 1))) rt.synAcked = true;
-      if (rt.finSeq !== null && !rt.finAcked && seqGe(ack, seqAdd(rt.finSeq, 1))) rt.finAcked = true;
+      const maxAck = st.maxAck;
+      if (maxAck === null || seqGt(ack, maxAck)) st.maxAck = ack;
+      if (!rt.synAcked) {
+        const isn = rt.isn;
+        if (isn !== null && seqGe(ack, seqAdd(isn, 1))) rt.synAcked = true;
+      }
+      if (!rt.finAcked) {
+        const fin = rt.finSeq;
+        if (fin !== null && seqGe(ack, seqAdd(fin, 1))) rt.finAcked = true;
+      }
       if (mask & A.DUP_ACK) st.dupAcks++;
       else if (ack !== st.lastAck) st.dupAcks = 0;
       st.lastAck = ack;
@@ -637,15 +727,14 @@ export class ConnectionTracker {
   /** Per-connection analysis counts and keep-alive statistics. */
   private count(S: End, mask: number, t: number): void {
     if (mask === 0) return;
-    const c = this.counts;
-    if (mask & A.RETRANSMISSION) c.retransmissions++;
-    if (mask & A.OUT_OF_ORDER) c.outOfOrder++;
-    if (mask & A.DUP_ACK) c.dupAcks++;
-    if (mask & A.ZERO_WINDOW) c.zeroWindows++;
-    if (mask & A.LOST_SEGMENT) c.lostSegments++;
-    if (mask & A.ACKED_UNSEEN) c.ackedUnseen++;
+    if (mask & A.RETRANSMISSION) this.nRetransmissions++;
+    if (mask & A.OUT_OF_ORDER) this.nOutOfOrder++;
+    if (mask & A.DUP_ACK) this.nDupAcks++;
+    if (mask & A.ZERO_WINDOW) this.nZeroWindows++;
+    if (mask & A.LOST_SEGMENT) this.nLostSegments++;
+    if (mask & A.ACKED_UNSEEN) this.nAckedUnseen++;
     if (mask & A.KEEP_ALIVE) {
-      c.keepAlives++;
+      this.nKeepAlives++;
       S.keepAlives++;
       if (S.lastKeepAlive >= 0) {
         S.kaIntervalSum += t - S.lastKeepAlive;
@@ -669,7 +758,7 @@ export class ConnectionTracker {
    * original belongs to and kept beside it when that was kept, with the `duplicate` flag alone.
    */
   private duplicate(seg: Segment, S: End, t: number, orig: number): void {
-    this.counts.duplicates++;
+    this.nDuplicates++;
     if (this.openPackets.lastIndexOf(orig) >= 0) pushCapped(this.openPackets, seg.packet);
     else if (this.closePackets.lastIndexOf(orig) >= 0) pushCapped(this.closePackets, seg.packet);
     if (this.opts.noSegments) return;

@@ -106,16 +106,20 @@ export function inferFromAck(x: ConnectionTracker, seg: Segment, B: End, A: End,
     x.synGuess = { A, B, packet: seg.packet, ack, event: seg.payloadLen > 0 ? 'Data' : 'Ack', saved };
     return;
   }
+  // Each read once: a sequence number read from an End may be a new heap number (endpoint.ts).
   let end = a.nextSeq;
-  if (a.isn !== null) end = later(end, seqAdd(a.isn, 1 + a.synLen));
-  if (b.maxAck !== null) end = later(end, b.maxAck);
-  if (a.finSeq !== null) end = later(end, seqAdd(a.finSeq, 1));
+  const isn = a.isn;
+  if (isn !== null) end = later(end, seqAdd(isn, 1 + a.synLen));
+  const maxAck = b.maxAck;
+  if (maxAck !== null) end = later(end, maxAck);
+  const finSeq = a.finSeq;
+  if (finSeq !== null) end = later(end, seqAdd(finSeq, 1));
   if (end === null) return;
   const gap = seqDiff(ack, end);
   if (gap <= 0 || gap >= 1 << 30) return;
   // Beyond A's FIN: a guessed FIN was a byte of data; a captured one makes the ACK bogus (a check's business).
   const guess = x.finGuess;
-  if (a.finSeq !== null && !(guess !== null && guess.A === A && withdrawFin(x, guess))) return;
+  if (finSeq !== null && !(guess !== null && guess.A === A && withdrawFin(x, guess))) return;
   const ackOf = b.nextSeq ?? a.maxAck;
   // A step of more than one number is data, and may end with A's FIN: a FIN riding on A's last
   // data cannot be told from one more byte by the ACK's number. B closing in the very segment that

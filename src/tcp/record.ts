@@ -102,12 +102,12 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
       }
     }
     out[E.name] = {
-      ip: E.addr.ip,
-      port: E.addr.port,
+      ip: E.ip,
+      port: E.port,
       state,
       stateBasis: basis,
       isn: E.t.sentSyn || E.t.sentSynAck ? E.t.isn : null,
-      options: last ? E.options : { ...E.options },
+      options: E.options,
       segments: E.segments,
       bytes: E.bytes,
     };
@@ -120,7 +120,7 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
   checksAtEnd(checks, segments, x.c, x.s, x.resetSeen);
   // RSTs that ended nothing and unexpected segments: their flags and notes.
   if (x.odd !== null) oddFacts(x.odd, segments, notes);
-  if (x.counts.reordered > 0) notes.push({ code: NOTE.reordered, segments: x.counts.reordered, firstPacket: x.reorderedFirst });
+  if (x.nReordered > 0) notes.push({ code: NOTE.reordered, segments: x.nReordered, firstPacket: x.reorderedFirst });
   if (x.rttUnknown === 'rtt-reordered') {
     notes.push({ code: NOTE.rttReordered, synPacket: x.firstSynPacket, synAckPacket: x.firstSynAckPacket });
   }
@@ -141,7 +141,7 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
     complete: (cs.sentSyn || cs.sentSynAck) && (ss.sentSyn || ss.sentSynAck) && cs.synAcked && ss.synAcked,
     rttMs: x.rttSec === null ? null : Math.round(x.rttSec * 1e6) / 1e3,
     packets: last ? x.openPackets : x.openPackets.slice(),
-    heuristic: kind === 'mid-stream' ? x.meta.heuristic : null,
+    heuristic: kind === 'mid-stream' ? x.heuristic : null,
     synRetransmits: x.synRexmits === null ? null : last ? x.synRexmits : x.synRexmits.slice(),
   };
 
@@ -166,17 +166,17 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
     close,
     timeline,
     checks,
-    flags: last ? x.counts : { ...x.counts },
+    flags: x.counts,
     zeek: zeekView(x),
-    reusedFrom: x.meta.reusedFrom,
+    reusedFrom: x.reusedFrom,
     segments,
-    data: last ? { client: x.c.dir, server: x.s.dir } : { client: { ...x.c.dir }, server: { ...x.s.dir } },
+    data: { client: x.c.dir, server: x.s.dir },
     keepAlive:
       kaProbes === 0
         ? null
         : { probes: kaProbes, intervalSec: kaN === 0 ? null : round6((x.c.kaIntervalSum + x.s.kaIntervalSum) / kaN) },
     notes,
-    tunnel: x.meta.tunnel != null && x.meta.tunnel.length > 0 ? x.meta.tunnel : null,
+    tunnel: x.tunnel !== null && x.tunnel.length > 0 ? x.tunnel : null,
     // Made after the fact, from the segments, by whoever asked for it (cli/pictures.ts).
     metrics: null,
   };
