@@ -7,7 +7,7 @@
  */
 import type { CaptureSource, CaptureStats, Frame, ProgressFn } from './capture/frame.js';
 import { linkTypeName } from './capture/link-types.js';
-import { formatIp } from './decode/addr.js';
+import { AddressTexts } from './decode/addr.js';
 import { decodeFrameInto, newDecodeContext, skipKey, type DecodeContext } from './decode/decode-frame.js';
 import type { TunnelHop } from './decode/tunnel-path.js';
 import { newSegment, TcpFlag, type Segment, type SegmentBuffer, type TcpOptions } from './decode/segment.js';
@@ -164,13 +164,59 @@ const PROBATION_RESERVE = 1 / 8;
 /** A SYN or SYN-ACK and nothing else (no RST, no FIN): the first segment that waits for a tracker. */
 const DEFER_MASK = TcpFlag.SYN | TcpFlag.RST | TcpFlag.FIN;
 
-/** A copy of the decoder's segment (and options) that outlives the frame. */
-function copySegment(seg: Segment): Segment {
-  // Into newSegment()'s literal: the same shape as every other segment.
-  const c: SegmentBuffer = Object.assign(newSegment(), seg);
-  c.options = seg.options === null ? null : { ...seg.options };
-  return c;
+/**
+ * Copies of the decoder's segment (a lone SYN's, see Tracked.first) that outlive their frame. A
+ * copy is needed only until its connection's tracker has observed it, and tcp/ keeps no reference
+ * to a segment after observe() (decode/segment.ts), so copies go back to a free list and the next
+ * lone SYN is written into one field by field: a fresh copy per connection was about 400 bytes
+ * (the object, its options and the heap numbers of its 32-bit fields), 85 MB on the short
+ * benchmark, mostly promoted before its SYN-ACK came.
+ */
+class SegmentCopies {
+  private readonly free: SegmentBuffer[] = [];
+
+  /** A copy of `seg` (and its options) that outlives the frame. */
+  copy(seg: Segment): Segment {
+    const c = this.free.pop() ?? newSegment();
+    c.packet = seg.packet;
+    c.tsSec = seg.tsSec;
+    c.tsNsec = seg.tsNsec;
+    c.ipVersion = seg.ipVersion;
+    c.ipId = seg.ipId;
+    c.src0 = seg.src0;
+    c.src1 = seg.src1;
+    c.src2 = seg.src2;
+    c.src3 = seg.src3;
+    c.dst0 = seg.dst0;
+    c.dst1 = seg.dst1;
+    c.dst2 = seg.dst2;
+    c.dst3 = seg.dst3;
+    c.srcPort = seg.srcPort;
+    c.dstPort = seg.dstPort;
+    c.seq = seg.seq;
+    c.ack = seg.ack;
+    c.flags = seg.flags;
+    c.window = seg.window;
+    c.payloadLen = seg.payloadLen;
+    // The options object keeps the decoder's keys (which options the SYN carried): a copy of its own.
+    c.options = seg.options === null ? null : { ...seg.options };
+    c.truncated = seg.truncated;
+    c.tunnel = seg.tunnel;
+    c.tunnelFlip = seg.tunnelFlip;
+    return c;
+  }
+
+  /** Takes back a copy nothing refers to any more (its tracker observed it). */
+  release(c: Segment): void {
+    if (this.free.length >= SEGMENT_COPIES_KEPT) return;
+    const b = c as SegmentBuffer;
+    b.options = null;
+    this.free.push(b);
+  }
 }
+
+/** Free copies kept: about the lone SYNs in flight at once on a busy link; a flood's are dropped. */
+const SEGMENT_COPIES_KEPT = 4096;
 
 /**
  * A finished connection whose record is already written (see `TraceOptions.finishedHold`) keeps
@@ -186,6 +232,8 @@ const P = {
 const P_WIDTH = 14;
 /** States by number, for the FinishedTable's payload. */
 const STATES = Object.values(TcpState);
+/** Each state's number (a probe, not a search of STATES per parked side). */
+const STATE_NUMBER = new Map<TcpState, number>(STATES.map((s, i) => [s, i]));
 
 /** The state of one trace: a FrameSink that feeds the stages and collects what they find. */
 class TraceRun {
@@ -228,6 +276,10 @@ class TraceRun {
   private readonly segOptions: TcpOptions = {};
   /** Tunnel paths and the fragment reassembler of this run. */
   private readonly decode: DecodeContext = newDecodeContext();
+  /** Lone SYNs' copies, reused (see SegmentCopies). */
+  private readonly copies = new SegmentCopies();
+  /** Each connection's two addresses as text, the same string for the same address while cached. */
+  private readonly addressTexts = new AddressTexts();
 
   constructor(private readonly options: TraceOptions) {
     this.nextId = this.frontier = this.madeBase = options.firstId ?? 0;
@@ -338,7 +390,7 @@ class TraceRun {
     tracked.sides |= fromClient ? 1 : 2;
     if (tracked.tracker === null && tracked.first === null && (seg.flags & DEFER_MASK) === TcpFlag.SYN) {
       // A lone SYN or SYN-ACK: kept as it is until a second segment shows the connection is more.
-      tracked.first = copySegment(seg);
+      tracked.first = this.copies.copy(seg);
       flows.touch(entry, this.now);
       return;
     }
@@ -394,8 +446,9 @@ class TraceRun {
     if (t.tracker !== null) return t.tracker;
     const first = t.first;
     const s = first ?? seg!;
-    const src = { ip: formatIp(s.ipVersion, s.src0, s.src1, s.src2, s.src3), port: s.srcPort };
-    const dst = { ip: formatIp(s.ipVersion, s.dst0, s.dst1, s.dst2, s.dst3), port: s.dstPort };
+    const texts = this.addressTexts;
+    const src = { ip: texts.text(s.ipVersion, s.src0, s.src1, s.src2, s.src3), port: s.srcPort };
+    const dst = { ip: texts.text(s.ipVersion, s.dst0, s.dst1, s.dst2, s.dst3), port: s.dstPort };
     const tracker = new ConnectionTracker(
       t.id,
       t.clientIsSrc ? src : dst,
@@ -407,6 +460,7 @@ class TraceRun {
     if (first !== null) {
       t.first = null;
       tracker.observe(first, t.clientIsSrc);
+      this.copies.release(first);
     }
     return tracker;
   }
@@ -457,7 +511,8 @@ class TraceRun {
 
   /** Makes the final record of a finished connection now and leaves only a few numbers in its entry. */
   private park(e: FlowEntry<Tracked>, t: Tracked, early: boolean): void {
-    const { record, selected, tracker } = this.finalize(t, early ? 'early' : 'end', false);
+    const tracker = this.trackerOf(t);
+    const record = this.finalize(t, early ? 'early' : 'end', false);
     // The tracker goes; its 4-tuple moves to the FinishedTable with a few numbers.
     const p = tracker.park(record);
     this.flows.remove(e);
@@ -467,13 +522,13 @@ class TraceRun {
     pay[o + P.id] = p.id;
     pay[o + P.clientIsn] = p.clientIsn ?? NaN;
     pay[o + P.serverIsn] = p.serverIsn ?? NaN;
-    pay[o + P.client] = STATES.indexOf(p.client);
-    pay[o + P.server] = STATES.indexOf(p.server);
+    pay[o + P.client] = STATE_NUMBER.get(p.client)!;
+    pay[o + P.server] = STATE_NUMBER.get(p.server)!;
     pay[o + P.firstSec] = p.firstSec;
     pay[o + P.firstNsec] = p.firstNsec;
     pay[o + P.clientTw] = p.clientTwStart;
     pay[o + P.serverTw] = p.serverTwStart;
-    pay[o + P.selected] = selected ? 1 : 0;
+    pay[o + P.selected] = this.selected ? 1 : 0;
     pay[o + P.rstBy] = p.aborted === null ? 0 : p.aborted.by === 'client' ? 1 : 2;
     pay[o + P.rstSeq] = p.aborted === null ? 0 : p.aborted.seq;
     pay[o + P.rstTime] = p.aborted === null ? 0 : p.aborted.time;
@@ -492,18 +547,15 @@ class TraceRun {
     this.finalize(t, 'end', true, endSec, endNsec);
   }
 
+  /** Whether the record finalize() made last was selected (a field: no result object per connection). */
+  private selected = false;
+
   /**
    * Makes a connection's final record (as of the last packet unless told), folds and hands it on,
    * and gives it to onConnection if that has not had it yet. `finalStates`: the record's states are
-   * the ones at the end (false when it is parked, whose end states come later).
+   * the ones at the end (false when it is parked, whose end states come later). Sets `selected`.
    */
-  private finalize(
-    t: Tracked,
-    why: FinishReason,
-    finalStates: boolean,
-    endSec = this.lastSec,
-    endNsec = this.lastNsec,
-  ): { record: ConnectionRecord; selected: boolean; tracker: ConnectionTracker } {
+  private finalize(t: Tracked, why: FinishReason, finalStates: boolean, endSec = this.lastSec, endNsec = this.lastNsec): ConnectionRecord {
     const tracker = this.trackerOf(t);
     // Let go of the tracker now. A Tracked that lived long enough to reach V8's old generation and
     // is dropped with its entry would otherwise keep a young tracker (made just now, for a lone
@@ -512,12 +564,12 @@ class TraceRun {
     t.tracker = null;
     // The last finish(): the record takes over the tracker's lists instead of copying them.
     const record = tracker.finish(endSec, endNsec, true, why);
-    const selected = this.deliver(record, finalStates, why === 'evicted');
+    this.selected = this.deliver(record, finalStates, why === 'evicted');
     if (!t.emitted && this.options.onConnection) {
       t.emitted = true;
       this.options.onConnection(record);
     }
-    return { record, selected, tracker };
+    return record;
   }
 
   /**
@@ -530,15 +582,24 @@ class TraceRun {
     const pay = this.parked.payload;
     const o = slot * P_WIDTH;
     if (pay[o + P.selected] === 0) return;
-    // A side written in TIME-WAIT is CLOSED at the end once its 2·MSL ran out, as finish() decides,
-    // or once a new SYN reused the 4-tuple.
-    const at = (state: number, twStart: number) => {
-      const s = STATES[state]!;
-      if (s !== TcpState.TimeWait) return s;
-      return reusedBySyn || timeWaitOver(twStart, pay[o + P.firstSec]!, pay[o + P.firstNsec]!, endSec, endNsec, this.mslSec) ? TcpState.Closed : s;
-    };
     // Each side known as its record said (a TIME-WAIT the SYN ended keeps its basis, as the tracker's does).
-    this.summary.addFinalStates(pay[o + P.id]!, at(pay[o + P.client]!, pay[o + P.clientTw]!), at(pay[o + P.server]!, pay[o + P.serverTw]!));
+    this.summary.addFinalStates(
+      pay[o + P.id]!,
+      this.parkedEndState(o, P.client, P.clientTw, endSec, endNsec, reusedBySyn),
+      this.parkedEndState(o, P.server, P.serverTw, endSec, endNsec, reusedBySyn),
+    );
+  }
+
+  /**
+   * A parked side's state at (endSec, endNsec), from payload offset `o`: one written in TIME-WAIT
+   * is CLOSED once its 2·MSL ran out, as finish() decides, or once a new SYN reused the 4-tuple.
+   */
+  private parkedEndState(o: number, state: number, twStart: number, endSec: number, endNsec: number, reusedBySyn: boolean): TcpState {
+    const pay = this.parked.payload;
+    const s = STATES[pay[o + state]!]!;
+    if (s !== TcpState.TimeWait) return s;
+    const over = reusedBySyn || timeWaitOver(pay[o + twStart]!, pay[o + P.firstSec]!, pay[o + P.firstNsec]!, endSec, endNsec, this.mslSec);
+    return over ? TcpState.Closed : s;
   }
 
   /**
