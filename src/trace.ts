@@ -150,6 +150,12 @@ class Tracked {
     readonly reusedFrom: number | null,
     /** The tunnels its segments come through, outermost first, as the client sends; null for none. */
     readonly tunnel: TunnelHop[] | null,
+    /**
+     * The client's and server's IPv4 words (`| 0`), undefined for IPv6: the diagnostics number
+     * addresses by them without reading the record's strings (diagnose/ips.ts).
+     */
+    readonly clientWord: number | undefined,
+    readonly serverWord: number | undefined,
   ) {}
 }
 
@@ -435,7 +441,10 @@ class TraceRun {
     // Each hop's outer addresses as the client's packets carry them: this segment's own when it
     // is the client's, else reversed.
     const tunnel = seg.tunnel === 0 ? null : this.decode.paths.describe(seg.tunnel, clientIsSrc ? seg.tunnelFlip : ~seg.tunnelFlip);
-    return new Tracked(this.nextId++, clientIsSrc, heuristic, reusedFrom, tunnel);
+    const v4 = seg.ipVersion === 4;
+    const src = v4 ? seg.src0 | 0 : undefined;
+    const dst = v4 ? seg.dst0 | 0 : undefined;
+    return new Tracked(this.nextId++, clientIsSrc, heuristic, reusedFrom, tunnel, clientIsSrc ? src : dst, clientIsSrc ? dst : src);
   }
 
   /**
@@ -564,7 +573,7 @@ class TraceRun {
     t.tracker = null;
     // The last finish(): the record takes over the tracker's lists instead of copying them.
     const record = tracker.finish(endSec, endNsec, true, why);
-    this.selected = this.deliver(record, finalStates, why === 'evicted');
+    this.selected = this.deliver(record, finalStates, why === 'evicted', t);
     if (!t.emitted && this.options.onConnection) {
       t.emitted = true;
       this.options.onConnection(record);
@@ -606,12 +615,12 @@ class TraceRun {
    * Folds a final record into the summary and diagnostics and passes it on; returns whether it was
    * selected. `evicted`: the table was full and this open connection was ended to make room.
    */
-  private deliver(record: ConnectionRecord, finalStates: boolean, evicted: boolean): boolean {
+  private deliver(record: ConnectionRecord, finalStates: boolean, evicted: boolean, t: Tracked): boolean {
     this.allConnections++;
     const selected = this.options.select === undefined || this.options.select(record);
     if (selected) {
       this.summary.add(record, finalStates);
-      this.diagnostics?.add(record, evicted);
+      this.diagnostics?.add(record, evicted, t.clientWord, t.serverWord);
     }
     if (this.keepRecords) this.records.push(record);
     if (this.options.onRecord) {

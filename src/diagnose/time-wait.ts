@@ -60,8 +60,9 @@ export class TimeWaitCollector {
   /**
    * Folds one record in; `serverIp` is its server's number in `ips`. The client's is taken only for
    * a socket in TIME-WAIT: a run with a million clients that never close numbers none of them.
+   * `clientWord`: the client's IPv4 word if known (IpNumbers.number).
    */
-  add(r: ConnectionRecord, serverIp: number): void {
+  add(r: ConnectionRecord, serverIp: number, clientWord?: number): void {
     const c = r.close;
     if (c.initiator !== null && c.kind !== 'reset' && c.kind !== 'none') {
       this.activeCloses[c.initiator]++;
@@ -110,7 +111,7 @@ export class TimeWaitCollector {
       }
     }
     if (!cIn && !sIn) return;
-    const clientIp = this.ips.number(r.client.ip, 0);
+    const clientIp = this.ips.number(r.client.ip, 0, clientWord);
     if (cIn) this.push(r, 0, cFrom, cTo, clientIp, serverIp);
     if (sIn) this.push(r, 1, sFrom, sTo, clientIp, serverIp);
   }
