@@ -180,6 +180,7 @@ const DEFER_MASK = TcpFlag.SYN | TcpFlag.RST | TcpFlag.FIN;
  */
 class SegmentCopies {
   private readonly free: SegmentBuffer[] = [];
+  private readonly freeOptions: TcpOptions[] = [];
 
   /** A copy of `seg` (and its options) that outlives the frame. */
   copy(seg: Segment): Segment {
@@ -204,11 +205,29 @@ class SegmentCopies {
     c.flags = seg.flags;
     c.window = seg.window;
     c.payloadLen = seg.payloadLen;
-    // The options object keeps the decoder's keys (which options the SYN carried): a copy of its own.
-    c.options = seg.options === null ? null : { ...seg.options };
+    c.options = seg.options === null ? null : this.copyOptions(seg.options);
     c.truncated = seg.truncated;
     c.tunnel = seg.tunnel;
     c.tunnelFlip = seg.tunnelFlip;
+    return c;
+  }
+
+  /**
+   * The decoder's options object holds every key (decode/tcp-options.ts blank()), so a copy is
+   * its nine fields in the same order (what a spread gave); the SACK list, Fast Open cookie and
+   * unknown kinds are fresh per decode and shared, as a spread shared them.
+   */
+  private copyOptions(o: TcpOptions): TcpOptions {
+    const c = this.freeOptions.pop() ?? {};
+    c.mss = o.mss;
+    c.wscale = o.wscale;
+    c.sackPermitted = o.sackPermitted;
+    c.sack = o.sack;
+    c.tsVal = o.tsVal;
+    c.tsEcr = o.tsEcr;
+    c.fastOpen = o.fastOpen;
+    c.unknown = o.unknown;
+    c.malformed = o.malformed;
     return c;
   }
 
@@ -216,6 +235,12 @@ class SegmentCopies {
   release(c: Segment): void {
     if (this.free.length >= SEGMENT_COPIES_KEPT) return;
     const b = c as SegmentBuffer;
+    if (b.options !== null) {
+      const o = b.options;
+      // Nothing of a released copy is kept alive by the pool.
+      o.sack = o.fastOpen = o.unknown = undefined;
+      this.freeOptions.push(o);
+    }
     b.options = null;
     this.free.push(b);
   }
