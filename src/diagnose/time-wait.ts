@@ -131,7 +131,7 @@ export class TimeWaitCollector {
     window: { start: number; end: number } | null,
     opts: { mslSec: number; portRange: [number, number] },
   ): { timeWait: TimeWaitDiagnostics; findings: Finding[] } {
-    return diagnoseTimeWait(this.sockets(opts.mslSec), this.ips.ips, this.activeCloses, this.closesTotal, this.closesByServer, window, opts);
+    return diagnoseTimeWait(this.sockets(opts.mslSec), this.ips, this.activeCloses, this.closesTotal, this.closesByServer, window, opts);
   }
 
   /** The sockets in id order, each ending at the earliest of its exit, 2·MSL and the reuse. */
@@ -271,7 +271,7 @@ class HeldColumns {
  */
 function diagnoseTimeWait(
   sockets: TwSockets,
-  ips: readonly string[],
+  ips: IpNumbers,
   activeCloses: { client: number; server: number },
   closesTotal: IntColumn,
   closesByServer: IntColumn,
@@ -285,7 +285,7 @@ function diagnoseTimeWait(
   const scratch = new Scratch();
 
   // Per host: every socket that host held, whatever its role (hosts in order of first socket).
-  const hostOf = new Int32Array(ips.length).fill(-1);
+  const hostOf = new Int32Array(ips.size).fill(-1);
   const socketHost = new Int32Array(sockets.length);
   const hostIps: number[] = [];
   for (let k = 0; k < sockets.length; k++) {
@@ -334,7 +334,7 @@ function diagnoseTimeWait(
   const hostBefore = (a: number, b: number): boolean => {
     const d = hostPeak[b]! - hostPeak[a]!;
     if (d !== 0) return d < 0;
-    const c = ips[hostIps[a]!]!.localeCompare(ips[hostIps[b]!]!);
+    const c = ips.text(hostIps[a]!).localeCompare(ips.text(hostIps[b]!));
     return c !== 0 ? c < 0 : a < b;
   };
   // The 20 highest peaks, and every host a finding is about: a busy server's capture has a
@@ -348,7 +348,7 @@ function diagnoseTimeWait(
     const n = byHost.start[h + 1]! - byHost.start[h]!;
     const ip = hostIps[h]!;
     const host: TimeWaitHost = {
-      ip: ips[ip]!,
+      ip: ips.text(ip),
       entries: { asClient: hostAsClient[h]!, asServer: n - hostAsClient[h]! },
       serverCloses: { total: closesTotal.get(ip), serverFirst: closesByServer.get(ip) },
       peak: hostPeak[h]!,
@@ -409,7 +409,7 @@ function diagnoseTimeWait(
   // Grouped by client IP, server IP, server port by number, never by string; tuples numbered in
   // order of first appearance (the order a stable sort keeps for ties). One map keyed by the
   // three numbers while they fit a double exactly, else a map per address pair.
-  const nIps = ips.length;
+  const nIps = ips.size;
   const flat = nIps * nIps * 65536 <= Number.MAX_SAFE_INTEGER;
   const byKey = new Map<number, number>();
   const byPair = new Map<number, Map<number, number>>();
@@ -515,8 +515,8 @@ function diagnoseTimeWait(
     const closesPerSec = all.closesPerSec[t]!;
     const projected = all.projected[t]!;
     tuples.push({
-      clientIp: ips[sockets.clientIp[k0]!]!,
-      serverIp: ips[sockets.serverIp[k0]!]!,
+      clientIp: ips.text(sockets.clientIp[k0]!),
+      serverIp: ips.text(sockets.serverIp[k0]!),
       serverPort: sockets.serverPort[k0]!,
       heldBy: { client: heldBy[0][t]!, server: heldBy[1][t]! },
       peak: all.peak[t]!,
