@@ -166,22 +166,30 @@ export class FinishedTable {
     this.times = new Float64Array(cap);
     this.payload = new Float64Array(cap * w);
     this.buckets = new Int32Array(cap).fill(NONE);
-    const keys = this.keys;
-    const payload = this.payload;
+    // Live slots move in runs (a run ends at a dead slot or where the ring wraps), each copied by
+    // set(): few runs, since only reused tuples leave dead slots. One slot at a time in JavaScript
+    // cost 300 ms on the short benchmark: grow() runs a handful of times, mostly unoptimised.
     let n = 0;
+    let runStart = -1;
+    const flush = (end: number) => {
+      if (runStart < 0) return;
+      const len = end - runStart;
+      this.keys.set(old.keys.subarray(runStart * KEY, end * KEY), n * KEY);
+      this.payload.set(old.payload.subarray(runStart * w, end * w), n * w);
+      this.hashes.set(old.hashes.subarray(runStart, end), n);
+      this.times.set(old.times.subarray(runStart, end), n);
+      n += len;
+      runStart = -1;
+    };
     for (let i = this.head; i < this.tail; i++) {
       const s = i & (old.cap - 1);
+      if (s === 0) flush(old.cap);
       const t = old.times[s]!;
-      if (t !== t) continue;
-      // Word by word: a subarray() per slot for set() allocated two views per entry moved (65 MB
-      // on the short benchmark) and cost more than the copy.
-      for (let j = 0, from = s * KEY, to = n * KEY; j < KEY; j++) keys[to + j] = old.keys[from + j]!;
-      for (let j = 0, from = s * w, to = n * w; j < w; j++) payload[to + j] = old.payload[from + j]!;
-      this.hashes[n] = old.hashes[s]!;
-      this.times[n] = t;
-      this.link(n);
-      n++;
+      if (t !== t) flush(s);
+      else if (runStart < 0) runStart = s;
     }
+    flush(((this.tail - 1) & (old.cap - 1)) + 1);
+    for (let k = 0; k < n; k++) this.link(k);
     this.head = 0;
     this.tail = n;
   }

@@ -6,7 +6,7 @@
  * Keys are built from numbers (address words and ports), never strings: a string per packet costs
  * more than the whole decode. Buckets are an array indexed by the hash's low bits (a Map keyed by
  * the hash cost a hash-table probe of its own per packet, 230 ms of the short benchmark), chained
- * through the entries themselves, so a lookup or an insert allocates nothing but the entry.
+ * through the entries themselves (at most one entry per two buckets), so a lookup or an insert allocates nothing but the entry.
  *
  * Entries sit on one of three recency lists, ordered by last activity: `probation` (entries the
  * caller has not confirmed yet), `active` and `closing` (both endpoints closed or in TIME-WAIT).
@@ -141,7 +141,7 @@ function sameKey<T>(e: FlowEntry<T>, seg: Segment, srcIsA: boolean): boolean {
         e.a2 === (seg.dst2 | 0) && e.b2 === (seg.src2 | 0) && e.a3 === (seg.dst3 | 0) && e.b3 === (seg.src3 | 0);
 }
 
-/** Buckets a new table starts with (a power of two); doubled whenever entries outnumber them. */
+/** Buckets a new table starts with (a power of two); doubled whenever entries pass half of them. */
 const INITIAL_BUCKETS = 1024;
 
 /** The connection table. See the module comment for its invariants. */
@@ -206,7 +206,8 @@ export class FlowTable<T> {
     this.buckets[b] = e;
     e.probation = probation;
     (probation ? this.probationList : this.active).push(e);
-    if (++this.count > this.buckets.length) this.rehash(2 * this.buckets.length);
+    // At most one entry per two buckets: a lookup walks a chain of other (cold) entries rarely.
+    if (2 * ++this.count > this.buckets.length) this.rehash(2 * this.buckets.length);
     this.fromClient = clientIsSrc;
     return e;
   }
