@@ -679,6 +679,8 @@ class TraceRun {
     const rest: Tracked[] = [];
     for (let e = this.flows.removeOldest(); e !== null; e = this.flows.removeOldest()) rest.push(e.value);
     this.parked.forEach((s) => this.completeParked(s, this.lastSec, this.lastNsec));
+    // Its arrays (tens of MB on a busy capture) are not needed while the diagnostics are computed.
+    this.parked.clear();
     rest.sort((a, b) => a.id - b.id);
     for (let i = 0; i < rest.length; i++) {
       this.complete(rest[i]!, this.lastSec, this.lastNsec);

@@ -38,6 +38,8 @@ export function sweep(intervals: readonly Interval[], window: { start: number; e
  */
 let scratchTimes = new Float64Array(64);
 let scratchDelta = new Int32Array(64);
+/** Most intervals whose merge buffers are kept between sweeps (1.5 MB). */
+const SCRATCH_KEPT = 65536;
 
 /**
  * sweep() over intervals given as two parallel arrays (the first `n` entries; empty intervals
@@ -75,18 +77,25 @@ export function sweepArrays(
 function merged(from: Float64Array, to: Float64Array, m: number, window: { start: number; end: number }, buckets: number): SweepResult {
   sortPrefix(from, m);
   sortPrefix(to, m);
-  if (scratchTimes.length < 2 * m) {
-    scratchTimes = new Float64Array(4 * m);
-    scratchDelta = new Int32Array(4 * m);
+  let times = scratchTimes;
+  let delta = scratchDelta;
+  if (times.length < 2 * m) {
+    times = new Float64Array(2 * m);
+    delta = new Int32Array(2 * m);
+    // Kept for the next sweep up to a size; a busy server's one big sweep is not held after it.
+    if (m <= SCRATCH_KEPT) {
+      scratchTimes = times;
+      scratchDelta = delta;
+    }
   }
-  const k = mergeTimes(from, to, m, scratchTimes, scratchDelta);
-  const peak = peakOf(scratchTimes, scratchDelta, k, window.start);
+  const k = mergeTimes(from, to, m, times, delta);
+  const peak = peakOf(times, delta, k, window.start);
   if (buckets === 0) {
     // No series wanted (a host that will not be listed): only the count at the end.
-    return { peak, peakAt: peakTime, atEnd: countUpTo(scratchTimes, scratchDelta, k, 0, window.end), series: [] };
+    return { peak, peakAt: peakTime, atEnd: countUpTo(times, delta, k, 0, window.end), series: [] };
   }
   const peakAt = peakTime;
-  const series = seriesOf(scratchTimes, scratchDelta, k, window, buckets);
+  const series = seriesOf(times, delta, k, window, buckets);
   return { peak, peakAt, atEnd: seriesEndCount, series };
 }
 

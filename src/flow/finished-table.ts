@@ -135,6 +135,18 @@ export class FinishedTable {
     if (this.live === 0) this.head = this.tail;
   }
 
+  /** Empties the table and gives its arrays back (the end of a run: they can be tens of MB). */
+  clear(): void {
+    this.cap = 1024;
+    this.payload = new Float64Array(this.cap * this.width);
+    this.keys = new Int32Array(this.cap * KEY);
+    this.hashes = new Int32Array(this.cap);
+    this.chain = new Int32Array(this.cap);
+    this.times = new Float64Array(this.cap);
+    this.buckets = new Int32Array(this.cap).fill(NONE);
+    this.head = this.tail = this.live = 0;
+  }
+
   /** Calls `fn` with every entry's slot, oldest first. */
   forEach(fn: (slot: number) => void): void {
     for (let i = this.head; i < this.tail; i++) {
