@@ -17,7 +17,7 @@ import { FinishedTable } from './flow/finished-table.js';
 import { FlowTable, type FlowEntry } from './flow/flow-table.js';
 import { orient } from './flow/orientation.js';
 import { belongsAfterRst, ConnectionTracker, timeWaitOver, type FinishReason, type TrackerOptions } from './tcp/connection.js';
-import { SCHEMA, TcpState, type ConnectionRecord, type InputRecord } from './tcp/model.js';
+import { SCHEMA, TcpState, type ConnectionRecord, type EndpointRecord, type InputRecord } from './tcp/model.js';
 import { SummaryCounter } from './tcp/summary.js';
 
 export interface TraceOptions {
@@ -252,7 +252,8 @@ const SEGMENT_COPIES_KEPT = 4096;
 /**
  * A finished connection whose record is already written (see `TraceOptions.finishedHold`) keeps
  * these numbers in the FinishedTable until its TIME-WAIT is over: its ISNs tell a retransmitted
- * SYN from port reuse, its TIME-WAIT starts give the state at the end of the capture, the RST
+ * SYN from port reuse, its TIME-WAIT starts give the state at the end of the capture (`client`
+ * and `server`: each side's written state's number plus 16 times its basis's, for the summary), the RST
  * that aborted it (sender 0 none, 1 client, 2 server; its seq) tells a copy of that RST from a
  * segment of a new connection.
  */
@@ -265,6 +266,8 @@ const P_WIDTH = 14;
 const STATES = Object.values(TcpState);
 /** Each state's number (a probe, not a search of STATES per parked side). */
 const STATE_NUMBER = new Map<TcpState, number>(STATES.map((s, i) => [s, i]));
+/** How a side's state is known, by number (P.client, P.server). */
+const BASES: ReadonlyArray<EndpointRecord['stateBasis']> = ['observed', 'inferred', 'unseen'];
 
 /** The state of one trace: a FrameSink that feeds the stages and collects what they find. */
 class TraceRun {
@@ -556,8 +559,8 @@ class TraceRun {
     pay[o + P.id] = p.id;
     pay[o + P.clientIsn] = p.clientIsn ?? NaN;
     pay[o + P.serverIsn] = p.serverIsn ?? NaN;
-    pay[o + P.client] = STATE_NUMBER.get(p.client)!;
-    pay[o + P.server] = STATE_NUMBER.get(p.server)!;
+    pay[o + P.client] = STATE_NUMBER.get(p.client)! + 16 * BASES.indexOf(record.client.stateBasis);
+    pay[o + P.server] = STATE_NUMBER.get(p.server)! + 16 * BASES.indexOf(record.server.stateBasis);
     pay[o + P.firstSec] = p.firstSec;
     pay[o + P.firstNsec] = p.firstNsec;
     pay[o + P.clientTw] = p.clientTwStart;
@@ -621,6 +624,8 @@ class TraceRun {
       pay[o + P.id]!,
       this.parkedEndState(o, P.client, P.clientTw, endSec, endNsec, reusedBySyn),
       this.parkedEndState(o, P.server, P.serverTw, endSec, endNsec, reusedBySyn),
+      BASES[pay[o + P.client]! >> 4]!,
+      BASES[pay[o + P.server]! >> 4]!,
     );
   }
 
@@ -630,7 +635,7 @@ class TraceRun {
    */
   private parkedEndState(o: number, state: number, twStart: number, endSec: number, endNsec: number, reusedBySyn: boolean): TcpState {
     const pay = this.parked.payload;
-    const s = STATES[pay[o + state]!]!;
+    const s = STATES[pay[o + state]! & 15]!;
     if (s !== TcpState.TimeWait) return s;
     const over = reusedBySyn || timeWaitOver(pay[o + twStart]!, pay[o + P.firstSec]!, pay[o + P.firstNsec]!, endSec, endNsec, this.mslSec);
     return over ? TcpState.Closed : s;
@@ -644,7 +649,8 @@ class TraceRun {
     this.allConnections++;
     const selected = this.options.select === undefined || this.options.select(record);
     if (selected) {
-      this.summary.add(record, finalStates);
+      // A parked record's state bases go with its tuple (park), not into the summary's map.
+      this.summary.add(record, finalStates, false);
       this.diagnostics?.add(record, evicted, t.clientWord, t.serverWord);
     }
     if (this.keepRecords) this.records.push(record);
