@@ -7,7 +7,7 @@
  */
 import type { CaptureSource, CaptureStats, Frame, ProgressFn } from './capture/frame.js';
 import { linkTypeName } from './capture/link-types.js';
-import { formatIp } from './decode/addr.js';
+import { AddressTexts } from './decode/addr.js';
 import { decodeFrameInto, newDecodeContext, skipKey, type DecodeContext } from './decode/decode-frame.js';
 import type { TunnelHop } from './decode/tunnel-path.js';
 import { newSegment, TcpFlag, type Segment, type SegmentBuffer, type TcpOptions } from './decode/segment.js';
@@ -17,7 +17,7 @@ import { FinishedTable } from './flow/finished-table.js';
 import { FlowTable, type FlowEntry } from './flow/flow-table.js';
 import { orient } from './flow/orientation.js';
 import { belongsAfterRst, ConnectionTracker, timeWaitOver, type FinishReason, type TrackerOptions } from './tcp/connection.js';
-import { SCHEMA, TcpState, type ConnectionRecord, type InputRecord } from './tcp/model.js';
+import { SCHEMA, TcpState, type ConnectionRecord, type EndpointRecord, type InputRecord } from './tcp/model.js';
 import { SummaryCounter } from './tcp/summary.js';
 
 export interface TraceOptions {
@@ -150,6 +150,12 @@ class Tracked {
     readonly reusedFrom: number | null,
     /** The tunnels its segments come through, outermost first, as the client sends; null for none. */
     readonly tunnel: TunnelHop[] | null,
+    /**
+     * The client's and server's IPv4 words (`| 0`), undefined for IPv6: the diagnostics number
+     * addresses by them without reading the record's strings (diagnose/ips.ts).
+     */
+    readonly clientWord: number | undefined,
+    readonly serverWord: number | undefined,
   ) {}
 }
 
@@ -164,18 +170,90 @@ const PROBATION_RESERVE = 1 / 8;
 /** A SYN or SYN-ACK and nothing else (no RST, no FIN): the first segment that waits for a tracker. */
 const DEFER_MASK = TcpFlag.SYN | TcpFlag.RST | TcpFlag.FIN;
 
-/** A copy of the decoder's segment (and options) that outlives the frame. */
-function copySegment(seg: Segment): Segment {
-  // Into newSegment()'s literal: the same shape as every other segment.
-  const c: SegmentBuffer = Object.assign(newSegment(), seg);
-  c.options = seg.options === null ? null : { ...seg.options };
-  return c;
+/**
+ * Copies of the decoder's segment (a lone SYN's, see Tracked.first) that outlive their frame. A
+ * copy is needed only until its connection's tracker has observed it, and tcp/ keeps no reference
+ * to a segment after observe() (decode/segment.ts), so copies go back to a free list and the next
+ * lone SYN is written into one field by field: a fresh copy per connection was about 400 bytes
+ * (the object, its options and the heap numbers of its 32-bit fields), 85 MB on the short
+ * benchmark, mostly promoted before its SYN-ACK came.
+ */
+class SegmentCopies {
+  private readonly free: SegmentBuffer[] = [];
+  private readonly freeOptions: TcpOptions[] = [];
+
+  /** A copy of `seg` (and its options) that outlives the frame. */
+  copy(seg: Segment): Segment {
+    const c = this.free.pop() ?? newSegment();
+    c.packet = seg.packet;
+    c.tsSec = seg.tsSec;
+    c.tsNsec = seg.tsNsec;
+    c.ipVersion = seg.ipVersion;
+    c.ipId = seg.ipId;
+    c.src0 = seg.src0;
+    c.src1 = seg.src1;
+    c.src2 = seg.src2;
+    c.src3 = seg.src3;
+    c.dst0 = seg.dst0;
+    c.dst1 = seg.dst1;
+    c.dst2 = seg.dst2;
+    c.dst3 = seg.dst3;
+    c.srcPort = seg.srcPort;
+    c.dstPort = seg.dstPort;
+    c.seq = seg.seq;
+    c.ack = seg.ack;
+    c.flags = seg.flags;
+    c.window = seg.window;
+    c.payloadLen = seg.payloadLen;
+    c.options = seg.options === null ? null : this.copyOptions(seg.options);
+    c.truncated = seg.truncated;
+    c.tunnel = seg.tunnel;
+    c.tunnelFlip = seg.tunnelFlip;
+    return c;
+  }
+
+  /**
+   * The decoder's options object holds every key (decode/tcp-options.ts blank()), so a copy is
+   * its nine fields in the same order (what a spread gave); the SACK list, Fast Open cookie and
+   * unknown kinds are fresh per decode and shared, as a spread shared them.
+   */
+  private copyOptions(o: TcpOptions): TcpOptions {
+    const c = this.freeOptions.pop() ?? {};
+    c.mss = o.mss;
+    c.wscale = o.wscale;
+    c.sackPermitted = o.sackPermitted;
+    c.sack = o.sack;
+    c.tsVal = o.tsVal;
+    c.tsEcr = o.tsEcr;
+    c.fastOpen = o.fastOpen;
+    c.unknown = o.unknown;
+    c.malformed = o.malformed;
+    return c;
+  }
+
+  /** Takes back a copy nothing refers to any more (its tracker observed it). */
+  release(c: Segment): void {
+    if (this.free.length >= SEGMENT_COPIES_KEPT) return;
+    const b = c as SegmentBuffer;
+    if (b.options !== null) {
+      const o = b.options;
+      // Nothing of a released copy is kept alive by the pool.
+      o.sack = o.fastOpen = o.unknown = undefined;
+      this.freeOptions.push(o);
+    }
+    b.options = null;
+    this.free.push(b);
+  }
 }
+
+/** Free copies kept: about the lone SYNs in flight at once on a busy link; a flood's are dropped. */
+const SEGMENT_COPIES_KEPT = 4096;
 
 /**
  * A finished connection whose record is already written (see `TraceOptions.finishedHold`) keeps
  * these numbers in the FinishedTable until its TIME-WAIT is over: its ISNs tell a retransmitted
- * SYN from port reuse, its TIME-WAIT starts give the state at the end of the capture, the RST
+ * SYN from port reuse, its TIME-WAIT starts give the state at the end of the capture (`client`
+ * and `server`: each side's written state's number plus 16 times its basis's, for the summary), the RST
  * that aborted it (sender 0 none, 1 client, 2 server; its seq) tells a copy of that RST from a
  * segment of a new connection.
  */
@@ -186,6 +264,10 @@ const P = {
 const P_WIDTH = 14;
 /** States by number, for the FinishedTable's payload. */
 const STATES = Object.values(TcpState);
+/** Each state's number (a probe, not a search of STATES per parked side). */
+const STATE_NUMBER = new Map<TcpState, number>(STATES.map((s, i) => [s, i]));
+/** How a side's state is known, by number (P.client, P.server). */
+const BASES: ReadonlyArray<EndpointRecord['stateBasis']> = ['observed', 'inferred', 'unseen'];
 
 /** The state of one trace: a FrameSink that feeds the stages and collects what they find. */
 class TraceRun {
@@ -228,6 +310,10 @@ class TraceRun {
   private readonly segOptions: TcpOptions = {};
   /** Tunnel paths and the fragment reassembler of this run. */
   private readonly decode: DecodeContext = newDecodeContext();
+  /** Lone SYNs' copies, reused (see SegmentCopies). */
+  private readonly copies = new SegmentCopies();
+  /** Each connection's two addresses as text, the same string for the same address while cached. */
+  private readonly addressTexts = new AddressTexts();
 
   constructor(private readonly options: TraceOptions) {
     this.nextId = this.frontier = this.madeBase = options.firstId ?? 0;
@@ -338,7 +424,7 @@ class TraceRun {
     tracked.sides |= fromClient ? 1 : 2;
     if (tracked.tracker === null && tracked.first === null && (seg.flags & DEFER_MASK) === TcpFlag.SYN) {
       // A lone SYN or SYN-ACK: kept as it is until a second segment shows the connection is more.
-      tracked.first = copySegment(seg);
+      tracked.first = this.copies.copy(seg);
       flows.touch(entry, this.now);
       return;
     }
@@ -383,7 +469,10 @@ class TraceRun {
     // Each hop's outer addresses as the client's packets carry them: this segment's own when it
     // is the client's, else reversed.
     const tunnel = seg.tunnel === 0 ? null : this.decode.paths.describe(seg.tunnel, clientIsSrc ? seg.tunnelFlip : ~seg.tunnelFlip);
-    return new Tracked(this.nextId++, clientIsSrc, heuristic, reusedFrom, tunnel);
+    const v4 = seg.ipVersion === 4;
+    const src = v4 ? seg.src0 | 0 : undefined;
+    const dst = v4 ? seg.dst0 | 0 : undefined;
+    return new Tracked(this.nextId++, clientIsSrc, heuristic, reusedFrom, tunnel, clientIsSrc ? src : dst, clientIsSrc ? dst : src);
   }
 
   /**
@@ -394,8 +483,9 @@ class TraceRun {
     if (t.tracker !== null) return t.tracker;
     const first = t.first;
     const s = first ?? seg!;
-    const src = { ip: formatIp(s.ipVersion, s.src0, s.src1, s.src2, s.src3), port: s.srcPort };
-    const dst = { ip: formatIp(s.ipVersion, s.dst0, s.dst1, s.dst2, s.dst3), port: s.dstPort };
+    const texts = this.addressTexts;
+    const src = { ip: texts.text(s.ipVersion, s.src0, s.src1, s.src2, s.src3), port: s.srcPort };
+    const dst = { ip: texts.text(s.ipVersion, s.dst0, s.dst1, s.dst2, s.dst3), port: s.dstPort };
     const tracker = new ConnectionTracker(
       t.id,
       t.clientIsSrc ? src : dst,
@@ -407,6 +497,7 @@ class TraceRun {
     if (first !== null) {
       t.first = null;
       tracker.observe(first, t.clientIsSrc);
+      this.copies.release(first);
     }
     return tracker;
   }
@@ -457,7 +548,8 @@ class TraceRun {
 
   /** Makes the final record of a finished connection now and leaves only a few numbers in its entry. */
   private park(e: FlowEntry<Tracked>, t: Tracked, early: boolean): void {
-    const { record, selected, tracker } = this.finalize(t, early ? 'early' : 'end', false);
+    const tracker = this.trackerOf(t);
+    const record = this.finalize(t, early ? 'early' : 'end', false);
     // The tracker goes; its 4-tuple moves to the FinishedTable with a few numbers.
     const p = tracker.park(record);
     this.flows.remove(e);
@@ -467,13 +559,13 @@ class TraceRun {
     pay[o + P.id] = p.id;
     pay[o + P.clientIsn] = p.clientIsn ?? NaN;
     pay[o + P.serverIsn] = p.serverIsn ?? NaN;
-    pay[o + P.client] = STATES.indexOf(p.client);
-    pay[o + P.server] = STATES.indexOf(p.server);
+    pay[o + P.client] = STATE_NUMBER.get(p.client)! + 16 * BASES.indexOf(record.client.stateBasis);
+    pay[o + P.server] = STATE_NUMBER.get(p.server)! + 16 * BASES.indexOf(record.server.stateBasis);
     pay[o + P.firstSec] = p.firstSec;
     pay[o + P.firstNsec] = p.firstNsec;
     pay[o + P.clientTw] = p.clientTwStart;
     pay[o + P.serverTw] = p.serverTwStart;
-    pay[o + P.selected] = selected ? 1 : 0;
+    pay[o + P.selected] = this.selected ? 1 : 0;
     pay[o + P.rstBy] = p.aborted === null ? 0 : p.aborted.by === 'client' ? 1 : 2;
     pay[o + P.rstSeq] = p.aborted === null ? 0 : p.aborted.seq;
     pay[o + P.rstTime] = p.aborted === null ? 0 : p.aborted.time;
@@ -492,18 +584,15 @@ class TraceRun {
     this.finalize(t, 'end', true, endSec, endNsec);
   }
 
+  /** Whether the record finalize() made last was selected (a field: no result object per connection). */
+  private selected = false;
+
   /**
    * Makes a connection's final record (as of the last packet unless told), folds and hands it on,
    * and gives it to onConnection if that has not had it yet. `finalStates`: the record's states are
-   * the ones at the end (false when it is parked, whose end states come later).
+   * the ones at the end (false when it is parked, whose end states come later). Sets `selected`.
    */
-  private finalize(
-    t: Tracked,
-    why: FinishReason,
-    finalStates: boolean,
-    endSec = this.lastSec,
-    endNsec = this.lastNsec,
-  ): { record: ConnectionRecord; selected: boolean; tracker: ConnectionTracker } {
+  private finalize(t: Tracked, why: FinishReason, finalStates: boolean, endSec = this.lastSec, endNsec = this.lastNsec): ConnectionRecord {
     const tracker = this.trackerOf(t);
     // Let go of the tracker now. A Tracked that lived long enough to reach V8's old generation and
     // is dropped with its entry would otherwise keep a young tracker (made just now, for a lone
@@ -512,12 +601,12 @@ class TraceRun {
     t.tracker = null;
     // The last finish(): the record takes over the tracker's lists instead of copying them.
     const record = tracker.finish(endSec, endNsec, true, why);
-    const selected = this.deliver(record, finalStates, why === 'evicted');
+    this.selected = this.deliver(record, finalStates, why === 'evicted', t);
     if (!t.emitted && this.options.onConnection) {
       t.emitted = true;
       this.options.onConnection(record);
     }
-    return { record, selected, tracker };
+    return record;
   }
 
   /**
@@ -530,27 +619,39 @@ class TraceRun {
     const pay = this.parked.payload;
     const o = slot * P_WIDTH;
     if (pay[o + P.selected] === 0) return;
-    // A side written in TIME-WAIT is CLOSED at the end once its 2·MSL ran out, as finish() decides,
-    // or once a new SYN reused the 4-tuple.
-    const at = (state: number, twStart: number) => {
-      const s = STATES[state]!;
-      if (s !== TcpState.TimeWait) return s;
-      return reusedBySyn || timeWaitOver(twStart, pay[o + P.firstSec]!, pay[o + P.firstNsec]!, endSec, endNsec, this.mslSec) ? TcpState.Closed : s;
-    };
     // Each side known as its record said (a TIME-WAIT the SYN ended keeps its basis, as the tracker's does).
-    this.summary.addFinalStates(pay[o + P.id]!, at(pay[o + P.client]!, pay[o + P.clientTw]!), at(pay[o + P.server]!, pay[o + P.serverTw]!));
+    this.summary.addFinalStates(
+      pay[o + P.id]!,
+      this.parkedEndState(o, P.client, P.clientTw, endSec, endNsec, reusedBySyn),
+      this.parkedEndState(o, P.server, P.serverTw, endSec, endNsec, reusedBySyn),
+      BASES[pay[o + P.client]! >> 4]!,
+      BASES[pay[o + P.server]! >> 4]!,
+    );
+  }
+
+  /**
+   * A parked side's state at (endSec, endNsec), from payload offset `o`: one written in TIME-WAIT
+   * is CLOSED once its 2·MSL ran out, as finish() decides, or once a new SYN reused the 4-tuple.
+   */
+  private parkedEndState(o: number, state: number, twStart: number, endSec: number, endNsec: number, reusedBySyn: boolean): TcpState {
+    const pay = this.parked.payload;
+    const s = STATES[pay[o + state]! & 15]!;
+    if (s !== TcpState.TimeWait) return s;
+    const over = reusedBySyn || timeWaitOver(pay[o + twStart]!, pay[o + P.firstSec]!, pay[o + P.firstNsec]!, endSec, endNsec, this.mslSec);
+    return over ? TcpState.Closed : s;
   }
 
   /**
    * Folds a final record into the summary and diagnostics and passes it on; returns whether it was
    * selected. `evicted`: the table was full and this open connection was ended to make room.
    */
-  private deliver(record: ConnectionRecord, finalStates: boolean, evicted: boolean): boolean {
+  private deliver(record: ConnectionRecord, finalStates: boolean, evicted: boolean, t: Tracked): boolean {
     this.allConnections++;
     const selected = this.options.select === undefined || this.options.select(record);
     if (selected) {
-      this.summary.add(record, finalStates);
-      this.diagnostics?.add(record, evicted);
+      // A parked record's state bases go with its tuple (park), not into the summary's map.
+      this.summary.add(record, finalStates, false);
+      this.diagnostics?.add(record, evicted, t.clientWord, t.serverWord);
     }
     if (this.keepRecords) this.records.push(record);
     if (this.options.onRecord) {
@@ -584,6 +685,8 @@ class TraceRun {
     const rest: Tracked[] = [];
     for (let e = this.flows.removeOldest(); e !== null; e = this.flows.removeOldest()) rest.push(e.value);
     this.parked.forEach((s) => this.completeParked(s, this.lastSec, this.lastNsec));
+    // Its arrays (tens of MB on a busy capture) are not needed while the diagnostics are computed.
+    this.parked.clear();
     rest.sort((a, b) => a.id - b.id);
     for (let i = 0; i < rest.length; i++) {
       this.complete(rest[i]!, this.lastSec, this.lastNsec);

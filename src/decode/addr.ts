@@ -38,6 +38,48 @@ export function formatIp(ipVersion: 4 | 6, w0: number, w1: number, w2: number, w
   return `${hex(0, bestAt)}::${hex(bestAt + bestLen, 8)}`;
 }
 
+/** Slots of an AddressTexts (a power of two). */
+const TEXT_SLOTS = 4096;
+
+/**
+ * Formatted addresses, remembered in a small direct-mapped cache keyed by the address words: a
+ * run formats two addresses per connection, mostly the same few servers (and often the same
+ * clients) again and again. A hit returns the very string made before, so the records of one
+ * host share it, and whoever groups records by address (diagnose/) compares one pointer instead
+ * of two fresh strings. A miss formats and takes the slot: memory stays fixed.
+ */
+export class AddressTexts {
+  /** Each slot's words w0..w3 and version (0: empty). */
+  private readonly words = new Int32Array(TEXT_SLOTS * 4);
+  private readonly versions = new Uint8Array(TEXT_SLOTS);
+  private readonly texts: string[] = new Array<string>(TEXT_SLOTS).fill('');
+
+  /** formatIp()'s text for the address. */
+  text(ipVersion: 4 | 6, w0: number, w1: number, w2: number, w3: number): string {
+    let h = Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca6b) ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2f);
+    h = (h ^ (h >>> 15)) & (TEXT_SLOTS - 1);
+    const o = h * 4;
+    const k = this.words;
+    if (
+      this.versions[h] === ipVersion &&
+      k[o] === (w0 | 0) &&
+      k[o + 1] === (w1 | 0) &&
+      k[o + 2] === (w2 | 0) &&
+      k[o + 3] === (w3 | 0)
+    ) {
+      return this.texts[h]!;
+    }
+    const t = formatIp(ipVersion, w0, w1, w2, w3);
+    this.versions[h] = ipVersion;
+    k[o] = w0;
+    k[o + 1] = w1;
+    k[o + 2] = w2;
+    k[o + 3] = w3;
+    this.texts[h] = t;
+    return t;
+  }
+}
+
 /** An address and port as one string: `198.18.0.1:80`, `[2001:db8::1]:80` (RFC 5952 §6). */
 export function formatEndpoint(ipVersion: 4 | 6, w0: number, w1: number, w2: number, w3: number, port: number): string {
   const ip = formatIp(ipVersion, w0, w1, w2, w3);

@@ -40,9 +40,10 @@ export class DiagnosticsCollector {
 
   /**
    * Folds one finished connection in. `evicted`: it was still open when a full flow table ended it
-   * to make room (only the run knows: a record says so in its notes).
+   * to make room (only the run knows: a record says so in its notes). `clientWord`/`serverWord`:
+   * the addresses as IPv4 words when the caller has them (see IpNumbers), else undefined.
    */
-  add(r: ConnectionRecord, evicted = false): void {
+  add(r: ConnectionRecord, evicted = false, clientWord?: number, serverWord?: number): void {
     const w = this.window;
     if (w === null) this.window = { start: r.start, end: r.end };
     else {
@@ -53,10 +54,10 @@ export class DiagnosticsCollector {
     // cost): the server's here (a few servers, the last one cached), a client's by the collector
     // that keeps it (TIME-WAIT sockets, failed openings): a million clients cost a million map
     // entries, and most records need none.
-    const server = this.ips.number(r.server.ip, 1);
-    this.timeWait.add(r, server);
+    const server = this.ips.number(r.server.ip, 1, serverWord);
+    this.timeWait.add(r, server, clientWord);
     this.closeWait.add(r);
-    this.openings.add(r, server, evicted);
+    this.openings.add(r, server, evicted, clientWord);
     this.keepAlive.add(r);
   }
 

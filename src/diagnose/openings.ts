@@ -134,13 +134,14 @@ export class OpeningsCollector {
 
   /**
    * Folds one record in; `serverIp` is its server's number in `ips` (the client's is taken only
-   * for a failed opening); `evicted`: a full table ended it early.
+   * for a failed opening); `evicted`: a full table ended it early; `clientWord`: the client's IPv4
+   * word if known (IpNumbers.number).
    */
-  add(r: ConnectionRecord, serverIp: number, evicted = false): void {
+  add(r: ConnectionRecord, serverIp: number, evicted = false, clientWord?: number): void {
     const kind = r.open.kind;
     const halfOpen = isHalfOpen(r);
     if (kind === 'unanswered' || kind === 'refused' || halfOpen) {
-      const clientIp = this.ips.number(r.client.ip, 0);
+      const clientIp = this.ips.number(r.client.ip, 0, clientWord);
       if (kind === 'unanswered') this.unanswered.add(r, clientIp, serverIp, evicted);
       else if (kind === 'refused') this.refused.add(r, clientIp, serverIp, evicted);
       if (halfOpen) this.halfOpen.add(r, clientIp, serverIp, evicted);

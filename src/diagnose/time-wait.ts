@@ -8,6 +8,7 @@ import type { ConnectionRecord } from '../tcp/model.js';
 import { formatSec, hostPort, plural } from './endpoint.js';
 import { FloatColumn, IntColumn } from './columns.js';
 import type { IpNumbers } from './ips.js';
+import { firstInOrder } from './select.js';
 import { sweepArrays } from './sweep.js';
 import type { Finding, TimeWaitDiagnostics, TimeWaitHeld, TimeWaitHost, TimeWaitTuple } from './types.js';
 
@@ -59,8 +60,9 @@ export class TimeWaitCollector {
   /**
    * Folds one record in; `serverIp` is its server's number in `ips`. The client's is taken only for
    * a socket in TIME-WAIT: a run with a million clients that never close numbers none of them.
+   * `clientWord`: the client's IPv4 word if known (IpNumbers.number).
    */
-  add(r: ConnectionRecord, serverIp: number): void {
+  add(r: ConnectionRecord, serverIp: number, clientWord?: number): void {
     const c = r.close;
     if (c.initiator !== null && c.kind !== 'reset' && c.kind !== 'none') {
       this.activeCloses[c.initiator]++;
@@ -109,7 +111,7 @@ export class TimeWaitCollector {
       }
     }
     if (!cIn && !sIn) return;
-    const clientIp = this.ips.number(r.client.ip, 0);
+    const clientIp = this.ips.number(r.client.ip, 0, clientWord);
     if (cIn) this.push(r, 0, cFrom, cTo, clientIp, serverIp);
     if (sIn) this.push(r, 1, sFrom, sTo, clientIp, serverIp);
   }
@@ -129,7 +131,7 @@ export class TimeWaitCollector {
     window: { start: number; end: number } | null,
     opts: { mslSec: number; portRange: [number, number] },
   ): { timeWait: TimeWaitDiagnostics; findings: Finding[] } {
-    return diagnoseTimeWait(this.sockets(opts.mslSec), this.ips.ips, this.activeCloses, this.closesTotal, this.closesByServer, window, opts);
+    return diagnoseTimeWait(this.sockets(opts.mslSec), this.ips, this.activeCloses, this.closesTotal, this.closesByServer, window, opts);
   }
 
   /** The sockets in id order, each ending at the earliest of its exit, 2·MSL and the reuse. */
@@ -185,14 +187,91 @@ interface TwSockets {
   serverPort: Int32Array;
 }
 
-/** One group of TIME-WAIT intervals being collected: indexes into a TwSockets or a list of connections. */
-interface Bucket {
-  idx: number[];
+/** Groups of indexes (hosts' sockets, tuples' connections), each group's contiguous: no array per group. */
+interface Groups {
+  /** Group g's members are `members[start[g]]` up to, not including, `members[start[g + 1]]`, ascending. */
+  start: Int32Array;
+  members: Int32Array;
 }
 
+/** Groups items 0..n-1 by `groupOf` (groups numbered 0..count-1), each group's members in ascending order. */
+function grouped(groupOf: Int32Array, n: number, count: number): Groups {
+  const start = new Int32Array(count + 1);
+  for (let i = 0; i < n; i++) start[groupOf[i]! + 1]!++;
+  for (let g = 0; g < count; g++) start[g + 1]! += start[g]!;
+  const next = start.slice(0, count);
+  const members = new Int32Array(n);
+  for (let i = 0; i < n; i++) members[next[groupOf[i]!]!++] = i;
+  return { start, members };
+}
+
+/** Two Float64Arrays reused for every group's intervals (sweepArrays reorders them in place). */
+class Scratch {
+  from = new Float64Array(64);
+  to = new Float64Array(64);
+
+  reserve(n: number): void {
+    if (this.from.length >= n) return;
+    this.from = new Float64Array(2 * n);
+    this.to = new Float64Array(2 * n);
+  }
+}
+
+/**
+ * One side's or the tuple's numbers, computed for every tuple before any is listed: where the
+ * TimeWaitHeld objects come from. `closesPerSec`/`projected` NaN for null.
+ */
+class HeldColumns {
+  readonly peak: Int32Array;
+  readonly peakAt: Float64Array;
+  readonly closesPerSec: Float64Array;
+  readonly projected: Float64Array;
+
+  constructor(n: number) {
+    this.peak = new Int32Array(n);
+    this.peakAt = new Float64Array(n);
+    this.closesPerSec = new Float64Array(n);
+    this.projected = new Float64Array(n);
+  }
+
+  /**
+   * Sweeps the first `n` intervals of `s` into entry `t`; `first`/`lastEnter` span the entries into
+   * TIME-WAIT (NaN when any was NaN, as a sort would have it).
+   */
+  set(t: number, s: Scratch, n: number, first: number, lastEnter: number, window: { start: number; end: number }, mslSec: number): void {
+    // No series (buckets 0): only the peak is read.
+    const sw = sweepArrays(s.from, s.to, n, window, 0);
+    const spanSec = lastEnter - first;
+    const projectable = n >= TW_PROJECT_MIN_CLOSES && spanSec >= TW_PROJECT_MIN_SPAN_SEC;
+    const closesPerSec = projectable ? (n - 1) / spanSec : NaN;
+    this.peak[t] = sw.peak;
+    this.peakAt[t] = sw.peakAt;
+    this.closesPerSec[t] = closesPerSec;
+    this.projected[t] = projectable ? Math.round(closesPerSec * 2 * mslSec) : NaN;
+  }
+
+  held(t: number, rangeSize: number): TimeWaitHeld {
+    const closesPerSec = this.closesPerSec[t]!;
+    const projected = this.projected[t]!;
+    return {
+      peak: this.peak[t]!,
+      peakAt: this.peakAt[t]!,
+      fraction: this.peak[t]! / rangeSize,
+      closesPerSec: closesPerSec === closesPerSec ? closesPerSec : null,
+      projected: projected === projected ? projected : null,
+    };
+  }
+}
+
+/**
+ * The findings and the listed hosts and tuples. A capture of a busy server has a TIME-WAIT socket
+ * on every client host and a tuple per client: each host's and tuple's numbers go into typed
+ * columns, and objects are made, and sorted, only for the 20 listed and those a finding is about
+ * (the first 20 in the sort order, picked by a bounded heap, plus the few past the thresholds).
+ */
 function diagnoseTimeWait(
   sockets: TwSockets,
-  ips: readonly string[],
+  ips: IpNumbers,
   activeCloses: { client: number; server: number },
   closesTotal: IntColumn,
   closesByServer: IntColumn,
@@ -203,59 +282,84 @@ function diagnoseTimeWait(
   const timeWait: TimeWaitDiagnostics = { activeCloses, hosts: [], tuples: [] };
   if (window === null) return { timeWait, findings };
   const rel = (t: number) => `+${formatSec(t - window.start)}`;
+  const scratch = new Scratch();
 
   // Per host: every socket that host held, whatever its role (hosts in order of first socket).
-  const hostOf = new Int32Array(ips.length).fill(-1);
-  const hostIp: number[] = [];
-  const byHost: Bucket[] = [];
+  const hostOf = new Int32Array(ips.size).fill(-1);
+  const socketHost = new Int32Array(sockets.length);
+  const hostIps: number[] = [];
   for (let k = 0; k < sockets.length; k++) {
     const ip = sockets.side[k] === 0 ? sockets.clientIp[k]! : sockets.serverIp[k]!;
     let h = hostOf[ip]!;
     if (h < 0) {
-      h = hostOf[ip] = byHost.length;
-      byHost.push({ idx: [] });
-      hostIp.push(ip);
+      h = hostOf[ip] = hostIps.length;
+      hostIps.push(ip);
     }
-    byHost[h]!.idx.push(k);
+    socketHost[k] = h;
   }
-  // Every host's peak first; the series (60 slices each) only for the hosts that are listed.
+  const nHosts = hostIps.length;
+  const byHost = grouped(socketHost, sockets.length, nHosts);
   const hostSweep = (h: number, buckets: number) => {
-    const b = byHost[h]!;
-    const n = b.idx.length;
-    const from = new Float64Array(n);
-    const to = new Float64Array(n);
+    const a = byHost.start[h]!;
+    const n = byHost.start[h + 1]! - a;
+    scratch.reserve(n);
     for (let x = 0; x < n; x++) {
-      const k = b.idx[x]!;
-      from[x] = sockets.from[k]!;
-      to[x] = sockets.to[k]!;
+      const k = byHost.members[a + x]!;
+      scratch.from[x] = sockets.from[k]!;
+      scratch.to[x] = sockets.to[k]!;
     }
-    return sweepArrays(from, to, n, window, buckets);
+    return sweepArrays(scratch.from, scratch.to, n, window, buckets);
   };
-  const bucketOf = new Map<TimeWaitHost, number>();
-  for (let h = 0; h < byHost.length; h++) {
-    const b = byHost[h]!;
-    const n = b.idx.length;
+  // Every host's peak first (no series); objects only for the hosts listed.
+  const hostPeak = new Int32Array(nHosts);
+  const hostPeakAt = new Float64Array(nHosts);
+  const hostAtEnd = new Int32Array(nHosts);
+  const hostAsClient = new Int32Array(nHosts);
+  /** Servers that close first on most of their connections, so hold their TIME-WAIT themselves. */
+  const serverClosers: number[] = [];
+  for (let h = 0; h < nHosts; h++) {
+    const a = byHost.start[h]!;
+    const n = byHost.start[h + 1]! - a;
     let asClient = 0;
-    for (let x = 0; x < n; x++) if (sockets.side[b.idx[x]!] === 0) asClient++;
+    for (let x = 0; x < n; x++) if (sockets.side[byHost.members[a + x]!] === 0) asClient++;
     const sw = hostSweep(h, 0);
-    const host: TimeWaitHost = {
-      ip: ips[hostIp[h]!]!,
-      entries: { asClient, asServer: n - asClient },
-      serverCloses: { total: closesTotal.get(hostIp[h]!), serverFirst: closesByServer.get(hostIp[h]!) },
-      peak: sw.peak,
-      peakAt: sw.peakAt,
-      atEnd: sw.atEnd,
-      series: sw.series,
-    };
-    bucketOf.set(host, h);
-    timeWait.hosts.push(host);
+    hostPeak[h] = sw.peak;
+    hostPeakAt[h] = sw.peakAt;
+    hostAtEnd[h] = sw.atEnd;
+    hostAsClient[h] = asClient;
+    const total = closesTotal.get(hostIps[h]!);
+    if (!(total === 0 || n - asClient < TW_SERVER_CLOSE_MIN || closesByServer.get(hostIps[h]!) * 2 < total)) serverClosers.push(h);
   }
-  timeWait.hosts.sort((a, b) => b.peak - a.peak || a.ip.localeCompare(b.ip));
-
-  // A server that closes first on most of its connections holds their TIME-WAIT itself.
-  for (const host of timeWait.hosts) {
+  // Highest peak first, then by address (as text), then in order of first socket (a stable sort's order).
+  const hostBefore = (a: number, b: number): boolean => {
+    const d = hostPeak[b]! - hostPeak[a]!;
+    if (d !== 0) return d < 0;
+    const c = ips.text(hostIps[a]!).localeCompare(ips.text(hostIps[b]!));
+    return c !== 0 ? c < 0 : a < b;
+  };
+  // The 20 highest peaks, and every host a finding is about: a busy server's capture has a
+  // TIME-WAIT socket on every client host, and listing tens of thousands (each with its series)
+  // made the diagnostics the biggest part of the output.
+  const listedHosts = union(firstInOrder(nHosts, HOST_LIST_CAP, hostBefore), serverClosers, nHosts);
+  listedHosts.sort((a, b) => (hostBefore(a, b) ? -1 : hostBefore(b, a) ? 1 : 0));
+  const isServerCloser = new Uint8Array(nHosts);
+  for (const h of serverClosers) isServerCloser[h] = 1;
+  for (const h of listedHosts) {
+    const n = byHost.start[h + 1]! - byHost.start[h]!;
+    const ip = hostIps[h]!;
+    const host: TimeWaitHost = {
+      ip: ips.text(ip),
+      entries: { asClient: hostAsClient[h]!, asServer: n - hostAsClient[h]! },
+      serverCloses: { total: closesTotal.get(ip), serverFirst: closesByServer.get(ip) },
+      peak: hostPeak[h]!,
+      peakAt: hostPeakAt[h]!,
+      atEnd: hostAtEnd[h]!,
+      series: hostSweep(h, 60).series,
+    };
+    timeWait.hosts.push(host);
+    if (isServerCloser[h] === 0) continue;
+    // A server that closes first on most of its connections holds their TIME-WAIT itself.
     const c = host.serverCloses;
-    if (c.total === 0 || host.entries.asServer < TW_SERVER_CLOSE_MIN || c.serverFirst * 2 < c.total) continue;
     findings.push({
       severity: 'info',
       code: 'time-wait-server-close',
@@ -268,13 +372,6 @@ function diagnoseTimeWait(
         `lets a restarted listener bind its port, and tcp_tw_reuse applies to outgoing connections only.`,
     });
   }
-
-  // The 20 highest peaks, and every host a finding is about: a busy server's capture has a
-  // TIME-WAIT socket on every client host, and listing tens of thousands (each with its series)
-  // made the diagnostics the biggest part of the output.
-  const named = new Set(findings.map((f) => f.subject));
-  timeWait.hosts = timeWait.hosts.filter((h, i) => i < HOST_LIST_CAP || named.has(h.ip));
-  for (const h of timeWait.hosts) h.series = hostSweep(bucketOf.get(h)!, 60).series;
 
   // Per (client IP, server IP, server port): 4-tuples in TIME-WAIT on either host are client
   // ports this destination cannot reuse yet. One interval per connection (both sides after a
@@ -309,100 +406,128 @@ function diagnoseTimeWait(
     sideFrom[side]![c] = sockets.from[k]!;
     sideTo[side]![c] = sockets.to[k]!;
   }
-  /** Peak, rate and projection of the connections of one bucket held in TIME-WAIT by one side. */
-  const heldStats = (b: Bucket, side: 0 | 1): TimeWaitHeld => {
-    const from: number[] = [];
-    const to: number[] = [];
-    let first = Infinity;
-    let lastEnter = -Infinity;
-    for (const c of b.idx) {
-      if (!(connSides[c]! & (side === 0 ? 1 : 2))) continue;
-      const f = sideFrom[side]![c]!;
-      from.push(f);
-      to.push(sideTo[side]![c]!);
-      if (f < first) first = f;
-      if (f > lastEnter) lastEnter = f;
-      if (f !== f) first = lastEnter = NaN;
-    }
-    const n = from.length;
-    const sw = sweepArrays(Float64Array.from(from), Float64Array.from(to), n, window, 1);
-    const spanSec = lastEnter - first;
-    const projectable = n >= TW_PROJECT_MIN_CLOSES && spanSec >= TW_PROJECT_MIN_SPAN_SEC;
-    const closesPerSec = projectable ? (n - 1) / spanSec : null;
-    return {
-      peak: sw.peak,
-      peakAt: sw.peakAt,
-      fraction: sw.peak / rangeSize,
-      closesPerSec,
-      projected: closesPerSec === null ? null : Math.round(closesPerSec * 2 * opts.mslSec),
-    };
-  };
-  // Grouped by client IP, server IP, server port by number, never by string; `order` keeps the
-  // groups in order of first appearance (the tuple sort below is stable).
-  const nIps = ips.length;
-  const byTuple = new Map<number, Map<number, Bucket>>();
-  const order: Bucket[] = [];
+  // Grouped by client IP, server IP, server port by number, never by string; tuples numbered in
+  // order of first appearance (the order a stable sort keeps for ties). One map keyed by the
+  // three numbers while they fit a double exactly, else a map per address pair.
+  const nIps = ips.size;
+  const flat = nIps * nIps * 65536 <= Number.MAX_SAFE_INTEGER;
+  const byKey = new Map<number, number>();
+  const byPair = new Map<number, Map<number, number>>();
+  const connTuple = new Int32Array(nConn);
+  let nTuples = 0;
   let lastPair = -1;
   let lastPort = -1;
-  let last: Bucket | null = null;
+  let last = -1;
   for (let c = 0; c < nConn; c++) {
     const k = connRecord[c]!;
     const pair = sockets.clientIp[k]! * nIps + sockets.serverIp[k]!;
     const port = sockets.serverPort[k]!;
-    if (last === null || pair !== lastPair || port !== lastPort) {
-      let byPort = byTuple.get(pair);
-      if (!byPort) byTuple.set(pair, (byPort = new Map()));
-      let b = byPort.get(port);
-      if (!b) {
-        byPort.set(port, (b = { idx: [] }));
-        order.push(b);
+    if (last < 0 || pair !== lastPair || port !== lastPort) {
+      let byPort: Map<number, number> | undefined = byKey;
+      let key = pair * 65536 + port;
+      if (!flat) {
+        byPort = byPair.get(pair);
+        if (!byPort) byPair.set(pair, (byPort = new Map()));
+        key = port;
       }
-      last = b;
+      let t = byPort.get(key);
+      if (t === undefined) byPort.set(key, (t = nTuples++));
+      last = t;
       lastPair = pair;
       lastPort = port;
     }
-    last.idx.push(c);
+    connTuple[c] = last;
   }
-  const tuples: TimeWaitTuple[] = [];
-  for (const b of order) {
-    const k0 = connRecord[b.idx[0]!]!;
-    const n = b.idx.length;
-    const from = new Float64Array(n);
-    const to = new Float64Array(n);
+  const byTuple = grouped(connTuple, nConn, nTuples);
+  const all = new HeldColumns(nTuples);
+  const held = [new HeldColumns(nTuples), new HeldColumns(nTuples)] as const;
+  const heldBy = [new Int32Array(nTuples), new Int32Array(nTuples)] as const;
+  for (let t = 0; t < nTuples; t++) {
+    const a = byTuple.start[t]!;
+    const n = byTuple.start[t + 1]! - a;
+    scratch.reserve(n);
     // The span of entries into TIME-WAIT: first and last, no sort needed (NaN spoils it, as a sort would).
     let first = Infinity;
     let lastEnter = -Infinity;
-    let heldByClient = 0;
-    let heldByServer = 0;
     for (let x = 0; x < n; x++) {
-      const c = b.idx[x]!;
-      const f = (from[x] = connFrom[c]!);
+      const c = byTuple.members[a + x]!;
+      const f = (scratch.from[x] = connFrom[c]!);
       if (f < first) first = f;
       if (f > lastEnter) lastEnter = f;
       if (f !== f) first = lastEnter = NaN;
-      to[x] = connTo[c]!;
-      if (connSides[c]! & 1) heldByClient++;
-      if (connSides[c]! & 2) heldByServer++;
+      scratch.to[x] = connTo[c]!;
+      if (connSides[c]! & 1) heldBy[0][t]!++;
+      if (connSides[c]! & 2) heldBy[1][t]!++;
     }
-    const sw = sweepArrays(from, to, n, window, 1);
-    const spanSec = lastEnter - first;
-    const projectable = n >= TW_PROJECT_MIN_CLOSES && spanSec >= TW_PROJECT_MIN_SPAN_SEC;
-    const closesPerSec = projectable ? (n - 1) / spanSec : null;
+    all.set(t, scratch, n, first, lastEnter, window, opts.mslSec);
+    // Peak, rate and projection of the connections held in TIME-WAIT by each side.
+    for (const side of [0, 1] as const) {
+      const bit = side === 0 ? 1 : 2;
+      let m = 0;
+      first = Infinity;
+      lastEnter = -Infinity;
+      for (let x = 0; x < n; x++) {
+        const c = byTuple.members[a + x]!;
+        if (!(connSides[c]! & bit)) continue;
+        const f = sideFrom[side][c]!;
+        scratch.from[m] = f;
+        scratch.to[m] = sideTo[side][c]!;
+        m++;
+        if (f < first) first = f;
+        if (f > lastEnter) lastEnter = f;
+        if (f !== f) first = lastEnter = NaN;
+      }
+      held[side].set(t, scratch, m, first, lastEnter, window, opts.mslSec);
+    }
+  }
+  // Highest fraction first, then highest projection (none counts as 0), then in order of first
+  // appearance: the order the tuples were sorted in as objects (a stable sort).
+  const fraction = (t: number) => all.peak[t]! / rangeSize;
+  const projected0 = (t: number) => {
+    const p = all.projected[t]!;
+    return p === p ? p : 0;
+  };
+  const tupleCompare = (a: number, b: number) => fraction(b) - fraction(a) || projected0(b) - projected0(a);
+  let listedTuples: number[];
+  if (Number.isFinite(rangeSize) && rangeSize !== 0) {
+    // Finite fractions: the comparison is a total order, so the first 20 and those a finding is
+    // about are all that need sorting.
+    const tupleBefore = (a: number, b: number) => {
+      const d = tupleCompare(a, b);
+      return d !== 0 ? d < 0 : a < b;
+    };
+    const noted: number[] = [];
+    for (let t = 0; t < nTuples; t++) {
+      const cs = held[0].peak[t]! / rangeSize;
+      const cp = held[0].projected[t]!;
+      if (cs >= TW_INFO_FRACTION || cp >= TW_WARN_FRACTION * rangeSize || held[1].peak[t]! / rangeSize >= TW_INFO_FRACTION) noted.push(t);
+    }
+    listedTuples = union(firstInOrder(nTuples, TUPLE_LIST_CAP, tupleBefore), noted, nTuples);
+    listedTuples.sort((a, b) => (tupleBefore(a, b) ? -1 : tupleBefore(b, a) ? 1 : 0));
+  } else {
+    // A range of no size: NaN and infinite fractions, compared exactly as the objects were.
+    listedTuples = Array.from({ length: nTuples }, (_, t) => t);
+    listedTuples.sort(tupleCompare);
+  }
+  const tuples: TimeWaitTuple[] = [];
+  for (const t of listedTuples) {
+    const k0 = connRecord[byTuple.members[byTuple.start[t]!]!]!;
+    const closesPerSec = all.closesPerSec[t]!;
+    const projected = all.projected[t]!;
     tuples.push({
-      clientIp: ips[sockets.clientIp[k0]!]!,
-      serverIp: ips[sockets.serverIp[k0]!]!,
+      clientIp: ips.text(sockets.clientIp[k0]!),
+      serverIp: ips.text(sockets.serverIp[k0]!),
       serverPort: sockets.serverPort[k0]!,
-      heldBy: { client: heldByClient, server: heldByServer },
-      peak: sw.peak,
-      peakAt: sw.peakAt,
+      heldBy: { client: heldBy[0][t]!, server: heldBy[1][t]! },
+      peak: all.peak[t]!,
+      peakAt: all.peakAt[t]!,
       rangeSize,
-      fraction: sw.peak / rangeSize,
-      closesPerSec,
-      projected: closesPerSec === null ? null : Math.round(closesPerSec * 2 * opts.mslSec),
-      bySide: { client: heldStats(b, 0), server: heldStats(b, 1) },
+      fraction: all.peak[t]! / rangeSize,
+      closesPerSec: closesPerSec === closesPerSec ? closesPerSec : null,
+      projected: projected === projected ? projected : null,
+      bySide: { client: held[0].held(t, rangeSize), server: held[1].held(t, rangeSize) },
     });
   }
-  tuples.sort((a, b) => b.fraction - a.fraction || (b.projected ?? 0) - (a.projected ?? 0));
 
   const pct = (x: number) => `${Math.round(x * 100)}%`;
   const range = `${rangeSize}-port range ${lo}-${hi}`;
@@ -464,6 +589,14 @@ function diagnoseTimeWait(
   }
   timeWait.tuples = tuples.slice(0, TUPLE_LIST_CAP);
   return { timeWait, findings };
+}
+
+/** `a` and those of `b` not in it (items below `n`), in no particular order. */
+function union(a: number[], b: readonly number[], n: number): number[] {
+  const seen = new Uint8Array(n);
+  for (const x of a) seen[x] = 1;
+  for (const x of b) if (seen[x] === 0) a.push(x);
+  return a;
 }
 
 function round1(x: number): string {

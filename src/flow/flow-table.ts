@@ -4,8 +4,9 @@
  * The key is canonicalised once per segment (the lower endpoint first) so a lookup is a single
  * hash probe whichever way the segment travels; the entry remembers which endpoint is the client.
  * Keys are built from numbers (address words and ports), never strings: a string per packet costs
- * more than the whole decode. Buckets chain through the entries themselves, so a lookup or an
- * insert allocates nothing but the entry.
+ * more than the whole decode. Buckets are an array indexed by the hash's low bits, chained through
+ * the entries themselves (at most one entry per two buckets), so a lookup is an array load and a
+ * compare, and an insert allocates nothing but the entry.
  *
  * Entries sit on one of three recency lists, ordered by last activity: `probation` (entries the
  * caller has not confirmed yet), `active` and `closing` (both endpoints closed or in TIME-WAIT).
@@ -29,7 +30,11 @@ import { mix } from '../decode/hash.js';
 
 /** One tracked 4-tuple. Fields are public for trace.ts; only the table mutates them. */
 export class FlowEntry<T> {
-  /** Endpoint A is the lower one (address words, then port); B the higher. */
+  /**
+   * Endpoint A is the lower one (address words, then port); B the higher. The words are kept as
+   * signed 32-bit integers (`| 0`): an address above 2^31 as a plain number would be a heap
+   * number in its field, one more object per connection.
+   */
   readonly ipVersion: 4 | 6;
   /** The segments' tunnel path id (Segment.tunnel; 0 for none): part of the key. */
   readonly tunnel: number;
@@ -53,11 +58,11 @@ export class FlowEntry<T> {
     this.ipVersion = seg.ipVersion;
     this.tunnel = seg.tunnel;
     if (srcIsA) {
-      this.a0 = seg.src0; this.a1 = seg.src1; this.a2 = seg.src2; this.a3 = seg.src3; this.aPort = seg.srcPort;
-      this.b0 = seg.dst0; this.b1 = seg.dst1; this.b2 = seg.dst2; this.b3 = seg.dst3; this.bPort = seg.dstPort;
+      this.a0 = seg.src0 | 0; this.a1 = seg.src1 | 0; this.a2 = seg.src2 | 0; this.a3 = seg.src3 | 0; this.aPort = seg.srcPort;
+      this.b0 = seg.dst0 | 0; this.b1 = seg.dst1 | 0; this.b2 = seg.dst2 | 0; this.b3 = seg.dst3 | 0; this.bPort = seg.dstPort;
     } else {
-      this.a0 = seg.dst0; this.a1 = seg.dst1; this.a2 = seg.dst2; this.a3 = seg.dst3; this.aPort = seg.dstPort;
-      this.b0 = seg.src0; this.b1 = seg.src1; this.b2 = seg.src2; this.b3 = seg.src3; this.bPort = seg.srcPort;
+      this.a0 = seg.dst0 | 0; this.a1 = seg.dst1 | 0; this.a2 = seg.dst2 | 0; this.a3 = seg.dst3 | 0; this.aPort = seg.dstPort;
+      this.b0 = seg.src0 | 0; this.b1 = seg.src1 | 0; this.b2 = seg.src2 | 0; this.b3 = seg.src3 | 0; this.bPort = seg.srcPort;
     }
     this.hash = hash;
     this.clientIsA = clientIsSrc === srcIsA;
@@ -129,16 +134,21 @@ function sameKey<T>(e: FlowEntry<T>, seg: Segment, srcIsA: boolean): boolean {
   if (e.ipVersion !== seg.ipVersion || e.tunnel !== seg.tunnel) return false;
   return srcIsA
     ? e.aPort === seg.srcPort && e.bPort === seg.dstPort &&
-        e.a0 === seg.src0 && e.b0 === seg.dst0 && e.a1 === seg.src1 && e.b1 === seg.dst1 &&
-        e.a2 === seg.src2 && e.b2 === seg.dst2 && e.a3 === seg.src3 && e.b3 === seg.dst3
+        e.a0 === (seg.src0 | 0) && e.b0 === (seg.dst0 | 0) && e.a1 === (seg.src1 | 0) && e.b1 === (seg.dst1 | 0) &&
+        e.a2 === (seg.src2 | 0) && e.b2 === (seg.dst2 | 0) && e.a3 === (seg.src3 | 0) && e.b3 === (seg.dst3 | 0)
     : e.aPort === seg.dstPort && e.bPort === seg.srcPort &&
-        e.a0 === seg.dst0 && e.b0 === seg.src0 && e.a1 === seg.dst1 && e.b1 === seg.src1 &&
-        e.a2 === seg.dst2 && e.b2 === seg.src2 && e.a3 === seg.dst3 && e.b3 === seg.src3;
+        e.a0 === (seg.dst0 | 0) && e.b0 === (seg.src0 | 0) && e.a1 === (seg.dst1 | 0) && e.b1 === (seg.src1 | 0) &&
+        e.a2 === (seg.dst2 | 0) && e.b2 === (seg.src2 | 0) && e.a3 === (seg.dst3 | 0) && e.b3 === (seg.src3 | 0);
 }
+
+/** Buckets a new table starts with (a power of two); doubled whenever entries pass half of them. */
+const INITIAL_BUCKETS = 1024;
 
 /** The connection table. See the module comment for its invariants. */
 export class FlowTable<T> {
-  private readonly buckets = new Map<number, FlowEntry<T>>();
+  /** The first entry of each bucket (`hash & mask`), or null. */
+  private buckets: Array<FlowEntry<T> | null> = new Array<FlowEntry<T> | null>(INITIAL_BUCKETS).fill(null);
+  private mask = INITIAL_BUCKETS - 1;
   private readonly probationList = new RecencyList<T>();
   private readonly active = new RecencyList<T>();
   private readonly closingList = new RecencyList<T>();
@@ -175,8 +185,8 @@ export class FlowTable<T> {
     const hash = flowHash(seg, srcIsA);
     this.lastSrcIsA = srcIsA;
     this.lastHash = hash;
-    for (let e = this.buckets.get(hash) ?? null; e; e = e.chain) {
-      if (sameKey(e, seg, srcIsA)) {
+    for (let e: FlowEntry<T> | null = this.buckets[hash & this.mask]!; e !== null; e = e.chain) {
+      if (e.hash === hash && sameKey(e, seg, srcIsA)) {
         this.fromClient = srcIsA === e.clientIsA;
         return e;
       }
@@ -191,11 +201,13 @@ export class FlowTable<T> {
    */
   insert(seg: Segment, clientIsSrc: boolean, value: T, now: number, probation = false): FlowEntry<T> {
     const e = new FlowEntry(seg, this.lastSrcIsA, this.lastHash, clientIsSrc, value, now);
-    e.chain = this.buckets.get(e.hash) ?? null;
-    this.buckets.set(e.hash, e);
+    const b = e.hash & this.mask;
+    e.chain = this.buckets[b]!;
+    this.buckets[b] = e;
     e.probation = probation;
     (probation ? this.probationList : this.active).push(e);
-    this.count++;
+    // At most one entry per two buckets: a lookup walks a chain of other (cold) entries rarely.
+    if (2 * ++this.count > this.buckets.length) this.rehash(2 * this.buckets.length);
     this.fromClient = clientIsSrc;
     return e;
   }
@@ -244,19 +256,33 @@ export class FlowTable<T> {
     }
   }
 
+  /** Spreads every entry over `size` buckets (a power of two). Tables only grow: a peak's buckets stay. */
+  private rehash(size: number): void {
+    const buckets = new Array<FlowEntry<T> | null>(size).fill(null);
+    const mask = size - 1;
+    for (const list of [this.probationList, this.active, this.closingList]) {
+      for (let e = list.head; e !== null; e = e.next) {
+        const b = e.hash & mask;
+        e.chain = buckets[b]!;
+        buckets[b] = e;
+      }
+    }
+    this.buckets = buckets;
+    this.mask = mask;
+  }
+
   private listOf(e: FlowEntry<T>): RecencyList<T> {
     return e.closing ? this.closingList : e.probation ? this.probationList : this.active;
   }
 
   /** Removes `e` from the table. */
   remove(e: FlowEntry<T>): void {
-    let p = this.buckets.get(e.hash) ?? null;
-    if (p === e) {
-      if (e.chain) this.buckets.set(e.hash, e.chain);
-      else this.buckets.delete(e.hash);
-    } else {
-      while (p && p.chain !== e) p = p.chain;
-      if (p) p.chain = e.chain;
+    const b = e.hash & this.mask;
+    let p: FlowEntry<T> | null = this.buckets[b]!;
+    if (p === e) this.buckets[b] = e.chain;
+    else {
+      while (p !== null && p.chain !== e) p = p.chain;
+      if (p !== null) p.chain = e.chain;
     }
     e.chain = null;
     this.listOf(e).unlink(e);

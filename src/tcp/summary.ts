@@ -45,28 +45,32 @@ export interface SummaryTotals {
   finalBasis: { client: FinalBasis; server: FinalBasis };
 }
 
+/** One key of a Tally: its count and the smallest id that brought it. */
+interface TallyEntry {
+  n: number;
+  first: number;
+}
+
 /** A tally whose keys come out in order of the smallest id that brought each. */
 class Tally {
-  private readonly n = new Map<string, number>();
-  private readonly first = new Map<string, number>();
+  // One map of small mutable entries: an add is one probe (two maps took two or three per key,
+  // for every key of every record).
+  private readonly m = new Map<string, TallyEntry>();
 
   add(key: string, id: number, by = 1): void {
-    const f = this.first.get(key);
-    if (f === undefined) {
-      this.first.set(key, id);
-      this.n.set(key, by);
-    } else {
-      if (id < f) this.first.set(key, id);
-      this.n.set(key, this.n.get(key)! + by);
+    const e = this.m.get(key);
+    if (e === undefined) this.m.set(key, { n: by, first: id });
+    else {
+      if (id < e.first) e.first = id;
+      e.n += by;
     }
   }
 
   /** Entries ordered by first appearance (ties, e.g. two flags of one record, keep insertion order). */
   entries(rank?: (key: string) => number): Array<[string, number]> {
-    const keys = [...this.n.keys()];
-    const order = keys.map((k, i) => ({ k, i }));
-    order.sort((a, b) => this.first.get(a.k)! - this.first.get(b.k)! || (rank ? rank(a.k) - rank(b.k) : 0) || a.i - b.i);
-    return order.map(({ k }) => [k, this.n.get(k)!]);
+    const order = [...this.m].map(([k, e], i) => ({ k, e, i }));
+    order.sort((a, b) => a.e.first - b.e.first || (rank ? rank(a.k) - rank(b.k) : 0) || a.i - b.i);
+    return order.map(({ k, e }) => [k, e.n]);
   }
 
   object<K extends string>(rank?: (key: string) => number): Partial<Record<K, number>> {
@@ -85,7 +89,8 @@ export class SummaryCounter {
   private readonly server = new Tally();
   private readonly zeek = new Tally();
   private readonly anomalies = new Tally();
-  private readonly ending = new Map<TcpState, number>();
+  /** Connections with either endpoint ending in a state (a mutable count each: one probe per add). */
+  private readonly ending = new Map<TcpState, { n: number }>();
   private readonly basis: { client: FinalBasis; server: FinalBasis } = { client: {}, server: {} };
   /** The bases of a record folded before its final states (a parked one), by id, when not both observed. */
   private readonly laterBasis = new Map<number, [Basis, Basis]>();
@@ -95,9 +100,12 @@ export class SummaryCounter {
   /**
    * Folds one finished connection in. `finalStates` overrides the record's own end states, for a
    * record written before its connection's end was known (see trace.ts: an early-written record
-   * still in TIME-WAIT), whose final states are folded later with `addFinalStates`.
+   * still in TIME-WAIT), whose final states are folded later with `addFinalStates`. `keepBasis`:
+   * remember such a record's state bases for that call; false when the caller will pass them
+   * (trace.ts keeps them with the parked tuple: a map entry per parked record was 140 ms and
+   * 150 k entries of old generation on the short benchmark).
    */
-  add(r: ConnectionRecord, finalStates = true): void {
+  add(r: ConnectionRecord, finalStates = true, keepBasis = true): void {
     const id = r.id;
     this.connections++;
     this.byOpen.add(r.open.kind, id);
@@ -105,7 +113,7 @@ export class SummaryCounter {
     const cb = r.client.stateBasis;
     const sb = r.server.stateBasis;
     if (finalStates) this.addFinalStates(id, r.client.state, r.server.state, cb, sb);
-    else if (cb !== 'observed' || sb !== 'observed') this.laterBasis.set(id, [cb, sb]);
+    else if (keepBasis && (cb !== 'observed' || sb !== 'observed')) this.laterBasis.set(id, [cb, sb]);
     this.zeek.add(r.zeek.conn_state, id);
     const checks = r.checks;
     this.checks += checks.length;
@@ -132,8 +140,14 @@ export class SummaryCounter {
     markBasis(this.basis.server, server, serverBasis);
     this.client.add(client, id);
     this.server.add(server, id);
-    this.ending.set(client, (this.ending.get(client) ?? 0) + 1);
-    if (server !== client) this.ending.set(server, (this.ending.get(server) ?? 0) + 1);
+    this.endingIn(client);
+    if (server !== client) this.endingIn(server);
+  }
+
+  private endingIn(state: TcpState): void {
+    const e = this.ending.get(state);
+    if (e === undefined) this.ending.set(state, { n: 1 });
+    else e.n++;
   }
 
   /** The `summary` block (without `tableFull`, which only the run knows). */
@@ -155,7 +169,7 @@ export class SummaryCounter {
     return {
       zeek: this.zeek.entries(),
       checks: this.checks,
-      endingIn: Object.fromEntries(this.ending),
+      endingIn: Object.fromEntries([...this.ending].map(([k, e]) => [k, e.n])),
       finalBasis: { client: copyBasis(this.basis.client), server: copyBasis(this.basis.server) },
     };
   }
