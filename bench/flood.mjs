@@ -123,7 +123,13 @@ export function* floodChunks({ syns = 1_000_000, rate = 50_000, established = 0,
   // Real clients: 10.1.x.y, port 40000 + i, a handshake at SYN number (i + 0.5) * N / K.
   const clients = [];
   for (let i = 0; i < established; i++) {
-    clients.push({ ip: (10 << 24) | (1 << 16) | (i + 1), port: 40000 + (i % 20000), at: Math.floor(((i + 0.5) * syns) / established), cisn: rand(), sisn: rand() });
+    clients.push({
+      ip: (10 << 24) | (1 << 16) | (i + 1),
+      port: 40000 + (i % 20000),
+      at: Math.floor(((i + 0.5) * syns) / established),
+      cisn: rand(),
+      sisn: rand(),
+    });
   }
   let next = 0;
   const dt = 1 / rate;
@@ -182,7 +188,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
   const out = run ? path.join(root, 'bench/.data', `flood-${syns}${established ? `-${established}` : ''}.pcap`) : args[0];
   if (!out) {
-    console.error('usage: node bench/flood.mjs OUT.pcap [--syns N] [--rate R] [--established K] [--seed S]\n       node bench/flood.mjs --run [--syns N] [--established K]');
+    console.error(
+      'usage: node bench/flood.mjs OUT.pcap [--syns N] [--rate R] [--established K] [--seed S]\n       node bench/flood.mjs --run [--syns N] [--established K]',
+    );
     process.exit(2);
   }
   if (!run || !existsSync(out)) {

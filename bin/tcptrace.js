@@ -11,7 +11,9 @@ v8.setFlagsFromString('--heap-growing-percent=30');
 const { main } = await import('../dist/cli/main.js');
 
 main(process.argv).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err) => {
     // main() maps every expected failure to a one-line message; this is the last guard.
     process.stderr.write(`tcptrace: internal error: ${err instanceof Error ? err.message : String(err)}\n`);

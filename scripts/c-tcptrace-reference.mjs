@@ -12,18 +12,43 @@ const root = path.resolve(import.meta.dirname, '..');
 const fixtures = path.join(root, 'fixtures');
 /** C tcptrace's CSV column -> our TSV column (a2b/b2a are by C's host a, the first packet's sender). */
 const COLUMNS = [
-  'host_a', 'port_a', 'host_b', 'port_b', 'first_packet',
-  'unique_bytes_sent_a2b', 'unique_bytes_sent_b2a', 'actual_data_bytes_a2b', 'actual_data_bytes_b2a',
-  'rexmt_data_bytes_a2b', 'rexmt_data_bytes_b2a',
-  'RTT_samples_a2b', 'RTT_samples_b2a', 'RTT_min_a2b', 'RTT_min_b2a', 'RTT_max_a2b', 'RTT_max_b2a',
-  'RTT_avg_a2b', 'RTT_avg_b2a', 'throughput_a2b', 'throughput_b2a',
+  'host_a',
+  'port_a',
+  'host_b',
+  'port_b',
+  'first_packet',
+  'unique_bytes_sent_a2b',
+  'unique_bytes_sent_b2a',
+  'actual_data_bytes_a2b',
+  'actual_data_bytes_b2a',
+  'rexmt_data_bytes_a2b',
+  'rexmt_data_bytes_b2a',
+  'RTT_samples_a2b',
+  'RTT_samples_b2a',
+  'RTT_min_a2b',
+  'RTT_min_b2a',
+  'RTT_max_a2b',
+  'RTT_max_b2a',
+  'RTT_avg_a2b',
+  'RTT_avg_b2a',
+  'throughput_a2b',
+  'throughput_b2a',
 ];
 
-const version = spawnSync('tcptrace', ['-v'], { encoding: 'utf8' }).stderr.split('\n').find((l) => l.includes('version'))?.trim() ?? '?';
+const version =
+  spawnSync('tcptrace', ['-v'], { encoding: 'utf8' })
+    .stderr.split('\n')
+    .find((l) => l.includes('version'))
+    ?.trim() ?? '?';
 const out = [['file', ...COLUMNS].join('\t')];
 const files = [
-  ...readdirSync(fixtures).filter((f) => f.endsWith('.pcap')).sort(),
-  ...readdirSync(path.join(fixtures, 'metrics')).filter((f) => f.endsWith('.pcap')).sort().map((f) => `metrics/${f}`),
+  ...readdirSync(fixtures)
+    .filter((f) => f.endsWith('.pcap'))
+    .sort(),
+  ...readdirSync(path.join(fixtures, 'metrics'))
+    .filter((f) => f.endsWith('.pcap'))
+    .sort()
+    .map((f) => `metrics/${f}`),
 ];
 for (const f of files) {
   // -l long stats, -r RTT stats, --csv machine-readable, -n no name lookups.

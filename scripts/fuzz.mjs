@@ -30,7 +30,11 @@ if (!isMainThread) {
     const out = [];
     const err = [];
     const parts = chunks(new Uint8Array(bytes), rng(chunkSeed));
-    const stdin = { async *[Symbol.asyncIterator]() { for (const p of parts) yield p; } };
+    const stdin = {
+      async *[Symbol.asyncIterator]() {
+        for (const p of parts) yield p;
+      },
+    };
     const io = { stdout: { write: (s) => out.push(s) }, stderr: { write: (s) => err.push(s) }, env: {}, stdin };
     let code;
     try {
@@ -116,7 +120,9 @@ if (!isMainThread) {
       if (!cases.some((c) => c.file === file)) {
         cases.push({ file, args: mode, chunkSeed, from: path.relative(root, from), mutations: applied, problem: p[0] });
       }
-      console.log(`FAIL #${i} ${path.relative(root, from)} [${applied.join(', ')}] ${mode.join(' ') || '(text)'}: ${p.join('; ')} -> ${path.join(outDir, file)}`);
+      console.log(
+        `FAIL #${i} ${path.relative(root, from)} [${applied.join(', ')}] ${mode.join(' ') || '(text)'}: ${p.join('; ')} -> ${path.join(outDir, file)}`,
+      );
     }
     if ((i + 1) % 500 === 0) console.log(`fuzz: ${i + 1} done, ${failures} failing, ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }

@@ -258,8 +258,20 @@ const SEGMENT_COPIES_KEPT = 4096;
  * segment of a new connection.
  */
 const P = {
-  id: 0, clientIsn: 1, serverIsn: 2, client: 3, server: 4, firstSec: 5, firstNsec: 6, clientTw: 7, serverTw: 8, selected: 9,
-  rstBy: 10, rstSeq: 11, rstTime: 12, rstGrace: 13,
+  id: 0,
+  clientIsn: 1,
+  serverIsn: 2,
+  client: 3,
+  server: 4,
+  firstSec: 5,
+  firstNsec: 6,
+  clientTw: 7,
+  serverTw: 8,
+  selected: 9,
+  rstBy: 10,
+  rstSeq: 11,
+  rstTime: 12,
+  rstGrace: 13,
 } as const;
 const P_WIDTH = 14;
 /** States by number, for the FinishedTable's payload. */
@@ -381,7 +393,12 @@ class TraceRun {
         // The tracker's own rule (startsNewConnection) on the numbers it left: after the RST that
         // aborted it, anything but a copy of that RST or a segment that crossed it; else a SYN
         // with a new ISN.
-        const rst = { by: (rstBy === 1 ? 'client' : 'server') as 'client' | 'server', seq: pay[o + P.rstSeq]!, time: pay[o + P.rstTime]!, grace: pay[o + P.rstGrace]! };
+        const rst = {
+          by: (rstBy === 1 ? 'client' : 'server') as 'client' | 'server',
+          seq: pay[o + P.rstSeq]!,
+          time: pay[o + P.rstTime]!,
+          grace: pay[o + P.rstGrace]!,
+        };
         const isNew =
           rstBy !== 0
             ? !belongsAfterRst(seg, fromClient ? 'client' : 'server', seg.tsSec + seg.tsNsec / 1e9, rst)
@@ -486,13 +503,11 @@ class TraceRun {
     const texts = this.addressTexts;
     const src = { ip: texts.text(s.ipVersion, s.src0, s.src1, s.src2, s.src3), port: s.srcPort };
     const dst = { ip: texts.text(s.ipVersion, s.dst0, s.dst1, s.dst2, s.dst3), port: s.dstPort };
-    const tracker = new ConnectionTracker(
-      t.id,
-      t.clientIsSrc ? src : dst,
-      t.clientIsSrc ? dst : src,
-      this.trackerOptions,
-      { heuristic: t.heuristic, reusedFrom: t.reusedFrom, tunnel: t.tunnel },
-    );
+    const tracker = new ConnectionTracker(t.id, t.clientIsSrc ? src : dst, t.clientIsSrc ? dst : src, this.trackerOptions, {
+      heuristic: t.heuristic,
+      reusedFrom: t.reusedFrom,
+      tunnel: t.tunnel,
+    });
     t.tracker = tracker;
     if (first !== null) {
       t.first = null;

@@ -59,7 +59,15 @@ describe('streaming equals keeping every record, on every capture', () => {
 
   // A 2 ms TIME-WAIT (--msl 0.001) as well: then finished connections also expire during the
   // capture, from the table or from the FinishedTable, and a later SYN on their 4-tuple is new.
-  it.each(captures.flatMap((f) => [[f, 30], [f, 0.001]] as Array<[string, number]>))('%s, MSL %s s', async (file, mslSec) => {
+  it.each(
+    captures.flatMap(
+      (f) =>
+        [
+          [f, 30],
+          [f, 0.001],
+        ] as Array<[string, number]>,
+    ),
+  )('%s, MSL %s s', async (file, mslSec) => {
     const path = join(ROOT, file);
     const kept = await trace(openCapture(path), { mslSec });
     for (const hold of [undefined, 0, 2]) {
@@ -96,7 +104,10 @@ describe('the reducers do not depend on the order records arrive in', () => {
     const wantSummary = JSON.stringify(r.summary);
     fc.assert(
       fc.property(fc.array(fc.nat(), { minLength: r.connections.length, maxLength: r.connections.length }), (keys) => {
-        const shuffled = r.connections.map((c, i) => ({ c, k: keys[i]! })).sort((a, b) => a.k - b.k).map((x) => x.c);
+        const shuffled = r.connections
+          .map((c, i) => ({ c, k: keys[i]! }))
+          .sort((a, b) => a.k - b.k)
+          .map((x) => x.c);
         expect(JSON.stringify(diagnose(shuffled, opts))).toBe(want);
         const s = new SummaryCounter();
         for (const c of shuffled) s.add(c);

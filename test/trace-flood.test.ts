@@ -107,14 +107,18 @@ describe('a SYN flood past the table cap', async () => {
     expect(findings).toHaveLength(1);
     const f = findings[0]!;
     expect([f.severity, f.subject]).toEqual(['warning', FLOOD_SERVER]);
-    expect(f.message).toContain(`${FLOOD_SERVER} got 50000 connection attempts from ${g.clients} addresses that were never answered, 50000 of them a single SYN never retransmitted`);
+    expect(f.message).toContain(
+      `${FLOOD_SERVER} got 50000 connection attempts from ${g.clients} addresses that were never answered, 50000 of them a single SYN never retransmitted`,
+    );
     expect(f.message).toContain(`${full.evicted} of these connections were evicted from the full flow table to make room`);
     expect(d.findings.some((x) => x.code === 'unanswered-syn')).toBe(false);
   });
 
   it('the summary says the table was full, and why connections were ended', () => {
     const text = renderSummary(report, TEXT_DEFAULTS);
-    expect(text).toContain(`flow table full  more than 1,000 connections open at once (--max-connections): ${full.evicted.toLocaleString('en-US')} open connections were ended early`);
+    expect(text).toContain(
+      `flow table full  more than 1,000 connections open at once (--max-connections): ${full.evicted.toLocaleString('en-US')} open connections were ended early`,
+    );
     expect(text).toContain('openings that never completed while they fill an eighth of the table (as a SYN flood does)');
     expect(text).toMatch(/! \[syn-flood\] 198\.19\.0\.1:80 got 50000 connection attempts/);
     const zh = renderSummary(report, { ...TEXT_DEFAULTS, lang: 'zh' });
@@ -129,7 +133,14 @@ describe('a table full of established connections', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tcptrace-open-'));
     const file = path.join(dir, 'open.pcap');
     const made = spawnSync(process.execPath, [
-      path.join(ROOT, 'bench/synth.mjs'), file, '--packets', '9000', '--concurrent', '100', '--first', '3',
+      path.join(ROOT, 'bench/synth.mjs'),
+      file,
+      '--packets',
+      '9000',
+      '--concurrent',
+      '100',
+      '--first',
+      '3',
       path.join(ROOT, 'fixtures/handshake-client-close.pcap'),
     ]);
     expect(made.status).toBe(0);
@@ -145,7 +156,11 @@ describe('--ndjson over --max-connections', () => {
   it('writes every record and says on stderr how many were evicted', async () => {
     const io = fakeIO({ stdin: flood({ syns: 5000, rate: 10_000, established: 2 }) });
     expect(await main(argv('--ndjson', '--max-connections', '100', '-'), io)).toBe(0);
-    const lines = io.out().trimEnd().split('\n').map((l) => JSON.parse(l) as Omit<ConnectionRecord, 'notes'> & { notes: string[] });
+    const lines = io
+      .out()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Omit<ConnectionRecord, 'notes'> & { notes: string[] });
     expect(lines).toHaveLength(5002);
     const evicted = lines.filter((r) => r.notes.some((n) => n.startsWith(EVICTED_NOTE)));
     expect(evicted.length).toBeGreaterThan(4800);
@@ -171,7 +186,10 @@ describe('malformed TCP options', () => {
     b[302 + 57] = 40;
     return b;
   }
-  const once = (b: Buffer) => (async function* () { yield b; })();
+  const once = (b: Buffer) =>
+    (async function* () {
+      yield b;
+    })();
 
   it('are counted and warned about in input.warnings, with the first packet', async () => {
     const clean = await trace(openCapture(path.join(ROOT, 'fixtures/handshake-client-close.pcap')));

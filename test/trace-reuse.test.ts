@@ -42,9 +42,12 @@ function shifted(r: Buffer, sec: number): Buffer {
 async function run(bytes: Buffer, opts: TraceOptions = {}) {
   const final: ConnectionRecord[] = [];
   const report = await trace(
-    openStream('x.pcap', (async function* () {
-      yield new Uint8Array(bytes);
-    })()),
+    openStream(
+      'x.pcap',
+      (async function* () {
+        yield new Uint8Array(bytes);
+      })(),
+    ),
     { ...opts, onRecord: (r) => final.push(r) },
   );
   return { report, final: final.sort((a, b) => a.id - b.id) };

@@ -5,9 +5,7 @@
 
 /** Unsigned 32-bit integer at `o`, little-endian when `le`, else big-endian. */
 export function u32(b: Uint8Array, o: number, le: boolean): number {
-  return le
-    ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0
-    : ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+  return le ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0 : ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
 }
 
 /** Unsigned 16-bit integer at `o`, little-endian when `le`, else big-endian. */

@@ -158,7 +158,9 @@ function childEngine(kind: Compression, program: string | null, args: string[]):
         const missing = (startError as NodeJS.ErrnoException).code === 'ENOENT';
         return {
           offset: null,
-          message: missing ? `${kind}-compressed, and no ${kind} program is installed: ${fix}` : `${kind}-compressed, and ${program} cannot be run (${startError.message}): ${fix}`,
+          message: missing
+            ? `${kind}-compressed, and no ${kind} program is installed: ${fix}`
+            : `${kind}-compressed, and ${program} cannot be run (${startError.message}): ${fix}`,
           fatal: true,
         };
       }
@@ -166,7 +168,12 @@ function childEngine(kind: Compression, program: string | null, args: string[]):
       if (error === null && code === 0) return null;
       const said = stderr
         .split('\n')
-        .map((l) => l.replace(/^zstd:\s*/, '').replace(/^\/\*stdin\*\\\s*:\s*/, '').trim())
+        .map((l) =>
+          l
+            .replace(/^zstd:\s*/, '')
+            .replace(/^\/\*stdin\*\\\s*:\s*/, '')
+            .trim(),
+        )
         .filter((l) => l !== '')[0];
       const why = said ?? (signal !== null ? `killed by ${signal}` : `exit status ${code}`);
       return { offset: null, message: `${kind} data damaged or cut short in its ${compressedBytes} bytes (${kind}: ${why})` };

@@ -47,9 +47,7 @@ export function openCapture(path: string, opts: OpenOptions = {}): CaptureSource
         const stdin = opts.stdin ?? process.stdin;
         // A terminal would wait for typed bytes that never make a capture.
         if ((stdin as { isTTY?: boolean }).isTTY === true) {
-          return Promise.reject(
-            new CaptureError(STDIN_NAME, null, 'is a terminal; pipe a capture into it (tcpdump -w - ... | tcptrace -)'),
-          );
+          return Promise.reject(new CaptureError(STDIN_NAME, null, 'is a terminal; pipe a capture into it (tcpdump -w - ... | tcptrace -)'));
         }
         return runStream(STDIN_NAME, stdin, sink, options);
       },
@@ -118,9 +116,7 @@ export async function openFifo(path: string): Promise<Socket | null> {
     () => false,
   );
   if (!isFifo) return null;
-  const fd = await new Promise<number>((resolve, reject) =>
-    openFd(path, constants.O_RDONLY | constants.O_NONBLOCK, (e, fd) => (e ? reject(e) : resolve(fd))),
-  );
+  const fd = await new Promise<number>((resolve, reject) => openFd(path, constants.O_RDONLY | constants.O_NONBLOCK, (e, fd) => (e ? reject(e) : resolve(fd))));
   try {
     return new Socket({ fd, readable: true, writable: false });
   } catch (e) {
@@ -239,12 +235,7 @@ function fileChunks(fh: FileHandle, size: number): AsyncIterator<Uint8Array> {
  * Reads a stream: its first bytes decide whether it is compressed (then runCompressed takes it);
  * otherwise every chunk goes to the parser as it comes.
  */
-async function runStream(
-  name: string,
-  stream: AsyncIterable<Uint8Array>,
-  sink: FrameSink,
-  options: RunOptions = {},
-): Promise<CaptureStats> {
+async function runStream(name: string, stream: AsyncIterable<Uint8Array>, sink: FrameSink, options: RunOptions = {}): Promise<CaptureStats> {
   const it = stream[Symbol.asyncIterator]();
   // The magic may come in pieces (a pipe hands over what it has): wait for enough of it.
   const head: Uint8Array[] = [];
@@ -270,7 +261,12 @@ async function runStream(
 
 /** The first `n` bytes of `parts` (or all of them, if fewer), in one array. */
 function concat(parts: Uint8Array[], n: number): Uint8Array {
-  const out = new Uint8Array(Math.min(n, parts.reduce((a, p) => a + p.length, 0)));
+  const out = new Uint8Array(
+    Math.min(
+      n,
+      parts.reduce((a, p) => a + p.length, 0),
+    ),
+  );
   let o = 0;
   for (const p of parts) {
     if (o >= out.length) break;
@@ -337,13 +333,7 @@ async function runCompressed(
 }
 
 /** Parses the `head` chunks, then every chunk of `it`, as they come. */
-function parseStream(
-  name: string,
-  head: Uint8Array[],
-  it: AsyncIterator<Uint8Array>,
-  sink: FrameSink,
-  options: RunOptions = {},
-): Promise<CaptureStats> {
+function parseStream(name: string, head: Uint8Array[], it: AsyncIterator<Uint8Array>, sink: FrameSink, options: RunOptions = {}): Promise<CaptureStats> {
   const { signal, onProgress } = options;
   const parser = createParser(name, sink);
   let h = 0;

@@ -300,9 +300,7 @@ export abstract class RecordParser implements CaptureParser {
     if (this.badTimes++ === 0) {
       const where = f.tsSec < MIN_TS_SEC ? 'before 1970' : 'after the year 9999';
       const taken =
-        this.goodPacket > 0
-          ? `packet ${this.goodPacket}'s time, ${isoNanos(this.goodSec, this.goodNsec)}`
-          : `${isoNanos(0, 0)} (no earlier time in range)`;
+        this.goodPacket > 0 ? `packet ${this.goodPacket}'s time, ${isoNanos(this.goodSec, this.goodNsec)}` : `${isoNanos(0, 0)} (no earlier time in range)`;
       // Pushed past MAX_WARNINGS too: it is one line however many packets it counts.
       this.badTimeWarning = { offset: at, message: `packet ${f.index} at offset ${at}: timestamp out of range (${detail}, ${where}), taken as ${taken}` };
       this.stats.warnings.push(this.badTimeWarning);

@@ -41,8 +41,7 @@ export const PcapMagic = {
 export function isPcapMagic(be: number): boolean {
   const le = swap32(be);
   return (
-    be === PcapMagic.USEC || be === PcapMagic.NSEC || be === PcapMagic.KUZNETSOV ||
-    le === PcapMagic.USEC || le === PcapMagic.NSEC || le === PcapMagic.KUZNETSOV
+    be === PcapMagic.USEC || be === PcapMagic.NSEC || be === PcapMagic.KUZNETSOV || le === PcapMagic.USEC || le === PcapMagic.NSEC || le === PcapMagic.KUZNETSOV
   );
 }
 

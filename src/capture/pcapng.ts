@@ -138,13 +138,7 @@ export class PcapngParser extends RecordParser {
     while (end - pos >= 12 && !this.stopped) {
       const le = this.le;
       const len = u32(b, pos + 4, le);
-      if (
-        u32(b, pos, le) === BlockType.EPB &&
-        len >= 32 &&
-        len <= FAST_BLOCK_LIMIT &&
-        (len & 3) === 0 &&
-        end - pos >= len
-      ) {
+      if (u32(b, pos, le) === BlockType.EPB && len >= 32 && len <= FAST_BLOCK_LIMIT && (len & 3) === 0 && end - pos >= len) {
         const iface = u32(b, pos + 8, le);
         const capLen = u32(b, pos + 20, le);
         if (iface < this.ifLink.length && capLen <= len - 32 && u32(b, pos + len - 4, le) === len) {
@@ -312,10 +306,7 @@ export class PcapngParser extends RecordParser {
       return;
     }
     if (iface >= this.ifLink.length) {
-      this.warn(
-        at,
-        `${kind} packet block at offset ${at}: interface ${iface} is not defined (${this.ifLink.length} in this section); block skipped`,
-      );
+      this.warn(at, `${kind} packet block at offset ${at}: interface ${iface} is not defined (${this.ifLink.length} in this section); block skipped`);
       return;
     }
     const capLen = u32(b, off + 20, le);

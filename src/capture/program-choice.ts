@@ -33,7 +33,9 @@ let useExtraDirs = true;
 
 /** The executable `name` in PATH (then sbin), or null. */
 export function findProgram(name: string): string | null {
-  const dirs = searchPath().split(delimiter).filter((d) => d !== '');
+  const dirs = searchPath()
+    .split(delimiter)
+    .filter((d) => d !== '');
   if (useExtraDirs) dirs.push(...EXTRA_DIRS);
   for (const d of dirs) {
     const p = join(d, name);
@@ -100,4 +102,3 @@ export function captureArgs(kind: CaptureProgram, o: LiveOptions): string[] {
   if (o.filter !== '') a.push('--', o.filter);
   return a;
 }
-

@@ -100,4 +100,3 @@ export function classifyStartError(p: FoundProgram, iface: string, filter: strin
   }
   return new CaptureError(iface, null, `cannot capture: ${p.kind}: ${first}`);
 }
-

@@ -136,9 +136,7 @@ export async function runCheck(args: string[], io: CheckIo, load?: LoadReport): 
       const sibling = file === '-' ? null : siblingExpectFile(file);
       try {
         if (sibling === null || !existsSync(sibling)) {
-          throw new UsageError(
-            `${file}: no expectations: give --expect or --expect-file${sibling === null ? '' : `, or write ${sibling}`}`,
-          );
+          throw new UsageError(`${file}: no expectations: give --expect or --expect-file${sibling === null ? '' : `, or write ${sibling}`}`);
         }
         expectations = readExpectFile(sibling);
       } catch (e) {

@@ -69,12 +69,7 @@ export function xmlText(s: string): string {
 
 /** Escapes an attribute value (quotes too; whitespace as character references so it survives normalisation). */
 export function xmlAttr(s: string): string {
-  return xmlText(s)
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/\t/g, '&#9;')
-    .replace(/\n/g, '&#10;')
-    .replace(/\r/g, '&#13;');
+  return xmlText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
 }
 
 function attrs(a: Record<string, string | number>): string {

@@ -57,7 +57,19 @@ const CLOSE_KINDS = Object.keys({
   none: 1,
 } satisfies Record<CloseKind, 1>) as CloseKind[];
 const ZEEK = Object.keys({
-  S0: 1, S1: 1, SF: 1, REJ: 1, S2: 1, S3: 1, RSTO: 1, RSTR: 1, RSTOS0: 1, RSTRH: 1, SH: 1, SHR: 1, OTH: 1,
+  S0: 1,
+  S1: 1,
+  SF: 1,
+  REJ: 1,
+  S2: 1,
+  S3: 1,
+  RSTO: 1,
+  RSTR: 1,
+  RSTOS0: 1,
+  RSTRH: 1,
+  SH: 1,
+  SHR: 1,
+  OTH: 1,
 } satisfies Record<ZeekConnState, 1>) as ZeekConnState[];
 const STATES = Object.values(TcpState) as TcpState[];
 /** Tunnel types a filter may name, and `any`. */
@@ -96,7 +108,7 @@ function inNet(text: string, net: Net): boolean {
   let bits = net.bits;
   for (let i = 0; bits > 0; i++, bits -= 32) {
     const mask = bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
-    if (((aw[i]! & mask) >>> 0) !== ((nw[i]! & mask) >>> 0)) return false;
+    if ((aw[i]! & mask) >>> 0 !== (nw[i]! & mask) >>> 0) return false;
   }
   return true;
 }

@@ -31,14 +31,7 @@ import type { Report } from '../diagnose/types.js';
 import { esc } from '../report/format.js';
 import { jsonChunks, ndjsonHead, renderNdjsonLine } from '../report/json.js';
 import { renderSummary } from '../report/summary.js';
-import {
-  newTextContext,
-  renderConnection,
-  renderConnectionClosing,
-  renderConnectionOpening,
-  type TextContext,
-  type TextOptions,
-} from '../report/text.js';
+import { newTextContext, renderConnection, renderConnectionClosing, renderConnectionOpening, type TextContext, type TextOptions } from '../report/text.js';
 import { SCHEMA, type ConnectionRecord } from '../tcp/model.js';
 import { trace, type TraceOptions } from '../trace.js';
 import { colorLevel, languageFrom, type Env } from './env.js';
@@ -343,9 +336,13 @@ async function runFile(run: Run, input: string | string[]): Promise<number> {
     const paced = !o.summary && out.evented;
     if (typeof input !== 'string') source = openMerged(input, paced ? () => out.ready() : undefined);
     else
-      source =
-      paced
-        ? pacedCapture(path, io.stdin, () => out.ready(), (stdin) => deps.openCapture(path, { stdin }))
+      source = paced
+        ? pacedCapture(
+            path,
+            io.stdin,
+            () => out.ready(),
+            (stdin) => deps.openCapture(path, { stdin }),
+          )
         : deps.openCapture(path, { stdin: io.stdin });
   } catch (e) {
     return fail(io, name, e);
@@ -553,12 +550,7 @@ async function program(args: string[], io: CliIO, d: CliDeps, out: Output): Prom
 
   // --help fits the terminal (or $COLUMNS, else 80); --width is not parsed yet then.
   const helpWidth = outputWidth({ width: undefined } as CliOptions, io.stdout, io.env);
-  const inv = parseCommandLine(
-    args,
-    versionLine(),
-    { stdout: (s) => void out.write(s), stderr: (s) => void io.stderr.write(s) },
-    helpWidth,
-  );
+  const inv = parseCommandLine(args, versionLine(), { stdout: (s) => void out.write(s), stderr: (s) => void io.stderr.write(s) }, helpWidth);
   if (inv.kind === 'exit') return inv.code;
   const o = inv.options;
   const run: Run = {

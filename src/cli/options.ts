@@ -186,7 +186,8 @@ export const OPTIONS: OptionTable = {
   },
   metrics: {
     flags: '--metrics',
-    description: 'add each connection’s metrics to JSON/NDJSON records: RTT per direction (from ACKs and timestamp echoes), unique and retransmitted bytes, throughput, goodput, zero-window time, retransmissions (keeps every segment in memory, as --all)',
+    description:
+      'add each connection’s metrics to JSON/NDJSON records: RTT per direction (from ACKs and timestamp echoes), unique and retransmitted bytes, throughput, goodput, zero-window time, retransmissions (keeps every segment in memory, as --all)',
     group: GROUPS.output,
     default: false,
   },
@@ -199,7 +200,8 @@ export const OPTIONS: OptionTable = {
   },
   html: {
     flags: '--html <file>',
-    description: 'write one self-contained HTML page: summary, diagnostics, a sortable filterable table of connections, each one’s pictures on demand (keeps every segment, as --all)',
+    description:
+      'write one self-contained HTML page: summary, diagnostics, a sortable filterable table of connections, each one’s pictures on demand (keeps every segment, as --all)',
     group: GROUPS.output,
     default: undefined,
     parse: pcapFileName,
@@ -276,7 +278,7 @@ export const OPTIONS: OptionTable = {
   },
   maxConnections: {
     flags: '--max-connections <n>',
-    description: 'most connections open at once; beyond it an unfinished opening (a SYN flood\'s) is ended early, else the least recently active connection',
+    description: "most connections open at once; beyond it an unfinished opening (a SYN flood's) is ended early, else the least recently active connection",
     group: GROUPS.track,
     default: DEFAULTS.maxConnections,
     defaultText: String(DEFAULTS.maxConnections),
@@ -359,8 +361,7 @@ export const OPTIONS: OptionTable = {
   },
   captureWith: {
     flags: '--capture-with <program>',
-    description:
-      'dumpcap, tcpdump or cap: what captures (default: dumpcap, else tcpdump, else the in-process cap module, whose times are at receipt)',
+    description: 'dumpcap, tcpdump or cap: what captures (default: dumpcap, else tcpdump, else the in-process cap module, whose times are at receipt)',
     group: GROUPS.live,
     default: undefined,
     parse: oneOf(['dumpcap', 'tcpdump', 'cap'] as const),
@@ -391,16 +392,15 @@ export const OPTIONS: OptionTable = {
     default: undefined,
     parse: (raw, _p, name) => {
       const n = Number(raw);
-      if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || (n > 0 && n < 40)) throw mustBe(name, 'a number of columns, at least 40 (or 0: no limit)', raw);
+      if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || (n > 0 && n < 40))
+        throw mustBe(name, 'a number of columns, at least 40 (or 0: no limit)', raw);
       return n;
     },
   },
 };
 
 /** What the command line asks for. */
-export type Invocation =
-  | { kind: 'run'; options: CliOptions; inputs: string[]; bpf: string }
-  | { kind: 'exit'; code: number };
+export type Invocation = { kind: 'run'; options: CliOptions; inputs: string[]; bpf: string } | { kind: 'exit'; code: number };
 
 /** Where parsing writes help, version and errors. */
 export interface ParseOutput {

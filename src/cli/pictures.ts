@@ -151,8 +151,18 @@ export class PictureOutput {
     const m = this.m;
     const state = (e: ConnectionRecord['client']) => e.state + (e.stateBasis === 'inferred' ? '*' : e.stateBasis === 'unseen' ? '?' : '');
     this.rows.push([
-      this.input, r.id, `${r.client.ip}:${r.client.port}`, `${r.server.ip}:${r.server.port}`, state(r.client), state(r.server),
-      m.openKind[r.open.kind], m.closeKind[r.close.kind], rtt ?? r.open.rttMs, r.client.bytes + r.server.bytes, retrans, r.zeek.conn_state,
+      this.input,
+      r.id,
+      `${r.client.ip}:${r.client.port}`,
+      `${r.server.ip}:${r.server.port}`,
+      state(r.client),
+      state(r.server),
+      m.openKind[r.open.kind],
+      m.closeKind[r.close.kind],
+      rtt ?? r.open.rttMs,
+      r.client.bytes + r.server.bytes,
+      retrans,
+      r.zeek.conn_state,
       r.checks.filter((k) => !k.ok).length,
     ]);
     this.pics[String(r.id)] = p;

@@ -119,7 +119,10 @@ export class StreamedOutput {
       else this.out.write(renderInputLine(report, opts) + '\n' + renderSummary(report, opts));
       return;
     }
-    const full = withConnections(report, this.held.sort((a, b) => a.id - b.id));
+    const full = withConnections(
+      report,
+      this.held.sort((a, b) => a.id - b.id),
+    );
     this.held = [];
     if (this.mode === 'json') return writeChunks(this.out, prefixed(this.sep, jsonChunks(full)));
     return writeChunks(this.out, prefixed(this.sep, textChunks(full, opts, this.ctx)));

@@ -33,7 +33,11 @@ export function formatIp(ipVersion: 4 | 6, w0: number, w1: number, w2: number, w
     }
     i = j;
   }
-  const hex = (from: number, to: number) => g.slice(from, to).map((x) => x.toString(16)).join(':');
+  const hex = (from: number, to: number) =>
+    g
+      .slice(from, to)
+      .map((x) => x.toString(16))
+      .join(':');
   if (bestAt < 0) return hex(0, 8);
   return `${hex(0, bestAt)}::${hex(bestAt + bestLen, 8)}`;
 }
@@ -60,13 +64,7 @@ export class AddressTexts {
     h = (h ^ (h >>> 15)) & (TEXT_SLOTS - 1);
     const o = h * 4;
     const k = this.words;
-    if (
-      this.versions[h] === ipVersion &&
-      k[o] === (w0 | 0) &&
-      k[o + 1] === (w1 | 0) &&
-      k[o + 2] === (w2 | 0) &&
-      k[o + 3] === (w3 | 0)
-    ) {
+    if (this.versions[h] === ipVersion && k[o] === (w0 | 0) && k[o + 1] === (w1 | 0) && k[o + 2] === (w2 | 0) && k[o + 3] === (w3 | 0)) {
       return this.texts[h]!;
     }
     const t = formatIp(ipVersion, w0, w1, w2, w3);

@@ -13,4 +13,3 @@ export function u16(b: Uint8Array, o: number): number {
 export function u32(b: Uint8Array, o: number): number {
   return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
 }
-

@@ -31,17 +31,7 @@ import { innermostType, TUNNEL_TYPES, TunnelPaths } from './tunnel-path.js';
 export { isLinkTypeSupported, SUPPORTED_LINK_TYPES } from './link.js';
 
 /** Every SkipReason, in the order a report lists them. */
-export const SKIP_REASONS: readonly SkipReason[] = [
-  'unsupported-link',
-  'non-ip',
-  'udp',
-  'icmp',
-  'other-ip',
-  'fragment',
-  'truncated',
-  'malformed',
-  'too-deep',
-];
+export const SKIP_REASONS: readonly SkipReason[] = ['unsupported-link', 'non-ip', 'udp', 'icmp', 'other-ip', 'fragment', 'truncated', 'malformed', 'too-deep'];
 
 /**
  * What a run keeps from frame to frame: the tunnel paths its segments came through and the
@@ -94,12 +84,7 @@ export function decodeFrame(frame: Frame, ctx: DecodeContext = STATELESS): Segme
  * decodeFrame writing into `into` (and `opts`, for the options) instead of new objects: the
  * result is `into` itself, valid until the next call. Null for either means a new object.
  */
-export function decodeFrameInto(
-  frame: Frame,
-  into: SegmentBuffer | null,
-  opts: TcpOptions | null,
-  ctx: DecodeContext = STATELESS,
-): Segment | SkipReason {
+export function decodeFrameInto(frame: Frame, into: SegmentBuffer | null, opts: TcpOptions | null, ctx: DecodeContext = STATELESS): Segment | SkipReason {
   const link = linkDecoder(frame.linkType);
   if (link === undefined) return 'unsupported-link';
   const c = cur;

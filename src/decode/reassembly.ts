@@ -49,7 +49,6 @@ export interface ReassemblyStats {
 
 const MAX_DATAGRAM = 65535;
 
-
 class Chain {
   /** Key: version, src (4 words), dst (4), id, protocol (IPv4). */
   readonly key = new Int32Array(11);
@@ -157,13 +156,32 @@ export class Reassembler implements FragmentSink {
       this.stats.timedOut++;
       this.drop(this.chains[0]!);
     }
-    const w0 = c.src0 | 0, w1 = c.src1 | 0, w2 = c.src2 | 0, w3 = c.src3 | 0;
-    const d0 = c.dst0 | 0, d1 = c.dst1 | 0, d2 = c.dst2 | 0, d3 = c.dst3 | 0;
+    const w0 = c.src0 | 0,
+      w1 = c.src1 | 0,
+      w2 = c.src2 | 0,
+      w3 = c.src3 | 0;
+    const d0 = c.dst0 | 0,
+      d1 = c.dst1 | 0,
+      d2 = c.dst2 | 0,
+      d3 = c.dst3 | 0;
     let h = mix(mix(mix(mix(mix(v, id | 0), proto), w0), w3), d0);
     h = mix(mix(h, d3), w1 ^ w2 ^ d1 ^ d2);
     for (let ch = this.byHash.get(h) ?? null; ch !== null; ch = ch.next) {
       const k = ch.key;
-      if (k[0] === v && k[9] === (id | 0) && k[10] === proto && k[1] === w0 && k[5] === d0 && k[2] === w1 && k[6] === d1 && k[3] === w2 && k[7] === d2 && k[4] === w3 && k[8] === d3) return ch;
+      if (
+        k[0] === v &&
+        k[9] === (id | 0) &&
+        k[10] === proto &&
+        k[1] === w0 &&
+        k[5] === d0 &&
+        k[2] === w1 &&
+        k[6] === d1 &&
+        k[3] === w2 &&
+        k[7] === d2 &&
+        k[4] === w3 &&
+        k[8] === d3
+      )
+        return ch;
     }
     if (this.chains.length >= this.limits.maxChains) {
       this.stats.overLimit++;

@@ -115,16 +115,7 @@ export interface Segment {
  * Why a frame is not a TCP segment ('too-deep': more than MAX_HOPS tunnels nested). Returned as a string constant so a skip allocates nothing.
  * 'unsupported-link' is counted per link type by the caller.
  */
-export type SkipReason =
-  | 'unsupported-link'
-  | 'non-ip'
-  | 'udp'
-  | 'icmp'
-  | 'other-ip'
-  | 'fragment'
-  | 'truncated'
-  | 'malformed'
-  | 'too-deep';
+export type SkipReason = 'unsupported-link' | 'non-ip' | 'udp' | 'icmp' | 'other-ip' | 'fragment' | 'truncated' | 'malformed' | 'too-deep';
 
 /** A Segment that decode/ may fill again and again (`decodeFrameInto`): the same fields, writable. */
 export type SegmentBuffer = { -readonly [K in keyof Segment]: Segment[K] };

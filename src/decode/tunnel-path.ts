@@ -32,21 +32,7 @@ import { HOP_WORDS, MAX_HOPS, type Cursor } from './cursor.js';
 import { mix } from './hash.js';
 
 /** Tunnel kinds, as the record spells them (`tunnel[].type`). */
-export const TUNNEL_TYPES = [
-  '',
-  'vxlan',
-  'geneve',
-  'gre',
-  'erspan',
-  'ipip',
-  '6in4',
-  '4in6',
-  '6in6',
-  'teredo',
-  'ayiya',
-  'gtp-u',
-  'gre-udp',
-] as const;
+export const TUNNEL_TYPES = ['', 'vxlan', 'geneve', 'gre', 'erspan', 'ipip', '6in4', '4in6', '6in6', 'teredo', 'ayiya', 'gtp-u', 'gre-udp'] as const;
 export type TunnelType = Exclude<(typeof TUNNEL_TYPES)[number], ''>;
 
 /** Tunnel type codes (indexes into TUNNEL_TYPES). */
@@ -118,7 +104,6 @@ function srcAbove(h: Int32Array, o: number): boolean {
   }
   return false;
 }
-
 
 // A path's words per hop: type, IP version, lower outer address (4), higher (4), the id sent from
 // the lower address, the id sent from the higher one, flags.

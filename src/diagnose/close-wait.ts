@@ -53,10 +53,7 @@ export class CloseWaitCollector {
   }
 
   /** The endpoints, their groups and the findings, as of the end of the capture window. */
-  result(
-    window: { start: number; end: number } | null,
-    opts: { closeWaitWarnSec: number },
-  ): { closeWait: CloseWaitDiagnostics; findings: Finding[] } {
+  result(window: { start: number; end: number } | null, opts: { closeWaitWarnSec: number }): { closeWait: CloseWaitDiagnostics; findings: Finding[] } {
     for (const { c } of this.all) c.forSec = c.enteredAt === null || window === null ? null : Math.max(0, window.end - c.enteredAt);
     const stuck = this.all.slice().sort((a, b) => (b.c.forSec ?? -1) - (a.c.forSec ?? -1) || a.c.id - b.c.id);
     const all = stuck.map((x) => x.c);
@@ -89,9 +86,7 @@ function closeWaitGroups(stuck: Stuck[], opts: { closeWaitWarnSec: number }): { 
     if (c.forSec !== null && (g.longestSec === null || c.forSec > g.longestSec)) g.longestSec = c.forSec;
     if (g.ids.length < ID_CAP) g.ids.push(c.id);
   }
-  const groupList = [...groups.values()].sort(
-    (a, b) => (b.longestSec ?? -1) - (a.longestSec ?? -1) || b.connections - a.connections,
-  );
+  const groupList = [...groups.values()].sort((a, b) => (b.longestSec ?? -1) - (a.longestSec ?? -1) || b.connections - a.connections);
 
   const findings: Finding[] = [];
   for (const g of groupList) {

@@ -101,5 +101,8 @@ export function diagnose(connections: readonly ConnectionRecord[], opts: Diagnos
 /** Warnings first, then in FINDING_CODES order; stable within a code (each section already sorted). */
 function sortFindings(list: Finding[]): Finding[] {
   const rank = (f: Finding) => (f.severity === 'warning' ? 0 : 1) * 100 + FINDING_CODES.indexOf(f.code);
-  return list.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map((x) => x.f);
+  return list
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+    .map((x) => x.f);
 }

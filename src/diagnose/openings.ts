@@ -26,11 +26,7 @@ const ID_CAP = 20;
 /** The server stayed in SYN-RECEIVED having sent something (its SYN-ACK): the final ACK never came. */
 export function isHalfOpen(r: ConnectionRecord): boolean {
   return (
-    r.server.state === 'SYN-RECEIVED' &&
-    r.server.segments > 0 &&
-    r.open.kind !== 'unanswered' &&
-    r.open.kind !== 'refused' &&
-    r.open.kind !== 'mid-stream'
+    r.server.state === 'SYN-RECEIVED' && r.server.segments > 0 && r.open.kind !== 'unanswered' && r.open.kind !== 'refused' && r.open.kind !== 'mid-stream'
   );
 }
 

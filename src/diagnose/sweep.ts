@@ -47,13 +47,7 @@ const SCRATCH_KEPT = 65536;
  * Sorting two typed arrays numerically and merging them costs a fraction of a Map of times: tens
  * of thousands of TIME-WAIT sockets sweep in milliseconds.
  */
-export function sweepArrays(
-  from: Float64Array,
-  to: Float64Array,
-  n: number,
-  window: { start: number; end: number },
-  buckets = 60,
-): SweepResult {
+export function sweepArrays(from: Float64Array, to: Float64Array, n: number, window: { start: number; end: number }, buckets = 60): SweepResult {
   // Keep the non-empty intervals (a NaN end is empty too), compacted to the front.
   let m = 0;
   for (let i = 0; i < n; i++) {
@@ -154,7 +148,13 @@ function countUpTo(times: Float64Array, delta: Int32Array, k: number, i: number,
 let seriesEndCount = 0;
 
 /** For each of `buckets` slices of the window, the most open at once; the count at its end in `seriesEndCount`. */
-function seriesOf(times: Float64Array, delta: Int32Array, k: number, window: { start: number; end: number }, buckets: number): Array<{ time: number; count: number }> {
+function seriesOf(
+  times: Float64Array,
+  delta: Int32Array,
+  k: number,
+  window: { start: number; end: number },
+  buckets: number,
+): Array<{ time: number; count: number }> {
   const span = window.end - window.start;
   const nb = span > 0 ? Math.max(1, Math.floor(buckets)) : 1;
   const width = span / nb;

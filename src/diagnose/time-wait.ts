@@ -542,8 +542,7 @@ function diagnoseTimeWait(
       'net.ipv4.ip_local_port_range, or set net.ipv4.tcp_tw_reuse=1 (outgoing connections with TCP ' +
       'timestamps, RFC 7323); SO_REUSEADDR does not help connect().';
     const clientObserved =
-      `${cs.peak} 4-tuples in TIME-WAIT at once on the client ${t.clientIp} (${pct(cs.fraction)} of the ` +
-      `${range}, at ${rel(cs.peakAt)})`;
+      `${cs.peak} 4-tuples in TIME-WAIT at once on the client ${t.clientIp} (${pct(cs.fraction)} of the ` + `${range}, at ${rel(cs.peakAt)})`;
     if (cs.fraction >= TW_WARN_FRACTION) {
       const what =
         cs.fraction >= 1

@@ -33,7 +33,10 @@ export class FinishedTable {
   private tail = 0;
   private live = 0;
 
-  constructor(readonly width: number, capacity = 1024) {
+  constructor(
+    readonly width: number,
+    capacity = 1024,
+  ) {
     this.cap = capacity;
     this.payload = new Float64Array(capacity * width);
     this.keys = new Int32Array(capacity * KEY);
@@ -65,11 +68,23 @@ export class FinishedTable {
       const meta = k[o + 9]!;
       if ((meta & 0xff) !== seg.ipVersion || k[o + 10] !== seg.tunnel) continue;
       const match = srcIsA
-        ? k[o] === (seg.src0 | 0) && k[o + 1] === (seg.src1 | 0) && k[o + 2] === (seg.src2 | 0) && k[o + 3] === (seg.src3 | 0) &&
-          k[o + 4] === (seg.dst0 | 0) && k[o + 5] === (seg.dst1 | 0) && k[o + 6] === (seg.dst2 | 0) && k[o + 7] === (seg.dst3 | 0) &&
+        ? k[o] === (seg.src0 | 0) &&
+          k[o + 1] === (seg.src1 | 0) &&
+          k[o + 2] === (seg.src2 | 0) &&
+          k[o + 3] === (seg.src3 | 0) &&
+          k[o + 4] === (seg.dst0 | 0) &&
+          k[o + 5] === (seg.dst1 | 0) &&
+          k[o + 6] === (seg.dst2 | 0) &&
+          k[o + 7] === (seg.dst3 | 0) &&
           k[o + 8] === ((seg.srcPort << 16) | seg.dstPort)
-        : k[o] === (seg.dst0 | 0) && k[o + 1] === (seg.dst1 | 0) && k[o + 2] === (seg.dst2 | 0) && k[o + 3] === (seg.dst3 | 0) &&
-          k[o + 4] === (seg.src0 | 0) && k[o + 5] === (seg.src1 | 0) && k[o + 6] === (seg.src2 | 0) && k[o + 7] === (seg.src3 | 0) &&
+        : k[o] === (seg.dst0 | 0) &&
+          k[o + 1] === (seg.dst1 | 0) &&
+          k[o + 2] === (seg.dst2 | 0) &&
+          k[o + 3] === (seg.dst3 | 0) &&
+          k[o + 4] === (seg.src0 | 0) &&
+          k[o + 5] === (seg.src1 | 0) &&
+          k[o + 6] === (seg.src2 | 0) &&
+          k[o + 7] === (seg.src3 | 0) &&
           k[o + 8] === ((seg.dstPort << 16) | seg.srcPort);
       if (match) {
         this.fromClient = srcIsA === ((meta & 0x100) !== 0);

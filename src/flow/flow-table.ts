@@ -38,8 +38,16 @@ export class FlowEntry<T> {
   readonly ipVersion: 4 | 6;
   /** The segments' tunnel path id (Segment.tunnel; 0 for none): part of the key. */
   readonly tunnel: number;
-  readonly a0: number; readonly a1: number; readonly a2: number; readonly a3: number; readonly aPort: number;
-  readonly b0: number; readonly b1: number; readonly b2: number; readonly b3: number; readonly bPort: number;
+  readonly a0: number;
+  readonly a1: number;
+  readonly a2: number;
+  readonly a3: number;
+  readonly aPort: number;
+  readonly b0: number;
+  readonly b1: number;
+  readonly b2: number;
+  readonly b3: number;
+  readonly bPort: number;
   readonly hash: number;
   /** True when endpoint A is the client. */
   clientIsA: boolean;
@@ -58,11 +66,27 @@ export class FlowEntry<T> {
     this.ipVersion = seg.ipVersion;
     this.tunnel = seg.tunnel;
     if (srcIsA) {
-      this.a0 = seg.src0 | 0; this.a1 = seg.src1 | 0; this.a2 = seg.src2 | 0; this.a3 = seg.src3 | 0; this.aPort = seg.srcPort;
-      this.b0 = seg.dst0 | 0; this.b1 = seg.dst1 | 0; this.b2 = seg.dst2 | 0; this.b3 = seg.dst3 | 0; this.bPort = seg.dstPort;
+      this.a0 = seg.src0 | 0;
+      this.a1 = seg.src1 | 0;
+      this.a2 = seg.src2 | 0;
+      this.a3 = seg.src3 | 0;
+      this.aPort = seg.srcPort;
+      this.b0 = seg.dst0 | 0;
+      this.b1 = seg.dst1 | 0;
+      this.b2 = seg.dst2 | 0;
+      this.b3 = seg.dst3 | 0;
+      this.bPort = seg.dstPort;
     } else {
-      this.a0 = seg.dst0 | 0; this.a1 = seg.dst1 | 0; this.a2 = seg.dst2 | 0; this.a3 = seg.dst3 | 0; this.aPort = seg.dstPort;
-      this.b0 = seg.src0 | 0; this.b1 = seg.src1 | 0; this.b2 = seg.src2 | 0; this.b3 = seg.src3 | 0; this.bPort = seg.srcPort;
+      this.a0 = seg.dst0 | 0;
+      this.a1 = seg.dst1 | 0;
+      this.a2 = seg.dst2 | 0;
+      this.a3 = seg.dst3 | 0;
+      this.aPort = seg.dstPort;
+      this.b0 = seg.src0 | 0;
+      this.b1 = seg.src1 | 0;
+      this.b2 = seg.src2 | 0;
+      this.b3 = seg.src3 | 0;
+      this.bPort = seg.srcPort;
     }
     this.hash = hash;
     this.clientIsA = clientIsSrc === srcIsA;
@@ -102,12 +126,8 @@ class RecencyList<T> {
  * lower endpoint (and so endpoint A of the canonical key).
  */
 export function compareEndpoints(seg: Segment): number {
-  return (
-    seg.src0 - seg.dst0 || seg.src1 - seg.dst1 || seg.src2 - seg.dst2 || seg.src3 - seg.dst3 ||
-    seg.srcPort - seg.dstPort
-  );
+  return seg.src0 - seg.dst0 || seg.src1 - seg.dst1 || seg.src2 - seg.dst2 || seg.src3 - seg.dst3 || seg.srcPort - seg.dstPort;
 }
-
 
 /** Hash of the canonical key: identical for both directions of a connection. */
 export function flowHash(seg: Segment, srcIsA: boolean): number {
@@ -133,12 +153,26 @@ export function flowHash(seg: Segment, srcIsA: boolean): number {
 function sameKey<T>(e: FlowEntry<T>, seg: Segment, srcIsA: boolean): boolean {
   if (e.ipVersion !== seg.ipVersion || e.tunnel !== seg.tunnel) return false;
   return srcIsA
-    ? e.aPort === seg.srcPort && e.bPort === seg.dstPort &&
-        e.a0 === (seg.src0 | 0) && e.b0 === (seg.dst0 | 0) && e.a1 === (seg.src1 | 0) && e.b1 === (seg.dst1 | 0) &&
-        e.a2 === (seg.src2 | 0) && e.b2 === (seg.dst2 | 0) && e.a3 === (seg.src3 | 0) && e.b3 === (seg.dst3 | 0)
-    : e.aPort === seg.dstPort && e.bPort === seg.srcPort &&
-        e.a0 === (seg.dst0 | 0) && e.b0 === (seg.src0 | 0) && e.a1 === (seg.dst1 | 0) && e.b1 === (seg.src1 | 0) &&
-        e.a2 === (seg.dst2 | 0) && e.b2 === (seg.src2 | 0) && e.a3 === (seg.dst3 | 0) && e.b3 === (seg.src3 | 0);
+    ? e.aPort === seg.srcPort &&
+        e.bPort === seg.dstPort &&
+        e.a0 === (seg.src0 | 0) &&
+        e.b0 === (seg.dst0 | 0) &&
+        e.a1 === (seg.src1 | 0) &&
+        e.b1 === (seg.dst1 | 0) &&
+        e.a2 === (seg.src2 | 0) &&
+        e.b2 === (seg.dst2 | 0) &&
+        e.a3 === (seg.src3 | 0) &&
+        e.b3 === (seg.dst3 | 0)
+    : e.aPort === seg.dstPort &&
+        e.bPort === seg.srcPort &&
+        e.a0 === (seg.dst0 | 0) &&
+        e.b0 === (seg.src0 | 0) &&
+        e.a1 === (seg.dst1 | 0) &&
+        e.b1 === (seg.src1 | 0) &&
+        e.a2 === (seg.dst2 | 0) &&
+        e.b2 === (seg.src2 | 0) &&
+        e.a3 === (seg.dst3 | 0) &&
+        e.b3 === (seg.src3 | 0);
 }
 
 /** Buckets a new table starts with (a power of two); doubled whenever entries pass half of them. */

@@ -9,11 +9,7 @@
 import { TcpFlag, type Segment } from '../decode/segment.js';
 
 /** How the client was chosen; null means a SYN decided it. */
-export type OrientationHeuristic =
-  | 'well-known-port'
-  | 'ephemeral-port'
-  | 'lower-port-is-server'
-  | 'first-sender';
+export type OrientationHeuristic = 'well-known-port' | 'ephemeral-port' | 'lower-port-is-server' | 'first-sender';
 
 /** Linux's default ephemeral range (net.ipv4.ip_local_port_range) and IANA's (RFC 6335 §6). */
 function isEphemeral(port: number): boolean {
@@ -38,7 +34,7 @@ export function orient(seg: Segment): Orientation {
   const s = seg.srcPort;
   const d = seg.dstPort;
   // Services listen on well-known ports (< 1024); clients almost never bind one.
-  if ((s < 1024) !== (d < 1024)) return { clientIsSrc: d < 1024, heuristic: 'well-known-port' };
+  if (s < 1024 !== d < 1024) return { clientIsSrc: d < 1024, heuristic: 'well-known-port' };
   // Clients get ephemeral ports from the kernel; registered service ports (1024-32767) sit below them.
   if (isEphemeral(s) !== isEphemeral(d)) return { clientIsSrc: isEphemeral(s), heuristic: 'ephemeral-port' };
   if (s !== d) return { clientIsSrc: s > d, heuristic: 'lower-port-is-server' };

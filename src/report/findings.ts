@@ -126,9 +126,7 @@ export function findingData(f: Finding, report: Report): FindingDataMap[FindingC
         range: [d.params.portRange[0], d.params.portRange[1]],
         at: rel(h.peakAt),
         exhausted: h.fraction >= 1,
-        projection: projected
-          ? { rate: String(Math.round(h.closesPerSec! * 10) / 10), ports: h.projected!, pct: pct(h.projected! / t.rangeSize) }
-          : null,
+        projection: projected ? { rate: String(Math.round(h.closesPerSec! * 10) / 10), ports: h.projected!, pct: pct(h.projected! / t.rangeSize) } : null,
       };
     }
     case 'time-wait-server-close': {

@@ -53,13 +53,7 @@ export function stripAnsi(text: string): string {
  * Counted here: handing every ladder cell to string-width took twice the time of a whole trace.
  */
 function narrow(c: number): boolean {
-  return (
-    (c >= 0x2010 && c <= 0x2027) ||
-    (c >= 0x2190 && c <= 0x21ff) ||
-    (c >= 0x2500 && c <= 0x25fc) ||
-    c === 0x2713 ||
-    c === 0x2717
-  );
+  return (c >= 0x2010 && c <= 0x2027) || (c >= 0x2190 && c <= 0x21ff) || (c >= 0x2500 && c <= 0x25fc) || c === 0x2713 || c === 0x2717;
 }
 
 /**

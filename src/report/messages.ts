@@ -69,8 +69,7 @@ const en = {
     `${p.segmentsText} ${p.segments === 1 ? 'segment' : 'segments'} · ${p.bytes} bytes${p.retrans > 0 ? ` · ${p.retrans} retransmitted` : ''}${p.range ? ` · ${p.range}` : ''}`,
   foldNoData: 'no data',
   afterFin: (bytes: string, by: string, last: number) => `${bytes} bytes after ${by}’s FIN · until #${last}`,
-  keepAlive: (probes: number, interval: string | null) =>
-    `keep-alive: ${probes} ${probes === 1 ? 'probe' : 'probes'}${interval ? `, every ${interval}` : ''}`,
+  keepAlive: (probes: number, interval: string | null) => `keep-alive: ${probes} ${probes === 1 ? 'probe' : 'probes'}${interval ? `, every ${interval}` : ''}`,
 
   isn: (letter: string, value: string) => `ISN ${letter}=${value}`,
   cookie: (hex: string) => (hex === '' ? 'fast-open cookie request' : `fast-open cookie ${hex}`),
@@ -151,10 +150,8 @@ const en = {
     endTimeWait: (w: Who, at: string, msl2: string, packet: number) =>
       `The capture ended with ${w.by} in TIME-WAIT; it expires at ${at} (2·MSL = ${msl2} after packet #${packet}).`,
     endState: (w: Who, state: string) => `The capture ended with ${w.by} in ${state}.`,
-    basisInferred: (w: Who, state: string) =>
-      `${w.by}’s final state ${state} is inferred from ${w.other}’s segments; no later segment from ${w.by} shows it.`,
-    basisUnseen: (w: Who, state: string) =>
-      `Nothing was captured from ${w.by}: ${state} is only the RFC default, not observed.`,
+    basisInferred: (w: Who, state: string) => `${w.by}’s final state ${state} is inferred from ${w.other}’s segments; no later segment from ${w.by} shows it.`,
+    basisUnseen: (w: Who, state: string) => `Nothing was captured from ${w.by}: ${state} is only the RFC default, not observed.`,
   },
 
   summary: {
@@ -280,7 +277,19 @@ const en = {
     filter: 'filter',
     filterHint: 'words or column:value, e.g. state:TIME-WAIT zeek:REJ retrans:>0',
     shown: '{shown} of {total} connections',
-    col: { id: '#', client: 'client', server: 'server', clientState: 'client at end', serverState: 'server at end', open: 'opening', close: 'closing', rtt: 'RTT ms', bytes: 'bytes', retrans: 'retransmitted', zeek: 'zeek' },
+    col: {
+      id: '#',
+      client: 'client',
+      server: 'server',
+      clientState: 'client at end',
+      serverState: 'server at end',
+      open: 'opening',
+      close: 'closing',
+      rtt: 'RTT ms',
+      bytes: 'bytes',
+      retrans: 'retransmitted',
+      zeek: 'zeek',
+    },
     limit: 'Pictures of each connection are drawn when opened, from data stored compressed in this page; a connection keeps at most {n} segments here.',
   },
 
@@ -309,8 +318,7 @@ const en = {
     'TIME-WAIT>CLOSED': '2·MSL passed',
   },
   /** A state change with its reason: "client ESTABLISHED → FIN-WAIT-1: its application closed". */
-  transitionLine: (side: string, from: string, to: string, why: string | null) =>
-    `${side} ${from} → ${to}${why ? `: ${why}` : ''}`,
+  transitionLine: (side: string, from: string, to: string, why: string | null) => `${side} ${from} → ${to}${why ? `: ${why}` : ''}`,
   /** A transition the diagram's arc does not explain, by its code (Transition.code). */
   transitionCode: {
     'time-wait-reused': 'TIME-WAIT ended early: a new SYN reused the 4-tuple, which ends the old connection (RFC 9293 §3.10.7.4, RFC 6191)',
@@ -361,8 +369,7 @@ const zh: Messages = {
   openingAbove: '打开过程见上文',
   notDrawn: '（发生在未画出的报文段上）',
 
-  fold: (p) =>
-    `${p.segmentsText} 个报文段 · ${p.bytes} 字节${p.retrans > 0 ? ` · ${p.retrans} 次重传` : ''}${p.range ? ` · ${p.range}` : ''}`,
+  fold: (p) => `${p.segmentsText} 个报文段 · ${p.bytes} 字节${p.retrans > 0 ? ` · ${p.retrans} 次重传` : ''}${p.range ? ` · ${p.range}` : ''}`,
   foldNoData: '没有数据',
   afterFin: (bytes, by, last) => `${by}的 FIN 之后的 ${bytes} 字节 · 直到 #${last}`,
   keepAlive: (probes, interval) => `保活：${probes} 个探测${interval ? `，每 ${interval} 一次` : ''}`,
@@ -482,8 +489,7 @@ const zh: Messages = {
 
   explainLabel: '原因',
   explain: {
-    synSeq:
-      'SYN 像一个字节的数据一样占用一个序号，这样它就能像数据一样被确认和重传：对方确认的是 ISN+1。连接结束时 FIN 也是如此（RFC 9293 §3.4）。',
+    synSeq: 'SYN 像一个字节的数据一样占用一个序号，这样它就能像数据一样被确认和重传：对方确认的是 ISN+1。连接结束时 FIN 也是如此（RFC 9293 §3.4）。',
     synNoData:
       'SYN 和 SYN-ACK 不携带数据：握手完成之前，没有任何东西能证明客户端的地址是真实的；如果服务器此时就接受并处理数据，伪造源地址的 SYN 洪泛给它造成的代价就远不止一个 SYN。TCP 快速打开（RFC 7413）只允许带有服务器先前发放的 cookie 的 SYN 携带数据，cookie 证明了地址的真实性。',
     fastOpen:
@@ -510,20 +516,16 @@ const zh: Messages = {
       'FIN 同样占用一个序号，所以对它的确认号是 FIN 的 seq + 1（再加上它携带的数据长度）：发送方由此得知 FIN 本身，而不只是它之前的数据，已经送达（RFC 9293 §3.4）。',
     fourWay:
       '为什么关闭需要四个报文：连接的两个方向各自独立关闭。FIN 只表示“我不再发送数据”；对方立即确认，仍可继续发送（半关闭），直到它的应用关闭时才发送自己的 FIN（RFC 9293 §3.6）。',
-    threeSegment:
-      '三个报文而不是四个：被动关闭方的应用在第一个 FIN 的 ACK 发出之前就关闭了套接字，于是这个 ACK 搭载在它自己的 FIN 上一起发出（延迟确认）。',
+    threeSegment: '三个报文而不是四个：被动关闭方的应用在第一个 FIN 的 ACK 发出之前就关闭了套接字，于是这个 ACK 搭载在它自己的 FIN 上一起发出（延迟确认）。',
     simultaneousClose:
       '双方都在收到对方的 FIN 之前发出了自己的 FIN：各自经历 FIN-WAIT-1 → CLOSING → TIME-WAIT，并且双方都要等待 2·MSL（RFC 9293 §3.6，图 13）。',
-    halfClose:
-      'FIN 之后另一个方向上的数据是合法的：FIN 只关闭了发送方这一半（例如 shutdown(SHUT_WR)）；接收方可以继续发送，直到它也关闭（RFC 9293 §3.6）。',
+    halfClose: 'FIN 之后另一个方向上的数据是合法的：FIN 只关闭了发送方这一半（例如 shutdown(SHUT_WR)）；接收方可以继续发送，直到它也关闭（RFC 9293 §3.6）。',
     timeWait:
       '为什么 TIME-WAIT 要等待 2·MSL（报文段最大生存时间）：最后一个 ACK 可能丢失，此时对方会重传 FIN，这一端必须仍然存在才能再次确认，而不是回应 RST。此外，这条连接的旧的重复报文必须在网络中消亡，同一个四元组才能承载新的连接，否则它们可能被当作新连接的数据（RFC 9293 §3.6.1；Linux 等待 60 秒）。',
-    closeWait:
-      'CLOSE-WAIT 表示对方已经关闭了它的方向，而这一端的应用还没有调用 close()。TCP 自己不会结束这个状态：它会一直持续到应用关闭为止。',
+    closeWait: 'CLOSE-WAIT 表示对方已经关闭了它的方向，而这一端的应用还没有调用 close()。TCP 自己不会结束这个状态：它会一直持续到应用关闭为止。',
     reset:
       'RST 立即中止连接：没有 FIN 交换，没有 TIME-WAIT，尚未读取的数据被丢弃。当报文段到达时没有对应的连接、应用以 SO_LINGER 为 0 异常关闭，或关闭套接字时仍有未读数据，都会发送 RST（RFC 9293 §3.5.2，RFC 2525 §2.17）。',
-    midStream:
-      '捕获开始于连接打开之后：每一端在其第一个被捕获的报文段之前的状态是推断的，序号从最先看到的序号开始计算。',
+    midStream: '捕获开始于连接打开之后：每一端在其第一个被捕获的报文段之前的状态是推断的，序号从最先看到的序号开始计算。',
     reused:
       '在先前连接已结束的四元组上出现带新 ISN 的 SYN，这是一条新连接，而不是重传。旧连接的 TIME-WAIT 结束后允许这样做；如果新的 ISN 位于旧的序号空间之后，也可以更早（RFC 9293 §3.6.1，RFC 6191）。',
     keepAlive:
@@ -569,7 +571,19 @@ const zh: Messages = {
     filter: '筛选',
     filterHint: '词语或 列:值，例如 state:TIME-WAIT zeek:REJ retrans:>0',
     shown: '显示 {shown} / {total} 条连接',
-    col: { id: '#', client: '客户端', server: '服务器', clientState: '客户端最终状态', serverState: '服务器最终状态', open: '打开', close: '关闭', rtt: 'RTT 毫秒', bytes: '字节', retrans: '重传', zeek: 'zeek' },
+    col: {
+      id: '#',
+      client: '客户端',
+      server: '服务器',
+      clientState: '客户端最终状态',
+      serverState: '服务器最终状态',
+      open: '打开',
+      close: '关闭',
+      rtt: 'RTT 毫秒',
+      bytes: '字节',
+      retrans: '重传',
+      zeek: 'zeek',
+    },
     limit: '每条连接的图在打开时才绘制，数据以压缩形式存于本页；每条连接在此最多保留 {n} 个报文段。',
   },
 
@@ -627,8 +641,8 @@ export const FINDING_TEXT: Record<Lang, FindingTemplates> = {
       t.holder === 'server' && t.projection === null
         ? zhServerHeld(t)
         : t.projection === null
-        ? `${zhObserved(t)}。${zhTimeWaitRemedies(t.holder)}`
-        : `按观察到的每秒 ${t.projection.rate} 次关闭，稳定状态下${zhHolder(t)}的 TIME-WAIT 将占用约 ${t.projection.ports} 个端口（速率 × 2·MSL；占 ${t.rangeSize} 个端口的范围 ${t.range[0]}-${t.range[1]} 的 ${t.projection.pct}）；观察到的峰值为 ${t.peak}。${zhTimeWaitRemedies(t.holder)}`,
+          ? `${zhObserved(t)}。${zhTimeWaitRemedies(t.holder)}`
+          : `按观察到的每秒 ${t.projection.rate} 次关闭，稳定状态下${zhHolder(t)}的 TIME-WAIT 将占用约 ${t.projection.ports} 个端口（速率 × 2·MSL；占 ${t.rangeSize} 个端口的范围 ${t.range[0]}-${t.range[1]} 的 ${t.projection.pct}）；观察到的峰值为 ${t.peak}。${zhTimeWaitRemedies(t.holder)}`,
     'time-wait-server-close': (d) =>
       `服务器 ${d.ip} 在 ${d.closes} 条已关闭的连接中先关闭了 ${d.serverFirst} 条，因此由它承担这些连接的 TIME-WAIT（进入 ${d.entered} 次，峰值 ${d.peak}，于 ${d.at}，每个持续 2·MSL = ${d.msl2}）。对策：让客户端先关闭（TIME-WAIT 便留在客户端自己的端口上），保持连接或使用连接池；SO_REUSEADDR 只能让重启的监听程序绑定它的端口，tcp_tw_reuse 只适用于外发连接。`,
     'close-wait-leak': (d) => {
@@ -664,8 +678,7 @@ export const FINDING_TEXT: Record<Lang, FindingTemplates> = {
       const what = u === null ? answered : h === null ? unanswered : `${unanswered}；并且${answered}`;
       return `${d.server} ${what}，这是 SYN 洪泛的特征（RFC 4987）。${zhEvicted(d.evicted)}请保持 net.ipv4.tcp_syncookies 开启，并在上游过滤这些来源。`;
     },
-    'half-open': (d) =>
-      `${d.server} 有 ${d.connections} 条半开连接（已发送 SYN-ACK，未见最后的 ACK；占它的打开次数的 ${d.pct}）。${zhEvicted(d.evicted)}`,
+    'half-open': (d) => `${d.server} 有 ${d.connections} 条半开连接（已发送 SYN-ACK，未见最后的 ACK；占它的打开次数的 ${d.pct}）。${zhEvicted(d.evicted)}`,
     'keep-alive': (d) => {
       const every = d.every === null ? '' : d.every.length === 1 ? `，每 ${d.every[0]} 一次` : `，每 ${d.every[0]} 到 ${d.every[1]} 一次`;
       return `${d.connections} 条连往 ${d.server} 的连接靠保活探测维持（共 ${d.probes} 个探测${every}）。`;
@@ -675,7 +688,9 @@ export const FINDING_TEXT: Record<Lang, FindingTemplates> = {
 
 /** What a full flow table's evictions did to a group of openings ('' when nothing). */
 function zhEvicted(evicted: number): string {
-  return evicted === 0 ? '' : `其中 ${evicted} 条连接因连接表已满（--max-connections）被提前逐出以腾出空间（未完成的打开占连接表八分之一以上时先逐出它们，已建立的连接则保留）。`;
+  return evicted === 0
+    ? ''
+    : `其中 ${evicted} 条连接因连接表已满（--max-connections）被提前逐出以腾出空间（未完成的打开占连接表八分之一以上时先逐出它们，已建立的连接则保留）。`;
 }
 
 /** All languages, for tests that walk every key. */

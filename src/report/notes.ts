@@ -101,16 +101,14 @@ const zh: NoteTemplates = {
     `${zhSide(n.side)}的 TIME-WAIT（从包 ${n.twPacket} 起 2·MSL）在 +${n.at} s 提前结束：包 ${n.packet} 中新的 SYN 复用了该四元组，开始下一条连接，所以它是 CLOSED。`,
   'time-wait-expired': (n) =>
     `${zhSide(n.side)}的 TIME-WAIT 于 +${n.expiry} s 到期（包 ${n.twPacket} 之后 2·MSL = ${n.msl2} s），早于捕获结束（+${n.end} s）；它是 CLOSED。`,
-  'time-wait-until': (n) =>
-    `${zhSide(n.side)}处于 TIME-WAIT，直到 +${n.until} s（包 ${n.twPacket} 之后 2·MSL = ${n.msl2} s）；捕获结束于 +${n.end} s。`,
+  'time-wait-until': (n) => `${zhSide(n.side)}处于 TIME-WAIT，直到 +${n.until} s（包 ${n.twPacket} 之后 2·MSL = ${n.msl2} s）；捕获结束于 +${n.end} s。`,
   'time-wait-written-early': (n) =>
     `${zhSide(n.side)}处于 TIME-WAIT，直到 +${n.until} s（包 ${n.twPacket} 之后 2·MSL = ${n.msl2} s）；为限制内存，这条记录在捕获结束前的 +${n.end} s 写出（汇总按捕获结束时的状态计数）。`,
   'lossy-not-arrived': (n) =>
     `${zhSide(n.side)}始终没有确认${zhSide(peer(n.side))}在包 ${n.packet} 中的报文段，而它更早的副本在途中丢失（${zhSide(n.side)}在其上重传了自己的报文段），所以不认为它已到达：${zhSide(n.side)}仍为 ${n.stays}。`,
   'unseen-side': (n) =>
     `${zhSide(n.side)}在这次捕获中没有发送任何报文段，看不到它的状态：报告为 CLOSED，即 RFC 的“没有连接”状态（RFC 9293 §3.3.2）；${zhSide(peer(n.side))}的报文段可能从未到达它。`,
-  'no-syn-captured': (n) =>
-    `没有捕获到${zhSide(n.side)}的 SYN：它的相对序号从 ${n.base} 算起（它第一个被捕获的序号减一，与 Wireshark 和 Zeek 相同）。`,
+  'no-syn-captured': (n) => `没有捕获到${zhSide(n.side)}的 SYN：它的相对序号从 ${n.base} 算起（它第一个被捕获的序号减一，与 Wireshark 和 Zeek 相同）。`,
   evicted: (n) =>
     `结束前被逐出：连接表最多同时跟踪 ${n.maxConnections ?? '这么多'} 条连接（--max-connections），而这条是同类中最久不活动的（未完成的打开占连接表八分之一以上时先逐出它们），所以它的记录在 +${n.end} s 写出，各端点的状态以那时为准；它之后的报文段开始一条新的（中途开始的）连接。`,
   'segments-omitted': (n) => `另有 ${n.count} 个打开/关闭报文段未列出（上限 ${n.limit}）。`,

@@ -40,14 +40,8 @@ export function renderSummary(report: Report, opts: TextOptions): string {
     conns += `  ${st.dim(`(${ms.filtered(s.connections, opts.totalConnections)})`)}`;
   }
   rows.push([ms.connections, [conns]]);
-  rows.push([
-    ms.opening,
-    [tally(Object.entries(s.byOpen).map(([k, n]) => [m.openKind[k as keyof typeof m.openKind] ?? esc(k), n ?? 0])) || none],
-  ]);
-  rows.push([
-    ms.closing,
-    [tally(Object.entries(s.byClose).map(([k, n]) => [m.closeKind[k as keyof typeof m.closeKind] ?? esc(k), n ?? 0])) || none],
-  ]);
+  rows.push([ms.opening, [tally(Object.entries(s.byOpen).map(([k, n]) => [m.openKind[k as keyof typeof m.openKind] ?? esc(k), n ?? 0])) || none]]);
+  rows.push([ms.closing, [tally(Object.entries(s.byClose).map(([k, n]) => [m.closeKind[k as keyof typeof m.closeKind] ?? esc(k), n ?? 0])) || none]]);
   const totals = report.totals ?? summaryTotals(report.connections);
   const sideW = Math.max(displayWidth(m.side.client), displayWidth(m.side.server));
   // A state that was not observed carries the ladder's mark (* inferred, ? never seen), counted apart.
@@ -72,12 +66,7 @@ export function renderSummary(report: Report, opts: TextOptions): string {
   const total = totals.checks;
   const failed = ms.checksOf(s.checksFailed, total);
   rows.push([ms.checksFailed, [s.checksFailed > 0 ? st.bad(failed) : st.ok(failed)]]);
-  const anomalies = tally(
-    (Object.entries(s.anomalies) as Array<[keyof FlagCounts, number | undefined]>).map(([k, n]) => [
-      m.anomaly[k] ?? esc(k),
-      n ?? 0,
-    ]),
-  );
+  const anomalies = tally((Object.entries(s.anomalies) as Array<[keyof FlagCounts, number | undefined]>).map(([k, n]) => [m.anomaly[k] ?? esc(k), n ?? 0]));
   rows.push([ms.anomalies, [anomalies ? st.warn(anomalies) : none]]);
   const skipped = tally(Object.entries(report.input.skipped).map(([k, n]) => [esc(k), n]));
   if (skipped) rows.push([ms.skipped, [skipped]]);

@@ -28,21 +28,7 @@ import type {
   TunnelHop,
 } from '../tcp/model.js';
 import { explainConnection, type ConnectionExplanations, type Told } from './explain.js';
-import {
-  displayWidth,
-  duration,
-  endpoint,
-  esc,
-  flagNames,
-  int,
-  isoTime,
-  millis,
-  padEnd,
-  padStart,
-  rel32,
-  secs,
-  wrap,
-} from './format.js';
+import { displayWidth, duration, endpoint, esc, flagNames, int, isoTime, millis, padEnd, padStart, rel32, secs, wrap } from './format.js';
 import { inputName, messages, type Lang, type Messages } from './messages.js';
 import { makeStyle, type Style } from './style.js';
 import { renderSummary } from './summary.js';
@@ -120,13 +106,7 @@ function joinFit(parts: string[], width: number, hang: string): string[] {
 const IND = '    ';
 
 /** Checks whose numbers are acknowledgment numbers (shown relative to the ack's base). */
-const ACK_CHECKS: ReadonlySet<CheckId> = new Set([
-  'synack-acks-isn',
-  'handshake-ack-acks-isn',
-  'syn-consumes-one',
-  'fin-consumes-one',
-  'fin-acked',
-]);
+const ACK_CHECKS: ReadonlySet<CheckId> = new Set(['synack-acks-isn', 'handshake-ack-acks-isn', 'syn-consumes-one', 'fin-consumes-one', 'fin-acked']);
 
 /** A connection's ladder as rows, and where its opening ends. */
 interface Ladder {
@@ -174,7 +154,11 @@ export function renderInputLine(report: Report, opts: TextOptions): string {
     ...connCounts(report, opts),
   });
   // Too long for the width: broken at its " · " separators, the rest indented.
-  return joinFit(line.split(' · '), width, '    ').map((l) => st.head(l)).join('\n') + '\n';
+  return (
+    joinFit(line.split(' · '), width, '    ')
+      .map((l) => st.head(l))
+      .join('\n') + '\n'
+  );
 }
 
 /**
@@ -512,13 +496,7 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
  * and state changes on segments not drawn where they belong, final states. Also which packets'
  * explanations found a place (the rest go under the ladder).
  */
-function ladderRows(
-  c: ConnectionRecord,
-  opts: TextOptions,
-  m: Messages,
-  st: Style,
-  ex: ConnectionExplanations | null,
-): Ladder {
+function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Style, ex: ConnectionExplanations | null): Ladder {
   const shown = new Set(c.segments.map((s) => s.packet));
   const checksAt = new Map<number, Check[]>();
   for (const k of c.checks) {
@@ -533,8 +511,7 @@ function ladderRows(
   rows.push({ kind: 'states', c: stateCell(prevC), s: stateCell(prevS), text: '', edge: 'top' });
   // Rows up to the last packet of the opening exchange (the first packet, for a mid-stream start)
   // are the opening; the first row past it (a fold, a later segment, the end) starts the rest.
-  const openEnd =
-    c.open.packets.length > 0 ? c.open.packets.reduce((a, b) => Math.max(a, b)) : (c.timeline[0]?.packet ?? 0);
+  const openEnd = c.open.packets.length > 0 ? c.open.packets.reduce((a, b) => Math.max(a, b)) : (c.timeline[0]?.packet ?? 0);
   let split = -1;
   let resume = { c: '', s: '' };
   const closingStarts = () => {
@@ -689,11 +666,8 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
   const stateR = (s: string) => (s ? ` ${st.state(s)}` : '');
 
   const out: string[] = [];
-  out.push(
-    st.dim(`${lead(m.col.pkt, m.col.time)}${padStart(m.side.client, STATE_W)}  ${' '.repeat(area)}  ${m.side.server}`).trimEnd(),
-  );
-  const line = (left: string, l: string, mid: string, r: string, right: string) =>
-    `${left}${l}${mid}${r}${right}`.trimEnd();
+  out.push(st.dim(`${lead(m.col.pkt, m.col.time)}${padStart(m.side.client, STATE_W)}  ${' '.repeat(area)}  ${m.side.server}`).trimEnd());
+  const line = (left: string, l: string, mid: string, r: string, right: string) => `${left}${l}${mid}${r}${right}`.trimEnd();
   // The same for every row of the ladder: made once.
   const innerLeft = blank + ' '.repeat(STATE_W);
   const bar = st.dim('│');
@@ -724,10 +698,7 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
             labelW = displayWidth(label);
           }
         }
-        const body =
-          r.seg.from === 'client'
-            ? `── ${label} ${fill(area - labelW - 5)}►`
-            : `◄${fill(area - labelW - 5)} ${label} ──`;
+        const body = r.seg.from === 'client' ? `── ${label} ${fill(area - labelW - 5)}►` : `◄${fill(area - labelW - 5)} ${label} ──`;
         out.push(line(lead(r.pkt, r.time) + stateL(r.c), barL, paint(body), bar, stateR(r.s)));
         for (const d of details) inner(`   ${paint(d)}`);
         break;
@@ -780,14 +751,7 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
 }
 
 /** What is written under a ladder: checks on folded segments, notes, explanations not told in it. */
-function underLadder(
-  c: ConnectionRecord,
-  opts: TextOptions,
-  m: Messages,
-  st: Style,
-  ex: ConnectionExplanations | null,
-  told: Set<number>,
-): string[] {
+function underLadder(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Style, ex: ConnectionExplanations | null, told: Set<number>): string[] {
   // Checks on segments not drawn (folded data, say): failures in full, passes counted.
   const shown = new Set(c.segments.map((s) => s.packet));
   const elsewhere = c.checks.filter((k) => !shown.has(k.packet));

@@ -111,15 +111,7 @@ export function analyze(seg: Segment, s: EndpointTrack, r: EndpointTrack, t: num
   }
 
   const sameWindow = s.windowRaw !== null && seg.window === s.windowRaw;
-  if (
-    len === 0 &&
-    ctl === 0 &&
-    seg.ack !== null &&
-    next !== null &&
-    seg.seq === next &&
-    sameWindow &&
-    seg.ack === s.lastAck
-  ) {
+  if (len === 0 && ctl === 0 && seg.ack !== null && next !== null && seg.seq === next && sameWindow && seg.ack === s.lastAck) {
     if (r.lastWasKeepAlive) m |= A.KEEP_ALIVE_ACK;
     else if (seg.window !== 0) m |= A.DUP_ACK;
   }

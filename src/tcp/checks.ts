@@ -16,10 +16,7 @@ const { SynSent } = TcpState;
 /** The largest window scale shift (RFC 7323 §2.3): a larger one is used as this. */
 const MAX_WSCALE = 14;
 
-const CHECK_BIT: Record<CheckId, number> = Object.fromEntries(CHECK_IDS.map((id, i) => [id, 1 << i])) as Record<
-  CheckId,
-  number
->;
+const CHECK_BIT: Record<CheckId, number> = Object.fromEntries(CHECK_IDS.map((id, i) => [id, 1 << i])) as Record<CheckId, number>;
 
 /**
  * Messages of passing checks. They depend only on the side, so they are built once here and every
@@ -119,10 +116,20 @@ function due(E: End, id: CheckId): boolean {
 export function checkTimeWait(checks: CheckLog, E: End, packet: number, firstFin: Side | null, finsCrossed: boolean): void {
   if (!due(E, 'time-wait-side')) return;
   const ok = E.name === firstFin || finsCrossed;
-  check(checks, E, 'time-wait-side', ok, packet, null, null,
+  check(
+    checks,
+    E,
+    'time-wait-side',
+    ok,
+    packet,
+    null,
+    null,
     ok
-      ? finsCrossed ? OK[E.name].timeWaitCrossed : OK[E.name].timeWait
-      : `The ${E.name} entered TIME-WAIT though the ${firstFin ?? 'other side'} closed first: only the active closer should (RFC 9293 §3.6).`);
+      ? finsCrossed
+        ? OK[E.name].timeWaitCrossed
+        : OK[E.name].timeWait
+      : `The ${E.name} entered TIME-WAIT though the ${firstFin ?? 'other side'} closed first: only the active closer should (RFC 9293 §3.6).`,
+  );
 }
 
 /** The SYN,ACK (from S, packet `p`, acknowledging `ack`) acknowledges R's ISN + 1 (+ its SYN data). */
@@ -132,10 +139,20 @@ function checkSynAckAcksIsn(checks: CheckLog, S: End, R: End, isn: number, synLe
   const withData = seqAdd(isn, 1 + synLen);
   const ok = ack === plain || (synLen > 0 && ack === withData);
   const expected = synLen > 0 && ack === withData ? withData : plain;
-  check(checks, S, 'synack-acks-isn', ok, p, expected, ack,
+  check(
+    checks,
+    S,
+    'synack-acks-isn',
+    ok,
+    p,
+    expected,
+    ack,
     ok
-      ? expected !== plain ? OK[S.name].synAckAcksIsnData : OK[S.name].synAckAcksIsn
-      : `The SYN,ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5: the SYN consumes one sequence number).`);
+      ? expected !== plain
+        ? OK[S.name].synAckAcksIsnData
+        : OK[S.name].synAckAcksIsn
+      : `The SYN,ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5: the SYN consumes one sequence number).`,
+  );
 }
 
 /**
@@ -161,26 +178,54 @@ export function checkBefore(checks: CheckLog, seg: Segment, S: End, R: End, rst:
 
   if (syn && !(f & TcpFlag.ACK) && newSyn && due(S, 'syn-no-data')) {
     const tfo = seg.options?.fastOpen !== undefined && seg.options.fastOpen.cookie !== '';
-    check(checks, S, 'syn-no-data', len === 0 || tfo, p, 0, len,
+    check(
+      checks,
+      S,
+      'syn-no-data',
+      len === 0 || tfo,
+      p,
+      0,
+      len,
       len === 0
         ? OK[S.name].synNoData
         : tfo
           ? `The ${S.name}'s SYN carries ${len} bytes with a Fast Open cookie (RFC 7413): allowed.`
-          : `The ${S.name}'s SYN carries ${len} bytes without a Fast Open cookie: data on a SYN is not delivered before the handshake completes (RFC 9293 §3.10.7.2, RFC 7413).`);
+          : `The ${S.name}'s SYN carries ${len} bytes without a Fast Open cookie: data on a SYN is not delivered before the handshake completes (RFC 9293 §3.10.7.2, RFC 7413).`,
+    );
   }
   if (syn && f & TcpFlag.ACK && newSyn) {
     if (due(S, 'synack-no-data')) {
       const tfo = fastOpen;
-      check(checks, S, 'synack-no-data', len === 0 || tfo, p, 0, len,
-        len === 0 ? OK[S.name].synAckNoData : tfo ? `The ${S.name}'s SYN,ACK carries ${len} bytes on a Fast Open connection (RFC 7413).` : `The ${S.name}'s SYN,ACK carries ${len} bytes without Fast Open.`);
+      check(
+        checks,
+        S,
+        'synack-no-data',
+        len === 0 || tfo,
+        p,
+        0,
+        len,
+        len === 0
+          ? OK[S.name].synAckNoData
+          : tfo
+            ? `The ${S.name}'s SYN,ACK carries ${len} bytes on a Fast Open connection (RFC 7413).`
+            : `The ${S.name}'s SYN,ACK carries ${len} bytes without Fast Open.`,
+      );
     }
     if (rt.isn !== null && ack !== null) checkSynAckAcksIsn(checks, S, R, rt.isn, rt.synLen, p, ack);
   }
   // RFC 7323 §2.3: a shift above 14 is used as 14 (windowBytes in classify.ts does), and Linux logs it.
   const wscale = syn ? seg.options?.wscale : undefined;
   if (wscale !== undefined && wscale > MAX_WSCALE && due(S, 'wscale-at-most-14')) {
-    check(checks, S, 'wscale-at-most-14', false, p, MAX_WSCALE, wscale,
-      `The ${S.name}'s ${f & TcpFlag.ACK ? 'SYN,ACK' : 'SYN'} announces window scale ${wscale}, above the largest shift, ${MAX_WSCALE}: the ${R.name} uses ${MAX_WSCALE} instead (RFC 7323 §2.3).`);
+    check(
+      checks,
+      S,
+      'wscale-at-most-14',
+      false,
+      p,
+      MAX_WSCALE,
+      wscale,
+      `The ${S.name}'s ${f & TcpFlag.ACK ? 'SYN,ACK' : 'SYN'} announces window scale ${wscale}, above the largest shift, ${MAX_WSCALE}: the ${R.name} uses ${MAX_WSCALE} instead (RFC 7323 §2.3).`,
+    );
   }
   // Judged in sequence space, not capture order: a segment beyond ISN + 1 (+ SYN data) says nothing
   // about the SYN (what lies below it was lost before the capture point, or captured later: a FIN
@@ -194,10 +239,16 @@ export function checkBefore(checks: CheckLog, seg: Segment, S: End, R: End, rst:
       const withData = seqAdd(st.isn, 1 + st.synLen);
       const ok = seg.seq === plain || seg.seq === withData;
       const expected = seg.seq === withData ? withData : plain;
-      check(checks, S, 'syn-consumes-one', ok, p, expected, seg.seq,
-        ok
-          ? OK[S.name].synConsumesOne
-          : `The ${S.name}'s first segment after its SYN starts at ${seg.seq}, not ISN + 1 = ${plain} (RFC 9293 §3.3.1).`);
+      check(
+        checks,
+        S,
+        'syn-consumes-one',
+        ok,
+        p,
+        expected,
+        seg.seq,
+        ok ? OK[S.name].synConsumesOne : `The ${S.name}'s first segment after its SYN starts at ${seg.seq}, not ISN + 1 = ${plain} (RFC 9293 §3.3.1).`,
+      );
     }
   }
   // In sequence space too: an ACK above ISN + 1 (+ SYN data) also covers the peer's data, so it is not
@@ -209,10 +260,16 @@ export function checkBefore(checks: CheckLog, seg: Segment, S: End, R: End, rst:
       const withData = seqAdd(rt.isn, 1 + rt.synLen);
       const ok = ack === plain || (rt.synLen > 0 && ack === withData);
       const expected = rt.synLen > 0 && ack === withData ? withData : plain;
-      check(checks, S, 'handshake-ack-acks-isn', ok, p, expected, ack,
-        ok
-          ? OK[S.name].handshakeAck
-          : `The handshake's final ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5).`);
+      check(
+        checks,
+        S,
+        'handshake-ack-acks-isn',
+        ok,
+        p,
+        expected,
+        ack,
+        ok ? OK[S.name].handshakeAck : `The handshake's final ACK acknowledges ${ack}, not the ${R.name}'s ISN + 1 = ${plain} (RFC 9293 §3.5).`,
+      );
     }
   }
   if (st.finSeq !== null) {
@@ -222,31 +279,62 @@ export function checkBefore(checks: CheckLog, seg: Segment, S: End, R: End, rst:
       S.awaitSeqAfterFin = false;
       if (due(S, 'fin-consumes-one')) {
         const want = seqAdd(finAt, 1);
-        check(checks, S, 'fin-consumes-one', seg.seq === want, p, want, seg.seq,
+        check(
+          checks,
+          S,
+          'fin-consumes-one',
+          seg.seq === want,
+          p,
+          want,
+          seg.seq,
           seg.seq === want
             ? OK[S.name].finConsumesOne
-            : `The ${S.name}'s next segment after its FIN starts at ${seg.seq}, not FIN + 1 = ${want} (RFC 9293 §3.3.1).`);
+            : `The ${S.name}'s next segment after its FIN starts at ${seg.seq}, not FIN + 1 = ${want} (RFC 9293 §3.3.1).`,
+        );
       }
     }
     if (len > 0 && S.afterFin === null && seqGt(seqAdd(seg.seq, len), finAt) && !(f & TcpFlag.RST)) {
       const end = seqAdd(seg.seq, len);
       S.afterFin = { packet: p, end };
       if (due(S, 'no-data-after-fin')) {
-        check(checks, S, 'no-data-after-fin', false, p, seqAdd(finAt, 1), end,
-          `The ${S.name} sent ${seqDiff(end, finAt)} bytes beyond its FIN (packet ${st.finPacket}): no data may follow a FIN (RFC 9293 §3.10.4).`);
+        check(
+          checks,
+          S,
+          'no-data-after-fin',
+          false,
+          p,
+          seqAdd(finAt, 1),
+          end,
+          `The ${S.name} sent ${seqDiff(end, finAt)} bytes beyond its FIN (packet ${st.finPacket}): no data may follow a FIN (RFC 9293 §3.10.4).`,
+        );
       }
     }
   }
   if (rt.finSeq !== null && ack !== null && !(f & TcpFlag.RST) && seqGt(ack, rt.finSeq) && due(R, 'fin-acked')) {
     const want = seqAdd(rt.finSeq, 1);
-    check(checks, R, 'fin-acked', ack === want, p, want, ack,
+    check(
+      checks,
+      R,
+      'fin-acked',
+      ack === want,
+      p,
+      want,
+      ack,
       ack === want
         ? OK[R.name].finAcked
-        : `The ${R.name}'s FIN (packet ${rt.finPacket}) is acknowledged with ${ack}, not FIN + 1 = ${want}: the ACK covers bytes never sent.`);
+        : `The ${R.name}'s FIN (packet ${rt.finPacket}) is acknowledged with ${ack}, not FIN + 1 = ${want}: the ACK covers bytes never sent.`,
+    );
   }
   if (rst !== null && rst.expected !== null && due(S, 'rst-in-window')) {
     const inSynSent = rt.state === SynSent;
-    check(checks, S, 'rst-in-window', rst.inWindow, p, rst.expected, rst.actual,
+    check(
+      checks,
+      S,
+      'rst-in-window',
+      rst.inWindow,
+      p,
+      rst.expected,
+      rst.actual,
       rst.inWindow
         ? inSynSent
           ? OK[S.name].rstAcksSyn
@@ -257,7 +345,8 @@ export function checkBefore(checks: CheckLog, seg: Segment, S: End, R: End, rst:
           ? rst.actual === null
             ? `The RST carries no ACK, so it does not acknowledge the ${R.name}'s SYN (${rst.expected}): it is ignored (RFC 9293 §3.10.7.3).`
             : `The RST acknowledges ${rst.actual}, not the ${R.name}'s SYN (${rst.expected}): it is ignored (RFC 9293 §3.10.7.3).`
-          : `The RST's sequence number ${rst.actual} is outside the ${R.name}'s receive window starting at ${rst.expected}: it is ignored (RFC 9293 §3.10.7.4, RFC 5961 §3).`);
+          : `The RST's sequence number ${rst.actual} is outside the ${R.name}'s receive window starting at ${rst.expected}: it is ignored (RFC 9293 §3.10.7.4, RFC 5961 §3).`,
+    );
   }
 }
 

@@ -106,14 +106,7 @@ export interface RstJudgement {
   why?: RstNote | null;
 }
 
-function judged(
-  out: RstJudgement,
-  accepted: boolean,
-  inWindow: boolean,
-  expected: number | null,
-  actual: number | null,
-  why: RstNote | null,
-): RstJudgement {
+function judged(out: RstJudgement, accepted: boolean, inWindow: boolean, expected: number | null, actual: number | null, why: RstNote | null): RstJudgement {
   out.accepted = accepted;
   out.inWindow = inWindow;
   out.expected = expected;
@@ -198,8 +191,7 @@ export function classify(
     if (f & TcpFlag.ACK) {
       const sent: SentEvent = s.sentSynAck && seg.seq === s.isn ? 'SynAckRexmit' : 'SynAck';
       // SYN-SENT/SYN-RECEIVED acceptability: SND.UNA < SEG.ACK =< SND.NXT (RFC 9293 §3.10.7.3, §3.3.1).
-      const acceptable =
-        r.isn === null || (ack !== null && seqGt(ack, r.isn) && (r.nextSeq === null || seqLe(ack, r.nextSeq)));
+      const acceptable = r.isn === null || (ack !== null && seqGt(ack, r.isn) && (r.nextSeq === null || seqLe(ack, r.nextSeq)));
       return fill(out, sent, acceptable ? 'SynAck' : 'SynAckBadAck');
     }
     const rexmit = s.isn !== null && seg.seq === s.isn;

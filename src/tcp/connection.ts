@@ -37,14 +37,7 @@
  */
 import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { TunnelHop } from '../decode/tunnel-path.js';
-import {
-  TcpState,
-  type ConnectionRecord,
-  type FlagCounts,
-  type SegmentRecord,
-  type Side,
-  type ZeekRecord,
-} from './model.js';
+import { TcpState, type ConnectionRecord, type FlagCounts, type SegmentRecord, type Side, type ZeekRecord } from './model.js';
 import { classify, judgeRst, type Classified, type RstJudgement } from './classify.js';
 import { A, analyze, duplicateOf, type DupState } from './analysis.js';
 import type { ReceivedEvent, SentEvent } from './table.js';
@@ -282,25 +275,61 @@ export class ConnectionTracker implements DupState, ZeekLife {
   private flag(bit: number, v: boolean): void {
     this.bits = v ? this.bits | bit : this.bits & ~bit;
   }
-  get handshakeAcked(): boolean { return (this.bits & B_HANDSHAKE_ACKED) !== 0; }
-  set handshakeAcked(v: boolean) { this.flag(B_HANDSHAKE_ACKED, v); }
-  get synAckFirst(): boolean { return (this.bits & B_SYN_ACK_FIRST) !== 0; }
-  set synAckFirst(v: boolean) { this.flag(B_SYN_ACK_FIRST, v); }
-  get refused(): boolean { return (this.bits & B_REFUSED) !== 0; }
-  set refused(v: boolean) { this.flag(B_REFUSED, v); }
-  get fastOpen(): boolean { return (this.bits & B_FAST_OPEN) !== 0; }
-  set fastOpen(v: boolean) { this.flag(B_FAST_OPEN, v); }
-  get secondFin(): boolean { return (this.bits & B_SECOND_FIN) !== 0; }
-  set secondFin(v: boolean) { this.flag(B_SECOND_FIN, v); }
-  get finsCrossed(): boolean { return (this.bits & B_FINS_CROSSED) !== 0; }
-  set finsCrossed(v: boolean) { this.flag(B_FINS_CROSSED, v); }
-  get threeSegment(): boolean { return (this.bits & B_THREE_SEGMENT) !== 0; }
-  set threeSegment(v: boolean) { this.flag(B_THREE_SEGMENT, v); }
-  get resetSeen(): boolean { return (this.bits & B_RESET_SEEN) !== 0; }
-  set resetSeen(v: boolean) { this.flag(B_RESET_SEEN, v); }
+  get handshakeAcked(): boolean {
+    return (this.bits & B_HANDSHAKE_ACKED) !== 0;
+  }
+  set handshakeAcked(v: boolean) {
+    this.flag(B_HANDSHAKE_ACKED, v);
+  }
+  get synAckFirst(): boolean {
+    return (this.bits & B_SYN_ACK_FIRST) !== 0;
+  }
+  set synAckFirst(v: boolean) {
+    this.flag(B_SYN_ACK_FIRST, v);
+  }
+  get refused(): boolean {
+    return (this.bits & B_REFUSED) !== 0;
+  }
+  set refused(v: boolean) {
+    this.flag(B_REFUSED, v);
+  }
+  get fastOpen(): boolean {
+    return (this.bits & B_FAST_OPEN) !== 0;
+  }
+  set fastOpen(v: boolean) {
+    this.flag(B_FAST_OPEN, v);
+  }
+  get secondFin(): boolean {
+    return (this.bits & B_SECOND_FIN) !== 0;
+  }
+  set secondFin(v: boolean) {
+    this.flag(B_SECOND_FIN, v);
+  }
+  get finsCrossed(): boolean {
+    return (this.bits & B_FINS_CROSSED) !== 0;
+  }
+  set finsCrossed(v: boolean) {
+    this.flag(B_FINS_CROSSED, v);
+  }
+  get threeSegment(): boolean {
+    return (this.bits & B_THREE_SEGMENT) !== 0;
+  }
+  set threeSegment(v: boolean) {
+    this.flag(B_THREE_SEGMENT, v);
+  }
+  get resetSeen(): boolean {
+    return (this.bits & B_RESET_SEEN) !== 0;
+  }
+  set resetSeen(v: boolean) {
+    this.flag(B_RESET_SEEN, v);
+  }
   /** finish() ran with `last`: the record owns the lists now. */
-  get done(): boolean { return (this.bits & B_DONE) !== 0; }
-  set done(v: boolean) { this.flag(B_DONE, v); }
+  get done(): boolean {
+    return (this.bits & B_DONE) !== 0;
+  }
+  set done(v: boolean) {
+    this.flag(B_DONE, v);
+  }
 
   /** Starts a connection; nothing is known until the first `observe()`. */
   constructor(
@@ -412,7 +441,11 @@ export class ConnectionTracker implements DupState, ZeekLife {
   private reordered(seg: Segment, mask: number, lateSyn: boolean): number {
     if (this.nReordered++ === 0) this.reorderedFirst = seg.packet;
     if (lateSyn && this.assumedSyn !== 0) {
-      setWhy(this, this.assumedSyn, flat(`its SYN, captured out of order after the SYN,ACK that answers it (in packet ${seg.packet}), went first on the wire (RFC 9293 §3.10.1)`));
+      setWhy(
+        this,
+        this.assumedSyn,
+        flat(`its SYN, captured out of order after the SYN,ACK that answers it (in packet ${seg.packet}), went first on the wire (RFC 9293 §3.10.1)`),
+      );
     }
     // Not a retransmission: it is the first copy (Wireshark's out-of-order, when it says so, stands).
     return (mask & ~(A.RETRANSMISSION | A.SPURIOUS)) | A.REORDERED;
@@ -520,8 +553,7 @@ export class ConnectionTracker implements DupState, ZeekLife {
     // Capture order is not wire order: a SYN captured after the SYN,ACK that acknowledges it went
     // first on the wire. Both machines are already past it (the SYN,ACK's sender received it, its
     // receiver was assumed in SYN-SENT): it is booked and checked, and moves neither.
-    const lateSyn = (f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN && !st.sentAny && rt.sentSynAck &&
-      rt.maxAck === seqAdd(seg.seq, 1 + len);
+    const lateSyn = (f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN && !st.sentAny && rt.sentSynAck && rt.maxAck === seqAdd(seg.seq, 1 + len);
     if (lateSyn || this.fillsHole(seg, S, t)) mask = this.reordered(seg, mask, lateSyn);
     const rst: RstJudgement | null = f & TcpFlag.RST ? judgeRst(seg, st, rt, RST) : null;
     // What this segment's ACK proves the receiver sent though the capture did not show it, and what
@@ -632,7 +664,15 @@ export class ConnectionTracker implements DupState, ZeekLife {
       this.s.t.state = Listen;
     } else if (syn && ack && !fromClient) {
       this.s.t.state = Listen;
-      this.assumedSyn = move(this, this.c, SynSent, seg.packet, 0, 'its SYN was not captured; the SYN,ACK answering it shows it was sent (RFC 9293 §3.10.1)', 'assumed');
+      this.assumedSyn = move(
+        this,
+        this.c,
+        SynSent,
+        seg.packet,
+        0,
+        'its SYN was not captured; the SYN,ACK answering it shows it was sent (RFC 9293 §3.10.1)',
+        'assumed',
+      );
     } else {
       const why = 'no opening was captured: the connection is taken as synchronized (ESTABLISHED) from its first captured segment (mid-stream)';
       move(this, this.c, Established, seg.packet, 0, why, 'assumed');
@@ -772,4 +812,3 @@ export class ConnectionTracker implements DupState, ZeekLife {
     } else this.omitted++;
   }
 }
-

@@ -60,8 +60,10 @@ export interface Proof {
 /** The opening of a `why` that `p` proves. */
 export function proofWhy(p: Proof): string {
   const what = p.ctl & TcpFlag.SYN ? 'a SYN,ACK' : p.ctl & TcpFlag.FIN ? (p.len > 0 ? `${p.len} bytes and a FIN` : 'a FIN') : `${p.len} bytes`;
-  return `inferred (${p.code}, packet ${p.packet}): the ${p.b}'s ACK ${p.ack} in packet ${p.packet} covers ${what} of the ${p.a}'s that the capture did not show, ` +
-    `so the ${p.a} sent it and the ${p.b} received it; `;
+  return (
+    `inferred (${p.code}, packet ${p.packet}): the ${p.b}'s ACK ${p.ack} in packet ${p.packet} covers ${what} of the ${p.a}'s that the capture did not show, ` +
+    `so the ${p.a} sent it and the ${p.b} received it; `
+  );
 }
 
 /** A SYN or FIN the endpoint received and has not acknowledged yet. */
@@ -214,92 +216,220 @@ export class End implements EndpointTrack, ZeekEndpoint {
   private flag(bit: number, v: boolean): void {
     this.bits = v ? this.bits | bit : this.bits & ~bit;
   }
-  get sentAny(): boolean { return (this.bits & SENT_ANY) !== 0; }
-  set sentAny(v: boolean) { this.flag(SENT_ANY, v); }
-  get sentSyn(): boolean { return (this.bits & SENT_SYN) !== 0; }
-  set sentSyn(v: boolean) { this.flag(SENT_SYN, v); }
-  get sentSynAck(): boolean { return (this.bits & SENT_SYN_ACK) !== 0; }
-  set sentSynAck(v: boolean) { this.flag(SENT_SYN_ACK, v); }
-  get synAcked(): boolean { return (this.bits & SYN_ACKED) !== 0; }
-  set synAcked(v: boolean) { this.flag(SYN_ACKED, v); }
-  get finAcked(): boolean { return (this.bits & FIN_ACKED) !== 0; }
-  set finAcked(v: boolean) { this.flag(FIN_ACKED, v); }
-  get lastWasKeepAlive(): boolean { return (this.bits & LAST_KA) !== 0; }
-  set lastWasKeepAlive(v: boolean) { this.flag(LAST_KA, v); }
-  get awaitHandshakeAck(): boolean { return (this.bits & AWAIT_HS_ACK) !== 0; }
-  set awaitHandshakeAck(v: boolean) { this.flag(AWAIT_HS_ACK, v); }
-  get awaitSeqAfterSyn(): boolean { return (this.bits & AWAIT_SEQ_SYN) !== 0; }
-  set awaitSeqAfterSyn(v: boolean) { this.flag(AWAIT_SEQ_SYN, v); }
-  get awaitSeqAfterFin(): boolean { return (this.bits & AWAIT_SEQ_FIN) !== 0; }
-  set awaitSeqAfterFin(v: boolean) { this.flag(AWAIT_SEQ_FIN, v); }
-  get ackedPeerFin(): boolean { return (this.bits & ACKED_PEER_FIN) !== 0; }
-  set ackedPeerFin(v: boolean) { this.flag(ACKED_PEER_FIN, v); }
+  get sentAny(): boolean {
+    return (this.bits & SENT_ANY) !== 0;
+  }
+  set sentAny(v: boolean) {
+    this.flag(SENT_ANY, v);
+  }
+  get sentSyn(): boolean {
+    return (this.bits & SENT_SYN) !== 0;
+  }
+  set sentSyn(v: boolean) {
+    this.flag(SENT_SYN, v);
+  }
+  get sentSynAck(): boolean {
+    return (this.bits & SENT_SYN_ACK) !== 0;
+  }
+  set sentSynAck(v: boolean) {
+    this.flag(SENT_SYN_ACK, v);
+  }
+  get synAcked(): boolean {
+    return (this.bits & SYN_ACKED) !== 0;
+  }
+  set synAcked(v: boolean) {
+    this.flag(SYN_ACKED, v);
+  }
+  get finAcked(): boolean {
+    return (this.bits & FIN_ACKED) !== 0;
+  }
+  set finAcked(v: boolean) {
+    this.flag(FIN_ACKED, v);
+  }
+  get lastWasKeepAlive(): boolean {
+    return (this.bits & LAST_KA) !== 0;
+  }
+  set lastWasKeepAlive(v: boolean) {
+    this.flag(LAST_KA, v);
+  }
+  get awaitHandshakeAck(): boolean {
+    return (this.bits & AWAIT_HS_ACK) !== 0;
+  }
+  set awaitHandshakeAck(v: boolean) {
+    this.flag(AWAIT_HS_ACK, v);
+  }
+  get awaitSeqAfterSyn(): boolean {
+    return (this.bits & AWAIT_SEQ_SYN) !== 0;
+  }
+  set awaitSeqAfterSyn(v: boolean) {
+    this.flag(AWAIT_SEQ_SYN, v);
+  }
+  get awaitSeqAfterFin(): boolean {
+    return (this.bits & AWAIT_SEQ_FIN) !== 0;
+  }
+  set awaitSeqAfterFin(v: boolean) {
+    this.flag(AWAIT_SEQ_FIN, v);
+  }
+  get ackedPeerFin(): boolean {
+    return (this.bits & ACKED_PEER_FIN) !== 0;
+  }
+  set ackedPeerFin(v: boolean) {
+    this.flag(ACKED_PEER_FIN, v);
+  }
   /** It sent a segment that is neither a SYN nor an RST (so it got past SYN-SENT). */
-  get sentNonSyn(): boolean { return (this.bits & SENT_NON_SYN) !== 0; }
-  set sentNonSyn(v: boolean) { this.flag(SENT_NON_SYN, v); }
+  get sentNonSyn(): boolean {
+    return (this.bits & SENT_NON_SYN) !== 0;
+  }
+  set sentNonSyn(v: boolean) {
+    this.flag(SENT_NON_SYN, v);
+  }
 
   private get_(i: number): number | null {
     const v = this.n[i]!;
     return v === v ? v : null;
   }
-  get isn(): number | null { return this.get_(ISN); }
-  set isn(v: number | null) { this.n[ISN] = v ?? NaN; }
-  get base(): number | null { return this.get_(BASE); }
-  set base(v: number | null) { this.n[BASE] = v ?? NaN; }
-  get nextSeq(): number | null { return this.get_(NEXT_SEQ); }
-  set nextSeq(v: number | null) { this.n[NEXT_SEQ] = v ?? NaN; }
-  get nextSeqTime(): number { return this.n[NEXT_SEQ_TIME]!; }
-  set nextSeqTime(v: number) { this.n[NEXT_SEQ_TIME] = v; }
-  get finSeq(): number | null { return this.get_(FIN_SEQ); }
-  set finSeq(v: number | null) { this.n[FIN_SEQ] = v ?? NaN; }
-  get maxAck(): number | null { return this.get_(MAX_ACK); }
-  set maxAck(v: number | null) { this.n[MAX_ACK] = v ?? NaN; }
-  get lastAck(): number | null { return this.get_(LAST_ACK); }
-  set lastAck(v: number | null) { this.n[LAST_ACK] = v ?? NaN; }
-  get lastAckTime(): number { return this.n[LAST_ACK_TIME]!; }
-  set lastAckTime(v: number) { this.n[LAST_ACK_TIME] = v; }
+  get isn(): number | null {
+    return this.get_(ISN);
+  }
+  set isn(v: number | null) {
+    this.n[ISN] = v ?? NaN;
+  }
+  get base(): number | null {
+    return this.get_(BASE);
+  }
+  set base(v: number | null) {
+    this.n[BASE] = v ?? NaN;
+  }
+  get nextSeq(): number | null {
+    return this.get_(NEXT_SEQ);
+  }
+  set nextSeq(v: number | null) {
+    this.n[NEXT_SEQ] = v ?? NaN;
+  }
+  get nextSeqTime(): number {
+    return this.n[NEXT_SEQ_TIME]!;
+  }
+  set nextSeqTime(v: number) {
+    this.n[NEXT_SEQ_TIME] = v;
+  }
+  get finSeq(): number | null {
+    return this.get_(FIN_SEQ);
+  }
+  set finSeq(v: number | null) {
+    this.n[FIN_SEQ] = v ?? NaN;
+  }
+  get maxAck(): number | null {
+    return this.get_(MAX_ACK);
+  }
+  set maxAck(v: number | null) {
+    this.n[MAX_ACK] = v ?? NaN;
+  }
+  get lastAck(): number | null {
+    return this.get_(LAST_ACK);
+  }
+  set lastAck(v: number | null) {
+    this.n[LAST_ACK] = v ?? NaN;
+  }
+  get lastAckTime(): number {
+    return this.n[LAST_ACK_TIME]!;
+  }
+  set lastAckTime(v: number) {
+    this.n[LAST_ACK_TIME] = v;
+  }
   /**
    * Its latest SYN or FIN as sent (seen or inferred): the sequence number after it, how many copies
    * the capture showed (ctlCopies), and when the last two left (seconds since the first packet).
    * What the peer did not answer, and whether it stopped retransmitting, are read from these
    * (evidence.ts).
    */
-  get ctlEnd(): number | null { return this.get_(CTL_END); }
-  set ctlEnd(v: number | null) { this.n[CTL_END] = v ?? NaN; }
-  get ctlLast(): number { return this.n[CTL_LAST]!; }
-  set ctlLast(v: number) { this.n[CTL_LAST] = v; }
-  get ctlPrev(): number { return this.n[CTL_PREV]!; }
-  set ctlPrev(v: number) { this.n[CTL_PREV] = v; }
+  get ctlEnd(): number | null {
+    return this.get_(CTL_END);
+  }
+  set ctlEnd(v: number | null) {
+    this.n[CTL_END] = v ?? NaN;
+  }
+  get ctlLast(): number {
+    return this.n[CTL_LAST]!;
+  }
+  set ctlLast(v: number) {
+    this.n[CTL_LAST] = v;
+  }
+  get ctlPrev(): number {
+    return this.n[CTL_PREV]!;
+  }
+  set ctlPrev(v: number) {
+    this.n[CTL_PREV] = v;
+  }
   /** Start of the current 2·MSL timer (seconds since the first packet); twPacket the packet that started it. */
-  get twStart(): number { return this.n[TW_START]!; }
-  set twStart(v: number) { this.n[TW_START] = v; }
+  get twStart(): number {
+    return this.n[TW_START]!;
+  }
+  set twStart(v: number) {
+    this.n[TW_START] = v;
+  }
 
   private m(): EndMore {
     return (this.more ??= new EndMore());
   }
-  get keepAlives(): number { return this.more === null ? 0 : this.more.keepAlives; }
-  set keepAlives(v: number) { if (v !== 0 || this.more !== null) this.m().keepAlives = v; }
-  get lastKeepAlive(): number { return this.more === null ? -1 : this.more.lastKeepAlive; }
-  set lastKeepAlive(v: number) { if (v !== -1 || this.more !== null) this.m().lastKeepAlive = v; }
-  get kaIntervalSum(): number { return this.more === null ? 0 : this.more.kaIntervalSum; }
-  set kaIntervalSum(v: number) { if (v !== 0 || this.more !== null) this.m().kaIntervalSum = v; }
-  get kaIntervals(): number { return this.more === null ? 0 : this.more.kaIntervals; }
-  set kaIntervals(v: number) { if (v !== 0 || this.more !== null) this.m().kaIntervals = v; }
-  get afterFin(): { packet: number; end: number } | null { return this.more === null ? null : this.more.afterFin; }
-  set afterFin(v: { packet: number; end: number } | null) { if (v !== null || this.more !== null) this.m().afterFin = v; }
+  get keepAlives(): number {
+    return this.more === null ? 0 : this.more.keepAlives;
+  }
+  set keepAlives(v: number) {
+    if (v !== 0 || this.more !== null) this.m().keepAlives = v;
+  }
+  get lastKeepAlive(): number {
+    return this.more === null ? -1 : this.more.lastKeepAlive;
+  }
+  set lastKeepAlive(v: number) {
+    if (v !== -1 || this.more !== null) this.m().lastKeepAlive = v;
+  }
+  get kaIntervalSum(): number {
+    return this.more === null ? 0 : this.more.kaIntervalSum;
+  }
+  set kaIntervalSum(v: number) {
+    if (v !== 0 || this.more !== null) this.m().kaIntervalSum = v;
+  }
+  get kaIntervals(): number {
+    return this.more === null ? 0 : this.more.kaIntervals;
+  }
+  set kaIntervals(v: number) {
+    if (v !== 0 || this.more !== null) this.m().kaIntervals = v;
+  }
+  get afterFin(): { packet: number; end: number } | null {
+    return this.more === null ? null : this.more.afterFin;
+  }
+  set afterFin(v: { packet: number; end: number } | null) {
+    if (v !== null || this.more !== null) this.m().afterFin = v;
+  }
   /** End of the last SYN/FIN from the peer this endpoint showed it never received (it retransmitted over it). */
-  get lostEnd(): number | null { return this.more === null ? null : this.more.lostEnd; }
-  set lostEnd(v: number | null) { if (v !== null || this.more !== null) this.m().lostEnd = v; }
+  get lostEnd(): number | null {
+    return this.more === null ? null : this.more.lostEnd;
+  }
+  set lostEnd(v: number | null) {
+    if (v !== null || this.more !== null) this.m().lostEnd = v;
+  }
   /**
    * The latest hole in its sequence space: a segment started beyond everything before it (from
    * holeStart to holeEnd), at holeTime. A segment inside it soon after was captured out of order.
    */
-  get holeStart(): number { return this.more === null ? 0 : this.more.holeStart; }
-  set holeStart(v: number) { if (v !== 0 || this.more !== null) this.m().holeStart = v; }
-  get holeEnd(): number | null { return this.more === null ? null : this.more.holeEnd; }
-  set holeEnd(v: number | null) { if (v !== null || this.more !== null) this.m().holeEnd = v; }
-  get holeTime(): number { return this.more === null ? 0 : this.more.holeTime; }
-  set holeTime(v: number) { if (v !== 0 || this.more !== null) this.m().holeTime = v; }
+  get holeStart(): number {
+    return this.more === null ? 0 : this.more.holeStart;
+  }
+  set holeStart(v: number) {
+    if (v !== 0 || this.more !== null) this.m().holeStart = v;
+  }
+  get holeEnd(): number | null {
+    return this.more === null ? null : this.more.holeEnd;
+  }
+  set holeEnd(v: number | null) {
+    if (v !== null || this.more !== null) this.m().holeEnd = v;
+  }
+  get holeTime(): number {
+    return this.more === null ? 0 : this.more.holeTime;
+  }
+  set holeTime(v: number) {
+    if (v !== 0 || this.more !== null) this.m().holeTime = v;
+  }
 
   /** Its negotiated options, as the record has them (a new object). */
   get options(): NegotiatedOptions {
@@ -307,6 +437,12 @@ export class End implements EndpointTrack, ZeekEndpoint {
   }
   /** Its data between the opening and the closing, as the record has it (a new object). */
   get dir(): DirectionSummary {
-    return { segments: this.dSegments, bytes: this.dBytes, retransmissions: this.dRetransmissions, firstPacket: this.dFirstPacket, lastPacket: this.dLastPacket };
+    return {
+      segments: this.dSegments,
+      bytes: this.dBytes,
+      retransmissions: this.dRetransmissions,
+      firstPacket: this.dFirstPacket,
+      lastPacket: this.dLastPacket,
+    };
   }
 }

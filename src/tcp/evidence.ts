@@ -38,8 +38,30 @@ const UNANSWERED_RTTS = 10;
 const VEV: Classified = { sent: 'Ack', received: 'Ack' };
 const PROOF: Proof = { code: INFERENCE.unseenData, packet: 0, ack: null, ctl: 0, len: 0, a: 'client', b: 'server' };
 const VSEG: { -readonly [K in keyof Segment]: Segment[K] } = {
-  packet: 0, tsSec: 0, tsNsec: 0, ipVersion: 4, ipId: 0, src0: 0, src1: 0, src2: 0, src3: 0, dst0: 0, dst1: 0, dst2: 0, dst3: 0,
-  srcPort: 0, dstPort: 0, seq: 0, ack: null, flags: 0, window: 0, payloadLen: 0, options: null, truncated: false, tunnel: 0, tunnelFlip: 0,
+  packet: 0,
+  tsSec: 0,
+  tsNsec: 0,
+  ipVersion: 4,
+  ipId: 0,
+  src0: 0,
+  src1: 0,
+  src2: 0,
+  src3: 0,
+  dst0: 0,
+  dst1: 0,
+  dst2: 0,
+  dst3: 0,
+  srcPort: 0,
+  dstPort: 0,
+  seq: 0,
+  ack: null,
+  flags: 0,
+  window: 0,
+  payloadLen: 0,
+  options: null,
+  truncated: false,
+  tunnel: 0,
+  tunnelFlip: 0,
 };
 
 /**
@@ -91,7 +113,8 @@ export function inferFromAck(x: ConnectionTracker, seg: Segment, B: End, A: End,
   }
   const g = x.finGuess;
   if (g !== null) {
-    if (g.B === B && f & TcpFlag.FIN && !(f & TcpFlag.RST)) x.finGuess = null; // B closes too: the FIN stands
+    if (g.B === B && f & TcpFlag.FIN && !(f & TcpFlag.RST))
+      x.finGuess = null; // B closes too: the FIN stands
     else if (g.A === B && seg.payloadLen > 0 && B.t.finSeq !== null && seqGt(seqAdd(seg.seq, seg.payloadLen), B.t.finSeq)) {
       withdrawFin(x, g); // its own data beyond the guessed FIN
     }
@@ -134,8 +157,18 @@ export function inferFromAck(x: ConnectionTracker, seg: Segment, B: End, A: End,
   }
   const sure = (f & TcpFlag.FIN) !== 0 || b.finSeq !== null;
   const saved: FinGuess['saved'] = [
-    x.firstFin, x.firstCloseSide, x.secondFin, x.threeSegment, x.finsCrossed, A.ackedPeerFin, B.ackedPeerFin,
-    A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket,
+    x.firstFin,
+    x.firstCloseSide,
+    x.secondFin,
+    x.threeSegment,
+    x.finsCrossed,
+    A.ackedPeerFin,
+    B.ackedPeerFin,
+    A.ctlEnd,
+    A.ctlCopies,
+    A.ctlLast,
+    A.ctlPrev,
+    A.ctlPacket,
   ];
   const bits = FIN_CHECKS & ~A.checked;
   unseen(x, A, B, seg, t, INFERENCE.unseenFin, TcpFlag.FIN, end, gap - 1, ackOf);
@@ -148,7 +181,18 @@ export function inferFromAck(x: ConnectionTracker, seg: Segment, B: End, A: End,
  * tracks learn its ISN or FIN, not what only a captured segment shows (A's next sequence number for
  * the analysis flags, counts, options, checks: the checks about a FIN no capture showed are skipped).
  */
-export function unseen(x: ConnectionTracker, A: End, B: End, proof: Segment, t: number, code: InferenceCode, ctl: number, seq: number, len: number, ack: number | null): void {
+export function unseen(
+  x: ConnectionTracker,
+  A: End,
+  B: End,
+  proof: Segment,
+  t: number,
+  code: InferenceCode,
+  ctl: number,
+  seq: number,
+  len: number,
+  ack: number | null,
+): void {
   const v = VSEG;
   v.packet = proof.packet;
   v.tsSec = proof.tsSec;
@@ -227,8 +271,20 @@ export function withdrawFin(x: ConnectionTracker, g: FinGuess): boolean {
   for (const E of [A, B]) {
     while (trPacket(x, lastTr(x, E)) === packet) undo(x, E, false);
   }
-  [x.firstFin, x.firstCloseSide, x.secondFin, x.threeSegment, x.finsCrossed, A.ackedPeerFin, B.ackedPeerFin,
-    A.ctlEnd, A.ctlCopies, A.ctlLast, A.ctlPrev, A.ctlPacket] = g.saved;
+  [
+    x.firstFin,
+    x.firstCloseSide,
+    x.secondFin,
+    x.threeSegment,
+    x.finsCrossed,
+    A.ackedPeerFin,
+    B.ackedPeerFin,
+    A.ctlEnd,
+    A.ctlCopies,
+    A.ctlLast,
+    A.ctlPrev,
+    A.ctlPacket,
+  ] = g.saved;
   A.t.finSeq = null;
   A.t.finAcked = false;
   A.checked &= ~g.bits;
@@ -255,8 +311,14 @@ export function withdrawSynAck(x: ConnectionTracker, g: SynGuess, rst: number): 
   A.pending = null;
   const tr = lastTr(x, B);
   if (trPacket(x, tr) === packet && lastVia(x, B) !== null) {
-    setWhy(x, tr, flat(`its ACK in packet ${packet} acknowledges a SYN,ACK of the ${A.name}'s that the capture did not show, so it took one as received; ` +
-      `the ${A.name}'s RST <SEQ=SEG.ACK> without ACK in packet ${rst} is LISTEN's answer to an ACK (RFC 9293 §3.10.7.2), so the ${A.name} never sent it`));
+    setWhy(
+      x,
+      tr,
+      flat(
+        `its ACK in packet ${packet} acknowledges a SYN,ACK of the ${A.name}'s that the capture did not show, so it took one as received; ` +
+          `the ${A.name}'s RST <SEQ=SEG.ACK> without ACK in packet ${rst} is LISTEN's answer to an ACK (RFC 9293 §3.10.7.2), so the ${A.name} never sent it`,
+      ),
+    );
   }
   bookUnexpected(x, packet, A.name, 'received', Listen, g.event);
 }

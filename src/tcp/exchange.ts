@@ -6,15 +6,7 @@
 import { TcpFlag, type Segment } from '../decode/segment.js';
 import type { RstJudgement } from './classify.js';
 import type { End } from './endpoint.js';
-import {
-  TcpState,
-  type CloseKind,
-  type OpenKind,
-  type RstNote,
-  type SegmentFlag,
-  type SegmentRecord,
-  type Side,
-} from './model.js';
+import { TcpState, type CloseKind, type OpenKind, type RstNote, type SegmentFlag, type SegmentRecord, type Side } from './model.js';
 import type { ReceivedEvent, SentEvent } from './table.js';
 import { round6 } from './format.js';
 import { seqAdd, seqGe } from './seq.js';
@@ -65,7 +57,17 @@ export interface Exchange extends TransitionLog {
 }
 
 /** Opening and closing facts of this segment (what kind, who first, RTT). */
-export function bookSegment(x: Exchange, seg: Segment, S: End, R: End, sent: SentEvent, t: number, _senderBefore: TcpState, _receiverBefore: TcpState, _senderFirst: boolean): void {
+export function bookSegment(
+  x: Exchange,
+  seg: Segment,
+  S: End,
+  R: End,
+  sent: SentEvent,
+  t: number,
+  _senderBefore: TcpState,
+  _receiverBefore: TcpState,
+  _senderFirst: boolean,
+): void {
   const f = seg.flags;
   if (f & TcpFlag.SYN) {
     if (!(f & TcpFlag.ACK)) {
@@ -74,8 +76,7 @@ export function bookSegment(x: Exchange, seg: Segment, S: End, R: End, sent: Sen
           x.firstSynTime = t;
           x.firstSynPacket = seg.packet;
           if (x.s.t.sentSynAck) x.synAckFirst = true;
-        }
-        else if (sent === 'SynRexmit') {
+        } else if (sent === 'SynRexmit') {
           const list = (x.synRexmits ??= []);
           if (list.length < MAX_PACKETS) list.push(round6(t - x.firstSynTime));
         }
@@ -94,8 +95,16 @@ export function bookSegment(x: Exchange, seg: Segment, S: End, R: End, sent: Sen
   // ACK, data or a FIN (a FIN captured before the ACK below it still acknowledges the SYN,ACK).
   const ss = x.s.t;
   const ack = seg.ack;
-  if (S === x.c && !x.handshakeAcked && ss.sentSynAck && ss.isn !== null && !ss.synAcked && ack !== null && !(f & (TcpFlag.SYN | TcpFlag.RST)) &&
-      seqGe(ack, seqAdd(ss.isn, 1))) {
+  if (
+    S === x.c &&
+    !x.handshakeAcked &&
+    ss.sentSynAck &&
+    ss.isn !== null &&
+    !ss.synAcked &&
+    ack !== null &&
+    !(f & (TcpFlag.SYN | TcpFlag.RST)) &&
+    seqGe(ack, seqAdd(ss.isn, 1))
+  ) {
     x.handshakeAcked = true;
     const from = x.lastSynTime ?? x.firstSynTime;
     // Not a round trip: a SYN captured after its SYN,ACK, or a clock that went back in between.

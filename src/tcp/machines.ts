@@ -123,8 +123,16 @@ export function applySent(x: ConnectionTracker, S: End, seg: Segment, ev: SentEv
   // A state taken from what this endpoint received (e.g. ESTABLISHED from the peer's ACK of its SYN)
   // is confirmed when it then sends new data: RFC 9293 §3.10.2 queues data until ESTABLISHED, so
   // only ESTABLISHED and CLOSE-WAIT send it. A pure ACK proves nothing (it may answer anything).
-  if (moved === 0 && replay === null && !undone && S.pending === null && S.basis === 'inferred' &&
-      seg.payloadLen > 0 && ev === 'Data' && (S.t.state === Established || S.t.state === CloseWait)) {
+  if (
+    moved === 0 &&
+    replay === null &&
+    !undone &&
+    S.pending === null &&
+    S.basis === 'inferred' &&
+    seg.payloadLen > 0 &&
+    ev === 'Data' &&
+    (S.t.state === Established || S.t.state === CloseWait)
+  ) {
     S.basis = 'observed';
   }
   if (replay !== null) {
@@ -156,9 +164,7 @@ export function neverListened(x: ConnectionTracker, E: End): void {
 export function applyReceived(x: ConnectionTracker, R: End, seg: Segment, ev: ReceivedEvent, sent: SentEvent, t: number): void {
   const f = seg.flags;
   const control = (f & (TcpFlag.SYN | TcpFlag.FIN)) !== 0 && !(f & TcpFlag.RST);
-  const end = control
-    ? seqAdd(seg.seq, seg.payloadLen + (f & TcpFlag.SYN ? 1 : 0) + (f & TcpFlag.FIN ? 1 : 0))
-    : 0;
+  const end = control ? seqAdd(seg.seq, seg.payloadLen + (f & TcpFlag.SYN ? 1 : 0) + (f & TcpFlag.FIN ? 1 : 0)) : 0;
   const p = R.pending;
   if (control && REXMIT.has(sent) && p !== null && p.end === end && p.tr !== 0 && lastTr(x, R) === p.tr) {
     // The first copy drew no ACK: take it as lost and date the receiver's transition from this copy.

@@ -81,14 +81,7 @@ export interface EndpointRecord {
   bytes: number;
 }
 
-export type OpenKind =
-  | 'three-way'
-  | 'simultaneous'
-  | 'fast-open'
-  | 'refused'
-  | 'unanswered'
-  | 'incomplete'
-  | 'mid-stream';
+export type OpenKind = 'three-way' | 'simultaneous' | 'fast-open' | 'refused' | 'unanswered' | 'incomplete' | 'mid-stream';
 
 export type CloseKind = 'four-way' | 'three-segment' | 'simultaneous' | 'reset' | 'half-closed' | 'none';
 
@@ -299,8 +292,7 @@ export interface ZeekRecord {
 }
 
 /** Zeek conn.log's conn_state codes (base/protocols/conn/main.zeek). */
-export type ZeekConnState =
-  | 'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR' | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
+export type ZeekConnState = 'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR' | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
 
 export interface ConnectionRecord {
   id: number;

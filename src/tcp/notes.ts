@@ -88,7 +88,6 @@ export type Note =
   | { code: 'rtt-reordered'; synPacket: number; synAckPacket: number }
   | { code: 'clock-backwards'; steps: number; firstPacket: number; backSec: number };
 
-
 /**
  * Every parameter any note has, in one fixed order: the JSON writes each note with all of them
  * (null where its code has none), so that every `noteCodes` entry has the same keys (the
@@ -127,11 +126,13 @@ export const NOTE_PARAMS = [
   'synPacket',
   'synAckPacket',
   'steps',
-  'backSec'
+  'backSec',
 ] as const;
 type ParamOf<T> = T extends unknown ? Exclude<keyof T, 'code'> : never;
 // Fails to compile when a note gains a parameter NOTE_PARAMS does not list, or lists one no note has.
-const notesListed: [Exclude<ParamOf<Note>, (typeof NOTE_PARAMS)[number]>, Exclude<(typeof NOTE_PARAMS)[number], ParamOf<Note>>] extends [never, never] ? true : never = true;
+const notesListed: [Exclude<ParamOf<Note>, (typeof NOTE_PARAMS)[number]>, Exclude<(typeof NOTE_PARAMS)[number], ParamOf<Note>>] extends [never, never]
+  ? true
+  : never = true;
 void notesListed;
 
 /** The note with code `C`. */

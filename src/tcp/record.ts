@@ -171,10 +171,7 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
     reusedFrom: x.reusedFrom,
     segments,
     data: { client: x.c.dir, server: x.s.dir },
-    keepAlive:
-      kaProbes === 0
-        ? null
-        : { probes: kaProbes, intervalSec: kaN === 0 ? null : round6((x.c.kaIntervalSum + x.s.kaIntervalSum) / kaN) },
+    keepAlive: kaProbes === 0 ? null : { probes: kaProbes, intervalSec: kaN === 0 ? null : round6((x.c.kaIntervalSum + x.s.kaIntervalSum) / kaN) },
     notes,
     tunnel: x.tunnel !== null && x.tunnel.length > 0 ? x.tunnel : null,
     // Made after the fact, from the segments, by whoever asked for it (cli/pictures.ts).

@@ -85,41 +85,32 @@ const to = (next: TcpState, why: string): Cell => ({ next, why });
 const odd = (state: TcpState, why: string): Cell => ({ next: state, why, unexpected: true });
 
 // Sentences used by many cells.
-const SYN_IN_SYNC =
-  'a SYN in a synchronized state is answered with a challenge ACK and changes nothing (RFC 9293 §3.10.7.4, RFC 5961 §4)';
+const SYN_IN_SYNC = 'a SYN in a synchronized state is answered with a challenge ACK and changes nothing (RFC 9293 §3.10.7.4, RFC 5961 §4)';
 const DUP_SYNACK = 'a repeated SYN,ACK is acknowledged again and changes nothing (RFC 9293 §3.10.7.4)';
 const NO_CHANGE_ACK = 'an ACK that acknowledges nothing new to the state machine changes nothing (RFC 9293 §3.10.7.4)';
 const NO_CHANGE_DATA = 'data is queued for the user and changes nothing (RFC 9293 §3.10.7.4, seventh)';
-const RST_UNACC =
-  'an RST outside the window is dropped, and one inside it but not at RCV.NXT only draws a challenge ACK (RFC 9293 §3.10.7.4, RFC 5961 §3.2)';
+const RST_UNACC = 'an RST outside the window is dropped, and one inside it but not at RCV.NXT only draws a challenge ACK (RFC 9293 §3.10.7.4, RFC 5961 §3.2)';
 const ABORT = 'it sent RST: an ABORT deletes the TCB (RFC 9293 §3.10.5)';
-const RST_ANSWER_SYNC =
-  'an RST answering an unacceptable segment leaves its own connection as it was (RFC 9293 §3.10.7.4)';
+const RST_ANSWER_SYNC = 'an RST answering an unacceptable segment leaves its own connection as it was (RFC 9293 §3.10.7.4)';
 const DATA_AFTER_FIN = 'it sends data after its own FIN: a violation (RFC 9293 §3.10.2: no SEND after CLOSE); no state change';
 const RESET_RCVD = 'an RST at RCV.NXT resets the connection: the TCB is deleted (RFC 9293 §3.10.7.4, RFC 5961 §3.2)';
-const CLOSED_RCV =
-  'CLOSED: no TCB exists, the segment is discarded and (unless it is an RST) answered with an RST (RFC 9293 §3.10.7.1)';
-const CLOSED_SENDS =
-  'a CLOSED endpoint has no TCB and sends nothing but RSTs (RFC 9293 §3.10.7.1); the segment is anomalous and changes nothing';
+const CLOSED_RCV = 'CLOSED: no TCB exists, the segment is discarded and (unless it is an RST) answered with an RST (RFC 9293 §3.10.7.1)';
+const CLOSED_SENDS = 'a CLOSED endpoint has no TCB and sends nothing but RSTs (RFC 9293 §3.10.7.1); the segment is anomalous and changes nothing';
 const LISTEN_ACK = 'any ACK arriving in LISTEN is bad: it is answered with an RST and LISTEN is kept (RFC 9293 §3.10.7.2)';
-const LISTEN_ODD =
-  'a LISTEN endpoint sends only SYN,ACK (or RST): the segment is anomalous and LISTEN is kept (RFC 9293 §3.10.7.2)';
-const SYNSENT_DROP =
-  'in SYN-SENT a segment with neither SYN nor RST is dropped (RFC 9293 §3.10.7.3, fifth)';
+const LISTEN_ODD = 'a LISTEN endpoint sends only SYN,ACK (or RST): the segment is anomalous and LISTEN is kept (RFC 9293 §3.10.7.2)';
+const SYNSENT_DROP = 'in SYN-SENT a segment with neither SYN nor RST is dropped (RFC 9293 §3.10.7.3, fifth)';
 const SYNRCVD_NOT_ACK = 'not an acceptable ACK of our SYN: SYN-RECEIVED is kept (RFC 9293 §3.10.7.4, fifth)';
 const NOT_OUR_FIN_YET = 'nothing in it acknowledges our FIN, so the state is kept (RFC 9293 §3.10.7.4)';
 const FIN_AGAIN = 'a repeated FIN is acknowledged again and changes nothing (RFC 9293 §3.10.7.4, eighth)';
 const SYN_FROM_LATE =
   'a SYN sent after the opening changes nothing: a new ISN on this 4-tuple is a new connection (RFC 9293 §3.4.1), split off by the flow stage';
 const SYNACK_FROM_LATE = 'a SYN,ACK sent after the opening repeats the handshake and changes nothing (RFC 9293 §3.10.7.4)';
-const FINREXMIT_WAIT =
-  'it retransmits its FIN: the FIN is not yet acknowledged (RFC 9293 §3.10.8 retransmission timeout); no change';
+const FINREXMIT_WAIT = 'it retransmits its FIN: the FIN is not yet acknowledged (RFC 9293 §3.10.8 retransmission timeout); no change';
 const NO_ACK_SENT =
   'a segment without SYN, RST or ACK: every segment after the SYN carries ACK, and one without is dropped in every state (RFC 9293 §3.10.7.4, fifth), so no state sends it; anomalous, no change';
 const NO_ACK_SYNC =
   'a segment without the ACK bit is dropped in a synchronized state, its FIN or data unread (RFC 9293 §3.10.7.4, fifth; Linux tcp_rcv_state_process); no change';
-const LISTEN_NO_ACK =
-  'a segment with neither SYN, RST nor ACK (a FIN, data) arriving in LISTEN is dropped (RFC 9293 §3.10.7.2, fourth)';
+const LISTEN_NO_ACK = 'a segment with neither SYN, RST nor ACK (a FIN, data) arriving in LISTEN is dropped (RFC 9293 §3.10.7.2, fourth)';
 
 /** RFC 9293's state machine, per endpoint. */
 export const TABLE: Table = {
@@ -179,10 +170,7 @@ export const TABLE: Table = {
       NoAck: odd(S.Listen, LISTEN_ODD),
     },
     received: {
-      Syn: to(
-        S.Listen,
-        'a SYN for a listener: SYN-RECEIVED is entered when its SYN,ACK shows the SYN arrived (RFC 9293 §3.10.7.2), not before',
-      ),
+      Syn: to(S.Listen, 'a SYN for a listener: SYN-RECEIVED is entered when its SYN,ACK shows the SYN arrived (RFC 9293 §3.10.7.2), not before'),
       SynRexmit: to(S.Listen, 'a repeated SYN for a listener: SYN-RECEIVED waits for its SYN,ACK (RFC 9293 §3.10.7.2)'),
       SynAck: odd(S.Listen, LISTEN_ACK),
       SynAckBadAck: odd(S.Listen, LISTEN_ACK),
@@ -203,10 +191,7 @@ export const TABLE: Table = {
     sent: {
       Syn: to(S.SynSent, 'a SYN with a new ISN: the attempt starts over, still SYN-SENT (RFC 9293 §3.10.1)'),
       SynRexmit: to(S.SynSent, 'it retransmits its SYN: no acceptable answer yet (RFC 9293 §3.10.8)'),
-      SynAck: to(
-        S.SynReceived,
-        'its SYN,ACK shows the peer’s SYN crossed its own: simultaneous open (RFC 9293 §3.10.7.3, fourth; §3.5 Figure 7)',
-      ),
+      SynAck: to(S.SynReceived, 'its SYN,ACK shows the peer’s SYN crossed its own: simultaneous open (RFC 9293 §3.10.7.3, fourth; §3.5 Figure 7)'),
       SynAckRexmit: to(S.SynReceived, 'its SYN,ACK shows the peer’s SYN crossed its own: simultaneous open (RFC 9293 §3.5)'),
       AckOfSyn: to(S.Established, 'its ACK of the peer’s SYN shows it received the SYN,ACK (RFC 9293 §3.10.7.3, fourth)'),
       Ack: to(S.Established, 'it sends ACKs, so its SYN was answered by a SYN,ACK this capture missed (RFC 9293 §3.10.7.3)'),
@@ -216,10 +201,7 @@ export const TABLE: Table = {
       FinRexmit: to(S.FinWait1, 'its FIN carries an ACK, so it had received a SYN,ACK this capture missed (RFC 9293 §3.10.7.3, §3.10.4)'),
       AckOfFin: to(S.Established, 'it acknowledges the peer’s FIN, so the connection was synchronized (RFC 9293 §3.10.7.3)'),
       Rst: to(S.Closed, 'it sent RST and abandons the attempt: the TCB is deleted (RFC 9293 §3.10.5)'),
-      RstAnswer: to(
-        S.SynSent,
-        'its RST answers an unacceptable SYN,ACK (<SEQ=SEG.ACK><CTL=RST>); the attempt goes on (RFC 9293 §3.10.7.3, first)',
-      ),
+      RstAnswer: to(S.SynSent, 'its RST answers an unacceptable SYN,ACK (<SEQ=SEG.ACK><CTL=RST>); the attempt goes on (RFC 9293 §3.10.7.3, first)'),
       NoAck: odd(
         S.SynSent,
         'a FIN or data without ACK from SYN-SENT: RFC 9293 has no such transition (CLOSE in SYN-SENT deletes the TCB and sends nothing, §3.10.4; a segment without ACK is dropped, §3.10.7.4 fifth); no change',
@@ -266,10 +248,7 @@ export const TABLE: Table = {
     received: {
       Syn: to(S.SynReceived, 'a repeated or crossed SYN is answered with SYN,ACK or ACK; SYN-RECEIVED is kept (RFC 9293 §3.10.7.4, RFC 5961 §4)'),
       SynRexmit: to(S.SynReceived, 'a retransmitted SYN: its SYN,ACK (or ACK) is sent again; SYN-RECEIVED is kept (RFC 9293 §3.10.7.4)'),
-      SynAck: to(
-        S.Established,
-        'a SYN,ACK acknowledging its SYN (SND.UNA < SEG.ACK =< SND.NXT): SYN-RECEIVED → ESTABLISHED (RFC 9293 §3.10.7.4, fifth)',
-      ),
+      SynAck: to(S.Established, 'a SYN,ACK acknowledging its SYN (SND.UNA < SEG.ACK =< SND.NXT): SYN-RECEIVED → ESTABLISHED (RFC 9293 §3.10.7.4, fifth)'),
       SynAckBadAck: to(S.SynReceived, 'an unacceptable ACK is answered with RST; SYN-RECEIVED is kept (RFC 9293 §3.10.7.4, fifth)'),
       AckOfSyn: to(S.Established, 'the ACK of its SYN: SYN-RECEIVED → ESTABLISHED (RFC 9293 §3.10.7.4, fifth)'),
       Ack: to(S.SynReceived, SYNRCVD_NOT_ACK),
@@ -511,10 +490,7 @@ export const TABLE: Table = {
       Data: to(S.TimeWait, DATA_AFTER_FIN),
       Fin: to(S.TimeWait, 'a further FIN changes nothing (RFC 9293 §3.10.4)'),
       FinAck: to(S.TimeWait, 'a further FIN changes nothing (RFC 9293 §3.10.4)'),
-      FinRexmit: to(
-        S.TimeWait,
-        'it retransmits its FIN; no change (RFC 9293 §3.10.8; when this shows the ACK of its FIN was lost, TIME-WAIT is undone first)',
-      ),
+      FinRexmit: to(S.TimeWait, 'it retransmits its FIN; no change (RFC 9293 §3.10.8; when this shows the ACK of its FIN was lost, TIME-WAIT is undone first)'),
       AckOfFin: to(S.TimeWait, 'the last ACK of the close: it acknowledges the peer’s FIN; TIME-WAIT holds for 2·MSL (RFC 9293 §3.6)'),
       Rst: to(S.Closed, 'it answered an unexpected segment with RST and dropped its TIME-WAIT state (Linux tcp_timewait_state_process)'),
       RstAnswer: to(S.TimeWait, RST_ANSWER_SYNC),
@@ -556,9 +532,7 @@ export const TABLE: Table = {
 
 // The same cells as Maps, for the per-packet lookup (objects keyed "SYN-SENT" fall into dictionary mode).
 const SENT_CELLS = new Map<string, Map<string, Cell>>(Object.entries(TABLE).map(([st, row]) => [st, new Map(Object.entries(row.sent))]));
-const RECEIVED_CELLS = new Map<string, Map<string, Cell>>(
-  Object.entries(TABLE).map(([st, row]) => [st, new Map(Object.entries(row.received))]),
-);
+const RECEIVED_CELLS = new Map<string, Map<string, Cell>>(Object.entries(TABLE).map(([st, row]) => [st, new Map(Object.entries(row.received))]));
 
 /** Looks up one cell: the state after `event` for an endpoint in `state` on the `dir` side of a segment. */
 export function step(state: TcpState, dir: 'sent', event: SentEvent): Cell;

@@ -74,8 +74,12 @@ export function addTransition(
   hist: boolean,
   countDropped: boolean,
 ): number {
-  let bits = (E.name === 'server' ? SERVER : 0) | (STATE_INDEX.get(from)! << FROM_SHIFT) | (STATE_INDEX.get(to)! << TO_SHIFT) |
-    (VIA_INDEX.get(via)! << VIA_SHIFT) | (basisBefore === 'inferred' ? INFERRED_BEFORE : 0);
+  let bits =
+    (E.name === 'server' ? SERVER : 0) |
+    (STATE_INDEX.get(from)! << FROM_SHIFT) |
+    (STATE_INDEX.get(to)! << TO_SHIFT) |
+    (VIA_INDEX.get(via)! << VIA_SHIFT) |
+    (basisBefore === 'inferred' ? INFERRED_BEFORE : 0);
   if (x.tlShown < MAX_TIMELINE) {
     bits |= SHOWN;
     x.tlShown++;
@@ -151,7 +155,11 @@ export function lastBasisBefore(x: TransitionLog, E: End): 'observed' | 'inferre
 }
 
 /** Removes `E`'s latest transition (undo); returns its serial, packet and from-state, or null when none. */
-export function popTransition(x: TransitionLog, E: End, out: { serial: number; packet: number; from: TcpState; via: Via; basisBefore: 'observed' | 'inferred' }): boolean {
+export function popTransition(
+  x: TransitionLog,
+  E: End,
+  out: { serial: number; packet: number; from: TcpState; via: Via; basisBefore: 'observed' | 'inferred' },
+): boolean {
   const i = lastIndex(x, E);
   if (i < 0) return false;
   const tl = x.tl;

@@ -183,13 +183,7 @@ export function zeekStep(e: ZeekEndpoint, peer: ZeekEndpoint, orig: ZeekEndpoint
 }
 
 /** Zeek's conn_state() for TCP (base/protocols/conn/main.zeek), a pure function of the endpoints and history. */
-export function zeekConnState(
-  os: ZeekEndpointState,
-  rs: ZeekEndpointState,
-  origSize: number,
-  respSize: number,
-  history: string,
-): ZeekConnState {
+export function zeekConnState(os: ZeekEndpointState, rs: ZeekEndpointState, origSize: number, respSize: number, history: string): ZeekConnState {
   const oInactive = os === 'INACTIVE' || os === 'PARTIAL';
   const rInactive = rs === 'INACTIVE' || rs === 'PARTIAL';
   if (rs === 'RESET') {

@@ -86,7 +86,13 @@ describe('times going backwards: one warning per input, with the count', () => {
     const { file, offsets } = pcapng(stamps);
     const expected = [{ offset: offsets[2], message: `packet 3 at offset ${offsets[2]}: timestamp goes back 4.999999 s before packet 2's` + TAIL(2) }];
     expect(ok(parse(file, [], 'x.pcapng')).stats.warnings).toEqual(expected);
-    const bytewise = ok(parse(file, Array.from({ length: file.length }, (_, i) => i), 'x.pcapng'));
+    const bytewise = ok(
+      parse(
+        file,
+        Array.from({ length: file.length }, (_, i) => i),
+        'x.pcapng',
+      ),
+    );
     expect(bytewise.stats.warnings).toEqual(expected);
     expect(bytewise.frames.map((f) => f.tsSec)).toEqual([T0, T0 + 5, T0, T0 + 2, T0, T0]);
   });
@@ -107,7 +113,9 @@ describe('times going backwards: one warning per input, with the count', () => {
     const { file, offsets } = pcap(Array.from({ length: n }, (_, i) => [i % 2 === 0 ? T0 + 1 : T0, 0] as [number, number]));
     const { frames, stats } = ok(parse(file, [65536, 131072, 500_000]));
     expect(frames.length).toBe(n);
-    expect(stats.warnings).toEqual([{ offset: offsets[1], message: `packet 2 at offset ${offsets[1]}: timestamp goes back 1 s before packet 1's` + TAIL(n / 2) }]);
+    expect(stats.warnings).toEqual([
+      { offset: offsets[1], message: `packet 2 at offset ${offsets[1]}: timestamp goes back 1 s before packet 1's` + TAIL(n / 2) },
+    ]);
   });
 
   it('says how far back exactly, with days or years when long', () => {
@@ -143,7 +151,11 @@ describe('through the CLI: exit 0, the one warning on stderr', () => {
       expect(r.code).toBe(0);
       const lines = r.err.split('\n').filter((l) => l !== '');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^tcptrace: ${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: packet 3 at offset ${offsets[2]}: timestamp goes back .* before packet 2's; it is the only packet that went back in time`));
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^tcptrace: ${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: packet 3 at offset ${offsets[2]}: timestamp goes back .* before packet 2's; it is the only packet that went back in time`,
+        ),
+      );
       expect(r.out).not.toBe('');
     }
   });

@@ -21,10 +21,9 @@ const pcapCapture = fc
     variant: fc.constantFrom('us', 'ns', 'kuznetsov') as fc.Arbitrary<PcapHeaderSpec['variant']>,
     minor: fc.constantFrom(4, 4, 3, 2),
     linkType: fc.constantFrom(1, 101, 113, 276, 0x1c000001),
-    records: fc.array(
-      fc.record({ sec: fc.nat({ max: 0xffffffff }), frac: fc.nat({ max: 2_000_000_000 }), data, extra: fc.nat({ max: 3000 }) }),
-      { maxLength: 12 },
-    ),
+    records: fc.array(fc.record({ sec: fc.nat({ max: 0xffffffff }), frac: fc.nat({ max: 2_000_000_000 }), data, extra: fc.nat({ max: 3000 }) }), {
+      maxLength: 12,
+    }),
   })
   .map((c) => {
     const h: PcapHeaderSpec = { le: c.le, variant: c.variant, minor: c.minor, linkType: c.linkType };
@@ -104,9 +103,7 @@ describe('chunk boundaries do not matter', () => {
       [0xa1, 0xb2, 0xcd, 0x34],
       [0x0a, 0x0d, 0x0d, 0x0a],
     ];
-    const garbage = fc
-      .tuple(fc.constantFrom(...magics), fc.uint8Array({ maxLength: 600 }))
-      .map(([m, rest]) => concat(Uint8Array.from(m), rest));
+    const garbage = fc.tuple(fc.constantFrom(...magics), fc.uint8Array({ maxLength: 600 })).map(([m, rest]) => concat(Uint8Array.from(m), rest));
     sameWhateverTheChunks(garbage, 300);
   });
 

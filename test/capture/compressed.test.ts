@@ -295,27 +295,31 @@ describe('mutated compressed input (fast-check)', () => {
     ['loss.pcap.gz', 60],
     ['loss.pcap.zst', hasZstd ? 15 : 0],
   ];
-  it.each(cases)('%s with bytes changed and cut anywhere: a result with one-line warnings, or one CaptureError', async (name, runs) => {
-    if (runs === 0) return;
-    const bytes = readFileSync(join(FX, 'compressed', name));
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
-        fc.integer({ min: 0, max: bytes.length }),
-        fc.integer({ min: 1, max: 70000 }),
-        async (flips, cut, chunk) => {
-          const b = Buffer.from(bytes.subarray(0, cut));
-          for (const [i, v] of flips) if (i < b.length) b[i] = v;
-          try {
-            const { stats } = await read('-', chunked(b, chunk));
-            for (const w of stats.warnings) expect(w.message).not.toContain('\n');
-          } catch (e) {
-            expect(e).toBeInstanceOf(CaptureError);
-            expect((e as Error).message).not.toContain('\n');
-          }
-        },
-      ),
-      { numRuns: runs, seed: 12 },
-    );
-  }, 120_000);
+  it.each(cases)(
+    '%s with bytes changed and cut anywhere: a result with one-line warnings, or one CaptureError',
+    async (name, runs) => {
+      if (runs === 0) return;
+      const bytes = readFileSync(join(FX, 'compressed', name));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+          fc.integer({ min: 0, max: bytes.length }),
+          fc.integer({ min: 1, max: 70000 }),
+          async (flips, cut, chunk) => {
+            const b = Buffer.from(bytes.subarray(0, cut));
+            for (const [i, v] of flips) if (i < b.length) b[i] = v;
+            try {
+              const { stats } = await read('-', chunked(b, chunk));
+              for (const w of stats.warnings) expect(w.message).not.toContain('\n');
+            } catch (e) {
+              expect(e).toBeInstanceOf(CaptureError);
+              expect((e as Error).message).not.toContain('\n');
+            }
+          },
+        ),
+        { numRuns: runs, seed: 12 },
+      );
+    },
+    120_000,
+  );
 });

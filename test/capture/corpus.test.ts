@@ -56,7 +56,6 @@ async function readAll(path: string, chunkSize?: number): Promise<{ frames: Fram
   return { frames, stats };
 }
 
-
 describe('fixtures are found', () => {
   it('the walk finds the vendored corpus and every capture in counts.tsv', () => {
     const corpus = captures.filter((f) => f.startsWith('fixtures/corpus/'));
@@ -71,7 +70,12 @@ describe('fixtures are found', () => {
  */
 function tsharkTsvCount(path: string): number | undefined {
   for (const tsv of [path.replace(/\.(pcap|pcapng)$/, '.tshark.tsv'), `${path}.tshark.tsv`]) {
-    if (existsSync(join(ROOT, tsv))) return readFileSync(join(ROOT, tsv), 'utf8').split('\n').filter((l) => l !== '').length - 1;
+    if (existsSync(join(ROOT, tsv)))
+      return (
+        readFileSync(join(ROOT, tsv), 'utf8')
+          .split('\n')
+          .filter((l) => l !== '').length - 1
+      );
   }
   return undefined;
 }
@@ -87,7 +91,7 @@ function otherWarnings(warnings: { message: string }[]): { message: string }[] {
   return warnings.filter((w) => !back.includes(w));
 }
 
-describe('packet counts equal capinfos/tcpdump (corpus) or the recording\'s own tshark.tsv', () => {
+describe("packet counts equal capinfos/tcpdump (corpus) or the recording's own tshark.tsv", () => {
   it.each(captures)('%s', async (path) => {
     const { stats } = await readAll(path);
     expect(otherWarnings(stats.warnings)).toEqual([]);
@@ -166,7 +170,13 @@ describe("pcapng and nanosecond pcaps: timestamps and lengths equal tshark's", (
     frames.forEach((f, i) => {
       const [number, epoch, capLen, len, iface] = truth[i]!;
       const mine = `${f.tsSec}.${String(f.tsNsec).padStart(9, '0')}`;
-      expect([f.index, mine, f.capLen, f.wireLen, f.iface]).toEqual([Number(number), canonical(epoch!), Number(capLen), Number(len), iface ? Number(iface) : 0]);
+      expect([f.index, mine, f.capLen, f.wireLen, f.iface]).toEqual([
+        Number(number),
+        canonical(epoch!),
+        Number(capLen),
+        Number(len),
+        iface ? Number(iface) : 0,
+      ]);
     });
   });
 });
@@ -214,7 +224,7 @@ describe('fixtures/variants: other formats of the same recording read as the sam
   );
 
   it.runIf(has(`${V}/multi-link.pcapng`, `${V}/handshake-client-close.nsec.pcap`, `${V}/ipv6.sll2.pcap`))(
-    'multi-link.pcapng (mergecap of an Ethernet ns file and a LINUX_SLL2 µs file) keeps each frame\'s interface and link type',
+    "multi-link.pcapng (mergecap of an Ethernet ns file and a LINUX_SLL2 µs file) keeps each frame's interface and link type",
     async () => {
       const eth = await readAll(`${V}/handshake-client-close.nsec.pcap`);
       const sll2 = await readAll(`${V}/ipv6.sll2.pcap`);

@@ -14,7 +14,10 @@ const B = payload(1514, 5);
 
 describe('a parser stopped between chunks', () => {
   // Four records; the cut falls inside the third record's data.
-  const file = pcapFile({}, [1, 2, 3, 4].map((s) => ({ sec: s, frac: 0, data: s % 2 ? A : B })));
+  const file = pcapFile(
+    {},
+    [1, 2, 3, 4].map((s) => ({ sec: s, frac: 0, data: s % 2 ? A : B })),
+  );
   const third = 24 + (16 + 60) + (16 + 1514);
 
   it('keeps a record held incomplete without a "file ends mid-record" warning', () => {
@@ -52,7 +55,10 @@ describe('a parser stopped between chunks', () => {
 describe.skipIf(process.platform === 'win32')('openCapture on a FIFO', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'cap-fifo-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-  const file = pcapFile({}, [1, 2, 3].map((s) => ({ sec: s, frac: 0, data: A })));
+  const file = pcapFile(
+    {},
+    [1, 2, 3].map((s) => ({ sec: s, frac: 0, data: A })),
+  );
 
   function fifo(name: string): string {
     const p = join(tmp, name);
@@ -110,7 +116,10 @@ describe.skipIf(process.platform === 'win32')('openCapture on a FIFO', () => {
 
   it('a FIFO read to its end reads like the file', async () => {
     const p = fifo('whole');
-    const bytes = pcapFile({}, [1, 2, 3, 4, 5].map((s) => ({ sec: s, frac: s, data: s % 2 ? A : B })));
+    const bytes = pcapFile(
+      {},
+      [1, 2, 3, 4, 5].map((s) => ({ sec: s, frac: s, data: s % 2 ? A : B })),
+    );
     const path = join(tmp, 'whole.pcap');
     writeFileSync(path, bytes);
     const fromFile = await openCapture(path).run({ frame() {} });

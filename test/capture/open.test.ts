@@ -25,10 +25,7 @@ describe('openCapture on files', () => {
     const expected = parse(bytes, [], path);
     const frames: FrameData[] = [];
     const progress: Array<[number, number]> = [];
-    const stats = await openCapture(path, { chunkSize: 1000 }).run(
-      { frame: (f) => frames.push(snapshot(f)) },
-      { onProgress: (b, p) => progress.push([b, p]) },
-    );
+    const stats = await openCapture(path, { chunkSize: 1000 }).run({ frame: (f) => frames.push(snapshot(f)) }, { onProgress: (b, p) => progress.push([b, p]) });
     expect(frames).toEqual(expected.frames);
     expect(stats).toEqual(expected.stats);
     expect(stats.bytes).toBe(bytes.length);
@@ -99,7 +96,10 @@ describe('openCapture on files', () => {
 });
 
 describe("openCapture('-') and streams", () => {
-  const file = pcapFile({}, [1, 2, 3].map((s) => ({ sec: s, frac: s, data: payload(100, s) })));
+  const file = pcapFile(
+    {},
+    [1, 2, 3].map((s) => ({ sec: s, frac: s, data: payload(100, s) })),
+  );
 
   it("reads '-' from the stream it is given, in the stream's own chunks", async () => {
     const chunks = [file.subarray(0, 3), file.subarray(3, 50), file.subarray(50)];

@@ -40,7 +40,14 @@ describe('classic pcap headers', () => {
 
   it("reads Kuznetsov's patched format (24-byte record headers)", () => {
     const h: PcapHeaderSpec = { variant: 'kuznetsov' };
-    const { frames, stats } = ok(parse(pcapFile(h, [{ sec: 5, frac: 6, data: A }, { sec: 7, frac: 8, data: B }])));
+    const { frames, stats } = ok(
+      parse(
+        pcapFile(h, [
+          { sec: 5, frac: 6, data: A },
+          { sec: 7, frac: 8, data: B },
+        ]),
+      ),
+    );
     expect(stats.format).toBe('pcap');
     expect(frames.map((f) => [f.tsSec, f.tsNsec, f.capLen, f.bytes[0]])).toEqual([
       [5, 6000, 60, A[0]],
@@ -141,7 +148,7 @@ describe('classic pcap errors', () => {
     expect(stats.packets).toBe(1);
   });
 
-  it('allows records up to 1 MiB (4x libpcap\'s snaplen) and no more', () => {
+  it("allows records up to 1 MiB (4x libpcap's snaplen) and no more", () => {
     const big = payload(1024 * 1024);
     const { frames, stats } = ok(parse(pcapFile({}, [{ sec: 1, frac: 0, data: big }])));
     expect(stats.warnings).toEqual([]);
@@ -174,13 +181,14 @@ describe('classic pcap errors', () => {
     const file = pcapFile({}, [{ sec: 1, frac: 0, data: A }]);
     const { frames, stats } = ok(parse(concat(file, Uint8Array.of(1, 2, 3, 4, 5))));
     expect(frames).toHaveLength(1);
-    expect(stats.warnings).toEqual([
-      { offset: file.length, message: `file ends mid-record at offset ${file.length} (5 bytes, record header incomplete)` },
-    ]);
+    expect(stats.warnings).toEqual([{ offset: file.length, message: `file ends mid-record at offset ${file.length} (5 bytes, record header incomplete)` }]);
   });
 
   it('stops at the next record when the sink asks (abort), with stats so far', () => {
-    const file = pcapFile({}, [1, 2, 3, 4].map((s) => ({ sec: s, frac: 0, data: A })));
+    const file = pcapFile(
+      {},
+      [1, 2, 3, 4].map((s) => ({ sec: s, frac: 0, data: A })),
+    );
     const seen: number[] = [];
     const p = createParser('x', {
       frame: (f) => {

@@ -47,7 +47,7 @@ describe('pcapng sections and interfaces', () => {
     expect(stats.linkTypes).toEqual([1, 113, 276]);
   });
 
-  it('starts each new section with no interfaces, in that section\'s byte order', () => {
+  it("starts each new section with no interfaces, in that section's byte order", () => {
     const file = concat(
       shb(true),
       idb(true, { linkType: 1 }),
@@ -198,7 +198,11 @@ describe('pcapng errors', () => {
   });
 
   it('stops at a packet block longer than any frame may be', () => {
-    const bad = new Writer(true).u32(6).u32(64 * 1024 * 1024).u32(0).build();
+    const bad = new Writer(true)
+      .u32(6)
+      .u32(64 * 1024 * 1024)
+      .u32(0)
+      .build();
     const { frames, stats } = ok(parse(concat(good, bad)));
     expect(frames).toHaveLength(1);
     expect(stats.warnings[0]!.message).toBe(`block at offset ${good.length}: block length 67108864 exceeds the limit of 1114112 bytes; reading stopped`);

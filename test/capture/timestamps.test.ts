@@ -65,7 +65,8 @@ const CASES: Case[] = [
     stamps: [BigInt(T0) * 1_000_000n, TOO_LATE, TOO_LATE, TOO_LATE],
     warning: (off) =>
       `packet 2 at offset ${off[1]}: timestamp out of range (18446744069414584327 units of 10^-6 s = 18446744069414 s since 1970, ` +
-      `after the year 9999), taken as packet 1's time, 2023-11-14T22:13:20.000000000Z` + MORE(2),
+      `after the year 9999), taken as packet 1's time, 2023-11-14T22:13:20.000000000Z` +
+      MORE(2),
     start: T0,
     iso: '2023-11-14T22:13:20.000000Z',
   },
@@ -75,7 +76,8 @@ const CASES: Case[] = [
     stamps: [1n, 2n, 3n, 4n],
     warning: (off) =>
       `packet 1 at offset ${off[0]}: timestamp out of range (1 units of 10^-6 s + if_tsoffset 4611686018427387904 s = 4611686018427387904 s since 1970, ` +
-      `after the year 9999), taken as 1970-01-01T00:00:00.000000000Z (no earlier time in range)` + MORE(3),
+      `after the year 9999), taken as 1970-01-01T00:00:00.000000000Z (no earlier time in range)` +
+      MORE(3),
     start: 0,
     iso: '1970-01-01T00:00:00.000000Z',
   },
@@ -85,7 +87,8 @@ const CASES: Case[] = [
     stamps: [1n, 2n, 3n, 4n],
     warning: (off) =>
       `packet 1 at offset ${off[0]}: timestamp out of range (1 units of 10^-6 s - if_tsoffset 4611686018427387904 s = -4611686018427387904 s since 1970, ` +
-      `before 1970), taken as 1970-01-01T00:00:00.000000000Z (no earlier time in range)` + MORE(3),
+      `before 1970), taken as 1970-01-01T00:00:00.000000000Z (no earlier time in range)` +
+      MORE(3),
     start: 0,
     iso: '1970-01-01T00:00:00.000000Z',
   },
@@ -95,7 +98,8 @@ const CASES: Case[] = [
     stamps: [BigInt(T0), MAX_U64, MAX_U64, MAX_U64],
     warning: (off) =>
       `packet 2 at offset ${off[1]}: timestamp out of range (18446744073709551615 units of 1 s = 18446744073709551615 s since 1970, ` +
-      `after the year 9999), taken as packet 1's time, 2023-11-14T22:13:20.000000000Z` + MORE(2),
+      `after the year 9999), taken as packet 1's time, 2023-11-14T22:13:20.000000000Z` +
+      MORE(2),
     start: T0,
     iso: '2023-11-14T22:13:20.000000Z',
   },
@@ -109,7 +113,12 @@ describe('the pcapng reader: a time out of range is taken as the last one in ran
     expect(stats.warnings).toEqual([{ offset: offsets[c.warning(offsets).startsWith('packet 1 ') ? 0 : 1], message: c.warning(offsets) }]);
     // One-byte chunks send every block through the straddling path (packet(), not the fast
     // loop): the same frames and the same warning.
-    const bytewise = ok(parse(file, Array.from({ length: file.length }, (_, i) => i)));
+    const bytewise = ok(
+      parse(
+        file,
+        Array.from({ length: file.length }, (_, i) => i),
+      ),
+    );
     expect(bytewise.frames).toEqual(frames);
     expect(bytewise.stats.warnings).toEqual(stats.warnings);
   });
@@ -118,7 +127,12 @@ describe('the pcapng reader: a time out of range is taken as the last one in ran
     const us = BigInt(T0) * 1_000_000n;
     const { file, offsets } = pcapng({}, [us + 1n, us + 2n, TOO_LATE, us + 4n]);
     const { frames, stats } = ok(parse(file));
-    expect(frames.map((f) => [f.tsSec, f.tsNsec])).toEqual([[T0, 1000], [T0, 2000], [T0, 2000], [T0, 4000]]);
+    expect(frames.map((f) => [f.tsSec, f.tsNsec])).toEqual([
+      [T0, 1000],
+      [T0, 2000],
+      [T0, 2000],
+      [T0, 4000],
+    ]);
     expect(stats.warnings.map((w) => w.message)).toEqual([
       `packet 3 at offset ${offsets[2]}: timestamp out of range (18446744069414584327 units of 10^-6 s = 18446744069414 s since 1970, ` +
         `after the year 9999), taken as packet 2's time, 2023-11-14T22:13:20.000002000Z`,
@@ -208,7 +222,10 @@ describe('the CLI on these files: exit 0 in every mode, the warning on stderr an
     const line = `tcptrace: ${p}: ${c.warning(offsets)}\n`;
 
     // Unwrapped (--width 0), so the warning reads in one line.
-    for (const mode of [['--width', '0'], ['--width', '0', '--explain']]) {
+    for (const mode of [
+      ['--width', '0'],
+      ['--width', '0', '--explain'],
+    ]) {
       const r = await run(p, ...mode);
       expect({ mode, code: r.code, err: r.err }).toEqual({ mode, code: 0, err: line });
       expect(r.out).toContain(`started ${c.iso}`);
@@ -225,9 +242,18 @@ describe('the CLI on these files: exit 0 in every mode, the warning on stderr an
 
   it('classic pcap with ts_sec 0xffffffff and fraction 0xffffffff: year 2106, in text, --explain and --json', async () => {
     const p = path.join(dir, 'extreme.pcap');
-    writeFileSync(p, pcapFile({}, HS.map((f) => ({ sec: 0xffffffff, frac: 0xffffffff, data: bytesOf(f) }))));
+    writeFileSync(
+      p,
+      pcapFile(
+        {},
+        HS.map((f) => ({ sec: 0xffffffff, frac: 0xffffffff, data: bytesOf(f) })),
+      ),
+    );
     // Unwrapped (--width 0), so the warning reads in one line.
-    for (const mode of [['--width', '0'], ['--width', '0', '--explain']]) {
+    for (const mode of [
+      ['--width', '0'],
+      ['--width', '0', '--explain'],
+    ]) {
       const r = await run(p, ...mode);
       expect([r.code, r.err]).toEqual([0, '']);
       expect(r.out).toContain('started 2106-02-07T07:39:49.967295Z');

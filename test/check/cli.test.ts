@@ -27,7 +27,25 @@ const leaky = () => report([graceful({ id: 1 }), closeWait({ id: 2, server: '198
 
 describe('parseCheckArgs', () => {
   it('reads files and every option, in both --opt value and --opt=value forms', () => {
-    const a = parseCheckArgs(['a.pcap', '--expect', 'graceful-close', '-e', 'rtt<5ms', '--expect=resets<=1', 'b.pcapng', '--expect-file', 'x.expect', '-f', 'y.expect', '--junit=out.xml', '--msl', '60', '--port-range', '1024-65535', '-v']);
+    const a = parseCheckArgs([
+      'a.pcap',
+      '--expect',
+      'graceful-close',
+      '-e',
+      'rtt<5ms',
+      '--expect=resets<=1',
+      'b.pcapng',
+      '--expect-file',
+      'x.expect',
+      '-f',
+      'y.expect',
+      '--junit=out.xml',
+      '--msl',
+      '60',
+      '--port-range',
+      '1024-65535',
+      '-v',
+    ]);
     expect(a).toEqual({
       files: ['a.pcap', 'b.pcapng'],
       expect: ['graceful-close', 'rtt<5ms', 'resets<=1'],

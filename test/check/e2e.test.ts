@@ -43,7 +43,13 @@ describe('timewait-pile.pcap (50 connections, the server closes first)', () => {
     expect(server.peak).toBe(50);
     expect(server.atEnd).toBe(50);
     expect(d.timeWait.hosts.find((h) => h.ip === '198.18.0.1')).toBeUndefined();
-    expect(d.timeWait.tuples[0]).toMatchObject({ clientIp: '198.18.0.1', serverIp: '198.18.0.2', serverPort: 4700, peak: 50, heldBy: { client: 0, server: 50 } });
+    expect(d.timeWait.tuples[0]).toMatchObject({
+      clientIp: '198.18.0.1',
+      serverIp: '198.18.0.2',
+      serverPort: 4700,
+      peak: 50,
+      heldBy: { client: 0, server: 50 },
+    });
     expect(d.findings.map((f) => [f.severity, f.code, f.subject])).toEqual([['info', 'time-wait-server-close', '198.18.0.2']]);
   });
 
@@ -55,7 +61,9 @@ describe('timewait-pile.pcap (50 connections, the server closes first)', () => {
     const w = r.diagnostics!.findings.find((f) => f.code === 'time-wait-pressure')!;
     expect(w.severity).toBe('info');
     expect(w.holder).toBe('server');
-    expect(w.message).toContain("50 4-tuples from 198.18.0.1 in TIME-WAIT at once on the server 198.18.0.2:4700 (as many as 50% of the client's 100-port range 42000-42099");
+    expect(w.message).toContain(
+      "50 4-tuples from 198.18.0.1 in TIME-WAIT at once on the server 198.18.0.2:4700 (as many as 50% of the client's 100-port range 42000-42099",
+    );
     expect(w.message).toContain('no port exhaustion');
   });
 
@@ -68,7 +76,9 @@ describe('timewait-pile.pcap (50 connections, the server closes first)', () => {
     const bad = await check([fx('timewait-pile'), '-e', 'no-state', 'TIME-WAIT', '-e', 'no-warnings', '--port-range', '42000-42099']);
     expect(bad.code).toBe(1);
     const lines = bad.out.split('\n');
-    expect(lines[0]).toMatch(/^FAIL .*timewait-pile\.pcap: no-state TIME-WAIT: #0 198\.18\.0\.1:42000 \u21c4 198\.18\.0\.2:4700 packet \d+: server 198\.18\.0\.2:4700 left in TIME-WAIT \(and 49 more\)$/);
+    expect(lines[0]).toMatch(
+      /^FAIL .*timewait-pile\.pcap: no-state TIME-WAIT: #0 198\.18\.0\.1:42000 \u21c4 198\.18\.0\.2:4700 packet \d+: server 198\.18\.0\.2:4700 left in TIME-WAIT \(and 49 more\)$/,
+    );
     // Server-held TIME-WAIT is no port exhaustion: no warning.
     expect(bad.out).not.toContain('no-warnings');
     expect(lines[1]).toBe('1 capture, 2 expectations: 1 failed');
@@ -121,7 +131,12 @@ describe('refused.pcap (nothing listens on 4701)', () => {
   it('check: no-resets and accepts fail on the RST (packet 2); resets<=1 passes', async () => {
     const bad = await check([fx('refused'), '-e', 'no-resets', '-e', 'accepts 198.18.0.2:4701']);
     expect(bad.code).toBe(1);
-    expect(bad.out.split('\n').slice(0, 2).map((l) => l.replace(/^FAIL \S+: /, ''))).toEqual([
+    expect(
+      bad.out
+        .split('\n')
+        .slice(0, 2)
+        .map((l) => l.replace(/^FAIL \S+: /, '')),
+    ).toEqual([
       'no-resets: #0 198.18.0.1:41008 \u21c4 198.18.0.2:4701 packet 2: reset by server in ' + rep('refused').connections[0]!.close.reset!.state,
       'accepts 198.18.0.2:4701: #0 198.18.0.1:41008 \u21c4 198.18.0.2:4701 packet 2: not accepted (refused)',
     ]);
@@ -179,7 +194,17 @@ describe('a healthy capture', () => {
     expect(rep('handshake-client-close').diagnostics!.findings).toEqual([]);
     const ok = await check([
       fx('handshake-client-close'),
-      ...['handshakes-complete', 'no-failed-checks', 'no-resets', 'graceful-close', 'no-state CLOSE-WAIT', 'connections>=1', 'accepts 198.18.0.2:4700', 'rtt<50ms', 'no-warnings'].flatMap((r) => ['-e', r]),
+      ...[
+        'handshakes-complete',
+        'no-failed-checks',
+        'no-resets',
+        'graceful-close',
+        'no-state CLOSE-WAIT',
+        'connections>=1',
+        'accepts 198.18.0.2:4700',
+        'rtt<50ms',
+        'no-warnings',
+      ].flatMap((r) => ['-e', r]),
     ]);
     expect(ok.out).toBe('1 capture, 9 expectations: all hold\n');
     expect(ok.code).toBe(0);

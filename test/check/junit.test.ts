@@ -62,9 +62,23 @@ describe('renderJunit', () => {
     {
       capture: 'caps/login.pcap',
       timeSec: 0.0123,
-      cases: rules.map((r, i) => ({ name: i === 1 ? `left "open" <${NASTY}>` : r, rule: parseRule(r).text, verdict: evaluate(parseRule(r), rep), timeSec: 0.000042 * (i + 1) })),
+      cases: rules.map((r, i) => ({
+        name: i === 1 ? `left "open" <${NASTY}>` : r,
+        rule: parseRule(r).text,
+        verdict: evaluate(parseRule(r), rep),
+        timeSec: 0.000042 * (i + 1),
+      })),
     },
-    { capture: 'caps/gone & lost.pcap', timeSec: 0, cases: [], error: 'caps/gone & lost.pcap: offset 24: truncated <header>', errorCases: [{ name: 'handshakes-complete', rule: 'handshakes-complete' }, { name: 'graceful-close', rule: 'graceful-close' }] },
+    {
+      capture: 'caps/gone & lost.pcap',
+      timeSec: 0,
+      cases: [],
+      error: 'caps/gone & lost.pcap: offset 24: truncated <header>',
+      errorCases: [
+        { name: 'handshakes-complete', rule: 'handshakes-complete' },
+        { name: 'graceful-close', rule: 'graceful-close' },
+      ],
+    },
   ];
   const xml = renderJunit(suites);
   const root = parseXml(xml);

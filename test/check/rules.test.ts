@@ -43,7 +43,10 @@ describe('parseRule', () => {
     ['rtt', '"rtt" must be followed by < or <= and a duration, e.g. rtt<50ms'],
     ['graceful-close=1', '"graceful-close" takes no operator (got "graceful-close=1")'],
     ['graceful-close now', '"graceful-close" takes no argument (got "now")'],
-    ['no-state', '"no-state" must be followed by a TCP state (CLOSED, LISTEN, SYN-SENT, SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT)'],
+    [
+      'no-state',
+      '"no-state" must be followed by a TCP state (CLOSED, LISTEN, SYN-SENT, SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT)',
+    ],
     ['no-state HALF-OPEN', '(got "HALF-OPEN")'],
     ['accepts 198.18.0.2', '"accepts" must be followed by host:port, e.g. 198.18.0.2:8080, [2001:db8::2]:443 or *:80 (got "198.18.0.2")'],
     ['accepts 198.18.0.2:0', '(got "198.18.0.2:0")'],

@@ -9,7 +9,6 @@ import { BIN, ROOT, ensureBuilt } from '../helpers/built.js';
 
 const FIX = (name: string) => path.join(ROOT, 'fixtures', name);
 
-
 beforeAll(ensureBuilt, 120_000);
 
 function tcptrace(args: string[], opts: { input?: Buffer; env?: Record<string, string> } = {}) {
@@ -60,9 +59,7 @@ describe('tcptrace (the bin script)', () => {
   it('--json with several files: one document per input, in order (a stream jq reads)', () => {
     const r = tcptrace(['--json', FIX('refused.pcap'), FIX('unanswered.pcap')]);
     expect(r.code).toBe(0);
-    const docs = r.out
-      .split(/\n(?=\{)/)
-      .map((d) => JSON.parse(d));
+    const docs = r.out.split(/\n(?=\{)/).map((d) => JSON.parse(d));
     expect(docs.map((d) => d.connections[0].open.kind)).toEqual(['refused', 'unanswered']);
   });
 
@@ -77,7 +74,10 @@ describe('tcptrace (the bin script)', () => {
   it('--ndjson over --max-connections: every connection still has a line, and stderr says the table was full', () => {
     const r = tcptrace(['--ndjson', '--max-connections', '5', FIX('syn-flood.pcap')]);
     expect(r.code).toBe(0);
-    const records = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { notes: string[] });
+    const records = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { notes: string[] });
     const evicted = records.filter((x) => x.notes.some((n) => n.startsWith('Evicted before it ended')));
     expect(evicted.length).toBeGreaterThan(0);
     expect(r.err).toContain(`more than 5 connections open at once (--max-connections): ${evicted.length} were ended early`);

@@ -29,7 +29,10 @@ function conns(): ConnectionRecord[] {
   return [a, b, c];
 }
 
-const ids = (expr: string) => conns().filter(compileFilter(expr)).map((c) => c.id);
+const ids = (expr: string) =>
+  conns()
+    .filter(compileFilter(expr))
+    .map((c) => c.id);
 
 describe('filter language', () => {
   it.each<[string, number[]]>([
@@ -83,18 +86,27 @@ describe('filter language', () => {
 
   it.each([
     ['', 'the expression is empty'],
-    ['hots 1.2.3.4', 'unknown word "hots" (word 1); expected one of: host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, tcp, ip, ip6, client, server, src, dst, not, ('],
+    [
+      'hots 1.2.3.4',
+      'unknown word "hots" (word 1); expected one of: host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, tcp, ip, ip6, client, server, src, dst, not, (',
+    ],
     ['host', 'expected an IPv4 or IPv6 address, found the end of the expression'],
     ['host 1.2.3', 'expected an IPv4 or IPv6 address, found "1.2.3" (word 2)'],
     ['host 10.0.0.0/8', 'expected an IPv4 or IPv6 address, found "10.0.0.0/8" (word 2)'],
     ['net 10.0.0.0/33', 'expected an address or CIDR network (198.18.0.0/15), found "10.0.0.0/33" (word 2)'],
     ['port 65536', 'expected a port number (0-65535), found "65536" (word 2)'],
-    ['state OPEN', 'unknown state "OPEN" (one of: CLOSED, LISTEN, SYN-SENT, SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT)'],
+    [
+      'state OPEN',
+      'unknown state "OPEN" (one of: CLOSED, LISTEN, SYN-SENT, SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT)',
+    ],
     ['open four-way', 'unknown opening kind "four-way" (one of: three-way, simultaneous, fast-open, refused, unanswered, incomplete, mid-stream)'],
     ['client open refused', '"client" cannot qualify "open" (only host, net, port and state)'],
     ['(port 80', 'expected ")", found the end of the expression'],
     ['port 80 )', 'expected "and", "or" or the end of the expression, found ")" (word 3)'],
-    ['port 80 or', 'expected a condition (host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, tcp, ip, ip6, client, server, src, dst, not, (), found the end of the expression'],
+    [
+      'port 80 or',
+      'expected a condition (host, net, port, state, open, close, conn, zeek, failed, reused, tunnel, vni, tunnel-id, tcp, ip, ip6, client, server, src, dst, not, (), found the end of the expression',
+    ],
   ])('%j is rejected: %s', (expr, message) => {
     expect(() => compileFilter(expr)).toThrow(FilterError);
     expect(() => compileFilter(expr)).toThrow(message);

@@ -20,7 +20,10 @@ describe('several inputs', () => {
   it('ids go on from one input to the next; each NDJSON line names its input and the schema', async () => {
     const r = await run('--ndjson', F('refused'), F('port-reuse'), F('half-close'));
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { id: number; input: string; schema: string; reusedFrom: number | null });
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; input: string; schema: string; reusedFrom: number | null });
     expect(lines.map((l) => [l.input, l.id])).toEqual([
       [F('refused'), 0],
       [F('port-reuse'), 1],
@@ -34,7 +37,12 @@ describe('several inputs', () => {
 
   it('--conn takes the run-wide id, and says so when no input holds one', async () => {
     const r = await run('--ndjson', '--conn', '3,9', F('refused'), F('port-reuse'), F('half-close'));
-    expect(r.out.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id)).toEqual([3]);
+    expect(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: number }).id),
+    ).toEqual([3]);
     expect(r.err).toBe('tcptrace: --conn 9: no such connection (the inputs hold connections 0-3)\n');
   });
 });

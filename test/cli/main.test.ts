@@ -10,7 +10,7 @@ const fakeLive = (over: Partial<LiveApi> = {}): LiveApi => ({
     { name: 'eth0\u001b[2J', description: 'Ethernet', addresses: [] },
   ],
   openLive: async (o) => {
-    throw new CaptureError(o.iface, null, "no such interface (see tcptrace -D)");
+    throw new CaptureError(o.iface, null, 'no such interface (see tcptrace -D)');
   },
   ...over,
 });
@@ -37,7 +37,12 @@ describe('usage and input errors', () => {
 
   it('an unexpected failure is one "internal error" line and exit 70', async () => {
     const io = fakeIO();
-    const source: CaptureSource = { name: 'x', run: async () => { throw new TypeError('boom\n    at somewhere'); } };
+    const source: CaptureSource = {
+      name: 'x',
+      run: async () => {
+        throw new TypeError('boom\n    at somewhere');
+      },
+    };
     expect(await main(argv('x.pcap'), io, { openCapture: () => source })).toBe(70);
     expect(io.err()).toBe('tcptrace: x.pcap: internal error: boom\n');
   });
@@ -68,7 +73,9 @@ describe('live capture wiring', () => {
         throw new CaptureError(o.iface, null, 'you need root or cap_net_raw to capture');
       },
     });
-    expect(await main(argv('-i', 'lo', '-c', '5', '--duration', '2', '-w', 'o.pcap', '-B', '64', 'tcp', 'port', '8080'), io, { loadLive: async () => live })).toBe(2);
+    expect(
+      await main(argv('-i', 'lo', '-c', '5', '--duration', '2', '-w', 'o.pcap', '-B', '64', 'tcp', 'port', '8080'), io, { loadLive: async () => live }),
+    ).toBe(2);
     // -B is in KiB, as for tcpdump; libpcap takes bytes.
     expect(got).toEqual({ iface: 'lo', filter: 'tcp port 8080', snaplen: undefined, bufferSize: 65536, count: 5, durationSec: 2, writeFile: 'o.pcap' });
     expect(io.err()).toBe('tcptrace: lo: you need root or cap_net_raw to capture\n');

@@ -18,7 +18,9 @@ async function run(...args: string[]) {
   return { status, out: io.out(), err: io.err() };
 }
 
-const pcaps = readdirSync(FIXTURES).filter((f) => f.endsWith('.pcap')).map((f) => path.join(FIXTURES, f));
+const pcaps = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.pcap'))
+  .map((f) => path.join(FIXTURES, f));
 
 describe('--metrics', () => {
   it.each(pcaps.map((p) => [path.basename(p), p]))('%s: JSON is the same plus a metrics key per record', async (_name, file) => {
@@ -103,7 +105,9 @@ describe('--html', () => {
     const rows = blocks.flatMap((b) => JSON.parse(gunzipSync(Buffer.from(b[1]!, 'base64')).toString('utf8')));
     expect(rows).toHaveLength(51);
     // The second input's connection: ids go on across inputs (50 after the pile's 0-49).
-    expect(rows.filter((x: unknown[]) => x[0] === 1)).toEqual([[1, 50, '198.18.0.1:41008', '198.18.0.2:4701', 'CLOSED*', 'CLOSED', 'refused', 'reset', 0.044, 0, 0, 'REJ', 0]]);
+    expect(rows.filter((x: unknown[]) => x[0] === 1)).toEqual([
+      [1, 50, '198.18.0.1:41008', '198.18.0.2:4701', 'CLOSED*', 'CLOSED', 'refused', 'reset', 0.044, 0, 0, 'REJ', 0],
+    ]);
     const pics = [...page.matchAll(/class="pics" data-input="(\d)" data-first="(\d+)" data-last="(\d+)">([^<]*)</g)];
     const first = JSON.parse(gunzipSync(Buffer.from(pics[0]![4]!, 'base64')).toString('utf8'));
     expect(Object.keys(first)).toHaveLength(50);

@@ -14,7 +14,11 @@ function tty(): Writable & { isTTY: boolean; columns: number; text(): string } {
   w.isTTY = true;
   w.columns = 100;
   // The tty.WriteStream cursor methods ora uses to redraw its line.
-  Object.assign(w, { cursorTo: (_x: number, cb?: () => void) => (cb?.(), true), clearLine: (_d: number, cb?: () => void) => (cb?.(), true), moveCursor: (_x: number, _y: number, cb?: () => void) => (cb?.(), true) });
+  Object.assign(w, {
+    cursorTo: (_x: number, cb?: () => void) => (cb?.(), true),
+    clearLine: (_d: number, cb?: () => void) => (cb?.(), true),
+    moveCursor: (_x: number, _y: number, cb?: () => void) => (cb?.(), true),
+  });
   w.text = () => chunks.join('');
   return w;
 }

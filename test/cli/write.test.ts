@@ -208,7 +208,10 @@ describe('main with a slow stdout', () => {
     expect(code).toBe(0);
     const r = await trace(openCapture(FIX('closewait-leak.pcap')));
     // In the order they finished, each once.
-    const ids = (await s.text()).trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    const ids = (await s.text())
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: number }).id);
     expect(ids.sort((a, b) => a - b)).toEqual(r.connections.map((c) => c.id));
   });
 
@@ -222,7 +225,12 @@ describe('main with a slow stdout', () => {
 });
 
 describe('pacedCapture (--ndjson reads no faster than its output drains)', () => {
-  const count = (): FrameSink & { n: number } => ({ n: 0, frame() { this.n++; } });
+  const count = (): FrameSink & { n: number } => ({
+    n: 0,
+    frame() {
+      this.n++;
+    },
+  });
 
   it('standard input: no next chunk is read while the gate is closed', async () => {
     const bytes = readFileSync(FIX('handshake-client-close.pcap'));
@@ -254,7 +262,12 @@ describe('pacedCapture (--ndjson reads no faster than its output drains)', () =>
   it('a file: read in chunks through the gate, the same frames as the regular reader', async () => {
     let asked = 0;
     const sink = count();
-    const stats = await pacedCapture(FIX('loss.pcap'), undefined, () => (asked++, null), () => openCapture(FIX('loss.pcap'))).run(sink);
+    const stats = await pacedCapture(
+      FIX('loss.pcap'),
+      undefined,
+      () => (asked++, null),
+      () => openCapture(FIX('loss.pcap')),
+    ).run(sink);
     const plain = count();
     const ref = await openCapture(FIX('loss.pcap')).run(plain);
     expect(stats.packets).toBe(ref.packets);

@@ -46,10 +46,7 @@ describe('formatIp', () => {
   it('segmentEndpoints formats a decoded segment', () => {
     const s = seg(
       229,
-      hex(
-        '60000000 0014 06 40 20010db8000100000000000000000001 20010db8000200000000000000000001',
-        '85be 1f90 00000001 00000000 5002 ffff 0000 0000',
-      ),
+      hex('60000000 0014 06 40 20010db8000100000000000000000001 20010db8000200000000000000000001', '85be 1f90 00000001 00000000 5002 ffff 0000 0000'),
     );
     expect(segmentEndpoints(s)).toEqual({ srcIp: '2001:db8:1::1', srcPort: 34238, dstIp: '2001:db8:2::1', dstPort: 8080 });
   });

@@ -184,9 +184,16 @@ describe('tcpdump corpus vs tshark', () => {
 describe('kernel recordings vs tshark (test/decode/fixtures)', () => {
   const files = [...new Set([...oracle.keys()].filter((k) => k.startsWith('decode-fixtures/')).map((k) => k.split('#')[0]!))];
   it('covers every recording', () => {
-    expect(files.map((f) => f.replace('decode-fixtures/', '')).sort()).toEqual(
-      ['ipv4-frag.pcap', 'ipv4-options.pcap', 'ipv6-ext.pcap', 'ipv6-srh.pcap', 'sll.pcap', 'sll2.pcap', 'snaplen.pcap', 'tfo.pcap'],
-    );
+    expect(files.map((f) => f.replace('decode-fixtures/', '')).sort()).toEqual([
+      'ipv4-frag.pcap',
+      'ipv4-options.pcap',
+      'ipv6-ext.pcap',
+      'ipv6-srh.pcap',
+      'sll.pcap',
+      'sll2.pcap',
+      'snaplen.pcap',
+      'tfo.pcap',
+    ]);
   });
   it.each(files)('%s', async (key) => {
     const r = await decodeFile(join(HERE, 'fixtures', key.replace('decode-fixtures/', '')));

@@ -505,9 +505,7 @@ describe('link layers', () => {
   );
   it('NULL (0), AF in little-endian host order', () => {
     const s = seg(0, concat(hex('02000000'), NULL_IP));
-    expect([s.srcPort, s.dstPort, s.seq, s.ack, s.flags, s.window, s.payloadLen]).toEqual([
-      39829, 8080, 1, 334797553, RST | ACK, 0, 8,
-    ]);
+    expect([s.srcPort, s.dstPort, s.seq, s.ack, s.flags, s.window, s.payloadLen]).toEqual([39829, 8080, 1, 334797553, RST | ACK, 0, 8]);
   });
   // CRAFTED: the same frame as a big-endian machine (SPARC, POWER) writes it; none is available here.
   it('NULL (0), AF in big-endian host order', () => {

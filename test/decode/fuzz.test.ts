@@ -16,7 +16,12 @@ import { concat, eth, geneve, gre, gtpu, INNER4, INNER6, ipv4, ipv6, overUdp4, u
 // Real frames as seeds (see decode-frame.test.ts for their sources): Ethernet/IPv4 SYN with
 // options, Ethernet/IPv6 with hop-by-hop + destination options, SLL2, raw IPv4 with an unknown option.
 const SEEDS: Array<[number, Uint8Array]> = [
-  [1, hex('18fd740745cd000c29f78012 0800 4500003c000040004006 1a4f1f8592f842e42b0c 40310050741d4a2d00000000a1c2ffff209c0000 020405b4010303060402080a06af3c1500000000')],
+  [
+    1,
+    hex(
+      '18fd740745cd000c29f78012 0800 4500003c000040004006 1a4f1f8592f842e42b0c 40310050741d4a2d00000000a1c2ffff209c0000 020405b4010303060402080a06af3c1500000000',
+    ),
+  ],
   [
     1,
     hex(
@@ -24,13 +29,28 @@ const SEEDS: Array<[number, Uint8Array]> = [
       '3c00010400000000 0600010400000000 85be1f907659ac8e00000000a002fd205ba50000 020405a00402080a2d6524e6000000000103030a',
     ),
   ],
-  [276, hex('0800000000000002000104 06b69257a6cf730000 4500003cedf340004006bda1c6120101c6120201 8d001f9016f46acc00000000a002faf08f550000 020405b40402080a56e04143000000000103030a')],
+  [
+    276,
+    hex(
+      '0800000000000002000104 06b69257a6cf730000 4500003cedf340004006bda1c6120101c6120201 8d001f9016f46acc00000000a002faf08f550000 020405b40402080a56e04143000000000103030a',
+    ),
+  ],
   [101, hex('4500002c00000000ff06ed05c0000201c0a84c1c d9bb1f900000000181bdc2866014 0100f4700000 1e048000')],
   [9, hex('ff030281 18930d40 45c000479f0f00004006b6ca0c0404040c080808 100400b36ee724a6b0fe802780184000fd1b0000 0101080a050db418050d7dbe')],
   // IPv4 first fragment (headers only: the IP length outruns the frame), in QinQ tags
-  [1, hex('b28c712402ec4ab30f00612c 88a8 0064 8100 00c8 0800 450004fc0bab20003f06bc2ac6120101c6120201 c5461f90b4f7f8b37b5c82f78010003ffbeb0000 0101080a0b6c6f6acc9958c8')],
+  [
+    1,
+    hex(
+      'b28c712402ec4ab30f00612c 88a8 0064 8100 00c8 0800 450004fc0bab20003f06bc2ac6120101c6120201 c5461f90b4f7f8b37b5c82f78010003ffbeb0000 0101080a0b6c6f6acc9958c8',
+    ),
+  ],
   // IPv6 first fragment (crafted as in decode-frame.test.ts), over NULL
-  [0, hex('1c000000 600ae30300300640 20010db8000100000000000000000001 20010db8000200000000000000000001 06000001 0000abcd 85be1f907659ac8e00000000a002fd205ba50000 020405a00402080a2d6524e6000000000103030a')],
+  [
+    0,
+    hex(
+      '1c000000 600ae30300300640 20010db8000100000000000000000001 20010db8000200000000000000000001 06000001 0000abcd 85be1f907659ac8e00000000a002fd205ba50000 020405a00402080a2d6524e6000000000103030a',
+    ),
+  ],
   // Tunnels (tunnel-frames.ts builds them as the RFCs lay them out; tunnels.test.ts decodes each):
   // VXLAN, Geneve with an option, GTP-U with an extension header, Teredo with an origin indicator,
   // GRE/ERSPAN II/VXLAN nested, keyed GRE, 4in6, NFLOG, Juniper Ethernet.
@@ -40,8 +60,20 @@ const SEEDS: Array<[number, Uint8Array]> = [
   [1, overUdp4(3544, concat(hex('0000 f185 3f57fefd'), INNER6))],
   [
     1,
-    eth(0x0800, ipv4(47, '198.18.0.1', '198.18.0.2', gre(0x1000, 0x88be, [1], concat(hex('1000 0014 00000000'),
-      eth(0x0800, ipv4(17, '198.18.1.1', '198.18.1.2', udp(1, 4789, vxlan(5, eth(0x0800, INNER4))))))))),
+    eth(
+      0x0800,
+      ipv4(
+        47,
+        '198.18.0.1',
+        '198.18.0.2',
+        gre(
+          0x1000,
+          0x88be,
+          [1],
+          concat(hex('1000 0014 00000000'), eth(0x0800, ipv4(17, '198.18.1.1', '198.18.1.2', udp(1, 4789, vxlan(5, eth(0x0800, INNER4)))))),
+        ),
+      ),
+    ),
   ],
   [1, eth(0x0800, ipv4(47, '198.18.0.1', '198.18.0.2', gre(0xb000, 0x6558, [0, 7, 1], eth(0x0800, INNER4))))],
   [1, eth(0x86dd, ipv6(4, 1, 2, INNER4))],
@@ -203,7 +235,10 @@ describe('tunnels and reassembly on hostile input', () => {
           // The first fragment of a chain carries a real VXLAN datagram's start, so some complete.
           if (f.off === 0) data.set(udp(1, 4789, vxlan(1, eth(0x0800, INNER4))).subarray(0, f.len));
           const pkt = f.v6
-            ? eth(0x86dd, ipv6(44, 1, 2, concat(new Uint8Array([f.proto, 0, (f.off >> 5) & 255, ((f.off << 3) & 0xf8) | (f.more ? 1 : 0), 0, 0, 0, f.id]), data)))
+            ? eth(
+                0x86dd,
+                ipv6(44, 1, 2, concat(new Uint8Array([f.proto, 0, (f.off >> 5) & 255, ((f.off << 3) & 0xf8) | (f.more ? 1 : 0), 0, 0, 0, f.id]), data)),
+              )
             : eth(0x0800, ipv4(f.proto, '198.18.0.1', '198.18.0.2', data, { id: f.id, frag: (f.more ? 0x2000 : 0) | f.off }));
           const fr: Frame = { index: 1, tsSec: f.sec, tsNsec: 0, linkType: 1, iface: 0, buf: pkt, offset: 0, capLen: pkt.length, wireLen: pkt.length };
           checkResult(decodeFrame(fr, ctx));

@@ -114,10 +114,12 @@ describe('IPv4 fragments of a tunnelled datagram', () => {
     expect(run(frags4([32], 9, dns))).toEqual(['fragment', 'udp']);
   });
   it('without a reassembler (decodeFrame with no context) fragments are skipped as before', () => {
-    expect(frags4([24, 48]).map((f) => {
-      const r = decodeFrame(fr(f));
-      return typeof r === 'string' ? r : 'segment';
-    })).toEqual(['udp', 'fragment', 'fragment']);
+    expect(
+      frags4([24, 48]).map((f) => {
+        const r = decodeFrame(fr(f));
+        return typeof r === 'string' ? r : 'segment';
+      }),
+    ).toEqual(['udp', 'fragment', 'fragment']);
   });
   it('TCP’s own fragments are not reassembled: the first is decoded (truncated), the rest are fragments', () => {
     const seg = tcpSyn(40000, 80, 5, new Uint8Array(40));

@@ -37,23 +37,25 @@ describe('decodeFrameInto reuses its buffers without leaking one frame into the 
     let compared = 0;
     let withOptions = 0;
     for (const f of files) {
-      await openCapture(f).run({
-        frame(fr: Frame) {
-          const fresh = decodeFrame(fr);
-          const reused = decodeFrameInto(fr, buf, opts);
-          if (typeof fresh === 'string') {
-            expect(reused).toBe(fresh);
-            return;
-          }
-          expect(reused).toBe(buf);
-          if (fresh.options !== null) {
-            withOptions++;
-            expect(buf.options).toBe(opts);
-          }
-          expect(plain(buf)).toEqual(plain(fresh));
-          compared++;
-        },
-      }).catch(() => undefined); // damaged captures end early; what was read is compared
+      await openCapture(f)
+        .run({
+          frame(fr: Frame) {
+            const fresh = decodeFrame(fr);
+            const reused = decodeFrameInto(fr, buf, opts);
+            if (typeof fresh === 'string') {
+              expect(reused).toBe(fresh);
+              return;
+            }
+            expect(reused).toBe(buf);
+            if (fresh.options !== null) {
+              withOptions++;
+              expect(buf.options).toBe(opts);
+            }
+            expect(plain(buf)).toEqual(plain(fresh));
+            compared++;
+          },
+        })
+        .catch(() => undefined); // damaged captures end early; what was read is compared
     }
     expect(compared).toBeGreaterThan(2_000);
     expect(withOptions).toBeGreaterThan(500);

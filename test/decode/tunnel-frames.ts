@@ -20,7 +20,17 @@ export function tcpSyn(sport: number, dport: number, seq = 1000, data = new Uint
 /** An IPv4 header (IHL 5) around `payload`; `frag` is the flags/offset word (MF 0x2000, offset in 8-byte units). */
 export function ipv4(proto: number, src: string, dst: string, payload: Uint8Array, opts: { id?: number; frag?: number; total?: number } = {}): Uint8Array {
   const total = opts.total ?? 20 + payload.length;
-  return concat(hex('45 00'), be16(total), be16(opts.id ?? 0x1234), be16(opts.frag ?? 0x4000), new Uint8Array([64, proto]), hex('0000'), v4(src), v4(dst), payload);
+  return concat(
+    hex('45 00'),
+    be16(total),
+    be16(opts.id ?? 0x1234),
+    be16(opts.frag ?? 0x4000),
+    new Uint8Array([64, proto]),
+    hex('0000'),
+    v4(src),
+    v4(dst),
+    payload,
+  );
 }
 
 /** 16 bytes of an IPv6 address 2001:db8::N. */

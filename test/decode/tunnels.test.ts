@@ -10,23 +10,7 @@ import { decodeFrame, newDecodeContext, skipKey, type DecodeContext } from '../.
 import type { Segment } from '../../src/decode/segment.js';
 import type { TunnelHop } from '../../src/decode/tunnel-path.js';
 import { frame } from './helpers.js';
-import {
-  be16,
-  concat,
-  eth,
-  geneve,
-  gre,
-  gtpu,
-  hex,
-  INNER4,
-  INNER6,
-  ipv4,
-  ipv6,
-  overUdp4,
-  tcpSyn,
-  udp,
-  vxlan,
-} from './tunnel-frames.js';
+import { be16, concat, eth, geneve, gre, gtpu, hex, INNER4, INNER6, ipv4, ipv6, overUdp4, tcpSyn, udp, vxlan } from './tunnel-frames.js';
 
 interface Decoded {
   seg: Segment | null;

@@ -212,7 +212,7 @@ describe('TIME-WAIT pressure', () => {
     expect(d.timeWait.tuples[0]!.heldBy).toEqual({ client: 1, server: 1 });
   });
 
-  it('projects a sustained close rate (Little\'s law) only with enough closes over enough time', () => {
+  it("projects a sustained close rate (Little's law) only with enough closes over enough time", () => {
     // 100 closes at 10/s: 10/s × 60 s = 600 ports in a steady state.
     const rs = pile(100, 'client', 0.1);
     const d = diagnose(rs, { mslSec: 30, portRange: [40000, 41099] });

@@ -69,6 +69,8 @@ describe('TIME-WAIT findings name the side that holds the sockets', () => {
     expect(f.holder).toBe('client');
     expect(f.message).toContain('connect() from 198.18.0.1 to 198.18.0.2:4700 runs out of ephemeral ports (EADDRNOTAVAIL)');
     expect(f.message).toContain('2 4-tuples in TIME-WAIT at once on the client 198.18.0.1 (100% of the 2-port range 40000-40001');
-    expect(findingText(f, r, 'zh')).toContain('从 198.18.0.1 到 198.18.0.2:4700 的 connect() 耗尽了临时端口（EADDRNOTAVAIL）：客户端 198.18.0.1 上同时有 2 个四元组');
+    expect(findingText(f, r, 'zh')).toContain(
+      '从 198.18.0.1 到 198.18.0.2:4700 的 connect() 耗尽了临时端口（EADDRNOTAVAIL）：客户端 198.18.0.1 上同时有 2 个四元组',
+    );
   });
 });

@@ -8,16 +8,44 @@ import { FlowTable } from '../../src/flow/flow-table.js';
 function seg(src: number, srcPort: number, dst: number, dstPort: number, v: 4 | 6 = 4): Segment {
   const w = (x: number, i: number) => (v === 6 ? (x * (i + 3)) >>> 0 : i === 0 ? x : 0);
   return {
-    packet: 1, tsSec: 0, tsNsec: 0, ipVersion: v,
-    src0: w(src, 0), src1: w(src, 1), src2: w(src, 2), src3: w(src, 3),
-    dst0: w(dst, 0), dst1: w(dst, 1), dst2: w(dst, 2), dst3: w(dst, 3),
-    srcPort, dstPort, seq: 0, ack: 0, flags: TcpFlag.ACK, window: 0, payloadLen: 0, options: null, truncated: false, ipId: 0, tunnel: 0, tunnelFlip: 0,
+    packet: 1,
+    tsSec: 0,
+    tsNsec: 0,
+    ipVersion: v,
+    src0: w(src, 0),
+    src1: w(src, 1),
+    src2: w(src, 2),
+    src3: w(src, 3),
+    dst0: w(dst, 0),
+    dst1: w(dst, 1),
+    dst2: w(dst, 2),
+    dst3: w(dst, 3),
+    srcPort,
+    dstPort,
+    seq: 0,
+    ack: 0,
+    flags: TcpFlag.ACK,
+    window: 0,
+    payloadLen: 0,
+    options: null,
+    truncated: false,
+    ipId: 0,
+    tunnel: 0,
+    tunnelFlip: 0,
   };
 }
 const reverse = (s: Segment): Segment => ({
   ...s,
-  src0: s.dst0, src1: s.dst1, src2: s.dst2, src3: s.dst3, dst0: s.src0, dst1: s.src1, dst2: s.src2, dst3: s.src3,
-  srcPort: s.dstPort, dstPort: s.srcPort,
+  src0: s.dst0,
+  src1: s.dst1,
+  src2: s.dst2,
+  src3: s.dst3,
+  dst0: s.src0,
+  dst1: s.src1,
+  dst2: s.src2,
+  dst3: s.src3,
+  srcPort: s.dstPort,
+  dstPort: s.srcPort,
 });
 
 /** Moves `s`'s 4-tuple from a FlowTable (as trace.ts does) into `t` at `time`, with `value` as its first number. */

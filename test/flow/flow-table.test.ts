@@ -7,10 +7,30 @@ import { orient } from '../../src/flow/orientation.js';
 /** A segment between two IPv4 endpoints (a.b.c.d as one word). */
 function seg(src: number, srcPort: number, dst: number, dstPort: number, flags: number = TcpFlag.ACK, v: 4 | 6 = 4): Segment {
   return {
-    packet: 1, tsSec: 0, tsNsec: 0, ipVersion: v,
-    src0: src, src1: 0, src2: 0, src3: 0, dst0: dst, dst1: 0, dst2: 0, dst3: 0,
-    srcPort, dstPort, seq: 0, ack: flags & TcpFlag.ACK ? 0 : null, flags, window: 0, payloadLen: 0,
-    options: null, truncated: false, ipId: 0, tunnel: 0, tunnelFlip: 0,
+    packet: 1,
+    tsSec: 0,
+    tsNsec: 0,
+    ipVersion: v,
+    src0: src,
+    src1: 0,
+    src2: 0,
+    src3: 0,
+    dst0: dst,
+    dst1: 0,
+    dst2: 0,
+    dst3: 0,
+    srcPort,
+    dstPort,
+    seq: 0,
+    ack: flags & TcpFlag.ACK ? 0 : null,
+    flags,
+    window: 0,
+    payloadLen: 0,
+    options: null,
+    truncated: false,
+    ipId: 0,
+    tunnel: 0,
+    tunnelFlip: 0,
   };
 }
 const reverse = (s: Segment): Segment => seg(s.dst0, s.dstPort, s.src0, s.srcPort, s.flags, s.ipVersion);

@@ -30,11 +30,13 @@ async function run(bytes: Uint8Array, args: string[], chunkSeed: number): Promis
 }
 
 function seeds(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((n) => {
-    const p = join(dir, n);
-    if (statSync(p).isDirectory()) return seeds(p);
-    return /\.(pcap|pcapng|cap)$/.test(n) && statSync(p).size <= 2 << 20 ? [p] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((n) => {
+      const p = join(dir, n);
+      if (statSync(p).isDirectory()) return seeds(p);
+      return /\.(pcap|pcapng|cap)$/.test(n) && statSync(p).size <= 2 << 20 ? [p] : [];
+    });
 }
 
 describe('fuzzed captures through the CLI', () => {

@@ -9,7 +9,6 @@ import { closedPort, client, kernelStates, leftOpen, refusedClient, startServer,
 const skip = await whyNoCapture();
 const title = (s: string) => (skip === null ? s : `${s} [skipped: ${skip}]`);
 
-
 /** A running `tcptrace` child: resolves `ready` once it says it is capturing. */
 function tcptrace(args: string[]) {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
@@ -76,7 +75,9 @@ describe.skipIf(skip !== null)(title('tcptrace -i lo (the bin script, live)'), (
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/^tcptrace: capturing on lo \(tcp port \d+\)/);
     // The capture program's counts (dumpcap or tcpdump, whichever captured), or cap's where neither is installed.
-    expect(r.err).toMatch(/tcptrace: lo: (6 packets captured, \d+ packets received by filter, 0 packets dropped by kernel, 0 packets dropped by interface \((dumpcap|tcpdump)\)|\d+ packets dropped by interface; kernel drops unknown)/);
+    expect(r.err).toMatch(
+      /tcptrace: lo: (6 packets captured, \d+ packets received by filter, 0 packets dropped by kernel, 0 packets dropped by interface \((dumpcap|tcpdump)\)|\d+ packets dropped by interface; kernel drops unknown)/,
+    );
     const lines = r.out.trim().split('\n');
     expect(lines).toHaveLength(3);
     const recs = lines.map((l) => JSON.parse(l) as ConnectionRecord);

@@ -183,7 +183,15 @@ export function tee(source: CaptureSource, into: Copied[]) {
         {
           frame(f: Frame) {
             last = performance.now();
-            into.push({ index: f.index, tsSec: f.tsSec, tsNsec: f.tsNsec, linkType: f.linkType, capLen: f.capLen, wireLen: f.wireLen, data: Buffer.from(f.buf.subarray(f.offset, f.offset + f.capLen)) });
+            into.push({
+              index: f.index,
+              tsSec: f.tsSec,
+              tsNsec: f.tsNsec,
+              linkType: f.linkType,
+              capLen: f.capLen,
+              wireLen: f.wireLen,
+              data: Buffer.from(f.buf.subarray(f.offset, f.offset + f.capLen)),
+            });
             sink.frame(f);
           },
         },

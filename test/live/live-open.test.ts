@@ -9,7 +9,6 @@ import { whyNoCapture } from './live-harness.js';
 
 const skip = await whyNoCapture();
 
-
 beforeAll(ensureBuilt, 120_000);
 
 /** Resolves once `test()` holds, polling every 20 ms; rejects after `ms` with what `what()` says. */
@@ -38,7 +37,11 @@ describe.skipIf(skip !== null)(`tcptrace -i lo (text): openings as they happen${
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
-      await until(() => err.includes('capturing on'), 10_000, () => `no "capturing on" line: ${err}`);
+      await until(
+        () => err.includes('capturing on'),
+        10_000,
+        () => `no "capturing on" line: ${err}`,
+      );
       await new Promise((r) => setTimeout(r, 150)); // the capture opens in the same tick as that line
 
       const client = net.connect({ port, host: '127.0.0.1' });
@@ -49,7 +52,11 @@ describe.skipIf(skip !== null)(`tcptrace -i lo (text): openings as they happen${
 
       // The opening: while the connection is open (this process still holds it).
       const heading = `#0  127.0.0.1:${local} ⇄ 127.0.0.1:${port}`;
-      await until(() => out.includes('three-way handshake · started'), 5000, () => `no opening on stdout: ${JSON.stringify(out)} ${err}`);
+      await until(
+        () => out.includes('three-way handshake · started'),
+        5000,
+        () => `no opening on stdout: ${JSON.stringify(out)} ${err}`,
+      );
       expect(client.destroyed).toBe(false);
       expect(out.startsWith(`${heading}\n    three-way handshake · started `)).toBe(true);
       expect(out).toMatch(/SYN-SENT │── SYN seq=0 .*►│/);
@@ -61,7 +68,11 @@ describe.skipIf(skip !== null)(`tcptrace -i lo (text): openings as they happen${
       // Close it: client FIN, the server's FIN follows, the last ACK; then the closing prints.
       client.end();
       await new Promise((r) => client.once('close', r));
-      await until(() => out.includes('end of capture'), 5000, () => `no closing on stdout: ${JSON.stringify(out)} ${err}`);
+      await until(
+        () => out.includes('end of capture'),
+        5000,
+        () => `no closing on stdout: ${JSON.stringify(out)} ${err}`,
+      );
       const rest = out.slice(opening.length);
       expect(rest.startsWith(`${heading}\n    three-way handshake · `)).toBe(true);
       expect(rest).toMatch(/close, client first/);

@@ -10,15 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureError, type Frame } from '../../src/capture/frame.js';
 import { capCommand, findCapInstall, installHint } from '../../src/capture/cap-hint.js';
 import { wireLenFromHeaders } from '../../src/capture/live-wirelen.js';
-import {
-  type CapDevice,
-  type CapHandle,
-  type CapModule,
-  capLinkType,
-  listInterfaces,
-  openLive,
-  setCapLoader,
-} from '../../src/capture/live.js';
+import { type CapDevice, type CapHandle, type CapModule, capLinkType, listInterfaces, openLive, setCapLoader } from '../../src/capture/live.js';
 import { readPcap, type PcapRecord } from '../helpers/pcap-oracle.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -93,7 +85,15 @@ function recorder() {
   return {
     seen,
     frame(f: Frame) {
-      seen.push({ frame: f, index: f.index, t: f.tsSec + f.tsNsec / 1e9, capLen: f.capLen, wireLen: f.wireLen, linkType: f.linkType, bytes: Buffer.from(f.buf.subarray(f.offset, f.offset + f.capLen)) });
+      seen.push({
+        frame: f,
+        index: f.index,
+        t: f.tsSec + f.tsNsec / 1e9,
+        capLen: f.capLen,
+        wireLen: f.wireLen,
+        linkType: f.linkType,
+        bytes: Buffer.from(f.buf.subarray(f.offset, f.offset + f.capLen)),
+      });
     },
   };
 }
@@ -291,7 +291,9 @@ describe('LiveSource.run', () => {
       expect(s.capLen).toBe(Math.min(54, frames[i]!.capLen));
       expect(s.wireLen).toBe(frames[i]!.wireLen);
     });
-    expect(stats.warnings.map((w) => w.message)).toContain(`${long.length} frames longer than the snaplen of 54 bytes were cut (TCP lengths still come from the IP header)`);
+    expect(stats.warnings.map((w) => w.message)).toContain(
+      `${long.length} frames longer than the snaplen of 54 bytes were cut (TCP lengths still come from the IP header)`,
+    );
   });
 
   it('writes what it captured to -w as pcap with the live link type and snaplen', async () => {

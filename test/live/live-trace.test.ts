@@ -7,7 +7,19 @@ import { openLive } from '../../src/capture/live.js';
 import type { Report } from '../../src/diagnose/types.js';
 import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
-import { FINAL_STATES, closedPort, client, kernelStates, leftOpen, refusedClient, startServer, tee, whyNoCapture, type Copied, type Scenario } from './live-harness.js';
+import {
+  FINAL_STATES,
+  closedPort,
+  client,
+  kernelStates,
+  leftOpen,
+  refusedClient,
+  startServer,
+  tee,
+  whyNoCapture,
+  type Copied,
+  type Scenario,
+} from './live-harness.js';
 
 const skip = await whyNoCapture();
 const title = (s: string) => (skip === null ? s : `${s} [skipped: ${skip}]`);

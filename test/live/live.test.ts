@@ -16,7 +16,19 @@ import { openLive } from '../../src/capture/live.js';
 import { openCapture } from '../../src/capture/open.js';
 import { decodeFrame } from '../../src/decode/decode-frame.js';
 import { TcpFlag, type Segment } from '../../src/decode/segment.js';
-import { FINAL_STATES, closedPort, client, kernelStates, leftOpen, refusedClient, startServer, tee, whyNoCapture, type Copied, type Scenario } from './live-harness.js';
+import {
+  FINAL_STATES,
+  closedPort,
+  client,
+  kernelStates,
+  leftOpen,
+  refusedClient,
+  startServer,
+  tee,
+  whyNoCapture,
+  type Copied,
+  type Scenario,
+} from './live-harness.js';
 
 const skip = await whyNoCapture();
 const title = (s: string) => (skip === null ? s : `${s} [skipped: ${skip}]`);
@@ -74,7 +86,17 @@ describe.skipIf(skip !== null)(title('live capture on lo (real kernel TCP)'), ()
     await server.close();
     const segments: Segment[] = [];
     for (const c of frames) {
-      const f: Frame = { index: c.index, tsSec: c.tsSec, tsNsec: c.tsNsec, linkType: c.linkType, iface: 0, buf: c.data, offset: 0, capLen: c.capLen, wireLen: c.wireLen };
+      const f: Frame = {
+        index: c.index,
+        tsSec: c.tsSec,
+        tsNsec: c.tsNsec,
+        linkType: c.linkType,
+        iface: 0,
+        buf: c.data,
+        offset: 0,
+        capLen: c.capLen,
+        wireLen: c.wireLen,
+      };
       const s = decodeFrame(f);
       if (typeof s !== 'string') segments.push(s);
     }
@@ -162,7 +184,15 @@ describe.skipIf(skip !== null)(title('live capture on lo (real kernel TCP)'), ()
     const back: Copied[] = [];
     const stats = await openCapture(run.pcap).run({
       frame(f) {
-        back.push({ index: f.index, tsSec: f.tsSec, tsNsec: f.tsNsec, linkType: f.linkType, capLen: f.capLen, wireLen: f.wireLen, data: Buffer.from(f.buf.subarray(f.offset, f.offset + f.capLen)) });
+        back.push({
+          index: f.index,
+          tsSec: f.tsSec,
+          tsNsec: f.tsNsec,
+          linkType: f.linkType,
+          capLen: f.capLen,
+          wireLen: f.wireLen,
+          data: Buffer.from(f.buf.subarray(f.offset, f.offset + f.capLen)),
+        });
       },
     });
     expect(stats.format).toBe('pcap');
@@ -233,7 +263,11 @@ describe.skipIf(skip !== null)(title('live capture: stopping and errors'), () =>
   // Root without CAP_NET_RAW (setpriv drops it from the bounding set): what an unprivileged user
   // meets. Runs the built module (npm test builds first) in a child, since privilege is per process.
   const built = path.resolve(import.meta.dirname, '../../dist/capture/live.js');
-  const noPrivSkip = !existsSync(built) ? 'dist/ not built (npm run build)' : spawnSync('setpriv', ['--version']).status !== 0 ? 'setpriv (util-linux) not installed' : null;
+  const noPrivSkip = !existsSync(built)
+    ? 'dist/ not built (npm run build)'
+    : spawnSync('setpriv', ['--version']).status !== 0
+      ? 'setpriv (util-linux) not installed'
+      : null;
   it.skipIf(noPrivSkip !== null)(`without CAP_NET_RAW says how to get the privilege, in one line${noPrivSkip ? ` [skipped: ${noPrivSkip}]` : ''}`, () => {
     const script = `import { openLive } from ${JSON.stringify(built)};
       try { await openLive({ iface: 'lo', filter: 'tcp' }); console.log('OPENED'); }

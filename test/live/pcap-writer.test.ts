@@ -37,14 +37,7 @@ describe('pcapFileHeader', () => {
 
 describe('PcapWriter on real captures', () => {
   // Ethernet, Linux cooked, BSD NULL, raw IP, an 80 KB BIG TCP frame, and a snaplen-96 capture.
-  const files = [
-    'accecn_handshake.pcap',
-    'resp_2_inline.pcap',
-    'tcp_rst_diag_payload.pcap',
-    'mptcp-tcprst.pcap',
-    'bigtcp-ipv4.pcap',
-    'bgp-infinite-loop.pcap',
-  ];
+  const files = ['accecn_handshake.pcap', 'resp_2_inline.pcap', 'tcp_rst_diag_payload.pcap', 'mptcp-tcprst.pcap', 'bigtcp-ipv4.pcap', 'bgp-infinite-loop.pcap'];
 
   it.each(files)('%s: rewriting gives back the original bytes, whatever the chunk size', async (name) => {
     const file = path.join(CORPUS, name);
@@ -63,7 +56,17 @@ describe('PcapWriter on real captures', () => {
       // Put the frame at an offset inside a larger buffer, as the capture sources hand it over.
       const holder = Buffer.alloc(r.data.length + 7, 0xee);
       r.data.copy(holder, 7);
-      w.write({ index: 0, tsSec: r.tsSec, tsNsec: r.tsUsec * 1000 + 999, linkType: src.header.linkLayerType, iface: 0, buf: holder, offset: 7, capLen: r.capLen, wireLen: r.wireLen });
+      w.write({
+        index: 0,
+        tsSec: r.tsSec,
+        tsNsec: r.tsUsec * 1000 + 999,
+        linkType: src.header.linkLayerType,
+        iface: 0,
+        buf: holder,
+        offset: 7,
+        capLen: r.capLen,
+        wireLen: r.wireLen,
+      });
     }
     w.close();
     w.close(); // idempotent
@@ -99,7 +102,16 @@ describe("PcapWriter read back by the project's own reader", () => {
     expect(got.length).toBe(src.records.length);
     got.forEach((g, i) => {
       const r = src.records[i]!;
-      expect(g).toEqual({ index: i + 1, tsSec: r.tsSec, tsNsec: r.tsUsec * 1000, linkType: src.header.linkLayerType, iface: 0, capLen: r.capLen, wireLen: r.wireLen, data: r.data });
+      expect(g).toEqual({
+        index: i + 1,
+        tsSec: r.tsSec,
+        tsNsec: r.tsUsec * 1000,
+        linkType: src.header.linkLayerType,
+        iface: 0,
+        capLen: r.capLen,
+        wireLen: r.wireLen,
+        data: r.data,
+      });
     });
   });
 });

@@ -27,21 +27,55 @@ describe('the child command line', () => {
   it('dumpcap: pcapng on stdout, filter, snaplen, buffer in MiB (rounded up), count', () => {
     expect(captureArgs('dumpcap', base)).toEqual(['-i', 'lo', '-w', '-']);
     expect(captureArgs('dumpcap', { ...base, filter: 'tcp port 80', snaplen: 96, bufferSize: 1536 * 1024, count: 5 })).toEqual([
-      '-i', 'lo', '-w', '-', '-f', 'tcp port 80', '-s', '96', '-B', '2', '-c', '5',
+      '-i',
+      'lo',
+      '-w',
+      '-',
+      '-f',
+      'tcp port 80',
+      '-s',
+      '96',
+      '-B',
+      '2',
+      '-c',
+      '5',
     ]);
   });
   it('tcpdump: one write per packet, nanosecond stamps, no ring delay, a 32 MiB ring unless -B, the filter after --', () => {
     expect(captureArgs('tcpdump', base)).toEqual([
-      '-i', 'lo', '-U', '--immediate-mode', '--time-stamp-precision=nano', '-w', '-', '-B', String(TCPDUMP_DEFAULT_BUFFER_KIB),
+      '-i',
+      'lo',
+      '-U',
+      '--immediate-mode',
+      '--time-stamp-precision=nano',
+      '-w',
+      '-',
+      '-B',
+      String(TCPDUMP_DEFAULT_BUFFER_KIB),
     ]);
     expect(captureArgs('tcpdump', { ...base, filter: 'tcp', snaplen: 200, bufferSize: 4096 * 1024, count: 3 })).toEqual([
-      '-i', 'lo', '-U', '--immediate-mode', '--time-stamp-precision=nano', '-w', '-', '-s', '200', '-B', '4096', '-c', '3', '--', 'tcp',
+      '-i',
+      'lo',
+      '-U',
+      '--immediate-mode',
+      '--time-stamp-precision=nano',
+      '-w',
+      '-',
+      '-s',
+      '200',
+      '-B',
+      '4096',
+      '-c',
+      '3',
+      '--',
+      'tcp',
     ]);
   });
 });
 
 describe("the programs' words", () => {
-  const tcpdumpEnd = 'tcpdump: listening on lo, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n16 packets captured\n36 packets received by filter\n4 packets dropped by kernel\n';
+  const tcpdumpEnd =
+    'tcpdump: listening on lo, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n16 packets captured\n36 packets received by filter\n4 packets dropped by kernel\n';
   const dumpcapEnd =
     "Capturing on 'Loopback: lo'\nFile: -\rPackets: 6 Packets captured: 6\nPackets received/dropped on interface 'Loopback: lo': 6/3 (pcap:2/dumpcap:1/flushed:0/ps_ifdrop:7) (66.7%)\n";
 
@@ -64,9 +98,12 @@ describe("the programs' words", () => {
   it('banners and counts are not errors; what is left loses the program prefix', () => {
     expect(errorLines(tcpdumpEnd, 'tcpdump')).toEqual([]);
     expect(errorLines(dumpcapEnd, 'dumpcap')).toEqual([]);
-    expect(errorLines('Capturing on \'lo\'\ndumpcap: The network adapter on which the capture was being done is no longer running; the capture has stopped.\n', 'dumpcap')).toEqual([
-      'The network adapter on which the capture was being done is no longer running; the capture has stopped.',
-    ]);
+    expect(
+      errorLines(
+        "Capturing on 'lo'\ndumpcap: The network adapter on which the capture was being done is no longer running; the capture has stopped.\n",
+        'dumpcap',
+      ),
+    ).toEqual(['The network adapter on which the capture was being done is no longer running; the capture has stopped.']);
   });
   it.each([
     [
@@ -79,8 +116,16 @@ describe("the programs' words", () => {
       "tcpdump: lo: You don't have permission to perform this capture on that device\n(socket: Operation not permitted)\n",
       /^lo: no permission to capture \(tcpdump: lo: You don't have permission .*\): grant tcpdump the capability \(sudo setcap cap_net_raw,cap_net_admin=eip \/usr\/bin\/tcpdump\), or run as root$/,
     ],
-    [TCPDUMP, 'tcpdump: nosuch: No such device exists\n(No such device exists)\n', /^lo: no such interface \(tcpdump: nosuch: No such device exists\); tcptrace -D lists them$/],
-    [DUMPCAP, "Capturing on 'nosuch'\ndumpcap: There is no device named \"nosuch\".\n(No such device exists)\n", /^lo: no such interface \(dumpcap: There is no device named "nosuch"\.\); tcptrace -D lists them$/],
+    [
+      TCPDUMP,
+      'tcpdump: nosuch: No such device exists\n(No such device exists)\n',
+      /^lo: no such interface \(tcpdump: nosuch: No such device exists\); tcptrace -D lists them$/,
+    ],
+    [
+      DUMPCAP,
+      'Capturing on \'nosuch\'\ndumpcap: There is no device named "nosuch".\n(No such device exists)\n',
+      /^lo: no such interface \(dumpcap: There is no device named "nosuch"\.\); tcptrace -D lists them$/,
+    ],
     [TCPDUMP, "tcpdump: can't parse filter expression: syntax error\n", /^lo: bad capture filter "tcp porrt 80": can't parse filter expression: syntax error$/],
     [
       DUMPCAP,
@@ -105,7 +150,9 @@ describe('choosing the program', () => {
     try {
       setProgramSearchPath(dir, false);
       expect(chooseProgram(undefined)).toBeNull();
-      expect(() => chooseProgram('tcpdump')).toThrow(/^live capture: --capture-with tcpdump: tcpdump is not installed \(Debian\/Ubuntu: apt-get install tcpdump/);
+      expect(() => chooseProgram('tcpdump')).toThrow(
+        /^live capture: --capture-with tcpdump: tcpdump is not installed \(Debian\/Ubuntu: apt-get install tcpdump/,
+      );
       expect(() => chooseProgram('dumpcap')).toThrow(/dumpcap is not installed \(Debian\/Ubuntu: apt-get install wireshark-common/);
       expect(chooseProgram('cap')).toBeNull();
     } finally {
@@ -122,7 +169,10 @@ describe('choosing the program', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cap-path-'));
     setProgramSearchPath(dir, false);
     try {
-      for (const args of [['-i', 'lo', '--capture-with', 'dumpcap'], ['-D', '--capture-with', 'tcpdump']]) {
+      for (const args of [
+        ['-i', 'lo', '--capture-with', 'dumpcap'],
+        ['-D', '--capture-with', 'tcpdump'],
+      ]) {
         const { io, out, err } = memIo();
         expect(await main(['node', 'tcptrace', ...args], io)).toBe(2);
         expect(out()).toBe('');
@@ -225,7 +275,20 @@ function reference(path: string, filter: string): Run {
 function tsharkRtts(path: string, serverPort: number): Map<number, number> {
   const r = spawnSync(
     'tshark',
-    ['-r', path, '-o', 'tcp.calculate_timestamps:TRUE', '-Y', `tcp.analysis.initial_rtt and tcp.dstport == ${serverPort}`, '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.analysis.initial_rtt'],
+    [
+      '-r',
+      path,
+      '-o',
+      'tcp.calculate_timestamps:TRUE',
+      '-Y',
+      `tcp.analysis.initial_rtt and tcp.dstport == ${serverPort}`,
+      '-T',
+      'fields',
+      '-e',
+      'tcp.srcport',
+      '-e',
+      'tcp.analysis.initial_rtt',
+    ],
     { encoding: 'utf8' },
   );
   const m = new Map<number, number>();
@@ -270,7 +333,11 @@ for (const program of ['dumpcap', 'tcpdump'] as const) {
       const written = join(tmp, `${program}-w.out`);
       const r = reference(ref, filter);
       await r.ready;
-      const t = start(process.execPath, [BIN, '-i', 'lo', '--capture-with', program, '-w', written, '--ndjson', 'tcp', 'port', String(server.port)], /capturing on/);
+      const t = start(
+        process.execPath,
+        [BIN, '-i', 'lo', '--capture-with', program, '-w', written, '--ndjson', 'tcp', 'port', String(server.port)],
+        /capturing on/,
+      );
       await t.ready;
       await sleep(300);
       const ports: number[] = [];
@@ -283,12 +350,19 @@ for (const program of ['dumpcap', 'tcpdump'] as const) {
       await server.close();
       expect(got.code).toBe(0);
       expect(got.err).toMatch(new RegExp(`capturing on lo \\(tcp port \\d+\\) with ${program}`));
-      expect(got.err).toMatch(new RegExp(`tcptrace: lo: \\d+ packets captured, \\d+ packets received by filter, 0 packets dropped by kernel, 0 packets dropped by interface \\(${program}\\)`));
+      expect(got.err).toMatch(
+        new RegExp(
+          `tcptrace: lo: \\d+ packets captured, \\d+ packets received by filter, 0 packets dropped by kernel, 0 packets dropped by interface \\(${program}\\)`,
+        ),
+      );
       expect(refEnd.err).toMatch(/\n0 packets dropped by kernel/);
       // The child's own chatter (banners, its counts) is not passed through: every line is ours.
       for (const line of got.err.trimEnd().split('\n')) expect(line).toMatch(/^tcptrace: /);
       expect(got.err.trimEnd().split('\n')).toHaveLength(2);
-      const recs = got.out.trim().split('\n').map((l) => JSON.parse(l) as ConnectionRecord);
+      const recs = got.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as ConnectionRecord);
       const rtts = tsharkRtts(ref, server.port);
       expect(rtts.size).toBe(5);
       const diffs: number[] = [];
@@ -323,7 +397,9 @@ for (const program of ['dumpcap', 'tcpdump'] as const) {
         timeout: 30_000,
       });
       expect(r.status).toBe(2);
-      expect(r.stderr).toBe(`tcptrace: ${join(tmp, 'no/such/dir/x.pcap')}: cannot write: ENOENT: no such file or directory, open '${join(tmp, 'no/such/dir/x.pcap')}'\n`);
+      expect(r.stderr).toBe(
+        `tcptrace: ${join(tmp, 'no/such/dir/x.pcap')}: cannot write: ENOENT: no such file or directory, open '${join(tmp, 'no/such/dir/x.pcap')}'\n`,
+      );
       expect(spawnSync('pgrep', ['-f', `${program} -i lo .*tcp port 9`]).status).toBe(1);
     });
 
@@ -384,16 +460,24 @@ for (const program of ['dumpcap', 'tcpdump'] as const) {
     it('without the privilege: one line naming the fix for this program, exit 2', () => {
       if (spawnSync('setpriv', ['--version']).status !== 0) return;
       // Root without CAP_NET_RAW (the bounding set is inherited by the child): what a user without the privilege gets.
-      const r = spawnSync('setpriv', ['--bounding-set=-net_raw,-net_admin', process.execPath, BIN, '-i', 'lo', '--capture-with', program, '-w', join(tmp, 'refused.pcap'), 'tcp'], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
+      const r = spawnSync(
+        'setpriv',
+        ['--bounding-set=-net_raw,-net_admin', process.execPath, BIN, '-i', 'lo', '--capture-with', program, '-w', join(tmp, 'refused.pcap'), 'tcp'],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      );
       expect(r.status).toBe(2);
       expect(r.stdout).toBe('');
       const path = findProgram(program)!;
       expect(existsSync(join(tmp, 'refused.pcap')), 'a refused capture leaves no -w file').toBe(false);
-      expect(r.stderr).toMatch(new RegExp(`^tcptrace: lo: no permission to capture \\(${program}: [^\\n]+\\): [^\\n]*sudo setcap cap_net_raw,cap_net_admin=eip ${path}[^\\n]*, or run as root\\n$`));
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^tcptrace: lo: no permission to capture \\(${program}: [^\\n]+\\): [^\\n]*sudo setcap cap_net_raw,cap_net_admin=eip ${path}[^\\n]*, or run as root\\n$`,
+        ),
+      );
       if (program === 'dumpcap') expect(r.stderr).toContain('wireshark group');
     });
 
@@ -438,7 +522,9 @@ describe.skipIf(capSkip !== null)(`the cap fallback${capSkip ? ` [skipped: ${cap
       await client(server.port, 'client-close');
       await client(server.port, 'client-close');
       expect(await run).toBe(0);
-      const warns = err().split('\n').filter((l) => l.includes('timed when Node reads them'));
+      const warns = err()
+        .split('\n')
+        .filter((l) => l.includes('timed when Node reads them'));
       expect(warns).toHaveLength(1);
       expect(err()).toMatch(/^tcptrace: capturing on lo \(tcp port \d+\) with cap;/);
       const doc = JSON.parse(out()) as { input: { packets: number } };

@@ -52,7 +52,12 @@ function phantomAgain(c: ConnectionRecord, side: 'client' | 'server'): number {
 
 /** C tcptrace writes IPv6 groups with leading zeros ("2001:0db8::0001"); we write RFC 5952's "2001:db8::1". */
 function ip(text: string): string {
-  return text.includes(':') ? text.split(':').map((g) => g.replace(/^0+(?=.)/, '')).join(':') : text;
+  return text.includes(':')
+    ? text
+        .split(':')
+        .map((g) => g.replace(/^0+(?=.)/, ''))
+        .join(':')
+    : text;
 }
 
 function near(ours: number, c: number, tol: number): boolean {
@@ -91,11 +96,16 @@ describe('metrics equal C tcptrace -l -r', () => {
         if (d.uniqueBytes !== want('unique_bytes_sent')) problems.push(`${where} unique ${d.uniqueBytes} vs ${want('unique_bytes_sent')}`);
         if (d.bytes !== want('actual_data_bytes')) problems.push(`${where} bytes ${d.bytes} vs ${want('actual_data_bytes')}`);
         const phantom = phantomAgain(c, (dir === 'a2b') === aIsClient ? 'client' : 'server');
-        if (d.retransmittedBytes + phantom !== want('rexmt_data_bytes')) problems.push(`${where} retransmitted ${d.retransmittedBytes} vs ${want('rexmt_data_bytes')}`);
+        if (d.retransmittedBytes + phantom !== want('rexmt_data_bytes'))
+          problems.push(`${where} retransmitted ${d.retransmittedBytes} vs ${want('rexmt_data_bytes')}`);
         const samples = d.rtt?.samples ?? 0;
         if (samples !== want('RTT_samples')) problems.push(`${where} rtt samples ${samples} vs ${want('RTT_samples')}`);
         if (d.rtt !== null) {
-          for (const [k, col] of [['minMs', 'RTT_min'], ['meanMs', 'RTT_avg'], ['maxMs', 'RTT_max']] as const) {
+          for (const [k, col] of [
+            ['minMs', 'RTT_min'],
+            ['meanMs', 'RTT_avg'],
+            ['maxMs', 'RTT_max'],
+          ] as const) {
             if (!near(d.rtt[k], want(col), 0.051)) problems.push(`${where} ${k} ${d.rtt[k]} vs ${want(col)}`);
           }
         }

@@ -42,7 +42,7 @@ describe('AckRtt (C tcptrace rexmit.c)', () => {
   it('samples an exactly acknowledged segment sent once', () => {
     const a = new AckRtt();
     a.sent(0, 1, 0); // SYN
-    a.ack(1, 0.010);
+    a.ack(1, 0.01);
     a.sent(1, 101, 0.011);
     a.sent(101, 201, 0.012);
     a.ack(201, 0.031); // cumulative: samples only the last segment (0.019 s)
@@ -68,8 +68,8 @@ describe('TsRtt (RFC 7323 echoes)', () => {
     const t = new TsRtt();
     t.sent(7, 0);
     t.sent(7, 0.002); // same TSval again: the first send counts
-    t.echo(7, 0.020);
-    t.echo(7, 0.030); // echoed again: no second sample
+    t.echo(7, 0.02);
+    t.echo(7, 0.03); // echoed again: no second sample
     t.echo(99, 0.03); // never sent
     expect(t.samples.stats()).toEqual({ samples: 1, minMs: 20, meanMs: 20, maxMs: 20, stddevMs: 0 });
   });

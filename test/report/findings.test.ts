@@ -67,7 +67,9 @@ async function reports(): Promise<Array<[string, Report]>> {
 }
 
 const all = await reports();
-const findings: Array<[string, Report, Finding]> = all.flatMap(([name, r]) => (r.diagnostics?.findings ?? []).map((f): [string, Report, Finding] => [name, r, f]));
+const findings: Array<[string, Report, Finding]> = all.flatMap(([name, r]) =>
+  (r.diagnostics?.findings ?? []).map((f): [string, Report, Finding] => [name, r, f]),
+);
 
 /** The numbers of a sentence ("1.02 s", "40000-40049", "9293"), each as written. */
 const numbers = (s: string): string[] => s.match(/\d+(?:[.,]\d+)*/g) ?? [];
@@ -100,11 +102,15 @@ describe('findings in Chinese', () => {
       findings.filter(([n, , f]) => n === name && (code === undefined || f.code === code)).map(([, r, f]) => findingText(f, r, 'zh'));
     // Server-held: sockets on the server, no exhaustion, whatever the fraction.
     const server = zhOf('timewait-pile, ports 40000-40049', 'time-wait-pressure')[0];
-    expect(server).toMatch(/^服务器 198\.18\.0\.2:4700 上同时有 50 个来自 198\.18\.0\.1 的四元组处于 TIME-WAIT（相当于客户端 50 个端口的范围 40000-40049 的 100%/);
+    expect(server).toMatch(
+      /^服务器 198\.18\.0\.2:4700 上同时有 50 个来自 198\.18\.0\.1 的四元组处于 TIME-WAIT（相当于客户端 50 个端口的范围 40000-40049 的 100%/,
+    );
     expect(server).toContain('不会耗尽端口');
     expect(findings.some(([n, , f]) => n.startsWith('timewait-pile') && f.code === 'time-wait-exhaustion')).toBe(false);
     // Client-held: its ephemeral ports.
-    expect(zhOf('fast-open, ports 40000-40001', 'time-wait-exhaustion')[0]).toMatch(/^从 198\.18\.0\.1 到 198\.18\.0\.2:4700 的 connect\(\) 耗尽了临时端口（EADDRNOTAVAIL）：客户端 198\.18\.0\.1 上同时有 2 个四元组处于 TIME-WAIT（占 2 个端口的范围 40000-40001 的 100%/);
+    expect(zhOf('fast-open, ports 40000-40001', 'time-wait-exhaustion')[0]).toMatch(
+      /^从 198\.18\.0\.1 到 198\.18\.0\.2:4700 的 connect\(\) 耗尽了临时端口（EADDRNOTAVAIL）：客户端 198\.18\.0\.1 上同时有 2 个四元组处于 TIME-WAIT（占 2 个端口的范围 40000-40001 的 100%/,
+    );
     expect(zhOf('fast-open, ports 40000-40002', 'time-wait-exhaustion')[0]).toMatch(/^198\.18\.0\.1 连向 198\.18\.0\.2:4700 的临时端口即将耗尽/);
     const projected = zhOf('client pile, spread').find((s) => s.startsWith('按观察到的每秒 10 次关闭'));
     const ports = Number(/约 (\d+) 个端口/.exec(projected ?? '')?.[1]);
@@ -119,7 +125,9 @@ describe('findings in Chinese', () => {
     const found = findings.filter(([, , f]) => f.code === 'time-wait-server-close');
     expect(found.length).toBeGreaterThan(0);
     for (const [name, r, f] of found) {
-      const closed = r.connections.filter((c) => c.server.ip === f.subject && c.close.initiator !== null && c.close.kind !== 'reset' && c.close.kind !== 'none');
+      const closed = r.connections.filter(
+        (c) => c.server.ip === f.subject && c.close.initiator !== null && c.close.kind !== 'reset' && c.close.kind !== 'none',
+      );
       const data = findingData(f, r) as { closes: number; serverFirst: number };
       expect([data.closes, data.serverFirst], name).toEqual([closed.length, closed.filter((c) => c.close.initiator === 'server').length]);
       // The records are not read again: without them the sentence is the same.

@@ -1,7 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
-import { displayWidth, duration, esc, escJson, flagNames, int, isoTime, millis, padEnd, padStart, rel32, secs, wrap, wrapTokens } from '../../src/report/format.js';
+import {
+  displayWidth,
+  duration,
+  esc,
+  escJson,
+  flagNames,
+  int,
+  isoTime,
+  millis,
+  padEnd,
+  padStart,
+  rel32,
+  secs,
+  wrap,
+  wrapTokens,
+} from '../../src/report/format.js';
 
 describe('esc', () => {
   it.each([
@@ -37,19 +52,58 @@ describe('widths', () => {
     const piece = fc.oneof(
       text,
       fc.string().map((t) => t.replace(/[\u0000-\u001f\u007f-\u009f]/g, '')),
-      fc.constantFrom('\u001b[31m', '\u001b[39m', '\u001b[1;32m', '│', '►', '◄', '─', '┆', '╵', '⇄', '→', '↳', '·', '–', '’', '…', '✓', '✗', '客户', 'e\u0301', '😀', '👨‍👩‍👧', '한국어', 'ｱ', '◽', '✅'),
+      fc.constantFrom(
+        '\u001b[31m',
+        '\u001b[39m',
+        '\u001b[1;32m',
+        '│',
+        '►',
+        '◄',
+        '─',
+        '┆',
+        '╵',
+        '⇄',
+        '→',
+        '↳',
+        '·',
+        '–',
+        '’',
+        '…',
+        '✓',
+        '✗',
+        '客户',
+        'e\u0301',
+        '😀',
+        '👨‍👩‍👧',
+        '한국어',
+        'ｱ',
+        '◽',
+        '✅',
+      ),
       // Every code point of the ranges counted without string-width, alone and in text.
-      fc.oneof(fc.integer({ min: 0x2010, max: 0x2027 }), fc.integer({ min: 0x2190, max: 0x21ff }), fc.integer({ min: 0x2500, max: 0x25ff })).map((c) => String.fromCharCode(c)),
+      fc
+        .oneof(fc.integer({ min: 0x2010, max: 0x2027 }), fc.integer({ min: 0x2190, max: 0x21ff }), fc.integer({ min: 0x2500, max: 0x25ff }))
+        .map((c) => String.fromCharCode(c)),
     );
-    fc.assert(fc.property(fc.array(piece), (parts) => {
-      const t = parts.join('');
-      expect(displayWidth(t)).toBe(stringWidth(t));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.array(piece), (parts) => {
+        const t = parts.join('');
+        expect(displayWidth(t)).toBe(stringWidth(t));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('the ranges counted without string-width agree with it, code point by code point', () => {
-    for (const [lo, hi] of [[0x2010, 0x2027], [0x2190, 0x21ff], [0x2500, 0x25fc], [0x2713, 0x2713], [0x2717, 0x2717]] as const) {
-      for (let c = lo; c <= hi; c++) expect([c.toString(16), displayWidth(String.fromCharCode(c))]).toEqual([c.toString(16), stringWidth(String.fromCharCode(c))]);
+    for (const [lo, hi] of [
+      [0x2010, 0x2027],
+      [0x2190, 0x21ff],
+      [0x2500, 0x25fc],
+      [0x2713, 0x2713],
+      [0x2717, 0x2717],
+    ] as const) {
+      for (let c = lo; c <= hi; c++)
+        expect([c.toString(16), displayWidth(String.fromCharCode(c))]).toEqual([c.toString(16), stringWidth(String.fromCharCode(c))]);
     }
   });
 
@@ -72,9 +126,13 @@ describe('widths', () => {
     );
     // Text of one-column characters is cut by index (wrapSimple): the lines of the token loop.
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'bc', ' ', ' ', '\n', '.', ')', '!?', '─', '→', 'é', '·') }), fc.integer({ min: 1, max: 20 }), (t, w) => {
-        expect(wrap(t, w)).toEqual(wrapTokens(t, w));
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'bc', ' ', ' ', '\n', '.', ')', '!?', '─', '→', 'é', '·') }),
+        fc.integer({ min: 1, max: 20 }),
+        (t, w) => {
+          expect(wrap(t, w)).toEqual(wrapTokens(t, w));
+        },
+      ),
       { numRuns: 2000 },
     );
     // A character wider than the line still gets a line of its own (this once looped forever).

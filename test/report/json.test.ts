@@ -27,7 +27,9 @@ describe('JSON', () => {
     const entry = doc.connections[0].noteCodes[0];
     expect(Object.keys(entry)).toEqual(['code', ...NOTE_PARAMS]);
     expect(Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== null))).toEqual(c.notes[0]);
-    expect(doc.connections[0].notes).toEqual([expect.stringMatching(/^The client is in TIME-WAIT until \+60\.6\d+ s \(2·MSL = 60 s after packet 18\); the capture ends at \+0\.6\d+ s\.$/)]);
+    expect(doc.connections[0].notes).toEqual([
+      expect.stringMatching(/^The client is in TIME-WAIT until \+60\.6\d+ s \(2·MSL = 60 s after packet 18\); the capture ends at \+0\.6\d+ s\.$/),
+    ]);
     // The keys the contract had, in its order, then the additive ones.
     expect(Object.keys(doc.connections[0]).slice(-4)).toEqual(['notes', 'tunnel', 'metrics', 'noteCodes']);
     expect(doc.connections[0].notes[0]).toBe(noteText(c.notes[0]!, 'en'));

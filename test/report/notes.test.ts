@@ -14,10 +14,14 @@ import { argv, fakeIO } from '../cli/io.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Every kernel recording and the folders of odd exchanges: between them, most note codes occur. */
 const CAPTURES = [
-  ...readdirSync(path.join(ROOT, 'fixtures')).filter((f) => f.endsWith('.pcap')).map((f) => `fixtures/${f}`),
+  ...readdirSync(path.join(ROOT, 'fixtures'))
+    .filter((f) => f.endsWith('.pcap'))
+    .map((f) => `fixtures/${f}`),
   ...['one-sided', 'injected', 'duplicated', 'crafted', 'reordered'].flatMap((d) => {
     try {
-      return readdirSync(path.join(ROOT, 'fixtures', d)).filter((f) => f.endsWith('.pcap')).map((f) => `fixtures/${d}/${f}`);
+      return readdirSync(path.join(ROOT, 'fixtures', d))
+        .filter((f) => f.endsWith('.pcap'))
+        .map((f) => `fixtures/${d}/${f}`);
     } catch {
       return [];
     }
@@ -39,7 +43,10 @@ describe('notes as codes', () => {
     // --width 0: a warning wrapped at 80 columns would leave its continuation without the 警告 mark.
     await main(argv('--no-color', '--width', '0', '--lang', 'zh', '--explain', file), io);
     // Capture warnings (the reader's, about the file) are not the model's notes.
-    const lines = io.out().split('\n').filter((l) => !l.includes('警告'));
+    const lines = io
+      .out()
+      .split('\n')
+      .filter((l) => !l.includes('警告'));
     for (const l of lines) expect(l).not.toMatch(ENGLISH);
     const r = await trace(openCapture(path.join(ROOT, file)));
     for (const c of r.connections) {
@@ -57,7 +64,17 @@ describe('notes as codes', () => {
       const r = await trace(openCapture(path.join(ROOT, file)));
       for (const c of r.connections) for (const n of c.notes) seen.add(n.code);
     }
-    for (const code of ['time-wait-until', 'time-wait-reused', 'unseen-side', 'no-syn-captured', 'rst-ignored', 'rst-sender-went-on', 'unexpected-segment', 'retransmitted-unanswered', 'no-retransmission-after']) {
+    for (const code of [
+      'time-wait-until',
+      'time-wait-reused',
+      'unseen-side',
+      'no-syn-captured',
+      'rst-ignored',
+      'rst-sender-went-on',
+      'unexpected-segment',
+      'retransmitted-unanswered',
+      'no-retransmission-after',
+    ]) {
       expect(seen, code).toContain(code);
     }
   });

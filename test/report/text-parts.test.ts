@@ -3,14 +3,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/open.js';
-import {
-  newTextContext,
-  renderConnection,
-  renderConnectionClosing,
-  renderConnectionOpening,
-  TEXT_DEFAULTS,
-  type TextOptions,
-} from '../../src/report/text.js';
+import { newTextContext, renderConnection, renderConnectionClosing, renderConnectionOpening, TEXT_DEFAULTS, type TextOptions } from '../../src/report/text.js';
 import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { trace } from '../../src/trace.js';
 

@@ -149,7 +149,16 @@ describe('unusual exchanges are named in words', () => {
   });
 
   it('unanswered: SYN retransmission times', () => {
-    const syn = (t: number): Step => ({ from: 'client', flags: 'S', seq: 0, ack: null, time: t, client: 'SYN-SENT', server: 'LISTEN', analysis: t > 0 ? ['retransmission'] : [] });
+    const syn = (t: number): Step => ({
+      from: 'client',
+      flags: 'S',
+      seq: 0,
+      ack: null,
+      time: t,
+      client: 'SYN-SENT',
+      server: 'LISTEN',
+      analysis: t > 0 ? ['retransmission'] : [],
+    });
     const c = connection([syn(0), syn(1.01), syn(3.05)], {
       open: { kind: 'unanswered', complete: false, rttMs: null, packets: [1, 2, 3], synRetransmits: [1.01, 3.05], heuristic: null },
       server: { ip: '198.18.0.2', port: 81, state: 'LISTEN', stateBasis: 'unseen', isn: null, options: noOptions(), segments: 0, bytes: 0 },
@@ -174,9 +183,7 @@ describe('unusual exchanges are named in words', () => {
   });
 
   it('three-segment close, half-close in use, and a reset by whom in which state', () => {
-    const three = render(
-      connection(handshake(), { close: { kind: 'three-segment', initiator: 'server', dataAfterFin: 1234, packets: [], reset: null } }),
-    );
+    const three = render(connection(handshake(), { close: { kind: 'three-segment', initiator: 'server', dataAfterFin: 1234, packets: [], reset: null } }));
     expect(three).toContain('three-segment close, server first');
     expect(three).toContain('Three-segment close: the client acknowledged the server’s FIN and sent its own FIN in the same segment.');
     expect(three).toContain('Half-close in use: the client sent 1,234 bytes after the server’s FIN.');
@@ -209,10 +216,7 @@ describe('unusual exchanges are named in words', () => {
   });
 
   it('half-closed at the end, CLOSE-WAIT left behind, port reuse', () => {
-    const steps = [
-      ...handshake(),
-      { from: 'client', flags: 'F.', seq: 1, ack: 1, time: 0.5, client: 'FIN-WAIT-2', server: 'CLOSE-WAIT' } as Step,
-    ];
+    const steps = [...handshake(), { from: 'client', flags: 'F.', seq: 1, ack: 1, time: 0.5, client: 'FIN-WAIT-2', server: 'CLOSE-WAIT' } as Step];
     const c = connection(steps, { close: { kind: 'half-closed', initiator: 'client', dataAfterFin: 0, packets: [4], reset: null }, reusedFrom: 3 });
     const out = render(c);
     expect(out).toContain('Half-closed at the end of the capture: only the client’s FIN was seen');
@@ -221,14 +225,11 @@ describe('unusual exchanges are named in words', () => {
   });
 
   it('mid-stream: the heuristic, and states inferred', () => {
-    const c = connection(
-      [{ from: 'client', flags: 'P.', seq: 1, ack: 1, len: 10, time: 0, client: 'ESTABLISHED', server: 'ESTABLISHED' }],
-      {
-        open: { kind: 'mid-stream', complete: false, rttMs: null, packets: [], heuristic: 'well-known-port', synRetransmits: null },
-        timeline: [],
-        zeek: { conn_state: 'OTH', history: 'D', records: null },
-      },
-    );
+    const c = connection([{ from: 'client', flags: 'P.', seq: 1, ack: 1, len: 10, time: 0, client: 'ESTABLISHED', server: 'ESTABLISHED' }], {
+      open: { kind: 'mid-stream', complete: false, rttMs: null, packets: [], heuristic: 'well-known-port', synRetransmits: null },
+      timeline: [],
+      zeek: { conn_state: 'OTH', history: 'D', records: null },
+    });
     c.server.stateBasis = 'inferred';
     const out = render(c);
     expect(out).toContain('Mid-stream: the opening was not captured; the states before the first segment are inferred (client chosen by: well-known-port).');
@@ -247,7 +248,12 @@ describe('IPv6', () => {
     const out = render(v6);
     expect(lines(out)[0]).toBe('#0  [2001:db8:1234:5678:9abc:def0:1234:5678]:41000');
     expect(lines(out)[1]).toBe('  ⇄ [2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa]:80');
-    const width = (s: string) => Math.max(...lines(s).filter((l) => l.includes('│')).map(displayWidth));
+    const width = (s: string) =>
+      Math.max(
+        ...lines(s)
+          .filter((l) => l.includes('│'))
+          .map(displayWidth),
+      );
     expect(width(out)).toBe(width(render(v4)));
   });
 
@@ -283,7 +289,10 @@ describe('--explain', () => {
       expect(out).toContain('↳ client CLOSED → SYN-SENT: active open: sent SYN');
       expect(out).toContain('↳ server LAST-ACK → CLOSED: its FIN was acknowledged');
     }
-    const flat = (s: string) => lines(s).map((l) => l.replace(/[│┆╵↳]/g, ' ').trim()).join(' ');
+    const flat = (s: string) =>
+      lines(s)
+        .map((l) => l.replace(/[│┆╵↳]/g, ' ').trim())
+        .join(' ');
     expect(flat(first)).toMatch(/Why a third segment: the SYN-ACK only proves/);
     expect(flat(first)).toMatch(/Why TIME-WAIT lasts 2·MSL/);
     expect(flat(first)).toMatch(/Why closing takes four segments/);

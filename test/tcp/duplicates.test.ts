@@ -94,7 +94,19 @@ describe('every frame twice (fixtures/duplicated, mergecap of a recording with i
     expect(c.open.packets).toEqual(orig!.open.packets.flatMap((p) => [2 * p - 1, 2 * p]));
     expect(c.close.packets).toEqual(orig!.close.packets.flatMap((p) => [2 * p - 1, 2 * p]));
     // Everything else, the states, timeline, checks and counts, is the original's.
-    expect(canonical(c, (p) => p, (p) => p % 2 === 0)).toEqual(canonical(orig!, (p) => 2 * p - 1, () => false));
+    expect(
+      canonical(
+        c,
+        (p) => p,
+        (p) => p % 2 === 0,
+      ),
+    ).toEqual(
+      canonical(
+        orig!,
+        (p) => 2 * p - 1,
+        () => false,
+      ),
+    );
   });
 });
 

@@ -38,12 +38,7 @@ describe('the server’s segments only: its ACKs prove the client’s', () => {
     ];
     const p = play(rows);
     expect(p.states).toEqual(rows.map((r) => [r[5], r[6]]));
-    expect(sideSteps(p.record, 'server')).toEqual([
-      'LISTEN>SYN-RECEIVED@1',
-      'SYN-RECEIVED>ESTABLISHED@2',
-      'ESTABLISHED>CLOSE-WAIT@4',
-      'CLOSE-WAIT>LAST-ACK@4',
-    ]);
+    expect(sideSteps(p.record, 'server')).toEqual(['LISTEN>SYN-RECEIVED@1', 'SYN-RECEIVED>ESTABLISHED@2', 'ESTABLISHED>CLOSE-WAIT@4', 'CLOSE-WAIT>LAST-ACK@4']);
     expect(sideSteps(p.record, 'client').slice(-2)).toEqual(['ESTABLISHED>FIN-WAIT-1@4', 'FIN-WAIT-1>TIME-WAIT@4']);
     const fin = p.record.timeline.find((t) => t.to === 'FIN-WAIT-1')!;
     expect(fin.why).toMatch(/^inferred \(ack-covers-unseen-fin, packet 4\)/);

@@ -8,8 +8,8 @@ import type { ConnectionRecord, TcpState } from '../../src/tcp/model.js';
 
 export const CLIENT = { ip: '198.18.0.1', port: 41000 };
 export const SERVER = { ip: '198.18.0.2', port: 80 };
-const C_IP = (198 << 24 | 18 << 16 | 0 << 8 | 1) >>> 0;
-const S_IP = (198 << 24 | 18 << 16 | 0 << 8 | 2) >>> 0;
+const C_IP = ((198 << 24) | (18 << 16) | (0 << 8) | 1) >>> 0;
+const S_IP = ((198 << 24) | (18 << 16) | (0 << 8) | 2) >>> 0;
 
 /** tcpdump flag letters -> TcpFlag bits ("S.", "FP.", "R", "."). */
 export function flagBits(s: string): number {
@@ -67,7 +67,7 @@ export function mkSeg(x: SegSpec): Segment {
     srcPort: fromC ? CLIENT.port : SERVER.port,
     dstPort: fromC ? SERVER.port : CLIENT.port,
     seq: x.seq >>> 0,
-    ack: flags & TcpFlag.ACK ? ((x.ack ?? 0) >>> 0) : null,
+    ack: flags & TcpFlag.ACK ? (x.ack ?? 0) >>> 0 : null,
     flags,
     window: x.win ?? 64240,
     payloadLen: x.len ?? 0,
@@ -96,7 +96,10 @@ export interface Played {
  * Plays rows through a tracker, packet numbers from 1, `dt` seconds apart, and returns the
  * states after each row (read back from the record's kept segments when allSegments is on).
  */
-export function play(rows: Row[], opts: { dt?: number; t0?: number; options?: Record<number, TcpOptions>; msl?: number; heuristic?: string | null; endAfter?: number } = {}): Played {
+export function play(
+  rows: Row[],
+  opts: { dt?: number; t0?: number; options?: Record<number, TcpOptions>; msl?: number; heuristic?: string | null; endAfter?: number } = {},
+): Played {
   const tr = tracker({ allSegments: true, mslSec: opts.msl ?? 30 }, opts.heuristic ?? null);
   const t0 = opts.t0 ?? 1_700_000_000;
   const dt = opts.dt ?? 0.01;

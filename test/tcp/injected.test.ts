@@ -17,7 +17,6 @@ import { noteTexts } from '../helpers/notes.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/injected');
 
-
 const cache = new Map<string, Promise<Report>>();
 function report(name: string): Promise<Report> {
   let p = cache.get(name);

@@ -70,13 +70,17 @@ describe('keep-alive or retransmission', () => {
   });
 });
 
-describe('fixtures/keepalive.pcap: the kernel\'s probes are still found', () => {
+describe("fixtures/keepalive.pcap: the kernel's probes are still found", () => {
   it('4 probes 1 s apart, the frames tshark flags keep_alive, each answered by a keep-alive ACK', async () => {
     const dir = join(import.meta.dirname, '../../fixtures');
     const [c] = (await trace(openCapture(join(dir, 'keepalive.pcap')), { allSegments: true })).connections;
     const [head, ...rows] = readFileSync(join(dir, 'keepalive.tshark.tsv'), 'utf8').trimEnd().split('\n');
     const col = (name: string) => head!.split('\t').indexOf(name);
-    const want = (name: string) => rows.map((r) => r.split('\t')).filter((v) => v[col(name)]).map((v) => Number(v[0]));
+    const want = (name: string) =>
+      rows
+        .map((r) => r.split('\t'))
+        .filter((v) => v[col(name)])
+        .map((v) => Number(v[0]));
     const ours = (flag: string) => c!.segments.filter((s) => s.analysis.includes(flag as never)).map((s) => s.packet);
     expect(ours('keep-alive')).toEqual(want('tcp.analysis.keep_alive'));
     expect(ours('keep-alive-ack')).toEqual(want('tcp.analysis.keep_alive_ack'));

@@ -14,7 +14,6 @@ import { readKernel, tracedConnections, type Kernel, type KernelSocket } from '.
 
 const DIR = join(import.meta.dirname, '../../fixtures');
 
-
 const addr = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 const bases = readdirSync(DIR)
@@ -86,7 +85,12 @@ const SHOWS: Record<string, (c: ConnectionRecord[]) => void> = {
   'simultaneous-close': ([c]) => {
     expect(c!.close.kind).toBe('simultaneous');
     for (const side of ['client', 'server']) {
-      expect(c!.timeline.filter((t) => t.side === side).map((t) => t.to).slice(-3)).toEqual(['FIN-WAIT-1', 'CLOSING', 'TIME-WAIT']);
+      expect(
+        c!.timeline
+          .filter((t) => t.side === side)
+          .map((t) => t.to)
+          .slice(-3),
+      ).toEqual(['FIN-WAIT-1', 'CLOSING', 'TIME-WAIT']);
     }
   },
   'simultaneous-close-lossy': ([c]) => {
@@ -96,7 +100,12 @@ const SHOWS: Record<string, (c: ConnectionRecord[]) => void> = {
   'simultaneous-open': ([c]) => {
     expect(c!.open).toMatchObject({ kind: 'simultaneous', complete: true });
     for (const side of ['client', 'server']) {
-      expect(c!.timeline.filter((t) => t.side === side).map((t) => t.to).slice(0, 3)).toEqual(['SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED']);
+      expect(
+        c!.timeline
+          .filter((t) => t.side === side)
+          .map((t) => t.to)
+          .slice(0, 3),
+      ).toEqual(['SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED']);
     }
   },
   refused: ([c]) => {

@@ -20,7 +20,6 @@ import { noteTexts } from '../helpers/notes.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/one-sided');
 
-
 const names = readdirSync(DIR)
   .filter((f) => f.endsWith('.kernel.json'))
   .map((f) => f.slice(0, -'.kernel.json'.length))

@@ -47,7 +47,12 @@ describe('a SYN,ACK captured before its SYN', () => {
     expect(f).toEqual({ ...o, timeline: f.timeline });
     // The client is ESTABLISHED on the SYN,ACK (packet 1 here), never on its own SYN (packet 2).
     const client = c.timeline.filter((t) => t.side === 'client');
-    expect(client.map((t) => [t.packet, t.to])).toEqual([[1, 'SYN-SENT'], [1, 'ESTABLISHED'], [8, 'FIN-WAIT-1'], [9, 'TIME-WAIT']]);
+    expect(client.map((t) => [t.packet, t.to])).toEqual([
+      [1, 'SYN-SENT'],
+      [1, 'ESTABLISHED'],
+      [8, 'FIN-WAIT-1'],
+      [9, 'TIME-WAIT'],
+    ]);
     expect(c.segments.find((s) => s.packet === 2)).toMatchObject({ client: 'ESTABLISHED', analysis: ['reordered'] });
     // Not a round trip: the capture shows the SYN after its answer (the original's RTT was 0.047 ms).
     expect(c.open.rttMs).toBeNull();

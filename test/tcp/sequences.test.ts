@@ -108,7 +108,10 @@ describe('simultaneous open', () => {
     // The server's SYN-RECEIVED is dated from its own SYN (packet 2), after which the client's SYN reached it.
     expect(r.timeline.find((t) => t.side === 'server' && t.to === 'SYN-RECEIVED')!.why).toMatch(/packet 1 reached it only after/);
     // Both started CLOSED and went through an active OPEN; nobody was ever LISTEN.
-    expect(r.timeline.filter((t) => t.to === 'SYN-SENT').map((t) => [t.side, t.from])).toEqual([['client', 'CLOSED'], ['server', 'CLOSED']]);
+    expect(r.timeline.filter((t) => t.to === 'SYN-SENT').map((t) => [t.side, t.from])).toEqual([
+      ['client', 'CLOSED'],
+      ['server', 'CLOSED'],
+    ]);
     expect(r.timeline.some((t) => t.from === 'LISTEN' || t.to === 'LISTEN')).toBe(false);
   });
   it('each side’s SYN,ACK answering the crossing SYN is not a retransmission of its own SYN (same ISN)', () => {
@@ -292,10 +295,7 @@ describe('abort', () => {
     expect(r.zeek.conn_state).toBe('RSTO');
   });
   it('RST from the server after unread data (its data never read): RSTR', () => {
-    const r = expectRows([
-      ...est,
-      ['s', 'R.', u(Y + 1), u(X + 11), 0, 'CLOSED', 'CLOSED'],
-    ]);
+    const r = expectRows([...est, ['s', 'R.', u(Y + 1), u(X + 11), 0, 'CLOSED', 'CLOSED']]);
     expect(r.close.reset).toEqual({ by: 'server', state: 'ESTABLISHED', packet: 5 });
     expect(r.zeek.conn_state).toBe('RSTR');
   });
@@ -462,7 +462,15 @@ describe('RST in any state, from either side', () => {
       u(Y + 2),
     ],
     // Crossed SYNs: the server's own SYN shows it was CLOSED, not listening, before it.
-    ['SYN-RECEIVED / SYN-RECEIVED (crossed SYNs)', [['c', 'S', X, null, 0, 'SYN-SENT', 'CLOSED'], ['s', 'S', Y, null, 0, 'SYN-RECEIVED', 'SYN-RECEIVED']], u(X + 1), u(Y + 1)],
+    [
+      'SYN-RECEIVED / SYN-RECEIVED (crossed SYNs)',
+      [
+        ['c', 'S', X, null, 0, 'SYN-SENT', 'CLOSED'],
+        ['s', 'S', Y, null, 0, 'SYN-RECEIVED', 'SYN-RECEIVED'],
+      ],
+      u(X + 1),
+      u(Y + 1),
+    ],
   ];
   for (const [name, rows, cNext, sNext] of at) {
     const [before] = name.split(' / ');

@@ -41,6 +41,14 @@ describe('summarize', () => {
     });
   });
   it('is empty for no connections', () => {
-    expect(summarize([])).toEqual({ connections: 0, byOpen: {}, byClose: {}, finalStates: { client: {}, server: {} }, checksFailed: 0, anomalies: {}, tableFull: null });
+    expect(summarize([])).toEqual({
+      connections: 0,
+      byOpen: {},
+      byClose: {},
+      finalStates: { client: {}, server: {} },
+      checksFailed: 0,
+      anomalies: {},
+      tableFull: null,
+    });
   });
 });

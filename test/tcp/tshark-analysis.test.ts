@@ -62,7 +62,9 @@ describe('analysis flags agree with tshark frame by frame', () => {
     const report = await trace(openCapture(join(DIR, `${name}.pcap`)), { allSegments: true });
     const ours = new Map<number, SegmentFlag[]>();
     for (const c of report.connections) for (const s of c.segments) ours.set(s.packet, s.analysis);
-    const [head, ...rows] = readFileSync(join(DIR, `${name}.tshark.tsv`), 'utf8').trim().split('\n');
+    const [head, ...rows] = readFileSync(join(DIR, `${name}.tshark.tsv`), 'utf8')
+      .trim()
+      .split('\n');
     const cols = head!.split('\t');
     const diffs: string[] = [];
     let flagged = 0;

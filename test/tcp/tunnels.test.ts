@@ -52,7 +52,10 @@ interface TsharkRow {
 }
 
 function tsharkSegments(name: string): TsharkRow[] {
-  const lines = readFileSync(join(DIR, `${name}.tshark.tsv`), 'utf8').trimEnd().split('\n').slice(1);
+  const lines = readFileSync(join(DIR, `${name}.tshark.tsv`), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(1);
   return lines
     .map((l) => l.split('\t'))
     .filter((f) => f[2] !== '' && f[2] !== undefined)
@@ -150,7 +153,14 @@ function twoVnis(): Uint8Array {
 describe('one inner 4-tuple in two tunnels is two connections', () => {
   it('VNI 42 and VNI 43 carry the same connection: two records, the same states each', async () => {
     const bytes = twoVnis();
-    const report = await trace(openStream('two-vnis.pcap', (async function* () { yield bytes; })()));
+    const report = await trace(
+      openStream(
+        'two-vnis.pcap',
+        (async function* () {
+          yield bytes;
+        })(),
+      ),
+    );
     const conns = report.connections;
     expect(conns).toHaveLength(2);
     expect(conns.map((c) => c.tunnel![0]!.id)).toEqual([42, 43]);

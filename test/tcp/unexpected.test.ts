@@ -87,7 +87,11 @@ describe('a FIN without ACK from SYN-SENT', () => {
   ];
   it('changes no state: no FIN-WAIT-1, no arc', () => {
     const r = expectRows(rows);
-    expect(r.timeline.map((t) => `${t.side} ${t.from}>${t.to}`).sort()).toEqual(['client CLOSED>SYN-SENT', 'client SYN-SENT>ESTABLISHED', 'server LISTEN>SYN-RECEIVED']);
+    expect(r.timeline.map((t) => `${t.side} ${t.from}>${t.to}`).sort()).toEqual([
+      'client CLOSED>SYN-SENT',
+      'client SYN-SENT>ESTABLISHED',
+      'server LISTEN>SYN-RECEIVED',
+    ]);
   });
   it('is flagged unexpected and kept in the opening, with notes naming the states', () => {
     const r = expectRows(rows);

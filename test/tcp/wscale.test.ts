@@ -53,7 +53,12 @@ describe('the scale applied is at most 14', () => {
     const peer = newTrack('ESTABLISHED');
     t.windowRaw = 3;
     peer.wscale = 7;
-    for (const [ws, bytes] of [[7, 3 * 2 ** 7], [14, 3 * 2 ** 14], [15, 3 * 2 ** 14], [255, 3 * 2 ** 14]] as const) {
+    for (const [ws, bytes] of [
+      [7, 3 * 2 ** 7],
+      [14, 3 * 2 ** 14],
+      [15, 3 * 2 ** 14],
+      [255, 3 * 2 ** 14],
+    ] as const) {
       t.wscale = ws;
       expect(windowBytes(t, peer)).toBe(bytes);
     }

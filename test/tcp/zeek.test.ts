@@ -31,11 +31,7 @@ describe("Zeek's RST baseline", () => {
     ['R', [{ dir: 'c', flags: 'R', seq: a(1) }], 'OTH'],
     ['SR', [SYN, { dir: 'c', flags: 'R', seq: a(1) }], 'RSTOS0'],
     ['SaR', [SYN, { dir: 's', flags: '.', seq: Y, ack: a(1) }, { dir: 'c', flags: 'R', seq: a(1) }], 'RSTOS0'],
-    [
-      'SaFR',
-      [SYN, { dir: 's', flags: '.', seq: Y, ack: a(1) }, { dir: 'c', flags: 'F.', seq: a(1), ack: Y }, { dir: 'c', flags: 'R', seq: a(2) }],
-      'OTH',
-    ],
+    ['SaFR', [SYN, { dir: 's', flags: '.', seq: Y, ack: a(1) }, { dir: 'c', flags: 'F.', seq: a(1), ack: Y }, { dir: 'c', flags: 'R', seq: a(2) }], 'OTH'],
   ] as Array<[string, SegSpec[], string]>)('%s -> %s', (history, specs, state) => {
     expect(zeek(specs)).toEqual({ history, conn_state: state });
   });
@@ -151,7 +147,15 @@ describe("Zeek's own connection lifetime (TCPSessionAdapter's timers and IsReuse
   ];
 
   it('an attempt unanswered for tcp_attempt_delay (5 s) is removed: the next SYN retransmission is a new record', () => {
-    expect(zeekAt([{ ...SYN, at: 0 }, { ...SYN, at: 1 }, { ...SYN, at: 3 }, { ...SYN, at: 7 }, { ...SYN, at: 15 }])).toEqual({
+    expect(
+      zeekAt([
+        { ...SYN, at: 0 },
+        { ...SYN, at: 1 },
+        { ...SYN, at: 3 },
+        { ...SYN, at: 7 },
+        { ...SYN, at: 15 },
+      ]),
+    ).toEqual({
       conn_state: 'S0',
       history: 'S',
       records: [
@@ -164,7 +168,13 @@ describe("Zeek's own connection lifetime (TCPSessionAdapter's timers and IsReuse
   });
 
   it('within 5 s the attempt is one record (fixtures/unanswered.pcap: SYNs at 0-4 s)', () => {
-    expect(zeekAt([{ ...SYN, at: 0 }, { ...SYN, at: 1 }, { ...SYN, at: 4.9 }]).records).toBeNull();
+    expect(
+      zeekAt([
+        { ...SYN, at: 0 },
+        { ...SYN, at: 1 },
+        { ...SYN, at: 4.9 },
+      ]).records,
+    ).toBeNull();
   });
 
   it('a segment more than tcp_close_delay (5 s) after the close completed is a record of its own', () => {

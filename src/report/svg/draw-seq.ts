@@ -106,7 +106,9 @@ export function drawSeq(pic: SeqPicture, w: Words): string {
   // SACK blocks: short bars just right of the ACK that carried them.
   for (let i = 0; i < p.sack.length; i += 3) {
     const sx = x(p.sack[i]!) + 2;
-    parts.push(`<line class="sack" x1="${n2(sx)}" y1="${n2(y(p.sack[i + 1]!))}" x2="${n2(sx)}" y2="${n2(y(p.sack[i + 2]!))}" stroke="${COLOR.sack}" stroke-width="3"/>`);
+    parts.push(
+      `<line class="sack" x1="${n2(sx)}" y1="${n2(y(p.sack[i + 1]!))}" x2="${n2(sx)}" y2="${n2(y(p.sack[i + 2]!))}" stroke="${COLOR.sack}" stroke-width="3"/>`,
+    );
   }
   // Data bars (I-beams) with letters for retransmissions (R) and out-of-order segments (O).
   const colours = [COLOR.data, COLOR.retrans, COLOR.ooo, COLOR.probe, COLOR.synFin];
@@ -142,7 +144,9 @@ export function drawSeq(pic: SeqPicture, w: Words): string {
       lx = L;
       ly += 16;
     }
-    parts.push(`<line x1="${n2(lx)}" y1="${ly - 4}" x2="${n2(lx + 16)}" y2="${ly - 4}" stroke="${colour}" stroke-width="3"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+    parts.push(
+      `<line x1="${n2(lx)}" y1="${ly - 4}" x2="${n2(lx + 16)}" y2="${ly - 4}" stroke="${colour}" stroke-width="3"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
+    );
     parts.push(text(lx + 20, ly, label, 'font-size="11"'));
     lx += width + 10;
   }

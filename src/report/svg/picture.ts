@@ -155,7 +155,15 @@ function buildLadder(c: ConnectionRecord, m: Messages): LadderPicture {
     const why = c.timeline
       .filter((t) => t.packet === s.packet)
       .map((t) => m.transitionLine(m.side[t.side], t.from, t.to, t.code ? m.transitionCode[t.code] : (transitionText(m, t.from, t.to) ?? t.why)));
-    const hover = [`#${s.packet} +${s.time.toFixed(6)} s · ${m.side[s.from]} → ${m.side[other(s.from)]}`, segLabel(s, false), ...info, warn, ...why, ...ok, ...bad]
+    const hover = [
+      `#${s.packet} +${s.time.toFixed(6)} s · ${m.side[s.from]} → ${m.side[other(s.from)]}`,
+      segLabel(s, false),
+      ...info,
+      warn,
+      ...why,
+      ...ok,
+      ...bad,
+    ]
       .filter((x) => x !== '')
       .join('\n');
     rows.push({
@@ -271,10 +279,16 @@ function buildSeq(c: ConnectionRecord, sender: Side, m: Messages, max: number): 
       if (drawn >= max) continue;
       drawn++;
       const a = s.analysis;
-      const kind = a.includes('retransmission') || a.includes('spurious-retransmission') ? 1
-        : a.includes('out-of-order') ? 2
-        : a.includes('keep-alive') || a.includes('window-probe') ? 3
-        : s.len === 0 ? 4 : 0;
+      const kind =
+        a.includes('retransmission') || a.includes('spurious-retransmission')
+          ? 1
+          : a.includes('out-of-order')
+            ? 2
+            : a.includes('keep-alive') || a.includes('window-probe')
+              ? 3
+              : s.len === 0
+                ? 4
+                : 0;
       const off = seqs.unwrap(s.relSeq);
       out.data.push(s.time, off, off + len, kind);
       out.pkts.push(s.packet);
@@ -299,8 +313,7 @@ function figures(x: ConnectionMetrics, side: Side, m: Messages): string {
   const P = m.picture;
   const d = x[side];
   const parts = [`${m.side[side]} → ${m.side[other(side)]}`];
-  const rtt = (label: string, r: typeof d.rtt) =>
-    r ? `${label} ${r.minMs}/${r.meanMs}/${r.maxMs} ms ±${r.stddevMs} (${r.samples} ${P.samples})` : '';
+  const rtt = (label: string, r: typeof d.rtt) => (r ? `${label} ${r.minMs}/${r.meanMs}/${r.maxMs} ms ±${r.stddevMs} (${r.samples} ${P.samples})` : '');
   parts.push(`${int(d.bytes)} ${P.bytes} (${int(d.uniqueBytes)} ${P.unique}, ${int(d.retransmittedBytes)} ${P.retransmitted})`);
   parts.push(rtt(P.rtt, d.rtt), rtt(P.rttTs, d.tsRtt));
   if (d.goodputBps !== null) parts.push(`${P.goodput} ${int(d.goodputBps)} B/s`);
