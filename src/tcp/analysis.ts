@@ -23,7 +23,7 @@
  *                     As tshark 4.0 (checked against fixtures/*.tshark.tsv): more than one byte at next - 1
  *                     follows a window probe and is new data, not a retransmission. Unlike tshark, the
  *                     SYN,ACK an endpoint sends after its own SYN in a simultaneous open (same ISN) is not one.
- *   duplicate         the same frame captured twice (DuplicateWatch below): no other flag, never analysed or
+ *   duplicate         the same frame captured twice (duplicateOf below): no other flag, never analysed or
  *                     applied again. tshark calls the copy a retransmission (or a dup ACK).
  */
 import { TcpFlag, type Segment } from '../decode/segment.js';
@@ -203,26 +203,7 @@ export function duplicateOf(w: DupState, seg: Segment, fromClient: boolean): num
   return 0;
 }
 
-/** The last segment of each direction of one connection, to tell a frame captured twice (duplicateOf). */
-export class DuplicateWatch implements DupState {
-  dcPacket = 0;
-  dcIpId = -1;
-  dcKey = 0;
-  dcSec = 0;
-  dcNsec = 0;
-  dsPacket = 0;
-  dsIpId = -1;
-  dsKey = 0;
-  dsSec = 0;
-  dsNsec = 0;
-
-  /** duplicateOf() for this watch. */
-  original(seg: Segment, fromClient: boolean): number {
-    return duplicateOf(this, seg, fromClient);
-  }
-}
-
-/** A 32-bit digest of the fields two copies of a segment share (see DuplicateWatch). */
+/** A 32-bit digest of the fields two copies of a segment share (see duplicateOf). */
 function segmentKey(seg: Segment): number {
   let h = mix(0x2545f491, seg.seq);
   h = mix(h, seg.ack ?? 0);

@@ -794,7 +794,7 @@ export class ConnectionTracker implements DupState, ZeekLife {
   }
 
   /**
-   * `seg` is a second capture of packet `orig` (DuplicateWatch): counted, listed in the exchange its
+   * `seg` is a second capture of packet `orig` (duplicateOf): counted, listed in the exchange its
    * original belongs to and kept beside it when that was kept, with the `duplicate` flag alone.
    */
   private duplicate(seg: Segment, S: End, t: number, orig: number): void {

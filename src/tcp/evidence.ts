@@ -6,7 +6,7 @@
  * what did not happen is evidence too (missingAnswers, from each endpoint's latest SYN/FIN that
  * noteControl keeps).
  */
-import { TcpFlag, type Segment } from '../decode/segment.js';
+import { newSegment, TcpFlag, type Segment } from '../decode/segment.js';
 import { classify, type Classified } from './classify.js';
 import type { ConnectionTracker } from './connection.js';
 import { INFERENCE, type End, type InferenceCode, type Proof } from './endpoint.js';
@@ -37,32 +37,7 @@ const UNANSWERED_RTTS = 10;
 // re-entered): the segment and its two events.
 const VEV: Classified = { sent: 'Ack', received: 'Ack' };
 const PROOF: Proof = { code: INFERENCE.unseenData, packet: 0, ack: null, ctl: 0, len: 0, a: 'client', b: 'server' };
-const VSEG: { -readonly [K in keyof Segment]: Segment[K] } = {
-  packet: 0,
-  tsSec: 0,
-  tsNsec: 0,
-  ipVersion: 4,
-  ipId: 0,
-  src0: 0,
-  src1: 0,
-  src2: 0,
-  src3: 0,
-  dst0: 0,
-  dst1: 0,
-  dst2: 0,
-  dst3: 0,
-  srcPort: 0,
-  dstPort: 0,
-  seq: 0,
-  ack: null,
-  flags: 0,
-  window: 0,
-  payloadLen: 0,
-  options: null,
-  truncated: false,
-  tunnel: 0,
-  tunnelFlip: 0,
-};
+const VSEG = newSegment();
 
 /**
  * A FIN inferred from a one-number step of the peer's ACK that nothing else confirms yet (the peer

@@ -1,7 +1,7 @@
 /**
  * Frames captured twice (a capture on `any`, two taps, a mirror port): the copy is a `duplicate`,
  * counted in `flags.duplicates`, never a retransmission or a dup ACK, and never applied to the
- * state machines again (src/tcp/analysis.ts, DuplicateWatch).
+ * state machines again (src/tcp/analysis.ts, duplicateOf).
  *
  * - fixtures/arkime/imap.pcap: a public capture (Arkime, Apache 2.0) in which one host's segments
  *   were captured twice, 9 to 17 µs apart, same IPv4 id; tshark calls the copies retransmissions
