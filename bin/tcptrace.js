@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI lives in dist/ (built by `npm install` via the prepare script).
+// Thin launcher: the CLI lives in dist/ (`npm run build` makes it in a clone; the package ships it).
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 
 // A trace allocates fast and keeps a steady set of live connections, and V8's default lets the old
@@ -8,7 +9,17 @@ import v8 from 'node:v8';
 // (7.6 s instead of 9.7 s; bench/README.md). Set before anything is allocated.
 v8.setFlagsFromString('--heap-growing-percent=30');
 
-const { main } = await import('../dist/cli/main.js');
+// A clone that was installed but not built (`npm ci` alone) has no dist/: say what to run, not a
+// loader's stack trace.
+const built = new URL('../dist/cli/main.js', import.meta.url);
+let main;
+try {
+  ({ main } = await import(built.href));
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes(fileURLToPath(built))) throw err;
+  process.stderr.write(`tcptrace: not built: ${fileURLToPath(built)} is missing; run npm run build in ${fileURLToPath(new URL('..', import.meta.url))}\n`);
+  process.exit(70);
+}
 
 main(process.argv).then(
   (code) => {

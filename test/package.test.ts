@@ -4,7 +4,9 @@
  * ship. (Checked by hand with `npm pack` and `npm i` of the tarball on 2026-12-06: `import('tcptrace')`
  * and `tcptrace --version` work there.)
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
@@ -38,5 +40,16 @@ describe('package.json', () => {
     // src/ is not shipped, so maps into it would dangle.
     expect(tsconfig.compilerOptions.sourceMap).toBe(false);
     expect(tsconfig.compilerOptions.declarationMap ?? false).toBe(false);
+  });
+});
+
+describe('bin/tcptrace.js', () => {
+  it('in a clone installed but not built, says what to run in one line (no loader stack trace), exit 70', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcptrace-unbuilt-'));
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(join(ROOT, 'bin/tcptrace.js'), join(dir, 'bin/tcptrace.js'));
+    const r = spawnSync(process.execPath, [join(dir, 'bin/tcptrace.js'), 'x.pcap'], { encoding: 'utf8' });
+    expect(r.status).toBe(70);
+    expect(r.stderr).toBe(`tcptrace: not built: ${join(dir, 'dist/cli/main.js')} is missing; run npm run build in ${dir}/\n`);
   });
 });
