@@ -170,6 +170,19 @@ export interface Copied {
   data: Buffer;
 }
 
+/** A frame as a Copied: its fields and its bytes, which outlive the frame() call. */
+export function copyFrame(f: Frame): Copied {
+  return {
+    index: f.index,
+    tsSec: f.tsSec,
+    tsNsec: f.tsNsec,
+    linkType: f.linkType,
+    capLen: f.capLen,
+    wireLen: f.wireLen,
+    data: Buffer.from(f.buf.subarray(f.offset, f.offset + f.capLen)),
+  };
+}
+
 /**
  * Wraps a source so every frame is copied into `into` before going on to the real sink, and
  * `quiet(ms)` can wait until no frame has arrived for `ms`.
@@ -183,15 +196,7 @@ export function tee(source: CaptureSource, into: Copied[]) {
         {
           frame(f: Frame) {
             last = performance.now();
-            into.push({
-              index: f.index,
-              tsSec: f.tsSec,
-              tsNsec: f.tsNsec,
-              linkType: f.linkType,
-              capLen: f.capLen,
-              wireLen: f.wireLen,
-              data: Buffer.from(f.buf.subarray(f.offset, f.offset + f.capLen)),
-            });
+            into.push(copyFrame(f));
             sink.frame(f);
           },
         },

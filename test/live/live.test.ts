@@ -20,6 +20,7 @@ import {
   FINAL_STATES,
   closedPort,
   client,
+  copyFrame,
   kernelStates,
   leftOpen,
   refusedClient,
@@ -184,15 +185,7 @@ describe.skipIf(skip !== null)(title('live capture on lo (real kernel TCP)'), ()
     const back: Copied[] = [];
     const stats = await openCapture(run.pcap).run({
       frame(f) {
-        back.push({
-          index: f.index,
-          tsSec: f.tsSec,
-          tsNsec: f.tsNsec,
-          linkType: f.linkType,
-          capLen: f.capLen,
-          wireLen: f.wireLen,
-          data: Buffer.from(f.buf.subarray(f.offset, f.offset + f.capLen)),
-        });
+        back.push(copyFrame(f));
       },
     });
     expect(stats.format).toBe('pcap');
