@@ -12,7 +12,6 @@ export const CLOSE_WAIT_WARN_SEC = 1;
 const LIST_CAP = 100;
 const ID_CAP = 20;
 
-/** Endpoints in CLOSE-WAIT at capture end, per connection and grouped by service. */
 /** A CLOSE-WAIT endpoint as collected, with what its group needs. */
 interface Stuck {
   c: CloseWaitConnection;
@@ -22,9 +21,25 @@ interface Stuck {
   service: string;
 }
 
+/** A CloseWaitCollector's content as plain data: its endpoints, in no particular order. */
+export type CloseWaitState = Stuck[];
+
 /** CLOSE-WAIT leaks, folded one finished connection at a time (only endpoints left in CLOSE-WAIT are kept). */
 export class CloseWaitCollector {
   private readonly all: Stuck[] = [];
+
+  /** The endpoints as plain data (copies: `result()` writes `forSec` into its own). */
+  state(): CloseWaitState {
+    return this.all.map(copyStuck);
+  }
+
+  /**
+   * Adds another collector's `state()`. Every endpoint is kept, not the first 100: which are first,
+   * and each group's first ids, depend on `forSec`, known only once the whole window is.
+   */
+  absorb(s: CloseWaitState): void {
+    for (const x of s) this.all.push(copyStuck(x));
+  }
 
   /** Folds one record in. */
   add(r: ConnectionRecord): void {
@@ -55,11 +70,20 @@ export class CloseWaitCollector {
   /** The endpoints, their groups and the findings, as of the end of the capture window. */
   result(window: { start: number; end: number } | null, opts: { closeWaitWarnSec: number }): { closeWait: CloseWaitDiagnostics; findings: Finding[] } {
     for (const { c } of this.all) c.forSec = c.enteredAt === null || window === null ? null : Math.max(0, window.end - c.enteredAt);
-    const stuck = this.all.slice().sort((a, b) => (b.c.forSec ?? -1) - (a.c.forSec ?? -1) || a.c.id - b.c.id);
+    // Ties, a connection's two sides, client first (as add() pushes them): not left to arrival order.
+    const stuck = this.all.slice().sort((a, b) => (b.c.forSec ?? -1) - (a.c.forSec ?? -1) || a.c.id - b.c.id || sideRank(a.c.side) - sideRank(b.c.side));
     const all = stuck.map((x) => x.c);
     const { groups, findings } = closeWaitGroups(stuck, opts);
     return { closeWait: { connections: all.slice(0, LIST_CAP), total: all.length, groups }, findings };
   }
+}
+
+function sideRank(side: Side): number {
+  return side === 'client' ? 0 : 1;
+}
+
+function copyStuck(x: Stuck): Stuck {
+  return { ...x, c: { ...x.c } };
 }
 
 /** The endpoints (longest first) grouped where the application lives, and a finding per group. */

@@ -6,13 +6,20 @@
  * result does not depend on the order in which records arrive. They read the timeline, final
  * states, open/close kinds and keep-alive counts; they never re-read segments. The thresholds are
  * documented in docs/check.md.
+ *
+ * Collectors fed disjoint sets of connections (worker threads, each tracing some of the flows)
+ * merge: `state()` is plain data that survives postMessage, `absorb()` folds it into another
+ * collector, which then gives what one fed every record would have. Each part numbers addresses
+ * its own way, so a state carries its numbering and is re-keyed by address on absorb. Lists travel
+ * whole, as one collector keeps them: the sweeps need every TIME-WAIT socket, and which CLOSE-WAIT
+ * endpoints come first depends on the end of the whole window.
  */
 import type { ConnectionRecord } from '../tcp/model.js';
-import { CLOSE_WAIT_WARN_SEC, CloseWaitCollector } from './close-wait.js';
-import { KeepAliveCollector } from './keep-alive.js';
-import { OpeningsCollector, SYN_FLOOD_MIN } from './openings.js';
-import { IpNumbers } from './ips.js';
-import { TimeWaitCollector } from './time-wait.js';
+import { CLOSE_WAIT_WARN_SEC, CloseWaitCollector, type CloseWaitState } from './close-wait.js';
+import { KeepAliveCollector, type KeepAliveState } from './keep-alive.js';
+import { type OpeningsState, OpeningsCollector, SYN_FLOOD_MIN } from './openings.js';
+import { IpNumbers, type IpState } from './ips.js';
+import { TimeWaitCollector, type TimeWaitState } from './time-wait.js';
 import { FINDING_CODES, type Diagnostics, type DiagnosticsParams, type Finding } from './types.js';
 
 /** What diagnose() needs: the MSL and port range, plus optional thresholds. */
@@ -27,6 +34,19 @@ export interface DiagnoseOptions {
   synFloodMin?: number;
   /** End of the capture window (epoch s) when known better than the last connection's last packet. */
   endTime?: number;
+}
+
+/**
+ * A DiagnosticsCollector's content as plain data (typed arrays, Maps, arrays, plain objects): what
+ * a worker posts to the thread that merges. Address numbers in it are those of `ips`.
+ */
+export interface DiagnosticsState {
+  ips: IpState;
+  window: { start: number; end: number } | null;
+  timeWait: TimeWaitState;
+  closeWait: CloseWaitState;
+  openings: OpeningsState;
+  keepAlive: KeepAliveState;
 }
 
 /** Every diagnostic, fed one finished connection at a time. */
@@ -59,6 +79,39 @@ export class DiagnosticsCollector {
     this.closeWait.add(r);
     this.openings.add(r, server, evicted, clientWord);
     this.keepAlive.add(r);
+  }
+
+  /** Everything folded in so far, as plain data (a copy). */
+  state(): DiagnosticsState {
+    return {
+      ips: this.ips.state(),
+      window: this.window === null ? null : { ...this.window },
+      timeWait: this.timeWait.state(),
+      closeWait: this.closeWait.state(),
+      openings: this.openings.state(),
+      keepAlive: this.keepAlive.state(),
+    };
+  }
+
+  /**
+   * Adds another collector's `state()`: afterwards this one is what one fed both sets of records
+   * would be. The two must have folded different connections (ids are global).
+   */
+  absorb(s: DiagnosticsState): void {
+    if (s.window !== null) {
+      const w = this.window;
+      if (w === null) this.window = { ...s.window };
+      else {
+        if (s.window.start < w.start) w.start = s.window.start;
+        if (s.window.end > w.end) w.end = s.window.end;
+      }
+    }
+    // Its address numbers -> ours, by address.
+    const ip = this.ips.absorb(s.ips);
+    this.timeWait.absorb(s.timeWait, ip);
+    this.closeWait.absorb(s.closeWait);
+    this.openings.absorb(s.openings, ip);
+    this.keepAlive.absorb(s.keepAlive);
   }
 
   /** The diagnostics of everything folded in so far. */

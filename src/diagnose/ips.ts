@@ -14,6 +14,16 @@
  */
 import { formatIp, parseIp } from '../decode/addr.js';
 
+/**
+ * An IpNumbers' addresses as plain data, by number: `words[n]` where `isV4[n]` is 1, else
+ * `other.get(n)`. Another numbering takes it in with `absorb()`.
+ */
+export interface IpState {
+  words: Int32Array;
+  isV4: Uint8Array;
+  other: Map<number, string>;
+}
+
 /** Slots of the text cache (a power of two). */
 const TEXT_SLOTS = 256;
 
@@ -77,6 +87,22 @@ export class IpNumbers {
     this.lastText[role] = ip;
     this.lastTextId[role] = n;
     return n;
+  }
+
+  /** The addresses numbered so far, as plain data (a copy). */
+  state(): IpState {
+    return { words: this.words.slice(0, this.count), isV4: this.isV4.slice(0, this.count), other: new Map(this.otherText) };
+  }
+
+  /**
+   * Numbers every address of another numbering's `state()` here (new ones after those known) and
+   * returns the translation, their number there -> here. Two numberings fed different records
+   * give one address different numbers: anything keyed by number is re-keyed through this.
+   */
+  absorb(s: IpState): Int32Array {
+    const to = new Int32Array(s.words.length);
+    for (let n = 0; n < to.length; n++) to[n] = s.isV4[n] === 1 ? this.numberV4(0, s.words[n]!) : this.number(s.other.get(n)!);
+    return to;
   }
 
   /** The number of `ip` if it has one. */

@@ -8,10 +8,25 @@ import type { Finding, KeepAliveConnection, KeepAliveDiagnostics } from './types
 
 const LIST_CAP = 100;
 
-/** Connections with keep-alive probes, and one finding per server endpoint. */
+/** A KeepAliveCollector's content as plain data: its probed connections, in no particular order. */
+export type KeepAliveState = KeepAliveConnection[];
+
 /** Keep-alive probing, folded one finished connection at a time (only probed connections are kept). */
 export class KeepAliveCollector {
   private readonly all: KeepAliveConnection[] = [];
+
+  /** The probed connections as plain data (copies). */
+  state(): KeepAliveState {
+    return this.all.map((c) => ({ ...c }));
+  }
+
+  /**
+   * Adds another collector's `state()`. Every connection is kept, not the first 100: the findings
+   * count every probed connection per server.
+   */
+  absorb(s: KeepAliveState): void {
+    for (const c of s) this.all.push({ ...c });
+  }
 
   /** Folds one record in. */
   add(r: ConnectionRecord): void {

@@ -8,8 +8,9 @@
  * does. Each group counts the connections a full flow table evicted (trace.ts says which).
  */
 import type { ConnectionRecord } from '../tcp/model.js';
-import { endpointText, formatSec, plural } from './endpoint.js';
+import { formatSec, plural } from './endpoint.js';
 import type { IpNumbers } from './ips.js';
+import { type GroupState, Groups } from './opening-groups.js';
 import type { Finding, HalfOpenGroup, OpeningDiagnostics, OpeningGroup, UnansweredGroup } from './types.js';
 
 /** Default half-open openings on one server endpoint from which a SYN flood is reported. */
@@ -21,61 +22,12 @@ export const SYN_FLOOD_SHARE = 0.5;
  * retransmitted it: the initial RTO is 1 s (RFC 6298 §2.1; Linux TCP_TIMEOUT_INIT).
  */
 export const SYN_RTO_SEC = 1;
-const ID_CAP = 20;
 
 /** The server stayed in SYN-RECEIVED having sent something (its SYN-ACK): the final ACK never came. */
 export function isHalfOpen(r: ConnectionRecord): boolean {
   return (
     r.server.state === 'SYN-RECEIVED' && r.server.segments > 0 && r.open.kind !== 'unanswered' && r.open.kind !== 'refused' && r.open.kind !== 'mid-stream'
   );
-}
-
-/**
- * Openings to one server endpoint that failed one way, grouped as they arrive. Ids are the 20
- * smallest, the client count exact (a set of address numbers), so the group does not depend on the
- * order in which connections finish.
- */
-class Groups<G extends OpeningGroup> {
-  private readonly out = new Map<number, { g: G; clients: Set<number> }>();
-
-  constructor(
-    private readonly make: () => Omit<G, keyof OpeningGroup>,
-    private readonly fold?: (g: G, r: ConnectionRecord) => void,
-  ) {}
-
-  /** Folds `r` into its server's group; `evicted`: a full table ended it early. Returns the group. */
-  add(r: ConnectionRecord, clientIp: number, serverIp: number, evicted: boolean): G {
-    // Keyed by numbers (the server's address number and port): a string per record costs more.
-    const key = serverIp * 65536 + r.server.port;
-    let e = this.out.get(key);
-    if (!e) {
-      const base: OpeningGroup = { server: endpointText(r.server), ip: r.server.ip, port: r.server.port, connections: 0, clients: 0, ids: [], evicted: 0 };
-      const g = { ...base, ...this.make() } as unknown as G;
-      this.out.set(key, (e = { g, clients: new Set() }));
-    }
-    const g = e.g;
-    g.connections++;
-    if (evicted) g.evicted++;
-    e.clients.add(clientIp);
-    g.clients = e.clients.size;
-    insertId(g.ids, r.id);
-    this.fold?.(g, r);
-    return g;
-  }
-
-  /** Most connections first, then by server. */
-  list(): G[] {
-    return [...this.out.values()].map((e) => e.g).sort((a, b) => b.connections - a.connections || a.server.localeCompare(b.server));
-  }
-}
-
-/** Keeps `ids` the ID_CAP smallest ids seen, ascending. */
-function insertId(ids: number[], id: number): void {
-  if (ids.length === ID_CAP && id >= ids[ID_CAP - 1]!) return;
-  let i = ids.length;
-  while (i > 0 && ids[i - 1]! > id) i--;
-  ids.splice(i, 0, id);
-  if (ids.length > ID_CAP) ids.length = ID_CAP;
 }
 
 export function backoffShape(gaps: readonly number[]): UnansweredGroup['backoff'] {
@@ -92,37 +44,59 @@ export function backoffShape(gaps: readonly number[]): UnansweredGroup['backoff'
   return 'irregular';
 }
 
-/** Unanswered, refused and half-open openings, plus their findings. */
+/** What an unanswered group keeps besides its fields. */
+interface UnansweredAcc {
+  /** The id of the attempt `maxSyns` and its retransmissions are from. */
+  maxSynsId: number;
+  /** Single-SYN attempts by the whole second of their SYN (bounded by the capture's seconds). */
+  singleSynAt: Map<number, number>;
+}
+
+/** An OpeningsCollector's content as plain data; address numbers are those of its IpNumbers. */
+export interface OpeningsState {
+  unanswered: Array<GroupState<UnansweredGroup, UnansweredAcc>>;
+  refused: Array<GroupState<OpeningGroup, null>>;
+  halfOpen: Array<GroupState<HalfOpenGroup, null>>;
+  openingsTo: Map<number, Map<number, number>>;
+}
+
 /** Failed and half-open openings, folded one finished connection at a time. */
 export class OpeningsCollector {
-  private readonly unanswered = new Groups<UnansweredGroup>(
-    () => ({ maxSyns: 0, synRetransmits: [], backoffSec: [], backoff: null, singleSyn: 0, flood: false }),
-    (g, r) => {
+  private readonly unanswered = new Groups<UnansweredGroup, UnansweredAcc>({
+    make: () => ({ maxSyns: 0, synRetransmits: [], backoffSec: [], backoff: null, singleSyn: 0, flood: false }),
+    extra: () => ({ maxSynsId: -1, singleSynAt: new Map() }),
+    fold: (g, x, r) => {
       const re = r.open.synRetransmits ?? [];
       if (re.length === 0) {
         // When, by whole seconds: whether the capture watched it for an RTO is known at the end.
         g.singleSyn++;
-        let bins = this.singleSynAt.get(g);
-        if (!bins) this.singleSynAt.set(g, (bins = new Map()));
         const sec = Math.floor(r.start);
-        bins.set(sec, (bins.get(sec) ?? 0) + 1);
+        x.singleSynAt.set(sec, (x.singleSynAt.get(sec) ?? 0) + 1);
       }
       // The attempt with the most SYNs, the smallest id among equals (as a pass in id order finds it).
       const syns = re.length + 1;
-      if (syns < g.maxSyns || (syns === g.maxSyns && r.id > this.maxSynsId.get(g)!)) return;
-      this.maxSynsId.set(g, r.id);
+      if (syns < g.maxSyns || (syns === g.maxSyns && r.id > x.maxSynsId)) return;
+      x.maxSynsId = r.id;
       g.maxSyns = syns;
       g.synRetransmits = re;
       // Gaps between successive SYNs: the retransmission timer doubling (RFC 6298 §5.5).
       g.backoffSec = re.map((t, i) => t - (i === 0 ? 0 : re[i - 1]!));
       g.backoff = backoffShape(g.backoffSec);
     },
-  );
-  private readonly maxSynsId = new Map<UnansweredGroup, number>();
-  /** Single-SYN attempts per group by the whole second of their SYN (bounded by the capture's seconds). */
-  private readonly singleSynAt = new Map<UnansweredGroup, Map<number, number>>();
-  private readonly refused = new Groups<OpeningGroup>(() => ({}));
-  private readonly halfOpen = new Groups<HalfOpenGroup>(() => ({ share: 0, flood: false }));
+    merge: (g, x, from, fx) => {
+      g.singleSyn += from.singleSyn;
+      for (const [sec, n] of fx.singleSynAt) x.singleSynAt.set(sec, (x.singleSynAt.get(sec) ?? 0) + n);
+      // The same choice as fold(): most SYNs, then the smallest id.
+      if (from.maxSyns < g.maxSyns || (from.maxSyns === g.maxSyns && fx.maxSynsId > x.maxSynsId)) return;
+      x.maxSynsId = fx.maxSynsId;
+      g.maxSyns = from.maxSyns;
+      g.synRetransmits = from.synRetransmits.slice();
+      g.backoffSec = from.backoffSec.slice();
+      g.backoff = from.backoff;
+    },
+  });
+  private readonly refused = new Groups<OpeningGroup, null>({ make: () => ({}), extra: () => null });
+  private readonly halfOpen = new Groups<HalfOpenGroup, null>({ make: () => ({ share: 0, flood: false }), extra: () => null });
   /** Openings (all but mid-stream) per server IP number, then port. */
   private readonly openingsTo = new Map<number, Map<number, number>>();
 
@@ -149,17 +123,41 @@ export class OpeningsCollector {
     ports.set(port, (ports.get(port) ?? 0) + 1);
   }
 
+  /** The collector's content as plain data (copies). */
+  state(): OpeningsState {
+    return {
+      unanswered: this.unanswered.state(),
+      refused: this.refused.state(),
+      halfOpen: this.halfOpen.state(),
+      openingsTo: new Map([...this.openingsTo].map(([ip, ports]) => [ip, new Map(ports)])),
+    };
+  }
+
+  /** Adds another collector's `state()`, its address numbers translated by `ip` (IpNumbers.absorb): groups merge by endpoint. */
+  absorb(s: OpeningsState, ip: Int32Array): void {
+    this.unanswered.absorb(s.unanswered, ip);
+    this.refused.absorb(s.refused, ip);
+    this.halfOpen.absorb(s.halfOpen, ip);
+    for (const [from, ports] of s.openingsTo) {
+      const to = ip[from]!;
+      let mine = this.openingsTo.get(to);
+      if (!mine) this.openingsTo.set(to, (mine = new Map()));
+      for (const [port, n] of ports) mine.set(port, (mine.get(port) ?? 0) + n);
+    }
+  }
+
   /** The groups and their findings; `window` is the capture's (its end tells which SYNs had time to be retransmitted). */
   result(opts: { synFloodMin: number }, window: { start: number; end: number } | null): { openings: OpeningDiagnostics; findings: Finding[] } {
-    const unanswered = this.unanswered.list();
-    const refused = this.refused.list();
-    const halfOpen = this.halfOpen.list();
-    for (const g of unanswered) {
+    const unansweredAcc = this.unanswered.list();
+    const unanswered = unansweredAcc.map((e) => e.g);
+    const refused = this.refused.list().map((e) => e.g);
+    const halfOpen = this.halfOpen.list().map((e) => e.g);
+    for (const { g, x } of unansweredAcc) {
       // Single SYNs from seconds that ended at least an RTO before the capture did, against every
       // attempt that retransmitted (whenever it started: a retransmission is proof enough).
       let watched = 0;
       const last = window === null ? -Infinity : window.end - SYN_RTO_SEC;
-      for (const [sec, n] of this.singleSynAt.get(g) ?? []) if (sec + 1 <= last) watched += n;
+      for (const [sec, n] of x.singleSynAt) if (sec + 1 <= last) watched += n;
       const retried = g.connections - g.singleSyn;
       g.flood = watched >= opts.synFloodMin && watched >= SYN_FLOOD_SHARE * (watched + retried);
     }

@@ -32,6 +32,25 @@ const TUPLE_LIST_CAP = 20;
 const HOST_LIST_CAP = 20;
 
 /**
+ * A TimeWaitCollector's content as plain data (typed arrays, a Map): addresses are numbers of the
+ * IpNumbers it was collected with, which `absorb()` translates. Per server IP: `closesTotal`,
+ * `closesByServer`; per socket: the other arrays.
+ */
+export interface TimeWaitState {
+  activeCloses: { client: number; server: number };
+  closesTotal: Int32Array;
+  closesByServer: Int32Array;
+  id: Float64Array;
+  side: Int32Array;
+  from: Float64Array;
+  to: Float64Array;
+  clientIp: Int32Array;
+  serverIp: Int32Array;
+  serverPort: Int32Array;
+  reusedAt: Map<number, number>;
+}
+
+/**
  * The TIME-WAIT sockets the model states, as parallel columns (one entry per socket): for each
  * side, its first transition into TIME-WAIT until the earliest of 2·MSL later, the timeline
  * leaving TIME-WAIT (an RST, RFC 1337; or the tracker's own expiry), and a new connection reusing
@@ -124,6 +143,48 @@ export class TimeWaitCollector {
     this.clientIp.push(clientIp);
     this.serverIp.push(serverIp);
     this.serverPort.push(r.server.port);
+  }
+
+  /** The collector's content as plain data (copies of the columns' used parts). */
+  state(): TimeWaitState {
+    return {
+      activeCloses: { ...this.activeCloses },
+      closesTotal: this.closesTotal.data.slice(0, this.closesTotal.length),
+      closesByServer: this.closesByServer.data.slice(0, this.closesByServer.length),
+      id: this.id.data.slice(0, this.id.length),
+      side: this.side.data.slice(0, this.side.length),
+      from: this.from.data.slice(0, this.from.length),
+      to: this.to.data.slice(0, this.to.length),
+      clientIp: this.clientIp.data.slice(0, this.clientIp.length),
+      serverIp: this.serverIp.data.slice(0, this.serverIp.length),
+      serverPort: this.serverPort.data.slice(0, this.serverPort.length),
+      reusedAt: new Map(this.reusedAt),
+    };
+  }
+
+  /**
+   * Adds another collector's `state()`, its addresses translated by `ip` (IpNumbers.absorb). The
+   * sockets are appended: `result()` sorts them by id, so where they came from does not matter.
+   * A reuse may be folded where the reused connection is not: each keeps the earliest.
+   */
+  absorb(s: TimeWaitState, ip: Int32Array): void {
+    this.activeCloses.client += s.activeCloses.client;
+    this.activeCloses.server += s.activeCloses.server;
+    for (let n = 0; n < s.closesTotal.length; n++) if (s.closesTotal[n]! !== 0) this.closesTotal.bump(ip[n]!, s.closesTotal[n]!);
+    for (let n = 0; n < s.closesByServer.length; n++) if (s.closesByServer[n]! !== 0) this.closesByServer.bump(ip[n]!, s.closesByServer[n]!);
+    for (let k = 0; k < s.id.length; k++) {
+      this.id.push(s.id[k]!);
+      this.side.push(s.side[k]!);
+      this.from.push(s.from[k]!);
+      this.to.push(s.to[k]!);
+      this.clientIp.push(ip[s.clientIp[k]!]!);
+      this.serverIp.push(ip[s.serverIp[k]!]!);
+      this.serverPort.push(s.serverPort[k]!);
+    }
+    for (const [id, at] of s.reusedAt) {
+      const prev = this.reusedAt.get(id);
+      if (prev === undefined || at < prev) this.reusedAt.set(id, at);
+    }
   }
 
   /** TIME-WAIT per host and per (client IP, server IP, server port), plus the findings they call for. */

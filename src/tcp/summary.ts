@@ -7,6 +7,11 @@
  * the records in id order gives: the JSON objects (`byOpen`, `finalStates`, `anomalies`) list their
  * keys in order of first appearance, and the text summary breaks ties the same way. So every key
  * remembers the smallest connection id that brought it, and `result()` orders keys by that.
+ *
+ * Counters fed disjoint sets of connections (worker threads, each tracing some of the flows) merge:
+ * `state()` is a counter's content as plain data that survives postMessage, `absorb()` adds one to
+ * another. Counts add up and each key keeps the smaller of the two first ids, so the merge gives
+ * what one counter fed every record would have.
  */
 import type { ConnectionRecord, EndpointRecord, FlagCounts, Summary, TcpState } from './model.js';
 
@@ -45,6 +50,29 @@ export interface SummaryTotals {
   finalBasis: { client: FinalBasis; server: FinalBasis };
 }
 
+/** A Tally's keys with their counts and first ids (structured-clone safe). */
+type TallyState = Map<string, TallyEntry>;
+
+/**
+ * A SummaryCounter's content as plain data: Maps, arrays and plain objects only, so it survives
+ * postMessage (which drops class prototypes). Another counter takes it in with `absorb()`.
+ */
+export interface SummaryState {
+  connections: number;
+  checks: number;
+  checksFailed: number;
+  byOpen: TallyState;
+  byClose: TallyState;
+  client: TallyState;
+  server: TallyState;
+  zeek: TallyState;
+  anomalies: TallyState;
+  ending: TallyState;
+  basis: { client: FinalBasis; server: FinalBasis };
+  /** Records folded without their final states whose `addFinalStates` has not come yet. */
+  laterBasis: Map<number, [Basis, Basis]>;
+}
+
 /** One key of a Tally: its count and the smallest id that brought it. */
 interface TallyEntry {
   n: number;
@@ -66,11 +94,26 @@ class Tally {
     }
   }
 
-  /** Entries ordered by first appearance (ties, e.g. two flags of one record, keep insertion order). */
+  /**
+   * Entries ordered by first appearance. Ties (two flags of one record) go by `rank`, then by key:
+   * never by insertion, which follows the order records arrive in, and a merge's.
+   */
   entries(rank?: (key: string) => number): Array<[string, number]> {
-    const order = [...this.m].map(([k, e], i) => ({ k, e, i }));
-    order.sort((a, b) => a.e.first - b.e.first || (rank ? rank(a.k) - rank(b.k) : 0) || a.i - b.i);
-    return order.map(({ k, e }) => [k, e.n]);
+    const order = [...this.m];
+    order.sort(([ka, a], [kb, b]) => a.first - b.first || (rank ? rank(ka) - rank(kb) : 0) || (ka < kb ? -1 : ka > kb ? 1 : 0));
+    return order.map(([k, e]) => [k, e.n]);
+  }
+
+  /** The entries as plain data (a copy). */
+  state(): TallyState {
+    const out: TallyState = new Map();
+    for (const [k, e] of this.m) out.set(k, { n: e.n, first: e.first });
+    return out;
+  }
+
+  /** Adds another tally's entries: counts add up, each key keeps the smaller first id. */
+  absorb(s: TallyState): void {
+    for (const [k, e] of s) this.add(k, e.first, e.n);
   }
 
   object<K extends string>(rank?: (key: string) => number): Partial<Record<K, number>> {
@@ -89,8 +132,12 @@ export class SummaryCounter {
   private readonly server = new Tally();
   private readonly zeek = new Tally();
   private readonly anomalies = new Tally();
-  /** Connections with either endpoint ending in a state (a mutable count each: one probe per add). */
-  private readonly ending = new Map<TcpState, { n: number }>();
+  /**
+   * Connections with either endpoint ending in a state, keys in the order a pass by id meets them
+   * (a record's client state before its server's: `first` is 2·id, plus 1 for the server). Not in
+   * order of arrival, which differs between runs, and between one counter and merged ones.
+   */
+  private readonly ending = new Tally();
   private readonly basis: { client: FinalBasis; server: FinalBasis } = { client: {}, server: {} };
   /** The bases of a record folded before its final states (a parked one), by id, when not both observed. */
   private readonly laterBasis = new Map<number, [Basis, Basis]>();
@@ -140,14 +187,8 @@ export class SummaryCounter {
     markBasis(this.basis.server, server, serverBasis);
     this.client.add(client, id);
     this.server.add(server, id);
-    this.endingIn(client);
-    if (server !== client) this.endingIn(server);
-  }
-
-  private endingIn(state: TcpState): void {
-    const e = this.ending.get(state);
-    if (e === undefined) this.ending.set(state, { n: 1 });
-    else e.n++;
+    this.ending.add(client, 2 * id);
+    if (server !== client) this.ending.add(server, 2 * id + 1);
   }
 
   /** The `summary` block (without `tableFull`, which only the run knows). */
@@ -169,15 +210,73 @@ export class SummaryCounter {
     return {
       zeek: this.zeek.entries(),
       checks: this.checks,
-      endingIn: Object.fromEntries([...this.ending].map(([k, e]) => [k, e.n])),
-      finalBasis: { client: copyBasis(this.basis.client), server: copyBasis(this.basis.server) },
+      endingIn: this.ending.object(),
+      finalBasis: { client: orderedBasis(this.basis.client, this.client), server: orderedBasis(this.basis.server, this.server) },
     };
+  }
+
+  /** The counter's content as plain data (a copy: later adds do not change it). */
+  state(): SummaryState {
+    return {
+      connections: this.connections,
+      checks: this.checks,
+      checksFailed: this.checksFailed,
+      byOpen: this.byOpen.state(),
+      byClose: this.byClose.state(),
+      client: this.client.state(),
+      server: this.server.state(),
+      zeek: this.zeek.state(),
+      anomalies: this.anomalies.state(),
+      ending: this.ending.state(),
+      basis: { client: copyBasis(this.basis.client), server: copyBasis(this.basis.server) },
+      laterBasis: new Map([...this.laterBasis].map(([id, [c, s]]) => [id, [c, s]])),
+    };
+  }
+
+  /**
+   * Adds the connections of another counter's `state()`: afterwards this counter is what one fed
+   * both sets of records would be. The two must have folded different connections (ids are global).
+   */
+  absorb(s: SummaryState): void {
+    this.connections += s.connections;
+    this.checks += s.checks;
+    this.checksFailed += s.checksFailed;
+    this.byOpen.absorb(s.byOpen);
+    this.byClose.absorb(s.byClose);
+    this.client.absorb(s.client);
+    this.server.absorb(s.server);
+    this.zeek.absorb(s.zeek);
+    this.anomalies.absorb(s.anomalies);
+    this.ending.absorb(s.ending);
+    for (const side of ['client', 'server'] as const) {
+      const into = this.basis[side];
+      for (const [k, v] of Object.entries(s.basis[side]) as Array<[TcpState, [number, number]]>) {
+        const n = (into[k] ??= [0, 0]);
+        n[0] += v[0];
+        n[1] += v[1];
+      }
+    }
+    // A record folded there whose final states are still to come may get them here.
+    for (const [id, [c, sb]] of s.laterBasis) this.laterBasis.set(id, [c, sb]);
   }
 }
 
 function copyBasis(b: FinalBasis): FinalBasis {
   const out: FinalBasis = {};
   for (const [k, v] of Object.entries(b) as Array<[TcpState, [number, number]]>) out[k] = [v[0], v[1]];
+  return out;
+}
+
+/**
+ * A side's bases keyed in the order of its final states (every state with a basis is one of them):
+ * a deterministic order, where the order of first marking followed the order records arrive in.
+ */
+function orderedBasis(b: FinalBasis, states: Tally): FinalBasis {
+  const out: FinalBasis = {};
+  for (const [k] of states.entries()) {
+    const v = b[k as TcpState];
+    if (v !== undefined) out[k as TcpState] = [v[0], v[1]];
+  }
   return out;
 }
 
