@@ -113,11 +113,13 @@ for (const w of workloads) {
   const { packets, connections } = await countPackets(file);
   const mb = statSync(file).size / 1e6;
   console.log(`## ${w.name}: ${packets.toLocaleString('en-US')} packets, ${connections.toLocaleString('en-US')} connections, ${mb.toFixed(0)} MB`);
-  const modes = w.modes ?? ['--summary', '--ndjson', '--json', ''];
+  // `--summary --threads N` (one per core) as well, where the machine has more than one.
+  const threads = os.availableParallelism();
+  const modes = [...(w.modes ?? ['--summary', '--ndjson', '--json', '']), ...(threads > 1 ? [`--summary --threads ${threads}`] : [])];
   const commands = modes.map((m) => ({
     name: `tcptrace ${m || '(text)'}`,
     cmd: process.execPath,
-    args: [path.join(root, 'bin/tcptrace.js'), ...(m ? [m] : []), file],
+    args: [path.join(root, 'bin/tcptrace.js'), ...(m ? m.split(' ') : []), file],
   }));
   if (cVersion) commands.push({ name: cVersion, cmd: 'tcptrace', args: ['-n', file], c: true });
   if (withTshark && has('tshark')) commands.push({ name: 'tshark -q -z conv,tcp', cmd: 'tshark', args: ['-r', file, '-q', '-z', 'conv,tcp'] });

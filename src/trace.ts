@@ -15,10 +15,12 @@ import { DiagnosticsCollector } from './diagnose/diagnose.js';
 import { withTotals, type Report } from './diagnose/types.js';
 import { FinishedTable } from './flow/finished-table.js';
 import { FlowTable, type FlowEntry } from './flow/flow-table.js';
+import { flowShard } from './flow/shard.js';
 import { orient } from './flow/orientation.js';
 import { belongsAfterRst, ConnectionTracker, timeWaitOver, type FinishReason, type TrackerOptions } from './tcp/connection.js';
 import { SCHEMA, TcpState, type ConnectionRecord, type EndpointRecord, type InputRecord } from './tcp/model.js';
 import { SummaryCounter } from './tcp/summary.js';
+import { READ_OVER, type ShardIds } from './shard/ids.js';
 
 export interface TraceOptions {
   /** Maximum segment lifetime in seconds; TIME-WAIT lasts 2·MSL. Default 30 (Linux's 60 s TIME-WAIT). */
@@ -96,6 +98,13 @@ export interface TraceOptions {
   onProgress?: ProgressFn;
   /** Stops reading (live capture's Ctrl-C); the report then describes every endpoint as of that moment. */
   signal?: AbortSignal;
+  /**
+   * One thread of a sharded trace (shard/run.ts): only the connections whose flow hash falls to
+   * this shard are tracked (every frame is still read and decoded, so time and packet numbers are
+   * the capture's), and ids are numbered across the threads. `maxConnections` and
+   * `finishedHold` are then this thread's share. `onRecord`'s frontier is NaN.
+   */
+  shard?: ShardIds;
 }
 
 export const DEFAULTS = {
@@ -108,6 +117,11 @@ export const DEFAULTS = {
 
 /** Reads a source to its end and returns the report (connections in order of first packet). */
 export async function trace(source: CaptureSource, options: TraceOptions = {}): Promise<Report> {
+  return reportOf(await traceTally(source, options));
+}
+
+/** trace() before the words: what it found in numbers and reducers (a sharded trace's threads merge these). */
+export async function traceTally(source: CaptureSource, options: TraceOptions = {}): Promise<TraceTally> {
   let signal = options.signal;
   const run = new TraceRun(options);
   if (options.packetLimit !== undefined) {
@@ -119,8 +133,14 @@ export async function trace(source: CaptureSource, options: TraceOptions = {}): 
     run.stop = () => ac.abort();
     signal = ac.signal;
   }
-  const stats = await source.run(run, { signal, onProgress: options.onProgress });
-  return run.finish(source.name, stats);
+  let stats: CaptureStats;
+  try {
+    stats = await source.run(run, { signal, onProgress: options.onProgress });
+  } finally {
+    // No connection of this thread starts after this: the others number theirs without waiting.
+    options.shard?.over();
+  }
+  return run.tally(source.name, stats);
 }
 
 /**
@@ -326,6 +346,8 @@ class TraceRun {
   private readonly copies = new SegmentCopies();
   /** Each connection's two addresses as text, the same string for the same address while cached. */
   private readonly addressTexts = new AddressTexts();
+  /** This thread's share of a sharded trace, or null. */
+  private readonly shard: ShardIds | null;
 
   constructor(private readonly options: TraceOptions) {
     this.nextId = this.frontier = this.madeBase = options.firstId ?? 0;
@@ -333,6 +355,7 @@ class TraceRun {
     this.idleSec = options.idleTimeoutSec ?? DEFAULTS.idleTimeoutSec;
     this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
     this.keepRecords = options.keepRecords !== false;
+    this.shard = options.shard ?? null;
     this.diagnostics = options.diagnostics === false ? null : new DiagnosticsCollector();
     // Records kept for the report cost more than the trackers: holding trackers saves nothing then.
     this.hold = this.keepRecords ? Infinity : Math.max(0, options.finishedHold ?? DEFAULTS.finishedHold);
@@ -356,6 +379,12 @@ class TraceRun {
       if (this.frames === limit + 1) this.stop();
       return;
     }
+    const shard = this.shard;
+    if (shard !== null) {
+      if (frame.index >= READ_OVER) throw new Error(`more than ${READ_OVER - 1} packets: a sharded trace numbers no more (--threads 1 does)`);
+      // Every connection of this thread still to start starts at this frame or later.
+      shard.at(frame.index);
+    }
     const r = decodeFrameInto(frame, this.seg, this.segOptions, this.decode);
     if (typeof r === 'string') {
       // Inside a tunnel the key names it ('vxlan:non-ip'): a string made once, not per frame.
@@ -366,7 +395,22 @@ class TraceRun {
     this.tcpSegments++;
     const o = r.options;
     if (o !== null && o.malformed === true && this.badOptions++ === 0) this.firstBadOptions = r.packet;
-    this.segment(r);
+    if (shard !== null && flowShard(r, shard.count) !== shard.index) this.passBy(r);
+    else this.segment(r);
+  }
+
+  /**
+   * A segment of another thread's connection (sharded trace): it moves the capture's clock, so
+   * this thread's connections expire at the same packet as they would in a single thread.
+   */
+  private passBy(seg: Segment): void {
+    const t = seg.tsSec + seg.tsNsec / 1e9;
+    if (t >= this.now) {
+      this.now = t;
+      this.lastSec = seg.tsSec;
+      this.lastNsec = seg.tsNsec;
+    }
+    this.evictDue();
   }
 
   private segment(seg: Segment): void {
@@ -433,7 +477,7 @@ class TraceRun {
         if (isSyn) old.endTimeWaitByReuse(seg, fromClient);
         this.complete(slot, this.lastSec, this.lastNsec);
         const o = orient(seg);
-        flows.reuse(entry, seg, o.clientIsSrc, this.newTracked(seg, o.clientIsSrc, o.heuristic, slot.id), true);
+        flows.reuse(entry, seg, o.clientIsSrc, this.newTracked(seg, o.clientIsSrc, o.heuristic, this.idOf(slot)), true);
       }
     }
     const tracked = entry.value;
@@ -489,7 +533,14 @@ class TraceRun {
     const v4 = seg.ipVersion === 4;
     const src = v4 ? seg.src0 | 0 : undefined;
     const dst = v4 ? seg.dst0 | 0 : undefined;
-    return new Tracked(this.nextId++, clientIsSrc, heuristic, reusedFrom, tunnel, clientIsSrc ? src : dst, clientIsSrc ? dst : src);
+    // Sharded: the thread's own count; idOf() makes it the capture's id once the record is made.
+    const id = this.shard === null ? this.nextId++ : this.shard.started(seg.packet);
+    return new Tracked(id, clientIsSrc, heuristic, reusedFrom, tunnel, clientIsSrc ? src : dst, clientIsSrc ? dst : src);
+  }
+
+  /** A connection's id in the whole capture (a sharded trace's Tracked.id counts this thread's only). */
+  private idOf(t: Tracked): number {
+    return this.shard === null ? t.id : this.shard.id(t.id);
   }
 
   /**
@@ -571,7 +622,8 @@ class TraceRun {
     const slot = this.parked.add(e, this.now);
     const pay = this.parked.payload;
     const o = slot * P_WIDTH;
-    pay[o + P.id] = p.id;
+    // The record's: the capture's id also in a sharded trace.
+    pay[o + P.id] = record.id;
     pay[o + P.clientIsn] = p.clientIsn ?? NaN;
     pay[o + P.serverIsn] = p.serverIsn ?? NaN;
     pay[o + P.client] = STATE_NUMBER.get(p.client)! + 16 * BASES.indexOf(record.client.stateBasis);
@@ -591,7 +643,9 @@ class TraceRun {
   private emit(t: Tracked): void {
     if (t.emitted || !this.options.onConnection) return;
     t.emitted = true;
-    this.options.onConnection(this.trackerOf(t).finish(this.lastSec, this.lastNsec));
+    const record = this.trackerOf(t).finish(this.lastSec, this.lastNsec);
+    if (this.shard !== null) record.id = this.idOf(t);
+    this.options.onConnection(record);
   }
 
   /** Hands a connection's final record on; the tracker is dropped after this. */
@@ -616,6 +670,7 @@ class TraceRun {
     t.tracker = null;
     // The last finish(): the record takes over the tracker's lists instead of copying them.
     const record = tracker.finish(endSec, endNsec, true, why);
+    if (this.shard !== null) record.id = this.idOf(t);
     this.selected = this.deliver(record, finalStates, why === 'evicted', t);
     if (!t.emitted && this.options.onConnection) {
       t.emitted = true;
@@ -670,8 +725,11 @@ class TraceRun {
     }
     if (this.keepRecords) this.records.push(record);
     if (this.options.onRecord) {
-      this.markMade(record.id);
-      this.options.onRecord(record, this.frontier, selected);
+      if (this.shard !== null) this.options.onRecord(record, NaN, selected);
+      else {
+        this.markMade(record.id);
+        this.options.onRecord(record, this.frontier, selected);
+      }
     }
     return selected;
   }
@@ -693,8 +751,8 @@ class TraceRun {
     while (this.frontier - this.madeBase < this.made.length && this.made[this.frontier - this.madeBase] === 1) this.frontier++;
   }
 
-  /** Ends the run: every connection still tracked is described as of the last packet's time. */
-  finish(name: string, stats: CaptureStats): Report {
+  /** Ends the run, every connection still tracked described as of the last packet's time: what it found, in numbers and reducers. */
+  tally(name: string, stats: CaptureStats): TraceTally {
     // One entry at a time, so each tracker can be collected as soon as its record exists; handed
     // on in id order (the order a report lists them in).
     const rest: Tracked[] = [];
@@ -707,61 +765,111 @@ class TraceRun {
       this.complete(rest[i]!, this.lastSec, this.lastNsec);
       rest[i] = undefined as unknown as Tracked;
     }
-    const connections = this.records.sort((a, b) => a.id - b.id);
-    const warnings = stats.warnings.map((w) => w.message);
-    if (this.lateSegments > 0) {
-      const why = this.hold === 0 ? 'each is written as its connection finishes' : `more than ${this.hold} finished connections at once`;
-      warnings.push(
-        `${this.lateSegments} segments came after their connection's record was written (${why}), so no record shows them: retransmitted FINs or ACKs, late RSTs, strays`,
-      );
-    }
-    const frag = this.decode.reasm?.finish();
-    if (frag !== undefined) {
-      const lost = frag.timedOut + frag.overlaps + frag.overLimit + frag.truncated + frag.invalid + frag.incomplete;
-      if (lost > 0) {
-        const why = Object.entries({
-          'timed out': frag.timedOut,
-          overlapping: frag.overlaps,
-          'over a limit': frag.overLimit,
-          'cut by the snaplen': frag.truncated,
-          invalid: frag.invalid,
-          'incomplete at the end': frag.incomplete,
-        })
-          .filter(([, n]) => n > 0)
-          .map(([w, n]) => `${n} ${w}`)
-          .join(', ');
-        warnings.push(
-          `${lost === 1 ? '1 fragmented IP datagram' : `${lost} fragmented IP datagrams`} could not be reassembled (${why}); ${frag.datagrams} were: their fragments are counted as skipped 'fragment'`,
-        );
-      }
-    }
-    if (this.badOptions > 0) {
-      // Damage inside a packet, said as damage in the file is: a count and where it starts.
-      warnings.push(
-        `${this.badOptions === 1 ? '1 TCP segment has' : `${this.badOptions} TCP segments have`} malformed options (first in packet ${this.firstBadOptions}): ` +
-          'an option length below 2 or running past the header ends the options there, one wrong for its kind is ignored (as Linux does), so those segments count only the options before the damage',
-      );
-    }
-    const input: InputRecord = {
-      path: name,
-      format: stats.format,
-      linkTypes: stats.linkTypes.map(linkTypeName),
-      packets: this.options.packetLimit === undefined ? stats.packets : Math.min(stats.packets, this.options.packetLimit),
-      tcpSegments: this.tcpSegments,
-      skipped: { ...this.skipped },
-      // Readers put the offset in the message itself ("file ends mid-record at offset N ...").
-      warnings,
-      compression: stats.compression ?? null,
-      drops: stats.drops ?? null,
+    return {
+      name,
+      stats,
+      connections: this.records.sort((a, b) => a.id - b.id),
+      frames: {
+        tcpSegments: this.tcpSegments,
+        skipped: this.skipped,
+        badOptions: this.badOptions,
+        firstBadOptions: this.firstBadOptions,
+        frag: this.decode.reasm?.finish() ?? null,
+      },
+      counts: {
+        lateSegments: this.lateSegments,
+        droppedSegments: this.droppedSegments,
+        evicted: this.evicted,
+        all: this.allConnections,
+        hold: this.hold,
+        maxConnections: this.maxConnections,
+      },
+      summary: this.summary,
+      diagnostics: this.diagnostics,
+      mslSec: this.mslSec,
+      portRange: this.options.portRange ?? DEFAULTS.portRange,
+      packetLimit: this.options.packetLimit,
     };
-    const summary = this.summary.result();
-    if (this.droppedSegments > 0 || this.evicted > 0) {
-      summary.tableFull = { cap: this.maxConnections, dropped: this.droppedSegments, evicted: this.evicted };
-    }
-    const report: Report = { schema: SCHEMA, input, connections, summary };
-    if (this.diagnostics !== null) {
-      report.diagnostics = this.diagnostics.result({ mslSec: this.mslSec, portRange: this.options.portRange ?? DEFAULTS.portRange });
-    }
-    return withTotals(report, { ...this.summary.totals(), all: this.allConnections });
   }
+}
+
+/** What the reassembler says at the end (decode/reassembly.ts finish()). */
+type FragFacts = NonNullable<ReturnType<NonNullable<DecodeContext['reasm']>['finish']>>;
+
+/**
+ * What a trace found, before it is worded into a report: the capture's numbers, the counts and
+ * the reducers. A sharded trace (shard/run.ts) adds up the `counts` and merges the reducers of
+ * its threads, and takes `frames` and `stats` from one of them: every thread reads every frame.
+ */
+export interface TraceTally {
+  name: string;
+  stats: CaptureStats;
+  connections: ConnectionRecord[];
+  /** Per frame: the same in every thread of a sharded trace. */
+  frames: { tcpSegments: number; skipped: Record<string, number>; badOptions: number; firstBadOptions: number; frag: FragFacts | null };
+  /** Per connection (each thread its own: they add up), and the table limits (each thread its share). */
+  counts: { lateSegments: number; droppedSegments: number; evicted: number; all: number; hold: number; maxConnections: number };
+  summary: SummaryCounter;
+  diagnostics: DiagnosticsCollector | null;
+  mslSec: number;
+  portRange: [number, number];
+  packetLimit: number | undefined;
+}
+
+/** The report of a trace: its tally in the words and shape of the JSON contract. */
+export function reportOf(t: TraceTally): Report {
+  const { stats, frames, counts } = t;
+  const warnings = stats.warnings.map((w) => w.message);
+  if (counts.lateSegments > 0) {
+    const why = counts.hold === 0 ? 'each is written as its connection finishes' : `more than ${counts.hold} finished connections at once`;
+    warnings.push(
+      `${counts.lateSegments} segments came after their connection's record was written (${why}), so no record shows them: retransmitted FINs or ACKs, late RSTs, strays`,
+    );
+  }
+  const frag = frames.frag;
+  if (frag !== null) {
+    const lost = frag.timedOut + frag.overlaps + frag.overLimit + frag.truncated + frag.invalid + frag.incomplete;
+    if (lost > 0) {
+      const why = Object.entries({
+        'timed out': frag.timedOut,
+        overlapping: frag.overlaps,
+        'over a limit': frag.overLimit,
+        'cut by the snaplen': frag.truncated,
+        invalid: frag.invalid,
+        'incomplete at the end': frag.incomplete,
+      })
+        .filter(([, n]) => n > 0)
+        .map(([w, n]) => `${n} ${w}`)
+        .join(', ');
+      warnings.push(
+        `${lost === 1 ? '1 fragmented IP datagram' : `${lost} fragmented IP datagrams`} could not be reassembled (${why}); ${frag.datagrams} were: their fragments are counted as skipped 'fragment'`,
+      );
+    }
+  }
+  if (frames.badOptions > 0) {
+    // Damage inside a packet, said as damage in the file is: a count and where it starts.
+    warnings.push(
+      `${frames.badOptions === 1 ? '1 TCP segment has' : `${frames.badOptions} TCP segments have`} malformed options (first in packet ${frames.firstBadOptions}): ` +
+        'an option length below 2 or running past the header ends the options there, one wrong for its kind is ignored (as Linux does), so those segments count only the options before the damage',
+    );
+  }
+  const input: InputRecord = {
+    path: t.name,
+    format: stats.format,
+    linkTypes: stats.linkTypes.map(linkTypeName),
+    packets: t.packetLimit === undefined ? stats.packets : Math.min(stats.packets, t.packetLimit),
+    tcpSegments: frames.tcpSegments,
+    skipped: { ...frames.skipped },
+    // Readers put the offset in the message itself ("file ends mid-record at offset N ...").
+    warnings,
+    compression: stats.compression ?? null,
+    drops: stats.drops ?? null,
+  };
+  const summary = t.summary.result();
+  if (counts.droppedSegments > 0 || counts.evicted > 0) {
+    summary.tableFull = { cap: counts.maxConnections, dropped: counts.droppedSegments, evicted: counts.evicted };
+  }
+  const report: Report = { schema: SCHEMA, input, connections: t.connections, summary };
+  if (t.diagnostics !== null) report.diagnostics = t.diagnostics.result({ mslSec: t.mslSec, portRange: t.portRange });
+  return withTotals(report, { ...t.summary.totals(), all: counts.all });
 }

@@ -1,5 +1,6 @@
 // The pipeline's one rule, enforced: a stage imports only from stages to its left
-// (ARCHITECTURE.md "Conventions"). trace.ts, index.ts and cli/ sit on top and may import anything.
+// (ARCHITECTURE.md "Conventions"). trace.ts, index.ts, cli/ and shard/ (threads that each run a
+// trace) sit on top and may import anything.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

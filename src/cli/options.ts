@@ -46,6 +46,7 @@ export interface CliOptions {
   idleTimeout: number;
   maxConnections: number;
   portRange: [number, number];
+  threads: number | undefined;
   failOn: FailOn[];
   interface: string | undefined;
   listInterfaces: boolean;
@@ -291,6 +292,14 @@ export const OPTIONS: OptionTable = {
     default: DEFAULTS.portRange,
     defaultText: DEFAULTS.portRange.join('-'),
     parse: portRange,
+  },
+  threads: {
+    flags: '--threads <n>',
+    description: 'trace a capture file over N threads, each its share of the connections (--summary only, without a selection)',
+    group: GROUPS.track,
+    default: undefined,
+    defaultText: '1',
+    parse: positiveInteger,
   },
   failOn: {
     flags: '--fail-on <what>',

@@ -1,0 +1,60 @@
+/**
+ * What the threads of a sharded trace tell each other (run.ts starts them, worker.ts is one):
+ * plain data only, as postMessage copies it.
+ */
+import type { CaptureStats } from '../capture/frame.js';
+import type { DiagnosticsState } from '../diagnose/diagnose.js';
+import type { SummaryState } from '../tcp/summary.js';
+import type { TraceOptions, TraceTally } from '../trace.js';
+import type { SharedIdsInit } from './ids.js';
+
+/** The trace options a thread can be given: the plain ones (no callbacks, no signal). */
+export type ShardTraceOptions = Pick<
+  TraceOptions,
+  | 'mslSec'
+  | 'idleTimeoutSec'
+  | 'maxConnections'
+  | 'finishedHold'
+  | 'allSegments'
+  | 'keepSegments'
+  | 'segmentTimestamps'
+  | 'portRange'
+  | 'diagnostics'
+  | 'packetLimit'
+>;
+
+/** What a thread is started with (its workerData). */
+export interface ShardJob {
+  path: string;
+  index: number;
+  ids: SharedIdsInit;
+  options: ShardTraceOptions;
+}
+
+/** A thread's tally as plain data: its reducers as their states. */
+export interface ShardTally {
+  name: string;
+  stats: CaptureStats;
+  frames: TraceTally['frames'];
+  counts: TraceTally['counts'];
+  summary: SummaryState;
+  diagnostics: DiagnosticsState | null;
+}
+
+/** A thread's tally as plain data. */
+export function shardTally(t: TraceTally): ShardTally {
+  return {
+    name: t.name,
+    stats: t.stats,
+    frames: t.frames,
+    counts: t.counts,
+    summary: t.summary.state(),
+    diagnostics: t.diagnostics?.state() ?? null,
+  };
+}
+
+/** From a worker to the thread that started it. */
+export type ShardMessage =
+  | { type: 'progress'; bytes: number; packets: number }
+  | { type: 'done'; tally: ShardTally }
+  | { type: 'error'; capture: { source: string; offset: number | null; detail: string } | null; message: string };
