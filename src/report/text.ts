@@ -28,7 +28,7 @@ import type {
   TunnelHop,
 } from '../tcp/model.js';
 import { explainConnection, type ConnectionExplanations, type Told } from './explain.js';
-import { displayWidth, duration, endpoint, esc, flagNames, int, isoTime, millis, padEnd, padStart, rel32, secs, wrap } from './format.js';
+import { displayWidth, duration, endpoint, esc, flagNames, int, isoTime, millis, padEnd, padStart, rel32, run, secs, wrap } from './format.js';
 import { inputName, messages, type Lang, type Messages } from './messages.js';
 import { makeStyle, type Style } from './style.js';
 import { renderSummary } from './summary.js';
@@ -102,6 +102,9 @@ function joinFit(parts: string[], width: number, hang: string): string[] {
   lines.push(cur);
   return lines;
 }
+/** Both sides, in the order the ladder draws them. */
+const SIDES = ['client', 'server'] as const;
+
 /** Indent of the lines under a connection's heading. */
 const IND = '    ';
 
@@ -607,12 +610,15 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
     // Two changes of one side on one segment (FIN-WAIT-1 → CLOSING when FINs cross) would show
     // only the last state beside the lifeline: spell the path out (--explain lists each change anyway).
     if (!opts.explain) {
-      for (const side of ['client', 'server'] as const) {
+      for (const side of SIDES) {
+        // Counted first: nearly every segment changes a side's state once at most, and a list per
+        // segment and side was a tenth of what drawing a ladder allocated.
+        let n = 0;
+        for (const t of c.timeline) if (t.packet === s.packet && t.side === side) n++;
+        if (n < 2) continue;
         const steps = c.timeline.filter((t) => t.packet === s.packet && t.side === side);
-        if (steps.length > 1) {
-          const path = [steps[0]!.from, ...steps.map((t) => t.to)].map(esc).join(' → ');
-          rows.push({ kind: 'sub', text: `${m.side[side]} ${path}`, paint: st.state });
-        }
+        const path = [steps[0]!.from, ...steps.map((t) => t.to)].map(esc).join(' → ');
+        rows.push({ kind: 'sub', text: `${m.side[side]} ${path}`, paint: st.state });
       }
     }
     for (const r of subRows(c, s, checksAt.get(s.packet) ?? [], m, st, opts, shownSyn)) rows.push(r);
@@ -666,10 +672,11 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
   const stateR = (s: string) => (s ? ` ${st.state(s)}` : '');
 
   const out: string[] = [];
-  out.push(st.dim(`${lead(m.col.pkt, m.col.time)}${padStart(m.side.client, STATE_W)}  ${' '.repeat(area)}  ${m.side.server}`).trimEnd());
-  const line = (left: string, l: string, mid: string, r: string, right: string) => `${left}${l}${mid}${r}${right}`.trimEnd();
+  out.push(st.dim(`${lead(m.col.pkt, m.col.time)}${padStart(m.side.client, STATE_W)}  ${run(' ', area)}  ${m.side.server}`).trimEnd());
+  // Every row ends with its right lifeline (`r`) and the state beside it, if any: nothing to trim.
+  const line = (left: string, l: string, mid: string, r: string, right: string) => `${left}${l}${mid}${r}${right}`;
   // The same for every row of the ladder: made once.
-  const innerLeft = blank + ' '.repeat(STATE_W);
+  const innerLeft = blank + run(' ', STATE_W);
   const bar = st.dim('│');
   const barL = ` ${bar}`;
   /** A row with nothing in the side columns: `cell` between two lifelines drawn with `edge`. */
@@ -679,13 +686,13 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
     switch (r.kind) {
       case 'states': {
         const edge = r.edge === 'top' ? '│' : '╵';
-        const mid = r.text ? st.dim(padEnd(`   ${r.text}`, area)) : ' '.repeat(area);
+        const mid = r.text ? st.dim(padEnd(`   ${r.text}`, area)) : run(' ', area);
         out.push(line(blank + stateL(r.c), ` ${st.dim(edge)}`, mid, st.dim(edge), stateR(r.s)));
         break;
       }
       case 'seg': {
         const paint = r.seg.from === 'client' ? st.client : st.server;
-        const fill = (n: number) => '─'.repeat(Math.max(1, n));
+        const fill = (n: number) => run('─', Math.max(1, n));
         // Too long for the arrow: the flags stay on it, the numbers go on the line under it.
         let label = r.label;
         let labelW = displayWidth(label);
