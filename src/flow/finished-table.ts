@@ -1,7 +1,8 @@
 /**
  * The 4-tuples of connections that are over but must still be recognised for a while (a busy
  * server holds tens of thousands in TIME-WAIT at once): each is its key and a few numbers the
- * caller defines (`width` of them per entry), in typed arrays, with no object per entry.
+ * caller defines (`width` doubles and `intWidth` 32-bit words per entry), in typed arrays, with
+ * no object per entry.
  *
  * Entries are added in time order and expire oldest first, so they sit in a ring: a slot is added
  * at the tail, expires from the head, and one removed in the middle (the tuple reused by a new
@@ -20,8 +21,10 @@ const NONE = -1;
 export class FinishedTable {
   /** Set by `lookup`: whether the looked-up segment travels from the client. */
   fromClient = false;
-  /** The numbers of every slot (`slot * width + k`), for the caller to read and write. */
+  /** The doubles of every slot (`slot * width + k`), for the caller to read and write. */
   payload: Float64Array;
+  /** The 32-bit words of every slot (`slot * intWidth + k`), for the caller to read and write. */
+  ints: Int32Array;
   private cap: number;
   private keys: Int32Array;
   private hashes: Int32Array;
@@ -35,10 +38,12 @@ export class FinishedTable {
 
   constructor(
     readonly width: number,
+    readonly intWidth = 0,
     capacity = 1024,
   ) {
     this.cap = capacity;
     this.payload = new Float64Array(capacity * width);
+    this.ints = new Int32Array(capacity * intWidth);
     this.keys = new Int32Array(capacity * KEY);
     this.hashes = new Int32Array(capacity);
     this.chain = new Int32Array(capacity);
@@ -154,6 +159,7 @@ export class FinishedTable {
   clear(): void {
     this.cap = 1024;
     this.payload = new Float64Array(this.cap * this.width);
+    this.ints = new Int32Array(this.cap * this.intWidth);
     this.keys = new Int32Array(this.cap * KEY);
     this.hashes = new Int32Array(this.cap);
     this.chain = new Int32Array(this.cap);
@@ -183,15 +189,17 @@ export class FinishedTable {
    * arrays without bound on a busy server that reuses ports.
    */
   private grow(): void {
-    const old = { cap: this.cap, keys: this.keys, hashes: this.hashes, times: this.times, payload: this.payload };
+    const old = { cap: this.cap, keys: this.keys, hashes: this.hashes, times: this.times, payload: this.payload, ints: this.ints };
     const cap = this.live > old.cap >> 1 ? old.cap * 2 : old.cap;
     const w = this.width;
+    const iw = this.intWidth;
     this.cap = cap;
     this.keys = new Int32Array(cap * KEY);
     this.hashes = new Int32Array(cap);
     this.chain = new Int32Array(cap);
     this.times = new Float64Array(cap);
     this.payload = new Float64Array(cap * w);
+    this.ints = new Int32Array(cap * iw);
     this.buckets = new Int32Array(cap).fill(NONE);
     // Live slots move in runs (a run ends at a dead slot or where the ring wraps), each copied by
     // set(): few runs, since only reused tuples leave dead slots. One slot at a time in JavaScript
@@ -203,6 +211,7 @@ export class FinishedTable {
       const len = end - runStart;
       this.keys.set(old.keys.subarray(runStart * KEY, end * KEY), n * KEY);
       this.payload.set(old.payload.subarray(runStart * w, end * w), n * w);
+      this.ints.set(old.ints.subarray(runStart * iw, end * iw), n * iw);
       this.hashes.set(old.hashes.subarray(runStart, end), n);
       this.times.set(old.times.subarray(runStart, end), n);
       n += len;

@@ -56,6 +56,8 @@ function park(t: FinishedTable, s: Segment, clientIsSrc: boolean, value: number,
   flows.remove(e);
   const slot = t.add(e, time);
   t.payload[slot * t.width] = value;
+  // The words carry the value too (negated, as a 32-bit word): they must move with the doubles.
+  if (t.intWidth > 0) t.ints[slot * t.intWidth + t.intWidth - 1] = -value | 0;
   return slot;
 }
 
@@ -76,11 +78,12 @@ describe('FinishedTable', () => {
   });
 
   it('expires oldest first, skips removed entries, and keeps everything across growth', () => {
-    const t = new FinishedTable(1, 4);
+    const t = new FinishedTable(1, 3, 4);
     const segs = Array.from({ length: 50 }, (_, i) => seg(A + i, 1000 + i, B, 80, i % 2 === 0 ? 4 : 6));
     segs.forEach((s, i) => park(t, s, i % 3 === 0, i, i));
     expect(t.size).toBe(50);
     for (let i = 0; i < 50; i++) expect(t.payload[t.lookup(segs[i]!)]).toBe(i);
+    for (let i = 0; i < 50; i++) expect(t.ints[t.lookup(segs[i]!) * 3 + 2]).toBe(-i | 0);
     t.remove(t.lookup(segs[0]!));
     t.remove(t.lookup(segs[1]!));
     t.remove(t.lookup(segs[25]!));
@@ -93,7 +96,7 @@ describe('FinishedTable', () => {
   });
 
   it('reuses the room of removed entries instead of growing for them (ports reused on a busy server)', () => {
-    const t = new FinishedTable(1, 8);
+    const t = new FinishedTable(1, 0, 8);
     // 10,000 tuples pass through, at most 4 at once, each removed in the middle (reused) rather
     // than expiring from the head: the arrays must not double for the dead slots.
     const live: Segment[] = [];
@@ -113,7 +116,7 @@ describe('FinishedTable', () => {
       fc.property(
         fc.array(fc.record({ op: fc.constantFrom('add', 'expire', 'remove'), a: fc.nat(7), p: fc.nat(3), v6: fc.boolean() }), { maxLength: 200 }),
         (ops) => {
-          const t = new FinishedTable(1, 2);
+          const t = new FinishedTable(1, 1, 2);
           const model = new Map<string, number>(); // key -> value, insertion order = age
           let clock = 0;
           for (const { op, a, p, v6 } of ops) {
