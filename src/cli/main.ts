@@ -41,7 +41,7 @@ import { parseCommandLine, type CliOptions } from './options.js';
 import { PictureOutput, wantsSegments } from './pictures.js';
 import { startProgress } from './progress.js';
 import { StreamedOutput } from './stream-output.js';
-import { Output, pacedCapture, watchErrors, writeChunks, type OutStream } from './write.js';
+import { directFd, Output, pacedCapture, watchErrors, writeChunks, type OutStream } from './write.js';
 
 /** A stream main() writes to (Node's Writable, or anything with a `write`). */
 export type { OutStream } from './write.js';
@@ -559,7 +559,7 @@ async function runCheck(args: string[], io: CliIO, deps: CliDeps, out: Output): 
 /** The program. `argv` is process.argv (node, script, then the arguments). */
 export async function main(argv: string[], io: CliIO = processIO(), deps: Partial<CliDeps> = {}): Promise<number> {
   const d: CliDeps = { ...DEFAULT_DEPS, signals: io.stdout === process.stdout, ...deps };
-  const out = new Output(io.stdout);
+  const out = new Output(io.stdout, directFd(io.stdout));
   const stderrError = watchErrors(io.stderr);
   let status = await program(argv.slice(2), io, d, out);
   // Everything is written before the status is final: the last write can fail too (a full disk).

@@ -30,7 +30,12 @@
  *
  * `pacedCapture` holds the reading of the input back while the output is behind (`ready()`), so
  * that a slow reader keeps the queue small instead of letting it hold the whole output.
+ *
+ * stdout on a regular file or /dev/null (`directFd`) is written without the stream: the queue is
+ * encoded piece by piece into one reused buffer and written with write(2), which never blocks
+ * there. A failed write (ENOSPC) ends the output as above.
  */
+import { fstatSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { openFifo, openStream } from '../capture/open.js';
 import type { CaptureSource } from '../capture/frame.js';
@@ -66,6 +71,30 @@ const BATCH = 1 << 14;
  * not): 64 Ki-character batches of NDJSON lines took 1.9 s of a 6 s run.
  */
 const SMALL = 1 << 12;
+
+/**
+ * Bytes of the buffer a direct output (a file, /dev/null: see `directFd`) encodes its queue into:
+ * queued pieces are encoded one after another, without joining them into one string first, and
+ * written by one write(2) once it is this full.
+ */
+const DIRECT_BYTES = 1 << 18;
+
+/**
+ * The descriptor of `stream` when it is this process's stdout on a regular file or a character
+ * device that is not a terminal (`> out.txt`, `> /dev/null`): writes there never block or come
+ * back partial for lack of room, so the output writes the descriptor itself, synchronously, from a
+ * reused buffer. Through the Writable, each piece became a new Buffer and a write call of its own:
+ * a quarter of an `--ndjson` run to a file. Else null (a pipe, a socket, a terminal: the stream).
+ */
+export function directFd(stream: OutStream): number | null {
+  if (stream !== process.stdout || stream.isTTY === true) return null;
+  try {
+    const st = fstatSync(1);
+    return st.isFile() || st.isCharacterDevice() ? 1 : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Resolves when `out` has drained (or closed, or failed: the caller looks at why). A stream
@@ -112,8 +141,15 @@ export class Output {
   private readyWaiters: Array<() => void> = [];
   private flushWaiters: Array<() => void> = [];
 
-  constructor(private readonly stream: OutStream) {
-    this.evented = typeof stream.on === 'function' && typeof stream.once === 'function';
+  /** Where pieces are encoded for a direct write (`fd`), made at the first one. */
+  private scratch: Buffer | null = null;
+
+  constructor(
+    private readonly stream: OutStream,
+    /** A descriptor written directly instead of the stream (`directFd`), or null. */
+    private readonly fd: number | null = null,
+  ) {
+    this.evented = fd === null && typeof stream.on === 'function' && typeof stream.once === 'function';
     if (this.evented) {
       // `on`, not `once`: a stream can emit several errors (each failed write), and an 'error'
       // without a listener would end the process with a stack trace.
@@ -143,7 +179,7 @@ export class Output {
     if (s.length > 0) {
       this.q.push(s);
       this.queued += s.length;
-      if (this.queued >= BATCH) this.pump(false);
+      if (this.queued >= (this.fd === null ? BATCH : DIRECT_BYTES / 3)) this.pump(false);
       else if (!this.scheduled) {
         // Pieces below a batch wait for the rest of the current job: the records of one chunk of
         // input go out as few writes, and a lone line (a live capture's) goes out right after.
@@ -181,8 +217,47 @@ export class Output {
     return this.ended.signal.aborted || (!this.waiting && this.queued === 0 && this.inflight === 0);
   }
 
+  /**
+   * Encodes the whole queue into the scratch buffer, piece after piece, with one write(2) each
+   * time the next piece might not fit, and one at the end.
+   */
+  private writeDirect(): void {
+    const buf = (this.scratch ??= Buffer.allocUnsafe(DIRECT_BYTES));
+    const q = this.q;
+    let n = 0;
+    try {
+      for (; this.head < q.length; this.head++) {
+        const piece = q[this.head]!;
+        q[this.head] = '';
+        this.queued -= piece.length;
+        // UTF-8 takes at most 3 bytes per UTF-16 unit: what might not fit goes after a write, and
+        // what might not fit in the whole buffer is encoded on its own.
+        if (n > 0 && n + 3 * piece.length > buf.length) {
+          this.writeAll(buf, n);
+          n = 0;
+        }
+        if (3 * piece.length > buf.length) this.writeAll(Buffer.from(piece, 'utf8'), -1);
+        else n += buf.write(piece, n, 'utf8');
+      }
+      if (n > 0) this.writeAll(buf, n);
+    } catch (e) {
+      this.stop(e instanceof Error ? e : new Error(String(e)));
+    }
+    this.q = [];
+    this.head = 0;
+    this.queued = 0;
+    this.wake();
+  }
+
+  /** write(2) until all `n` bytes of `b` are out (-1: all of it). */
+  private writeAll(b: Buffer, n: number): void {
+    const len = n < 0 ? b.length : n;
+    for (let off = 0; off < len; ) off += writeSync(this.fd!, b, off, len - off);
+  }
+
   /** Hands batches to the stream while it takes them: full batches, and the rest too if `all`. */
   private pump(all: boolean): void {
+    if (this.fd !== null) return this.writeDirect();
     while (!this.waiting && !this.ended.signal.aborted && (this.queued >= BATCH || (all && this.queued > 0))) {
       const batch = this.take();
       let more: unknown;

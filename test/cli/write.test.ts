@@ -1,6 +1,8 @@
 // Output at the reader's pace: batched pieces with backpressure (--json, text), and --ndjson's
 // reading held back while its output drains.
-import { readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +12,7 @@ import { main } from '../../src/cli/main.js';
 import { Output, pacedCapture, writeChunks } from '../../src/cli/write.js';
 import { trace } from '../../src/trace.js';
 import { jsonDocument } from '../../src/report/json.js';
+import { BIN } from '../helpers/built.js';
 import { argv } from './io.js';
 
 const FIX = (name: string) => path.resolve(import.meta.dirname, '../../fixtures', name);
@@ -276,5 +279,39 @@ describe('pacedCapture (--ndjson reads no faster than its output drains)', () =>
     // Asked before each 64 KiB read: 231,578 bytes are 4 reads, then the read that finds the end.
     expect(statSync(FIX('loss.pcap')).size).toBe(231578);
     expect(asked).toBe(5);
+  });
+});
+
+describe('stdout on a file or /dev/null: written directly (directFd)', () => {
+  const run = (args: string[], stdout: number | 'pipe') =>
+    spawnSync(process.execPath, [BIN, ...args], { stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 });
+
+  it('writes to a file what it writes to a pipe, whatever the sizes of its pieces', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'direct-'));
+    // NDJSON's pieces are 7 K characters each, 50 of them more than one buffer of 256 KiB; text's
+    // and JSON's come in all sizes; --lang zh is not Latin-1.
+    for (const args of [
+      ['--ndjson', FIX('timewait-pile.pcap')],
+      [FIX('timewait-pile.pcap')],
+      ['--json', FIX('loss.pcap')],
+      ['--lang', 'zh', '--explain', FIX('loss.pcap')],
+    ]) {
+      const file = path.join(dir, 'out');
+      const fd = openSync(file, 'w');
+      const toFile = run(args, fd);
+      closeSync(fd);
+      const piped = run(args, 'pipe');
+      expect(toFile.status).toBe(0);
+      expect(readFileSync(file, 'utf8')).toBe(piped.stdout);
+      expect(piped.stdout.length).toBeGreaterThan(1000);
+    }
+  }, 60_000);
+
+  it('a full device: one line on stderr, exit 2', () => {
+    const fd = openSync('/dev/full', 'w');
+    const r = run(['--ndjson', FIX('timewait-pile.pcap')], fd);
+    closeSync(fd);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('tcptrace: cannot write the output: ENOSPC: no space left on device, write\n');
   });
 });
