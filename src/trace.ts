@@ -396,10 +396,12 @@ class TraceRun {
   }
 
   /**
-   * A segment of another thread's connection (sharded trace): it moves the capture's clock, so
-   * this thread's connections expire at the same packet as they would in a single thread.
+   * Moves the capture's clock to `seg` and ends what expired by then. Alone, for a segment of
+   * another thread's connection (sharded trace): this thread's connections then expire at the same
+   * packet as they would in a single thread.
    */
   private passBy(seg: Segment): void {
+    // Capture time only moves forward here; a reordered timestamp must not un-expire anything.
     const t = seg.tsSec + seg.tsNsec / 1e9;
     if (t >= this.now) {
       this.now = t;
@@ -410,14 +412,7 @@ class TraceRun {
   }
 
   private segment(seg: Segment): void {
-    // Capture time only moves forward here; a reordered timestamp must not un-expire anything.
-    const t = seg.tsSec + seg.tsNsec / 1e9;
-    if (t >= this.now) {
-      this.now = t;
-      this.lastSec = seg.tsSec;
-      this.lastNsec = seg.tsNsec;
-    }
-    this.evictDue();
+    this.passBy(seg);
 
     const flows = this.flows;
     const isSyn = (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;

@@ -257,7 +257,10 @@ export class Output {
 
   /** Hands batches to the stream while it takes them: full batches, and the rest too if `all`. */
   private pump(all: boolean): void {
-    if (this.fd !== null) return this.writeDirect();
+    if (this.fd !== null) {
+      this.writeDirect();
+      return;
+    }
     while (!this.waiting && !this.ended.signal.aborted && (this.queued >= BATCH || (all && this.queued > 0))) {
       const batch = this.take();
       let more: unknown;
