@@ -470,9 +470,9 @@ class TraceRun {
         // ends here, a new one (an opening if this is a SYN, else mid-stream) starts on the same
         // 4-tuple. A new SYN ends a TIME-WAIT still held on it.
         if (isSyn) old.endTimeWaitByReuse(seg, fromClient);
-        this.complete(slot, this.lastSec, this.lastNsec);
+        const oldId = this.complete(slot, this.lastSec, this.lastNsec);
         const o = orient(seg);
-        flows.reuse(entry, seg, o.clientIsSrc, this.newTracked(seg, o.clientIsSrc, o.heuristic, this.idOf(slot)), true);
+        flows.reuse(entry, seg, o.clientIsSrc, this.newTracked(seg, o.clientIsSrc, o.heuristic, oldId), true);
       }
     }
     const tracked = entry.value;
@@ -648,9 +648,9 @@ class TraceRun {
     this.options.onConnection(record);
   }
 
-  /** Hands a connection's final record on; the tracker is dropped after this. */
-  private complete(t: Tracked, endSec: number, endNsec: number): void {
-    this.finalize(t, 'end', true, endSec, endNsec);
+  /** Hands a connection's final record on (the tracker is dropped after this); returns its id (the capture's, also in a sharded trace). */
+  private complete(t: Tracked, endSec: number, endNsec: number): number {
+    return this.finalize(t, 'end', true, endSec, endNsec).id;
   }
 
   /** Whether the record finalize() made last was selected (a field: no result object per connection). */

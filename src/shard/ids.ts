@@ -121,7 +121,7 @@ export class ShardIds {
   id(j: number): number {
     const p = this.own[j]!;
     let id = this.init.first + j;
-    for (let k = 0; k < this.init.count; k++) if (k !== this.index) id += this.before(k, p);
+    for (let k = 0; k < this.count; k++) if (k !== this.index) id += this.before(k, p);
     return id;
   }
 

@@ -81,7 +81,6 @@ export interface TrackerOptions {
  * instead of a tracker (ConnectionTracker.park).
  */
 export interface ParkedConnection {
-  id: number;
   clientIsn: number | null;
   serverIsn: number | null;
   /** Each side's state in the written record. */
@@ -370,7 +369,6 @@ export class ConnectionTracker implements DupState, ZeekLife {
    */
   park(rec: ConnectionRecord): ParkedConnection {
     return {
-      id: this.id,
       clientIsn: this.c.t.isn,
       serverIsn: this.s.t.isn,
       client: rec.client.state,
