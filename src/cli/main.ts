@@ -29,7 +29,7 @@ import type { LiveInterface } from '../capture/live.js';
 import type { CaptureWith, LiveCapture, LiveProgramOptions } from '../capture/live-program.js';
 import type { Report } from '../diagnose/types.js';
 import { esc } from '../report/format.js';
-import { jsonChunks, ndjsonHead, renderNdjsonLine } from '../report/json.js';
+import { jsonChunks, ndjsonHead, ndjsonLineBytes } from '../report/json.js';
 import { renderSummary } from '../report/summary.js';
 import { newTextContext, renderConnection, renderConnectionClosing, renderConnectionOpening, type TextContext, type TextOptions } from '../report/text.js';
 import { SCHEMA, type ConnectionRecord } from '../tcp/model.js';
@@ -435,7 +435,7 @@ function ndjson(run: Run, r: ConnectionRecord): void {
   if (run.out.signal.aborted) return;
   const selected = run.select === null || run.select(r);
   run.pictures?.take(r, selected);
-  if (selected) run.out.write(renderNdjsonLine(r, run.ndjsonHead));
+  if (selected) run.out.write(ndjsonLineBytes(r, run.ndjsonHead));
 }
 
 /** `-D`: the interfaces, numbered as tcpdump -D numbers them. */

@@ -12,7 +12,7 @@
  * smallest waiting one go out ahead of it.
  */
 import { withTotals, type Report } from '../diagnose/types.js';
-import { jsonChunks, jsonConnection, jsonStreamHead, jsonStreamTail } from '../report/json.js';
+import { jsonChunks, jsonConnection, jsonConnectionBytes, jsonStreamHead, jsonStreamTail } from '../report/json.js';
 import { renderSummary } from '../report/summary.js';
 import { renderConnection, renderInputLine, renderStreamLine, textChunks, type TextContext, type TextOptions } from '../report/text.js';
 import { SCHEMA, type ConnectionRecord } from '../tcp/model.js';
@@ -107,7 +107,10 @@ export class StreamedOutput {
   }
 
   private write(r: ConnectionRecord): void {
-    this.out.write(this.mode === 'json' ? jsonConnection(r, this.written === 0) : renderConnection(r, this.text, this.ctx) + '\n');
+    const first = this.written === 0;
+    if (this.mode === 'text') this.out.write(renderConnection(r, this.text, this.ctx) + '\n');
+    // To the CLI's Output as UTF-8 bytes, as the JSON writer makes them (no string in between).
+    else this.out.write(this.out instanceof Output ? jsonConnectionBytes(r, first) : jsonConnection(r, first));
     this.written++;
   }
 

@@ -50,7 +50,7 @@ type WaitEvent = 'drain' | 'close' | 'error';
  * does (`flush()` waits for them). A stream without events is written to synchronously.
  */
 export interface OutStream {
-  write(chunk: string, cb?: (err?: Error | null) => void): unknown;
+  write(chunk: string | Uint8Array, cb?: (err?: Error | null) => void): unknown;
   isTTY?: boolean;
   on?(event: 'error', listener: (err: Error) => void): unknown;
   once?(event: WaitEvent, listener: () => void): unknown;
@@ -123,10 +123,13 @@ function readerGone(e: Error | null): boolean {
 
 /** The one writer of an output stream (stdout); see the top of this file. */
 export class Output {
-  /** Queued pieces, `q[head]` first (an index, not shift(): a backlog can be a million pieces). */
-  private q: string[] = [];
+  /**
+   * Queued pieces, `q[head]` first (an index, not shift(): a backlog can be a million pieces):
+   * text, or UTF-8 bytes already encoded (JSON records: report/json-writer.ts), never changed after.
+   */
+  private q: Array<string | Uint8Array> = [];
   private head = 0;
-  /** Characters queued and not yet handed to the stream. */
+  /** Characters (or bytes) queued and not yet handed to the stream. */
   private queued = 0;
   /** The stream said it is full: nothing more is handed to it before 'drain'. */
   private waiting = false;
@@ -173,8 +176,11 @@ export class Output {
     return this.failure;
   }
 
-  /** Queues `s`; true when the output can take more right now (see `ready()`). */
-  write(s: string): boolean {
+  /**
+   * Queues `s` (text, or UTF-8 bytes that nobody changes after); true when the output can take
+   * more right now (see `ready()`).
+   */
+  write(s: string | Uint8Array): boolean {
     if (this.ended.signal.aborted) return false;
     if (s.length > 0) {
       this.q.push(s);
@@ -231,12 +237,19 @@ export class Output {
         q[this.head] = '';
         this.queued -= piece.length;
         // UTF-8 takes at most 3 bytes per UTF-16 unit: what might not fit goes after a write, and
-        // what might not fit in the whole buffer is encoded on its own.
-        if (n > 0 && n + 3 * piece.length > buf.length) {
+        // what might not fit in the whole buffer is written on its own.
+        const most = typeof piece === 'string' ? 3 * piece.length : piece.length;
+        if (n > 0 && n + most > buf.length) {
           this.writeAll(buf, n);
           n = 0;
         }
-        if (3 * piece.length > buf.length) {
+        if (typeof piece !== 'string') {
+          if (most > buf.length) this.writeAll(piece, most);
+          else {
+            buf.set(piece, n);
+            n += most;
+          }
+        } else if (most > buf.length) {
           const alone = Buffer.from(piece, 'utf8');
           this.writeAll(alone, alone.length);
         } else n += buf.write(piece, n, 'utf8');
@@ -252,7 +265,7 @@ export class Output {
   }
 
   /** write(2) until the first `n` bytes of `b` are out. */
-  private writeAll(b: Buffer, n: number): void {
+  private writeAll(b: Uint8Array, n: number): void {
     for (let off = 0; off < n; ) off += writeSync(this.fd!, b, off, n - off);
   }
 
@@ -285,13 +298,32 @@ export class Output {
     this.wake();
   }
 
-  /** The next write: a long piece alone, or small pieces joined up to about BATCH characters. */
-  private take(): string {
+  /**
+   * The next write: a long piece alone, or small pieces joined up to about BATCH characters, or
+   * bytes: pieces that lie one after another in the same memory go as one view of it (a JSON
+   * writer's records do). A stream without events gets text (tests' stand-ins collect strings).
+   */
+  private take(): string | Uint8Array {
     const q = this.q;
     let end = this.head;
-    let n = q[end++]!.length;
-    if (n < SMALL) while (end < q.length && n < BATCH && q[end]!.length < SMALL) n += q[end++]!.length;
-    const batch = end - this.head === 1 ? q[this.head]! : q.slice(this.head, end).join('');
+    const first = q[end++]!;
+    let n = first.length;
+    let batch: string | Uint8Array;
+    if (typeof first !== 'string') {
+      let last = first;
+      while (end < q.length && n < 4 * BATCH) {
+        const next = q[end]!;
+        if (typeof next === 'string' || next.buffer !== last.buffer || next.byteOffset !== last.byteOffset + last.length) break;
+        n += next.length;
+        last = next;
+        end++;
+      }
+      const bytes = end - this.head === 1 ? first : Buffer.from(first.buffer, first.byteOffset, n);
+      batch = this.evented ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+    } else {
+      if (n < SMALL) while (end < q.length && n < BATCH && typeof q[end] === 'string' && q[end]!.length < SMALL) n += q[end++]!.length;
+      batch = end - this.head === 1 ? first : (q.slice(this.head, end) as string[]).join('');
+    }
     if (end === q.length) {
       this.q = [];
       this.head = 0;

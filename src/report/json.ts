@@ -13,6 +13,10 @@
  * `--ndjson` prints one ConnectionRecord per line, each the same object as in `connections` with
  * `schema` and `input` (the input's path) first.
  *
+ * Records are written by report/json-record.ts, which writes each object's keys in the order the
+ * model makes them (tcp/record.ts, as the types in tcp/model.ts list them), not JSON.stringify:
+ * for the model's own records the bytes are the same (test/report/json-record.test.ts).
+ *
  * Control and bidi characters that came from the capture (paths, warnings) are written as
  * `\uXXXX` escapes, so the output is valid JSON and safe on a terminal.
  */
@@ -20,6 +24,8 @@ import type { Report } from '../diagnose/types.js';
 import type { ConnectionRecord } from '../tcp/model.js';
 import { NOTE_PARAMS, type Note } from '../tcp/notes.js';
 import { escJson } from './format.js';
+import { writeRecord } from './json-record.js';
+import { JsonWriter } from './json-writer.js';
 import { noteText } from './notes.js';
 
 /**
@@ -68,11 +74,28 @@ export function jsonDocument(report: Report): unknown {
 /** One connection as an element of the document's `connections` array (`first`: no comma before it). */
 export function jsonConnection(record: ConnectionRecord, first: boolean): string {
   // Array elements that JSON cannot represent become null, as in JSON.stringify.
-  const v: unknown = record === undefined ? undefined : jsonRecord(record);
+  if (record === undefined) return `${first ? '' : ','}\n    null`;
+  writeConnection(record, first);
+  return PRETTY.text();
+}
+
+/** jsonConnection() as UTF-8 bytes (a view that stays valid): what the CLI writes. */
+export function jsonConnectionBytes(record: ConnectionRecord, first: boolean): Buffer {
+  writeConnection(record, first);
+  return PRETTY.take();
+}
+
+/** Writers of the records' JSON text, one per layout (one thread uses them at a time). */
+const PRETTY = new JsonWriter(true);
+const COMPACT = new JsonWriter(false);
+
+function writeConnection(record: ConnectionRecord, first: boolean): void {
   // No escJson: a record holds no text from the capture (addresses, flags and sentences are all
   // made here from numbers; test/stream.test.ts checks every string of every record of every capture).
-  const item = v === undefined || typeof v === 'function' ? 'null' : nested(v, 2);
-  return `${first ? '' : ','}\n    ${item}`;
+  if (!first) PRETTY.byte(0x2c);
+  PRETTY.nl(2);
+  PRETTY.byte(0x7b);
+  writeRecord(PRETTY, record, 2);
 }
 
 /** One top-level field of the document (`first`: the opening brace instead of a comma). */
@@ -139,6 +162,19 @@ export function ndjsonHead(schema: string, input: string): string {
 
 /** One connection record as one NDJSON line (newline included), after `head` (ndjsonHead). */
 export function renderNdjsonLine(record: ConnectionRecord, head: string): string {
-  // No escJson on the record: see jsonConnection. Its opening brace gives way to the head's.
-  return head + JSON.stringify(jsonRecord(record)).slice(1) + '\n';
+  writeNdjsonLine(record, head);
+  return COMPACT.text();
+}
+
+/** renderNdjsonLine() as UTF-8 bytes (a view that stays valid): what the CLI writes. */
+export function ndjsonLineBytes(record: ConnectionRecord, head: string): Buffer {
+  writeNdjsonLine(record, head);
+  return COMPACT.take();
+}
+
+function writeNdjsonLine(record: ConnectionRecord, head: string): void {
+  // No escJson on the record: see jsonConnection. Its opening brace is the head's.
+  COMPACT.raw(head);
+  writeRecord(COMPACT, record, 0);
+  COMPACT.byte(0x0a);
 }

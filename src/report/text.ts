@@ -345,8 +345,10 @@ function heading(c: ConnectionRecord, m: Messages, st: Style, width = 0): string
  * under an arrow); a retransmitted SYN identical to one already shown (`shownSyn`) adds nothing.
  */
 export function synInfo(c: ConnectionRecord, s: SegmentRecord, m: Messages, shownSyn: Partial<Record<Side, string>>, info: string[]): void {
+  // The flags first: the key (a JSON text) was made for every segment, 6% of rendering a ladder.
+  if (!s.flags.includes('S')) return;
   const synKey = `${s.seq}/${JSON.stringify(s.options ?? {})}`;
-  if (!s.flags.includes('S') || shownSyn[s.from] === synKey) return;
+  if (shownSyn[s.from] === synKey) return;
   shownSyn[s.from] = synKey;
   const isn = c[s.from].isn;
   if (isn !== null) info.push(m.isn(s.from === 'client' ? 'x' : 'y', String(isn)));

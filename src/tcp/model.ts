@@ -258,6 +258,12 @@ export interface SegmentRecord {
   relAck: number | null;
   len: number;
   window: number;
+  /** States of both endpoints after this segment. */
+  client: TcpState;
+  server: TcpState;
+  analysis: SegmentFlag[];
+  /** Ids of checks evaluated on this segment (their results are in `checks`). */
+  checks: CheckId[];
   /** Options on this segment, for SYNs and segments with SACK blocks; null on the others. */
   options: SegmentOptions | null;
   /**
@@ -266,12 +272,6 @@ export interface SegmentRecord {
    * option. The CLI removes it once the metrics are made: it is never in the JSON output.
    */
   ts?: [number, number];
-  /** States of both endpoints after this segment. */
-  client: TcpState;
-  server: TcpState;
-  analysis: SegmentFlag[];
-  /** Ids of checks evaluated on this segment (their results are in `checks`). */
-  checks: CheckId[];
 }
 
 /** Data transfer between the opening and the closing, folded per direction. */

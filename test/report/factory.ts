@@ -68,11 +68,12 @@ export function connection(steps: Step[], over: Partial<ConnectionRecord> = {}, 
       relAck: s.ack,
       len: s.len ?? 0,
       window: s.win ?? 64240,
-      options: s.options ?? null,
+      // In the order tcp/segment-record.ts makes them, the order the JSON writer writes.
       client: s.client,
       server: s.server,
       analysis: s.analysis ?? [],
       checks: (s.checks ?? []).map(([id]) => id),
+      options: s.options ?? null,
     });
     if (s.client !== prevC) timeline.push({ packet, time: s.time, side: 'client', from: prevC, to: s.client, why: '', code: null });
     if (s.server !== prevS) timeline.push({ packet, time: s.time, side: 'server', from: prevS, to: s.server, why: '', code: null });
