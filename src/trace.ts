@@ -20,7 +20,7 @@ import { orient } from './flow/orientation.js';
 import { belongsAfterRst, ConnectionTracker, timeWaitOver, type FinishReason, type TrackerOptions } from './tcp/connection.js';
 import { SCHEMA, TcpState, type ConnectionRecord, type EndpointRecord, type InputRecord } from './tcp/model.js';
 import { SummaryCounter } from './tcp/summary.js';
-import { READ_OVER, type ShardIds } from './shard/ids.js';
+import { IdFrontier, READ_OVER, type ShardIds } from './shard/ids.js';
 
 export interface TraceOptions {
   /** Maximum segment lifetime in seconds; TIME-WAIT lasts 2·MSL. Default 30 (Linux's 60 s TIME-WAIT). */
@@ -44,8 +44,11 @@ export interface TraceOptions {
   segmentTimestamps?: boolean;
   /** Ephemeral port range for the TIME-WAIT pressure diagnostic. Default Linux's [32768, 60999]. */
   portRange?: [number, number];
-  /** Called with each connection record as soon as it is finished (NDJSON streaming, live capture). */
-  onConnection?: (record: ConnectionRecord) => void;
+  /**
+   * Called with each connection record as soon as it is finished (NDJSON streaming, live capture).
+   * `made`: where in the read it was made (see RecordOrder; valid during the call only).
+   */
+  onConnection?: (record: ConnectionRecord, made: RecordOrder) => void;
   /**
    * Called once per connection with its final record, when nothing can change it any more: its
    * TIME-WAIT ran out (2·MSL after its last packet), it was idle past the idle timeout, a new
@@ -53,9 +56,9 @@ export interface TraceOptions {
    * capture ended. Records come in that order; those still tracked at the end come last, by id.
    * `frontier` is the smallest id whose record is not made yet (every id below it has had its
    * record): an output that wants id order can write what it holds below it. `selected`: whether
-   * `select` accepted the record.
+   * `select` accepted the record. `made`: where in the read it was made (valid during the call only).
    */
-  onRecord?: (record: ConnectionRecord, frontier: number, selected: boolean) => void;
+  onRecord?: (record: ConnectionRecord, frontier: number, selected: boolean, made: RecordOrder) => void;
   /**
    * Keep every record for the report (default true). With false, records reach only
    * `onConnection`/`onRecord` and are dropped after them, so memory is bounded by the connections
@@ -102,10 +105,36 @@ export interface TraceOptions {
    * One thread of a sharded trace (shard/run.ts): only the connections whose flow hash falls to
    * this shard are tracked (every frame is still read and decoded, so time and packet numbers are
    * the capture's), and ids are numbered across the threads. `maxConnections` and
-   * `finishedHold` are then this thread's share. `onRecord`'s frontier is NaN.
+   * `finishedHold` are then this thread's own (run.ts gives each thread its share of the table and
+   * the whole hold). `onRecord`'s frontier is NaN.
    */
   shard?: ShardIds;
 }
+
+/**
+ * Where in the read a record was made, as a sort key: (packet, phase, time, rank) in that order
+ * of precedence. One thread makes its records in increasing key order, and the threads of a
+ * sharded trace give every record the key one thread would, so a merge of their records by key
+ * is one thread's order (shard/pieces.ts). At a packet, a thread first ends what expired by then
+ * (FlowTable.evictDue: every due closing connection, phase 0, then the due open ones, phase 1,
+ * each by `time` = its last activity, then `rank`: 0 on probation, 2^31 active, plus the packet
+ * of its last segment, which no other connection shares), then what the packet's own segment
+ * ends (phase 2, rank 0: port reuse, a full table, the finished hold; only the thread that
+ * tracks the segment has any). Records of connections tracked at the end of the read come last
+ * (packet READ_OVER, phase 3), by id (`rank` = the id).
+ */
+export interface RecordOrder {
+  packet: number;
+  phase: number;
+  time: number;
+  rank: number;
+}
+
+/** RecordOrder's phases. */
+const MADE = { closing: 0, open: 1, segment: 2, end: 3 } as const;
+
+/** RecordOrder.rank's offset for an active connection (off probation): after those on probation. */
+const RANK_ACTIVE = 2 ** 31;
 
 export const DEFAULTS = {
   mslSec: 30,
@@ -161,6 +190,8 @@ class Tracked {
   emitted = false;
   /** Whether `onOpen` already received this connection's record. */
   opened = false;
+  /** The packet of its last segment (the one that last touched its table entry): RecordOrder.rank. */
+  touched = 0;
 
   constructor(
     readonly id: number,
@@ -313,13 +344,8 @@ class TraceRun {
   private readonly summary = new SummaryCounter();
   private readonly diagnostics: DiagnosticsCollector | null;
   private allConnections = 0;
-  /**
-   * Which ids starting at `frontier` have had their record (1 byte each): the smallest id without
-   * one is the frontier passed to onRecord. Compacted as the frontier moves.
-   */
-  private made = new Uint8Array(1024);
-  private madeBase = 0;
-  private frontier = 0;
+  /** Which ids have had their record: the smallest without one is the frontier passed to onRecord. */
+  private readonly madeIds: IdFrontier;
   private nextId = 0;
   private tcpSegments = 0;
   private droppedSegments = 0;
@@ -344,9 +370,12 @@ class TraceRun {
   private readonly addressTexts = new AddressTexts();
   /** This thread's share of a sharded trace, or null. */
   private readonly shard: ShardIds | null;
+  /** Where the record being made is made (RecordOrder; one object, rewritten). */
+  private readonly made: RecordOrder = { packet: 0, phase: MADE.segment, time: 0, rank: 0 };
 
   constructor(private readonly options: TraceOptions) {
-    this.nextId = this.frontier = this.madeBase = options.firstId ?? 0;
+    this.nextId = options.firstId ?? 0;
+    this.madeIds = new IdFrontier(this.nextId);
     this.mslSec = options.mslSec ?? DEFAULTS.mslSec;
     this.idleSec = options.idleTimeoutSec ?? DEFAULTS.idleTimeoutSec;
     this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
@@ -408,11 +437,16 @@ class TraceRun {
       this.lastSec = seg.tsSec;
       this.lastNsec = seg.tsNsec;
     }
+    this.made.packet = seg.packet;
     this.evictDue();
   }
 
   private segment(seg: Segment): void {
     this.passBy(seg);
+    const made = this.made;
+    made.phase = MADE.segment;
+    made.time = 0;
+    made.rank = 0;
 
     const flows = this.flows;
     const isSyn = (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
@@ -481,6 +515,7 @@ class TraceRun {
     if (tracked.tracker === null && tracked.first === null && (seg.flags & DEFER_MASK) === TcpFlag.SYN) {
       // A lone SYN or SYN-ACK: kept as it is until a second segment shows the connection is more.
       tracked.first = this.copies.copy(seg);
+      tracked.touched = seg.packet;
       flows.touch(entry, this.now);
       return;
     }
@@ -496,6 +531,7 @@ class TraceRun {
       // connection never gets there (its source never answers), nor does a lone stray segment.
       if (entry.probation && tracked.sides === 3) flows.confirm(entry);
     }
+    tracked.touched = seg.packet;
     flows.touch(entry, this.now);
     if (tracker.finished && !entry.closing) {
       flows.markClosing(entry);
@@ -568,6 +604,11 @@ class TraceRun {
     for (;;) {
       const e = this.flows.evictDue(this.now, this.idleSec, 2 * this.mslSec);
       if (e === null) break;
+      // In the order evictDue gives them (see RecordOrder).
+      const made = this.made;
+      made.phase = e.closing ? MADE.closing : MADE.open;
+      made.time = e.lastTime;
+      made.rank = (e.closing || e.probation ? 0 : RANK_ACTIVE) + e.value.touched;
       this.complete(e.value, this.lastSec, this.lastNsec);
     }
     // Parked connections, oldest first: over once 2·MSL passed since they were parked.
@@ -645,7 +686,7 @@ class TraceRun {
     t.emitted = true;
     const record = this.trackerOf(t).finish(this.lastSec, this.lastNsec);
     if (this.shard !== null) record.id = this.idOf(t);
-    this.options.onConnection(record);
+    this.options.onConnection(record, this.made);
   }
 
   /** Hands a connection's final record on (the tracker is dropped after this); returns its id (the capture's, also in a sharded trace). */
@@ -671,10 +712,11 @@ class TraceRun {
     // The last finish(): the record takes over the tracker's lists instead of copying them.
     const record = tracker.finish(endSec, endNsec, true, why);
     if (this.shard !== null) record.id = this.idOf(t);
+    if (this.made.phase === MADE.end) this.made.rank = record.id;
     this.selected = this.deliver(record, finalStates, why === 'evicted', t);
     if (!t.emitted && this.options.onConnection) {
       t.emitted = true;
-      this.options.onConnection(record);
+      this.options.onConnection(record, this.made);
     }
     return record;
   }
@@ -731,30 +773,12 @@ class TraceRun {
     }
     if (this.keepRecords) this.records.push(record);
     if (this.options.onRecord) {
-      if (this.shard !== null) this.options.onRecord(record, NaN, selected);
+      if (this.shard !== null) this.options.onRecord(record, NaN, selected, this.made);
       else {
-        this.markMade(record.id);
-        this.options.onRecord(record, this.frontier, selected);
+        this.options.onRecord(record, this.madeIds.add(record.id), selected, this.made);
       }
     }
     return selected;
-  }
-
-  /** Notes that `id` has its record and moves the frontier past every id that has one. */
-  private markMade(id: number): void {
-    let i = id - this.madeBase;
-    if (i >= this.made.length) {
-      // Drop what lies below the frontier, then grow if that is not room enough.
-      const keep = this.frontier - this.madeBase;
-      const need = id - this.frontier + 1;
-      const next = new Uint8Array(need > this.made.length - keep ? Math.max(2 * this.made.length, 2 * need) : this.made.length);
-      next.set(this.made.subarray(keep));
-      this.made = next;
-      this.madeBase = this.frontier;
-      i = id - this.madeBase;
-    }
-    this.made[i] = 1;
-    while (this.frontier - this.madeBase < this.made.length && this.made[this.frontier - this.madeBase] === 1) this.frontier++;
   }
 
   /** Ends the run, every connection still tracked described as of the last packet's time: what it found, in numbers and reducers. */
@@ -767,6 +791,9 @@ class TraceRun {
     // Its arrays (tens of MB on a busy capture) are not needed while the diagnostics are computed.
     this.parked.clear();
     rest.sort((a, b) => a.id - b.id);
+    this.made.packet = READ_OVER;
+    this.made.phase = MADE.end;
+    this.made.time = 0;
     for (let i = 0; i < rest.length; i++) {
       this.complete(rest[i]!, this.lastSec, this.lastNsec);
       rest[i] = undefined as unknown as Tracked;

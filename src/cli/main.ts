@@ -33,7 +33,7 @@ import { jsonChunks, ndjsonHead, ndjsonLineBytes } from '../report/json.js';
 import { renderSummary } from '../report/summary.js';
 import { newTextContext, renderConnection, renderConnectionClosing, renderConnectionOpening, type TextContext, type TextOptions } from '../report/text.js';
 import { SCHEMA, type ConnectionRecord } from '../tcp/model.js';
-import { traceSharded } from '../shard/run.js';
+import { traceSharded, type ShardedRender } from '../shard/run.js';
 import { trace, type TraceOptions } from '../trace.js';
 import { colorLevel, languageFrom, type Env } from './env.js';
 import { decidedAtOpening, hostPredicate, portPredicate, type ConnectionPredicate } from './filter.js';
@@ -327,15 +327,39 @@ function inputSize(input: string | string[]): number | null {
 
 /**
  * Threads to trace `input` over (shard/run.ts, `--threads`, default 1): only a regular file (every
- * thread reads it), only for --summary (records would have to cross threads to be printed), with
- * no selection and no pictures (both read records); else 1. Not by default: on 2 cores it saves
- * a sixth of the time for about 40% more memory (README, Performance).
+ * thread reads it), with no selection and no pictures (both read records in this thread), and
+ * not with --explain (an explanation is told once per output: which record tells it depends on
+ * the order every record is rendered in); else 1. Not by default: it costs memory (a heap per
+ * thread) and gains only where cores are idle (README, Performance).
  */
 function threadsFor(run: Run, input: string | string[]): number {
   const { o } = run;
   if (o.threads === undefined || o.threads === 1) return 1;
-  if (typeof input !== 'string' || input === '-' || !o.summary || run.select !== null || run.pictures !== null) return 1;
+  if (typeof input !== 'string' || input === '-' || run.select !== null || run.pictures !== null || (o.explain && textLadders(o))) return 1;
   return inputSize(input) === null ? 1 : o.threads;
+}
+
+/** Whether the output draws ladders (text, not --summary, --json or --ndjson): the only one --explain changes. */
+function textLadders(o: CliOptions): boolean {
+  return !o.summary && !o.json && !o.ndjson;
+}
+
+/** The records of a sharded trace, rendered in its threads, to `streamed` (text, JSON) or straight out (NDJSON). */
+function shardedRender(run: Run, streamed: StreamedOutput | null): ShardedRender | undefined {
+  const { o, out } = run;
+  if (o.summary) return undefined;
+  const first = run.nextId;
+  return {
+    job: { mode: o.ndjson ? 'ndjson' : o.json ? 'json' : 'text', text: run.text, head: run.ndjsonHead },
+    take: (p) => {
+      // Nobody reads any more (the threads were told): what still comes is dropped.
+      if (out.signal.aborted) return null;
+      if (streamed === null) out.write(p.bytes);
+      else streamed.piece(p.id, p.bytes, first);
+      return out.ready();
+    },
+    ended: out.signal,
+  };
 }
 
 /** Traces one file (or '-'), or several as one (--merge); returns its exit status contribution (0, 2 or 70). */
@@ -380,7 +404,7 @@ async function runFile(run: Run, input: string | string[]): Promise<number> {
   const threads = threadsFor(run, input);
   if (threads === 1 && (o.threads ?? 1) > 1) {
     io.stderr.write(
-      `tcptrace: ${esc(name)}: traced in one thread: --threads applies to --summary of a capture file, without --conn, --host, --port, --filter or pictures\n`,
+      `tcptrace: ${esc(name)}: traced in one thread: --threads applies to a capture file, without --conn, --host, --port, --filter, --explain or pictures\n`,
     );
   }
   try {
@@ -391,6 +415,7 @@ async function runFile(run: Run, input: string | string[]): Promise<number> {
         signal: ac.signal,
         onProgress: (bytes, packets) => spinner.update(bytes, packets),
         packetLimit: o.count,
+        render: shardedRender(run, streamed),
       });
     } else
       report = await trace(source, {

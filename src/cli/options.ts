@@ -295,7 +295,7 @@ export const OPTIONS: OptionTable = {
   },
   threads: {
     flags: '--threads <n>',
-    description: 'trace a capture file over N threads, each its share of the connections (--summary only, without a selection)',
+    description: 'trace a capture file over N threads, each its share of the connections (not with a selection, --explain or pictures)',
     group: GROUPS.track,
     default: undefined,
     defaultText: '1',

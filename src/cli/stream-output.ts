@@ -10,11 +10,17 @@
  * is written once every smaller id has had its record (trace()'s frontier), and only when more
  * than `hold` wait (a connection that stays open while thousands of later ones end) does the
  * smallest waiting one go out ahead of it.
+ *
+ * With `--threads`, the records come rendered (`piece`: an id and its UTF-8 bytes, rendered in the
+ * thread that made it), in the order one thread makes them (shard/pieces.ts), and the frontier is
+ * the smallest id not received yet, which is then one thread's: the same rules give the same
+ * output. A JSON element comes with its comma, dropped here from the first one written.
  */
 import { withTotals, type Report } from '../diagnose/types.js';
-import { jsonChunks, jsonConnection, jsonConnectionBytes, jsonStreamHead, jsonStreamTail } from '../report/json.js';
+import { jsonChunks, jsonConnection, jsonConnectionBytes, jsonDocumentChunks, jsonStreamHead, jsonStreamTail } from '../report/json.js';
 import { renderSummary } from '../report/summary.js';
-import { renderConnection, renderInputLine, renderStreamLine, textChunks, type TextContext, type TextOptions } from '../report/text.js';
+import { renderConnection, renderInputLine, renderStreamLine, textChunks, textDocument, type TextContext, type TextOptions } from '../report/text.js';
+import { IdFrontier } from '../shard/ids.js';
 import { SCHEMA, type ConnectionRecord } from '../tcp/model.js';
 import { Output, writeChunks, type OutStream } from './write.js';
 
@@ -26,13 +32,26 @@ export function withConnections(report: Report, connections: ConnectionRecord[])
   return withTotals({ ...report, connections }, report.totals);
 }
 
+/** A record rendered elsewhere (a thread of `--threads`): its id and UTF-8 bytes. */
+class Rendered {
+  constructor(
+    readonly id: number,
+    readonly bytes: Uint8Array,
+  ) {}
+}
+
+/** What the output holds: records, or records already rendered. */
+type Item = ConnectionRecord | Rendered;
+
 /** One input's text or JSON output. */
 export class StreamedOutput {
-  private held: ConnectionRecord[] = [];
+  private held: Item[] = [];
   private streaming = false;
   private written = 0;
   /** Streaming: the records waiting for their turn, a binary min-heap by id. */
-  private readonly waiting: ConnectionRecord[] = [];
+  private readonly waiting: Item[] = [];
+  /** Rendered records: the ids that came (their frontier is the one trace() gives records). */
+  private ids: IdFrontier | null = null;
 
   constructor(
     private readonly mode: 'text' | 'json',
@@ -50,6 +69,21 @@ export class StreamedOutput {
    * yet (trace()'s onRecord), Infinity when the caller does not know (then records go out as they come).
    */
   record(r: ConnectionRecord, frontier = Infinity): void {
+    this.add(r, frontier);
+  }
+
+  /**
+   * One rendered record (`bytes` may be a view of a buffer reused after the call), in the order
+   * one thread makes records; `first` is the id of the input's first connection.
+   */
+  piece(id: number, bytes: Uint8Array, first: number): void {
+    const frontier = (this.ids ??= new IdFrontier(first)).add(id);
+    // Written now, or kept: then a copy (a view would keep the thread's whole batch alive).
+    const now = this.streaming && this.waiting.length === 0 && id < frontier;
+    this.add(new Rendered(id, now ? bytes : bytes.slice()), frontier);
+  }
+
+  private add(r: Item, frontier: number): void {
     if (!this.streaming) {
       this.held.push(r);
       if (this.held.length <= this.hold) return;
@@ -74,7 +108,7 @@ export class StreamedOutput {
     };
   }
 
-  private push(r: ConnectionRecord): void {
+  private push(r: Item): void {
     const w = this.waiting;
     let i = w.length;
     w.push(r);
@@ -87,7 +121,7 @@ export class StreamedOutput {
     w[i] = r;
   }
 
-  private pop(): ConnectionRecord {
+  private pop(): Item {
     const w = this.waiting;
     const top = w[0]!;
     const last = w.pop()!;
@@ -106,12 +140,19 @@ export class StreamedOutput {
     return top;
   }
 
-  private write(r: ConnectionRecord): void {
+  private write(r: Item): void {
     const first = this.written === 0;
-    if (this.mode === 'text') this.out.write(renderConnection(r, this.text, this.ctx) + '\n');
+    if (r instanceof Rendered) writeBytes(this.out, this.element(r, first));
+    else if (this.mode === 'text') this.out.write(renderConnection(r, this.text, this.ctx) + '\n');
     // To the CLI's Output as UTF-8 bytes, as the JSON writer makes them (no string in between).
-    else this.out.write(this.out instanceof Output ? jsonConnectionBytes(r, first) : jsonConnection(r, first));
+    else if (this.out instanceof Output) this.out.write(jsonConnectionBytes(r, first));
+    else this.out.write(jsonConnection(r, first));
     this.written++;
+  }
+
+  /** A rendered record as written: a JSON element loses its comma when it is the first. */
+  private element(r: Rendered, first: boolean): Uint8Array {
+    return this.mode === 'json' && first ? r.bytes.subarray(1) : r.bytes;
   }
 
   /** Everything after the last record; `report` is the finished run's (its `connections` empty). */
@@ -122,18 +163,27 @@ export class StreamedOutput {
       else this.out.write(renderInputLine(report, opts) + '\n' + renderSummary(report, opts));
       return;
     }
-    const full = withConnections(
-      report,
-      this.held.sort((a, b) => a.id - b.id),
-    );
+    const held = this.held.sort((a, b) => a.id - b.id);
     this.held = [];
+    if (this.ids !== null) {
+      const pieces = (held as Rendered[]).map((r, i) => this.element(r, i === 0));
+      const chunks = this.mode === 'json' ? jsonDocumentChunks(report, pieces.length, pieces) : textDocument(report, opts, pieces.length, pieces);
+      return writeChunks(this.out, prefixed(this.sep, chunks));
+    }
+    const full = withConnections(report, held as ConnectionRecord[]);
     if (this.mode === 'json') return writeChunks(this.out, prefixed(this.sep, jsonChunks(full)));
     return writeChunks(this.out, prefixed(this.sep, textChunks(full, opts, this.ctx)));
   }
 }
 
+/** Bytes to `out`: an Output takes them as they are, another stream as text. */
+function writeBytes(out: OutStream, b: Uint8Array): void {
+  if (out instanceof Output) out.write(b);
+  else out.write(Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8'));
+}
+
 /** `first`, then the pieces of `rest` (lazily: a big output is never all in memory). */
-function* prefixed(first: string, rest: Iterable<string>): Generator<string, void, undefined> {
+function* prefixed<T>(first: string, rest: Iterable<T>): Generator<string | T, void, undefined> {
   yield first;
   yield* rest;
 }

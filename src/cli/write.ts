@@ -50,7 +50,7 @@ type WaitEvent = 'drain' | 'close' | 'error';
  * does (`flush()` waits for them). A stream without events is written to synchronously.
  */
 export interface OutStream {
-  write(chunk: string | Uint8Array, cb?: (err?: Error | null) => void): unknown;
+  write(chunk: string, cb?: (err?: Error | null) => void): unknown;
   isTTY?: boolean;
   on?(event: 'error', listener: (err: Error) => void): unknown;
   once?(event: WaitEvent, listener: () => void): unknown;
@@ -125,7 +125,7 @@ function readerGone(e: Error | null): boolean {
 export class Output {
   /**
    * Queued pieces, `q[head]` first (an index, not shift(): a backlog can be a million pieces):
-   * text, or UTF-8 bytes already encoded (JSON records: report/json-writer.ts), never changed after.
+   * text, or UTF-8 bytes already encoded (records rendered in the threads of `--threads`).
    */
   private q: Array<string | Uint8Array> = [];
   private head = 0;
@@ -177,13 +177,18 @@ export class Output {
   }
 
   /**
-   * Queues `s` (text, or UTF-8 bytes that nobody changes after); true when the output can take
-   * more right now (see `ready()`).
+   * Queues `s`, text or UTF-8 bytes (which the output holds until written: they must not change);
+   * true when the output can take more right now (see `ready()`).
    */
   write(s: string | Uint8Array): boolean {
     if (this.ended.signal.aborted) return false;
     if (s.length > 0) {
-      this.q.push(s);
+      const q = this.q;
+      const last = q.length > this.head ? q[q.length - 1]! : '';
+      // Bytes right after the last piece's in one buffer (a thread's batch) join it: one write.
+      if (typeof s !== 'string' && typeof last !== 'string' && last.buffer === s.buffer && last.byteOffset + last.length === s.byteOffset) {
+        q[q.length - 1] = new Uint8Array(s.buffer, last.byteOffset, last.length + s.length);
+      } else q.push(s);
       this.queued += s.length;
       if (this.queued >= (this.fd === null ? BATCH : DIRECT_BYTES / 3)) this.pump(false);
       else if (!this.scheduled) {
@@ -236,20 +241,27 @@ export class Output {
         const piece = q[this.head]!;
         q[this.head] = '';
         this.queued -= piece.length;
+        if (typeof piece !== 'string') {
+          // Bytes: copied when small, else written from where they are (a thread's batch).
+          const big = piece.length >= buf.length / 4;
+          if (n > 0 && (big || n + piece.length > buf.length)) {
+            this.writeAll(buf, n);
+            n = 0;
+          }
+          if (big) this.writeAll(piece, piece.length);
+          else {
+            buf.set(piece, n);
+            n += piece.length;
+          }
+          continue;
+        }
         // UTF-8 takes at most 3 bytes per UTF-16 unit: what might not fit goes after a write, and
-        // what might not fit in the whole buffer is written on its own.
-        const most = typeof piece === 'string' ? 3 * piece.length : piece.length;
-        if (n > 0 && n + most > buf.length) {
+        // what might not fit in the whole buffer is encoded on its own.
+        if (n > 0 && n + 3 * piece.length > buf.length) {
           this.writeAll(buf, n);
           n = 0;
         }
-        if (typeof piece !== 'string') {
-          if (most > buf.length) this.writeAll(piece, most);
-          else {
-            buf.set(piece, n);
-            n += most;
-          }
-        } else if (most > buf.length) {
+        if (3 * piece.length > buf.length) {
           const alone = Buffer.from(piece, 'utf8');
           this.writeAll(alone, alone.length);
         } else n += buf.write(piece, n, 'utf8');
@@ -276,13 +288,15 @@ export class Output {
       return;
     }
     while (!this.waiting && !this.ended.signal.aborted && (this.queued >= BATCH || (all && this.queued > 0))) {
-      const batch = this.take();
+      const taken = this.take();
       let more: unknown;
       try {
         if (this.evented) {
           this.inflight++;
-          more = this.stream.write(batch, this.written);
-        } else more = this.stream.write(batch);
+          // A Node Writable takes bytes as they are (as a Buffer: a plain Uint8Array is not a chunk everywhere).
+          const batch = typeof taken === 'string' ? taken : Buffer.from(taken.buffer, taken.byteOffset, taken.length);
+          more = (this.stream.write as (chunk: string | Buffer, cb: (err?: Error | null) => void) => unknown)(batch, this.written);
+        } else more = this.stream.write(typeof taken === 'string' ? taken : Buffer.from(taken.buffer, taken.byteOffset, taken.length).toString('utf8'));
       } catch (e) {
         this.stop(e instanceof Error ? e : new Error(String(e)));
         break;
@@ -298,32 +312,16 @@ export class Output {
     this.wake();
   }
 
-  /**
-   * The next write: a long piece alone, or small pieces joined up to about BATCH characters, or
-   * bytes: pieces that lie one after another in the same memory go as one view of it (a JSON
-   * writer's records do). A stream without events gets text (tests' stand-ins collect strings).
-   */
+  /** The next write: a long piece alone, or small pieces (all text, or all bytes) joined up to about BATCH characters. */
   private take(): string | Uint8Array {
     const q = this.q;
     let end = this.head;
     const first = q[end++]!;
+    const text = typeof first === 'string';
     let n = first.length;
-    let batch: string | Uint8Array;
-    if (typeof first !== 'string') {
-      let last = first;
-      while (end < q.length && n < 4 * BATCH) {
-        const next = q[end]!;
-        if (typeof next === 'string' || next.buffer !== last.buffer || next.byteOffset !== last.byteOffset + last.length) break;
-        n += next.length;
-        last = next;
-        end++;
-      }
-      const bytes = end - this.head === 1 ? first : Buffer.from(first.buffer, first.byteOffset, n);
-      batch = this.evented ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
-    } else {
-      if (n < SMALL) while (end < q.length && n < BATCH && typeof q[end] === 'string' && q[end]!.length < SMALL) n += q[end++]!.length;
-      batch = end - this.head === 1 ? first : (q.slice(this.head, end) as string[]).join('');
-    }
+    if (n < SMALL) while (end < q.length && n < BATCH && q[end]!.length < SMALL && (typeof q[end] === 'string') === text) n += q[end++]!.length;
+    const batch =
+      end - this.head === 1 ? first : text ? (q.slice(this.head, end) as string[]).join('') : Buffer.concat(q.slice(this.head, end) as Uint8Array[]);
     if (end === q.length) {
       this.q = [];
       this.head = 0;
@@ -376,7 +374,7 @@ export class Output {
  * Writes the pieces in order through `out` (an Output, or a stream it wraps), waiting whenever the
  * reader is behind. Stops early when the output has ended (nobody reads, or a write failed).
  */
-export async function writeChunks(out: Output | OutStream, chunks: Iterable<string>): Promise<void> {
+export async function writeChunks(out: Output | OutStream, chunks: Iterable<string | Uint8Array>): Promise<void> {
   const o = out instanceof Output ? out : new Output(out);
   for (const chunk of chunks) {
     if (o.signal.aborted) return;

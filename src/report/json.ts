@@ -109,14 +109,30 @@ function field(key: string, value: unknown, first: boolean): string {
  * written one after another.
  */
 export function* jsonChunks(report: Report): Generator<string, void, undefined> {
+  yield* jsonDocumentChunks(report, report.connections.length, elements(report.connections));
+}
+
+/** Each connection as an element of the `connections` array, as jsonChunks writes it. */
+function* elements(connections: ConnectionRecord[]): Generator<string, void, undefined> {
+  for (let i = 0; i < connections.length; i++) yield jsonConnection(connections[i]!, i === 0);
+}
+
+/**
+ * jsonChunks with the elements of `connections` given, already rendered (`count` of them, each
+ * as jsonConnection writes it, the first without its comma), in any form the writer takes (the
+ * threads of `--threads` send them as UTF-8 bytes). The report's own `connections` are not written.
+ */
+export function* jsonDocumentChunks<T>(report: Report, count: number, connections: Iterable<T>): Generator<string | T, void, undefined> {
   let first = true;
   for (const [key, value] of Object.entries(report)) {
     // JSON.stringify leaves out properties whose value is undefined or a function.
     if (value === undefined || typeof value === 'function') continue;
-    if (key === 'connections' && Array.isArray(value) && value.length > 0) {
+    if (key === 'connections' && count > 0) {
       yield `${first ? '{' : ','}\n  ${JSON.stringify(key)}: [`;
-      for (let i = 0; i < value.length; i++) yield jsonConnection(value[i] as ConnectionRecord, i === 0);
+      yield* connections;
       yield '\n  ]';
+    } else if (key === 'connections') {
+      yield field(key, [], first);
     } else {
       yield field(key, value, first);
     }

@@ -179,10 +179,24 @@ export function renderStreamLine(path: string, held: number, opts: TextOptions):
  * string V8 can build.
  */
 export function* textChunks(report: Report, opts: TextOptions, ctx: TextContext = newTextContext()): Generator<string, void, undefined> {
+  yield* textDocument(report, opts, report.connections.length, ladders(report.connections, opts, ctx));
+}
+
+/** Each connection's ladder, as textChunks writes it. */
+function* ladders(connections: ConnectionRecord[], opts: TextOptions, ctx: TextContext): Generator<string, void, undefined> {
+  for (const c of connections) yield renderConnection(c, opts, ctx) + '\n';
+}
+
+/**
+ * textChunks with the ladders given, already rendered (`count` of them, each as textChunks
+ * writes it: renderConnection's text and a newline), in any form the writer takes (the threads of
+ * `--threads` send them as UTF-8 bytes).
+ */
+export function* textDocument<T>(report: Report, opts: TextOptions, count: number, connections: Iterable<T>): Generator<string | T, void, undefined> {
   const m = messages(opts.lang);
   yield renderInputLine(report, opts) + '\n';
-  if (report.connections.length === 0) yield `${IND}${m.noConnections}\n\n`;
-  for (const c of report.connections) yield renderConnection(c, opts, ctx) + '\n';
+  if (count === 0) yield `${IND}${m.noConnections}\n\n`;
+  yield* connections;
   yield renderSummary(report, opts);
 }
 

@@ -15,7 +15,9 @@
  * A thread asks for an id only when it makes the record (trace.ts finalize()), long after the
  * connection started; if another thread has not read that far yet, it waits for it
  * (Atomics.wait). No cycle of waits can form: a thread waits only for one behind it, and a
- * thread behind waits only for one further behind.
+ * thread behind waits only for one further behind. A thread that renders records also waits for
+ * the output (shard/pieces.ts, whose top says why the two kinds of wait cannot deadlock either);
+ * it publishes its progress before that wait too.
  */
 
 /** Int32 slots of the control block, per thread: connections started, progress, waiters. */
@@ -70,6 +72,12 @@ export class ShardIds {
   private read = 0;
   /** Threads in the trace. */
   readonly count: number;
+  /**
+   * Told how far this thread has read each time it publishes that (every PUBLISH_EVERY frames,
+   * `waiting` false) and right before it waits for another thread (`waiting` true): a sharded
+   * trace that renders sends its records and its progress from there (shard/pieces.ts).
+   */
+  listener: ((read: number, waiting: boolean) => void) | null = null;
 
   constructor(
     private readonly init: SharedIdsInit,
@@ -102,7 +110,15 @@ export class ShardIds {
    */
   at(packet: number): void {
     this.read = packet - 1;
-    if ((packet & (PUBLISH_EVERY - 1)) === 0) this.publish();
+    if ((packet & (PUBLISH_EVERY - 1)) === 0) {
+      this.publish();
+      this.listener?.(this.read, false);
+    }
+  }
+
+  /** The last frame this thread has read to the end (READ_OVER once the read is over). */
+  get progress(): number {
+    return this.read;
   }
 
   /** The read is over (or failed): no connection of this thread starts any more. */
@@ -111,8 +127,11 @@ export class ShardIds {
     this.publish();
   }
 
-  /** Stores how far this thread has read, and wakes a thread waiting for it. */
-  private publish(): void {
+  /**
+   * Stores how far this thread has read, and wakes a thread waiting for it. Called before any
+   * wait of this thread, for whatever it waits (shard/pieces.ts waits for the output too).
+   */
+  publish(): void {
     Atomics.store(this.ctrl, this.base + PROGRESS, this.read);
     if (Atomics.load(this.ctrl, this.base + WAITING) !== 0) Atomics.notify(this.ctrl, this.base + PROGRESS);
   }
@@ -129,7 +148,10 @@ export class ShardIds {
   private before(k: number, p: number): number {
     const c = this.ctrl;
     const at = k * CTRL;
-    if (Atomics.load(c, at + PROGRESS) < p - 1) this.publish();
+    if (Atomics.load(c, at + PROGRESS) < p - 1) {
+      this.publish();
+      this.listener?.(this.read, true);
+    }
     for (;;) {
       const read = Atomics.load(c, at + PROGRESS);
       if (read >= p - 1) break;
@@ -150,5 +172,40 @@ export class ShardIds {
       else hi = mid;
     }
     return lo;
+  }
+}
+
+/**
+ * Which ids have come, from `first` on, and the smallest that has not (the frontier): one byte per
+ * id between the frontier and the largest id that came, in a window that moves with the frontier.
+ * trace() keeps one for the records it made (onRecord's frontier); the writer of a sharded trace's
+ * rendered records keeps one for those it received, which then is one thread's frontier.
+ */
+export class IdFrontier {
+  private seen = new Uint8Array(1024);
+  private base: number;
+  /** The smallest id that has not come. */
+  frontier: number;
+
+  constructor(first: number) {
+    this.base = this.frontier = first;
+  }
+
+  /** Notes that `id` came; returns the frontier. */
+  add(id: number): number {
+    let i = id - this.base;
+    if (i >= this.seen.length) {
+      // Drop what lies below the frontier, then grow if that is not room enough.
+      const keep = this.frontier - this.base;
+      const need = id - this.frontier + 1;
+      const next = new Uint8Array(need > this.seen.length - keep ? Math.max(2 * this.seen.length, 2 * need) : this.seen.length);
+      next.set(this.seen.subarray(keep));
+      this.seen = next;
+      this.base = this.frontier;
+      i = id - this.base;
+    }
+    this.seen[i] = 1;
+    while (this.frontier - this.base < this.seen.length && this.seen[this.frontier - this.base] === 1) this.frontier++;
+    return this.frontier;
   }
 }

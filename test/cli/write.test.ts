@@ -121,6 +121,33 @@ describe('Output (the one writer of stdout)', () => {
     expect([out.closed, out.error]).toEqual([false, null]);
   });
 
+  it('bytes (records rendered by the threads of --threads): in order with text, adjacent views of one buffer in one write', async () => {
+    const batch = new TextEncoder().encode('{"id":1}\n{"id":2}\n{"id":3}\n');
+    const view = (from: number, to: number) => new Uint8Array(batch.buffer, from, to - from);
+    const writes: Array<string | Buffer> = [];
+    const w = new Writable({
+      decodeStrings: false,
+      write(chunk: string | Buffer, _enc, cb) {
+        writes.push(chunk);
+        cb();
+      },
+    });
+    const out = new Output(w);
+    out.write('[');
+    out.write(view(0, 9));
+    out.write(view(9, 18));
+    out.write(view(18, 27));
+    out.write(']\n');
+    await out.flush();
+    expect(writes.map(String).join('')).toBe('[{"id":1}\n{"id":2}\n{"id":3}\n]\n');
+    // The three views went as one Buffer: bytes are not joined with text.
+    expect(writes.filter((c) => Buffer.isBuffer(c)).map(String)).toEqual(['{"id":1}\n{"id":2}\n{"id":3}\n']);
+    // A stream without events gets text.
+    const plain: unknown[] = [];
+    await writeChunks({ write: (s: string) => void plain.push(s) }, ['a', new TextEncoder().encode('→b')]);
+    expect(plain).toEqual(['a', '→b']);
+  });
+
   it('the reader going away (EPIPE) ends the output quietly: signal aborted, no error, later writes dropped', async () => {
     const s = stalledWritable(1024);
     const out = new Output(s.w);
@@ -304,6 +331,18 @@ describe('stdout on a file or /dev/null: written directly (directFd)', () => {
       expect(toFile.status).toBe(0);
       expect(readFileSync(file, 'utf8')).toBe(piped.stdout);
       expect(piped.stdout.length).toBeGreaterThan(1000);
+    }
+  }, 60_000);
+
+  it('--threads: the rendered records the threads send, written to a file, are what one thread writes', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'direct-'));
+    for (const args of [['--ndjson', FIX('timewait-pile.pcap')], [FIX('timewait-pile.pcap')], ['--json', FIX('loss.pcap')]]) {
+      const file = path.join(dir, 'out');
+      const fd = openSync(file, 'w');
+      const toFile = run(['--threads', '2', ...args], fd);
+      closeSync(fd);
+      expect(toFile.status).toBe(0);
+      expect(readFileSync(file, 'utf8')).toBe(run(args, 'pipe').stdout);
     }
   }, 60_000);
 

@@ -121,10 +121,10 @@ describe('tcptrace --summary --threads', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 
-  it('says so when it traces in one thread after all (text output, standard input)', () => {
-    const text = run(['--threads', '2', FIX('refused.pcap')]);
+  it('says so when it traces in one thread after all (a selection, standard input)', () => {
+    const text = run(['--summary', '--port', '80', '--threads', '2', FIX('refused.pcap')]);
     expect(text.status).toBe(0);
-    expect(text.stderr).toMatch(/^tcptrace: .*refused\.pcap: traced in one thread: --threads applies to --summary of a capture file/);
+    expect(text.stderr).toMatch(/^tcptrace: .*refused\.pcap: traced in one thread: --threads applies to a capture file, without --conn/);
     const stdin = spawnSync(process.execPath, [BIN, '--summary', '--threads', '2', '-'], { input: readFileSync(FIX('refused.pcap')), encoding: 'utf8' });
     expect(stdin.status).toBe(0);
     expect(stdin.stderr).toMatch(/standard input: traced in one thread/);
