@@ -113,11 +113,12 @@ for (const w of workloads) {
   const { packets, connections } = await countPackets(file);
   const mb = statSync(file).size / 1e6;
   console.log(`## ${w.name}: ${packets.toLocaleString('en-US')} packets, ${connections.toLocaleString('en-US')} connections, ${mb.toFixed(0)} MB`);
-  // `--summary --threads N` (one per core) as well, where the machine has more than one.
+  // Every mode over `--threads N` (one per core) as well, where the machine has more than one.
   const threads = os.availableParallelism();
-  const modes = [...(w.modes ?? ['--summary', '--ndjson', '--json', '']), ...(threads > 1 ? [`--summary --threads ${threads}`] : [])];
+  const base = w.modes ?? ['--summary', '--ndjson', '--json', ''];
+  const modes = [...base, ...(threads > 1 ? base.map((m) => `${m} --threads ${threads}`.trim()) : [])];
   const commands = modes.map((m) => ({
-    name: `tcptrace ${m || '(text)'}`,
+    name: `tcptrace ${m === '' ? '(text)' : m.startsWith('--threads') ? `(text) ${m}` : m}`,
     cmd: process.execPath,
     args: [path.join(root, 'bin/tcptrace.js'), ...(m ? m.split(' ') : []), file],
   }));
