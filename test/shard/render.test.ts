@@ -84,13 +84,15 @@ const run = (args: string[]) => {
 };
 
 describe('--threads prints what one thread prints', () => {
-  it('on the kernel recordings and some of the corpus: text, --json, --ndjson, 2 and 3 threads', async () => {
+  it('on the kernel recordings and some of the corpus: text, --json, --ndjson, 2 threads (and 3 on a quarter of them)', async () => {
     expect(CAPTURES.length).toBeGreaterThan(25);
-    for (const f of CAPTURES) {
+    for (const [i, f] of CAPTURES.entries()) {
       for (const mode of MODES) {
         const one = await inProcess([...mode, FIX(f)]);
         expect(one.stderr, f).not.toMatch(/internal error/);
-        for (const threads of ['2', '3'])
+        // 3 threads on every fourth capture: each run starts its threads (a module graph each),
+        // which made this the suite's longest file (140 s of a 409 s run).
+        for (const threads of i % 4 === 0 ? ['2', '3'] : ['2'])
           expect(await inProcess([...mode, '--threads', threads, FIX(f)]), `${f} ${mode.join(' ')} --threads ${threads}`).toEqual(one);
       }
     }
