@@ -52,18 +52,7 @@ export function value(w: JsonWriter, v: unknown, d: number): void {
     return;
   }
   if (Array.isArray(v)) {
-    if (v.length === 0) {
-      w.ascii('[]');
-      return;
-    }
-    w.byte(0x5b);
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) w.byte(0x2c);
-      w.nl(d + 1);
-      value(w, v[i], d + 1);
-    }
-    w.nl(d);
-    w.byte(0x5d);
+    list(w, v, d, value);
     return;
   }
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') {
@@ -93,37 +82,29 @@ export function value(w: JsonWriter, v: unknown, d: number): void {
   }
 }
 
-/** A list of numbers at depth `d`. */
-function nums(w: JsonWriter, a: readonly number[], d: number): void {
+/**
+ * A list at depth `d`, each element written by `one` at depth d + 1 (JSON.stringify's layout:
+ * `[]` when empty, else one element a line when indented).
+ */
+function list<T>(w: JsonWriter, a: readonly T[], d: number, one: (w: JsonWriter, x: T, d: number) => void): void {
   if (a.length === 0) {
     w.ascii('[]');
     return;
   }
-  w.byte(0x5b);
   for (let i = 0; i < a.length; i++) {
-    if (i > 0) w.byte(0x2c);
+    w.byte(i === 0 ? 0x5b : 0x2c);
     w.nl(d + 1);
-    w.num(a[i]!);
+    one(w, a[i]!, d + 1);
   }
   w.nl(d);
   w.byte(0x5d);
 }
 
-/** A list of strings at depth `d` (names: analysis flags, check ids). */
-function strs(w: JsonWriter, a: readonly string[], d: number): void {
-  if (a.length === 0) {
-    w.ascii('[]');
-    return;
-  }
-  w.byte(0x5b);
-  for (let i = 0; i < a.length; i++) {
-    if (i > 0) w.byte(0x2c);
-    w.nl(d + 1);
-    w.constant(a[i]!);
-  }
-  w.nl(d);
-  w.byte(0x5d);
-}
+const num = (w: JsonWriter, x: number): void => w.num(x);
+/** Names (analysis flags, check ids): constants of the model. */
+const name = (w: JsonWriter, x: string): void => w.constant(x);
+/** A note as its English sentence (the contract's `notes`). */
+const sentence = (w: JsonWriter, n: Note): void => w.str(noteText(n, 'en'));
 
 /** The end of an object at depth `d`. */
 function close(w: JsonWriter, d: number): void {
@@ -154,6 +135,7 @@ function endpoint(w: JsonWriter, e: EndpointRecord, d: number): void {
 
 function transition(w: JsonWriter, t: Transition, d: number): void {
   const m = d + 1;
+  w.byte(0x7b);
   w.key(true, m, 'packet');
   w.num(t.packet);
   w.key(false, m, 'time');
@@ -173,6 +155,7 @@ function transition(w: JsonWriter, t: Transition, d: number): void {
 
 function check(w: JsonWriter, k: Check, d: number): void {
   const m = d + 1;
+  w.byte(0x7b);
   w.key(true, m, 'id');
   w.constant(k.id);
   w.key(false, m, 'ok');
@@ -192,6 +175,7 @@ function check(w: JsonWriter, k: Check, d: number): void {
 
 function segment(w: JsonWriter, g: SegmentRecord, d: number): void {
   const m = d + 1;
+  w.byte(0x7b);
   w.key(true, m, 'packet');
   w.num(g.packet);
   w.key(false, m, 'time');
@@ -217,77 +201,32 @@ function segment(w: JsonWriter, g: SegmentRecord, d: number): void {
   w.key(false, m, 'server');
   w.constant(g.server);
   w.key(false, m, 'analysis');
-  strs(w, g.analysis, m);
+  list(w, g.analysis, m, name);
   w.key(false, m, 'checks');
-  strs(w, g.checks, m);
+  list(w, g.checks, m, name);
   w.key(false, m, 'options');
   value(w, g.options, m);
   // --segment-timestamps: set after the segment is made, so last.
   if (g.ts !== undefined) {
     w.key(false, m, 'ts');
-    nums(w, g.ts, m);
+    list(w, g.ts, m, num);
   }
   close(w, d);
 }
 
-/** A list of objects at depth `d`, each written by `one`. */
-function list<T>(w: JsonWriter, a: readonly T[], one: (w: JsonWriter, x: T, d: number) => void, d: number): void {
-  if (a.length === 0) {
-    w.ascii('[]');
-    return;
+/** A note as its code with every parameter key, null where its code has none (json.ts fullNote()). */
+function noteCode(w: JsonWriter, note: Note, d: number): void {
+  const params = note as unknown as Record<string, unknown>;
+  w.byte(0x7b);
+  w.key(true, d + 1, 'code');
+  w.constant(note.code);
+  for (const k of NOTE_PARAMS) {
+    w.key(false, d + 1, k);
+    const x = params[k] ?? null;
+    if (omitted(x)) w.ascii('null');
+    else value(w, x, d + 1);
   }
-  w.byte(0x5b);
-  for (let i = 0; i < a.length; i++) {
-    if (i > 0) w.byte(0x2c);
-    w.nl(d + 1);
-    w.byte(0x7b);
-    one(w, a[i]!, d + 1);
-  }
-  w.nl(d);
-  w.byte(0x5d);
-}
-
-/** The notes as their English sentences (the contract's `notes`). */
-function sentences(w: JsonWriter, notes: readonly Note[], d: number): void {
-  if (notes.length === 0) {
-    w.ascii('[]');
-    return;
-  }
-  w.byte(0x5b);
-  for (let i = 0; i < notes.length; i++) {
-    if (i > 0) w.byte(0x2c);
-    w.nl(d + 1);
-    w.str(noteText(notes[i]!, 'en'));
-  }
-  w.nl(d);
-  w.byte(0x5d);
-}
-
-/** The notes as codes with every parameter key, null where a code has none (json.ts fullNote()). */
-function noteCodes(w: JsonWriter, notes: readonly Note[], d: number): void {
-  if (notes.length === 0) {
-    w.ascii('[]');
-    return;
-  }
-  w.byte(0x5b);
-  for (let i = 0; i < notes.length; i++) {
-    const note = notes[i]!;
-    const params = note as unknown as Record<string, unknown>;
-    if (i > 0) w.byte(0x2c);
-    w.nl(d + 1);
-    w.byte(0x7b);
-    w.key(true, d + 2, 'code');
-    w.constant(note.code);
-    for (const k of NOTE_PARAMS) {
-      w.key(false, d + 2, k);
-      const x = params[k] ?? null;
-      if (omitted(x)) w.ascii('null');
-      else value(w, x, d + 2);
-    }
-    close(w, d + 1);
-  }
-  w.nl(d);
-  w.byte(0x5d);
+  close(w, d);
 }
 
 /**
@@ -322,12 +261,12 @@ export function writeRecord(w: JsonWriter, r: ConnectionRecord, d: number, first
   w.key(false, m + 1, 'rttMs');
   w.numOrNull(o.rttMs);
   w.key(false, m + 1, 'packets');
-  nums(w, o.packets, m + 1);
+  list(w, o.packets, m + 1, num);
   w.key(false, m + 1, 'heuristic');
   w.strOrNull(o.heuristic);
   w.key(false, m + 1, 'synRetransmits');
   if (o.synRetransmits === null) w.ascii('null');
-  else nums(w, o.synRetransmits, m + 1);
+  else list(w, o.synRetransmits, m + 1, num);
   close(w, m);
   w.key(false, m, 'close');
   w.byte(0x7b);
@@ -338,14 +277,14 @@ export function writeRecord(w: JsonWriter, r: ConnectionRecord, d: number, first
   w.key(false, m + 1, 'dataAfterFin');
   w.num(c.dataAfterFin);
   w.key(false, m + 1, 'packets');
-  nums(w, c.packets, m + 1);
+  list(w, c.packets, m + 1, num);
   w.key(false, m + 1, 'reset');
   value(w, c.reset, m + 1);
   close(w, m);
   w.key(false, m, 'timeline');
-  list(w, r.timeline, transition, m);
+  list(w, r.timeline, m, transition);
   w.key(false, m, 'checks');
-  list(w, r.checks, check, m);
+  list(w, r.checks, m, check);
   w.key(false, m, 'flags');
   value(w, r.flags, m);
   w.key(false, m, 'zeek');
@@ -353,18 +292,18 @@ export function writeRecord(w: JsonWriter, r: ConnectionRecord, d: number, first
   w.key(false, m, 'reusedFrom');
   w.numOrNull(r.reusedFrom);
   w.key(false, m, 'segments');
-  list(w, r.segments, segment, m);
+  list(w, r.segments, m, segment);
   w.key(false, m, 'data');
   value(w, r.data, m);
   w.key(false, m, 'keepAlive');
   value(w, r.keepAlive, m);
   w.key(false, m, 'notes');
-  sentences(w, r.notes, m);
+  list(w, r.notes, m, sentence);
   w.key(false, m, 'tunnel');
   value(w, r.tunnel, m);
   w.key(false, m, 'metrics');
   value(w, r.metrics, m);
   w.key(false, m, 'noteCodes');
-  noteCodes(w, r.notes, m);
+  list(w, r.notes, m, noteCode);
   close(w, d);
 }
