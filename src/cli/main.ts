@@ -460,7 +460,7 @@ function ndjson(run: Run, r: ConnectionRecord): void {
   if (run.out.signal.aborted) return;
   const selected = run.select === null || run.select(r);
   run.pictures?.take(r, selected);
-  if (selected) run.out.write(ndjsonLineBytes(r, run.ndjsonHead));
+  if (selected) run.out.copy(ndjsonLineBytes(r, run.ndjsonHead));
 }
 
 /** `-D`: the interfaces, numbered as tcpdump -D numbers them. */

@@ -145,7 +145,7 @@ export class StreamedOutput {
     if (r instanceof Rendered) writeBytes(this.out, this.element(r, first));
     else if (this.mode === 'text') this.out.write(renderConnection(r, this.text, this.ctx) + '\n');
     // To the CLI's Output as UTF-8 bytes, as the JSON writer makes them (no string in between).
-    else if (this.out instanceof Output) this.out.write(jsonConnectionBytes(r, first));
+    else if (this.out instanceof Output) this.out.copy(jsonConnectionBytes(r, first));
     else this.out.write(jsonConnection(r, first));
     this.written++;
   }

@@ -9,11 +9,12 @@
  * The long strings of a record (a transition's `why`, a check's message) are constants of the
  * model, so each is encoded once and its bytes copied after (`constant()`).
  *
- * Bytes handed out by `take()` are never written again: when the buffer is full, the unfinished
- * piece moves to a new buffer and the old one stays with whoever holds the views.
+ * Bytes handed out by `take()` are valid until the next write: the writer starts again at the
+ * start of its buffer, so a record costs no allocation (a caller that keeps the bytes copies them,
+ * as the CLI's Output and a thread's batch do). The buffer grows only for a record longer than it.
  */
 
-/** Bytes of a new buffer (a record takes 7 KB compact, 15 KB indented). */
+/** Bytes of the first buffer (a record takes 7 KB compact, 15 KB indented). */
 const CHUNK = 1 << 16;
 /** Remembered strings before the memory is cleared (sentences with numbers in them are unique). */
 const CACHE_MAX = 4096;
@@ -30,8 +31,6 @@ const HEX = '0123456789abcdef';
 export class JsonWriter {
   buf: Buffer = Buffer.allocUnsafeSlow(CHUNK);
   pos = 0;
-  /** Where the bytes not yet taken start. */
-  private start = 0;
   private readonly cache = new Map<string, Uint8Array>();
   /** Between a key and its value. */
   readonly colon: string;
@@ -40,29 +39,26 @@ export class JsonWriter {
     this.colon = pretty ? ': ' : ':';
   }
 
-  /** The bytes written since the last take(), as a view that stays valid. */
+  /** The bytes written since the last take(), as a view valid until the next write (copy what you keep). */
   take(): Buffer {
-    const out = this.buf.subarray(this.start, this.pos);
-    this.start = this.pos;
+    const out = this.buf.subarray(0, this.pos);
+    this.pos = 0;
     return out;
   }
 
   /** The text written since the last take(). */
   text(): string {
-    const s = this.buf.toString('utf8', this.start, this.pos);
-    this.start = this.pos;
+    const s = this.buf.toString('utf8', 0, this.pos);
+    this.pos = 0;
     return s;
   }
 
-  /** Room for `n` more bytes: a new buffer (with the untaken bytes moved to it) when this one is full. */
+  /** Room for `n` more bytes: a buffer twice as large (the record so far copied to it) when this one is full. */
   room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const keep = this.pos - this.start;
-    const next = Buffer.allocUnsafeSlow(Math.max(CHUNK, 2 * (keep + n)));
-    this.buf.copy(next, 0, this.start, this.pos);
+    const next = Buffer.allocUnsafeSlow(2 * (this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
-    this.start = 0;
-    this.pos = keep;
   }
 
   /** Text known to be ASCII with nothing to escape (punctuation, keys, enum values, numbers). */

@@ -79,7 +79,7 @@ export function jsonConnection(record: ConnectionRecord, first: boolean): string
   return PRETTY.text();
 }
 
-/** jsonConnection() as UTF-8 bytes (a view that stays valid): what the CLI writes. */
+/** jsonConnection() as UTF-8 bytes, valid until the next record is written (JsonWriter.take): what the CLI copies out. */
 export function jsonConnectionBytes(record: ConnectionRecord, first: boolean): Buffer {
   writeConnection(record, first);
   return PRETTY.take();
@@ -182,7 +182,7 @@ export function renderNdjsonLine(record: ConnectionRecord, head: string): string
   return COMPACT.text();
 }
 
-/** renderNdjsonLine() as UTF-8 bytes (a view that stays valid): what the CLI writes. */
+/** renderNdjsonLine() as UTF-8 bytes, valid until the next record is written (JsonWriter.take): what the CLI copies out. */
 export function ndjsonLineBytes(record: ConnectionRecord, head: string): Buffer {
   writeNdjsonLine(record, head);
   return COMPACT.take();

@@ -148,6 +148,50 @@ describe('Output (the one writer of stdout)', () => {
     expect(plain).toEqual(['a', '→b']);
   });
 
+  it('copy: bytes the caller writes over right after (the JSON writer reuses its buffer) come out as they were, consecutive ones in one write', async () => {
+    const writes: Array<string | Buffer> = [];
+    const w = new Writable({
+      decodeStrings: false,
+      write(chunk: string | Buffer, _enc, cb) {
+        writes.push(chunk);
+        cb();
+      },
+    });
+    const out = new Output(w);
+    const reused = new Uint8Array(16);
+    const put = (text: string) => {
+      const n = new TextEncoder().encodeInto(text, reused).written;
+      out.copy(reused.subarray(0, n));
+      reused.fill(0x21); // what the writer's next record would write there
+    };
+    out.write('[');
+    put('{"id":1}');
+    put(',{"id":2}');
+    out.write(']\n');
+    await out.flush();
+    expect(writes.map(String).join('')).toBe('[{"id":1},{"id":2}]\n');
+    expect(writes.filter((c) => Buffer.isBuffer(c)).map(String)).toEqual(['{"id":1},{"id":2}']);
+  });
+
+  it('copy on a descriptor (a file, /dev/null): taken at once, in order with text, written when the job ends', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'copy-')), 'out');
+    const fd = openSync(file, 'w');
+    const out = new Output(process.stdout, fd);
+    const reused = new TextEncoder().encode('→bytes ');
+    out.write('text ');
+    out.copy(reused);
+    reused.fill(0x21);
+    out.write('more text ');
+    // A piece longer than the descriptor's buffer goes out on its own, after what came before it.
+    const long = new Uint8Array(300_000).fill(0x78);
+    out.copy(long);
+    long.fill(0x21);
+    out.write('end');
+    await out.flush();
+    closeSync(fd);
+    expect(readFileSync(file, 'utf8')).toBe(`text →bytes more text ${'x'.repeat(300_000)}end`);
+  });
+
   it('the reader going away (EPIPE) ends the output quietly: signal aborted, no error, later writes dropped', async () => {
     const s = stalledWritable(1024);
     const out = new Output(s.w);
