@@ -60,6 +60,16 @@ function narrow(c: number): boolean {
 const ONE_COLUMN = /^[\x20-\x7e\u00a0-\u02ff\u2010-\u2027\u2190-\u21ff\u2500-\u25fc\u2713\u2717]*$/;
 
 /**
+ * The columns of `text` when every character of it is one column (ONE_COLUMN: its length), else -1.
+ * Such widths add up, colour codes around them aside: the columns of a line joined from plain
+ * pieces, painted or not, are the sum of theirs, so a ladder pads the line it builds from measured
+ * pieces without measuring it again (which made a copy of the joined line first).
+ */
+export function plainWidth(text: string): number {
+  return ONE_COLUMN.test(text) ? text.length : -1;
+}
+
+/**
  * Columns `text` occupies on a terminal (colour codes excluded). Plain ASCII and Latin text, which
  * is nearly all of a ladder, is counted here in one pass over the code units without a string made;
  * anything else (CJK, emoji, combining marks, zero-width joiners) goes to string-width, which
@@ -138,9 +148,10 @@ export function wrap(text: string, width: number): string[] {
   const simple = simpleWidth(text);
   // Most text fits: one measure instead of one per token.
   if (text.indexOf('\n') < 0 && (simple >= 0 ? simple : displayWidth(text)) <= width) {
-    // Nothing to trim (no leading space, a printable ASCII last character): the text itself.
+    // Nothing to trim (no leading space; a printable ASCII last character, or in simple text, whose
+    // only whitespace here is spaces, any but a space): the text itself.
     const last = text.charCodeAt(text.length - 1);
-    if (text.charCodeAt(0) !== 0x20 && last > 0x20 && last < 0x7f) return [text];
+    if (text.charCodeAt(0) !== 0x20 && ((last > 0x20 && last < 0x7f) || (simple > 0 && last !== 0x20))) return [text];
     // As the token loop would give it: leading spaces dropped, trailing whitespace trimmed.
     const t = text.replace(/^ +/, '').trimEnd();
     return t.trim() === '' ? [] : [t];
