@@ -92,12 +92,26 @@ function fit(text: string, width: number, hang = '  '): string[] {
 function joinFit(parts: string[], width: number, hang: string): string[] {
   const lines: string[] = [];
   let cur = '';
+  // The plainWidth of `cur`: plain parts are measured alone and added up, the rest measured joined.
+  let curW = -1;
   for (const p of parts) {
-    const next = cur === '' ? p : `${cur} · ${p}`;
-    if (width > 0 && cur !== '' && displayWidth(next) > width) {
+    const pW = width > 0 ? plainWidth(p) : -1;
+    if (cur === '') {
+      cur = p;
+      curW = pW;
+      continue;
+    }
+    const nextW = curW >= 0 && pW >= 0 ? curW + 3 + pW : -1;
+    const next = `${cur} · ${p}`;
+    if (width > 0 && (nextW >= 0 ? nextW : displayWidth(next)) > width) {
       lines.push(cur);
       cur = hang + p;
-    } else cur = next;
+      const hangW = plainWidth(hang);
+      curW = hangW >= 0 && pW >= 0 ? hangW + pW : -1;
+    } else {
+      cur = next;
+      curW = nextW;
+    }
   }
   lines.push(cur);
   return lines;
@@ -375,16 +389,25 @@ function heading(c: ConnectionRecord, m: Messages, st: Style, lines: string[], w
   for (const l of joinFit([m.started(isoTime(c.start)), ends], width - IND.length, '')) lines.push(IND + l);
 }
 
+/** The SYN whose ISN and options each side last had shown under its arrow. */
+export type ShownSyns = Partial<Record<Side, SegmentRecord>>;
+
+/** Whether two SYNs of a side say the same: sequence number and options. */
+function sameSyn(a: SegmentRecord, b: SegmentRecord): boolean {
+  return String(a.seq) === String(b.seq) && JSON.stringify(a.options ?? {}) === JSON.stringify(b.options ?? {});
+}
+
 /**
  * The ISN and options of a side's SYN, pushed onto `info` (the ladder's and the SVG ladder's words
- * under an arrow); a retransmitted SYN identical to one already shown (`shownSyn`) adds nothing.
+ * under an arrow); a retransmitted SYN identical to the one last shown (`shownSyn`) adds nothing.
  */
-export function synInfo(c: ConnectionRecord, s: SegmentRecord, m: Messages, shownSyn: Partial<Record<Side, string>>, info: string[]): void {
-  // The flags first: the key (a JSON text) was made for every segment, 6% of rendering a ladder.
+export function synInfo(c: ConnectionRecord, s: SegmentRecord, m: Messages, shownSyn: ShownSyns, info: string[]): void {
+  // The flags first, and the options compared only with a SYN shown before (a side's first one has
+  // none): a key of them (a JSON text) made for every segment was 6% of rendering a ladder.
   if (!s.flags.includes('S')) return;
-  const synKey = `${s.seq}/${JSON.stringify(s.options ?? {})}`;
-  if (shownSyn[s.from] === synKey) return;
-  shownSyn[s.from] = synKey;
+  const last = shownSyn[s.from];
+  if (last !== undefined && sameSyn(last, s)) return;
+  shownSyn[s.from] = s;
   const isn = c[s.from].isn;
   if (isn !== null) info.push(m.isn(s.from === 'client' ? 'x' : 'y', String(isn)));
   for (const o of optionList(s.options, m)) info.push(o);
@@ -398,7 +421,7 @@ function subRows(
   m: Messages,
   st: Style,
   opts: TextOptions,
-  shownSyn: Partial<Record<Side, string>>,
+  shownSyn: ShownSyns,
 ): Row[] {
   const rows: Row[] = [];
   const info: string[] = [];
@@ -556,7 +579,7 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
     resume = { c: stateCell(prevC), s: stateCell(prevS) };
   };
   const fold = opts.all ? -1 : foldIndex(c);
-  const shownSyn: Partial<Record<Side, string>> = {};
+  const shownSyn: ShownSyns = {};
   const pushFold = () => {
     if (!carriesData(c)) return;
     closingStarts();
@@ -856,7 +879,9 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, out:
       case 'fold': {
         const arrow = r.dir === 'client' ? '──►' : r.dir === 'server' ? '◄──' : '···';
         const paint = r.dir === 'client' ? st.client : r.dir === 'server' ? st.server : st.dim;
-        const texts = width > 0 ? joinFit(r.text.split(' · '), area - 8, '').flatMap((l) => wrap(l, area - 8)) : [r.text];
+        // Plain text that fits is one line at its separators too: wrap() alone gives it.
+        const fits = r.w >= 0 && r.w <= area - 8;
+        const texts = width > 0 ? (fits ? wrap(r.text, area - 8) : joinFit(r.text.split(' · '), area - 8, '').flatMap((l) => wrap(l, area - 8))) : [r.text];
         const first = texts[0] ?? '';
         L.inner(` ${paint(arrow)} ${first}`, cellWidth(5, lineWidth(first, r.text, r.w)), '┆');
         for (let i = 1; i < texts.length; i++) L.inner(`     ${texts[i]}`, cellWidth(5, plainWidth(texts[i]!)), '┆');
