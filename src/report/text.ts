@@ -25,6 +25,7 @@ import type {
   SegmentRecord,
   Side,
   TcpState,
+  Transition,
   TunnelHop,
 } from '../tcp/model.js';
 import { explainConnection, type ConnectionExplanations, type Told } from './explain.js';
@@ -82,10 +83,14 @@ const MIN_AREA_FIT = 24;
 /** Columns of the ladder outside the arrow area besides the packet and time columns: states, lifelines, margins. */
 const LADDER_FIXED = 2 + 2 + 2 + STATE_W + 2 + 1 + 1 + STATE_W;
 
-/** Lines of `text` within `width` columns (`width` 0: one line), continuations indented by `hang`. */
-function fit(text: string, width: number, hang = '  '): string[] {
-  if (width <= 0 || displayWidth(text) <= width) return [text];
-  return wrap(text, width - displayWidth(hang)).map((t, i) => (i === 0 ? t : hang + t));
+/** `text` onto `out` after `indent`, in lines within `width` columns (0: one line), continuations indented two more. */
+function pushFit(out: string[], indent: string, text: string, width: number): void {
+  if (width <= 0 || displayWidth(text) <= width) {
+    out.push(indent + text);
+    return;
+  }
+  const lines = wrap(text, width - 2);
+  for (let i = 0; i < lines.length; i++) out.push(i === 0 ? indent + lines[i] : `${indent}  ${lines[i]}`);
 }
 
 /** Parts joined with ` · ` on as few lines as fit `width` (0: one line), each line after the first indented by `hang`. */
@@ -134,6 +139,8 @@ interface Ladder {
   split: number;
   /** Both states as the opening left them (the cells of the row a separately printed rest starts with). */
   resume: { c: string; s: string };
+  /** Packets of the segments drawn. */
+  shown: Set<number>;
 }
 
 /**
@@ -217,12 +224,12 @@ export function* textChunks(report: Report, opts: TextOptions, ctx: TextContext 
 
 /** Each connection's ladder, as textChunks writes it. */
 function* ladders(connections: ConnectionRecord[], opts: TextOptions, ctx: TextContext): Generator<string, void, undefined> {
-  for (const c of connections) yield renderConnection(c, opts, ctx) + '\n';
+  for (const c of connections) yield renderConnectionEntry(c, opts, ctx);
 }
 
 /**
  * textChunks with the ladders given, already rendered (`count` of them, each as textChunks
- * writes it: renderConnection's text and a newline), in any form the writer takes (the threads of
+ * writes it: renderConnectionEntry's text), in any form the writer takes (the threads of
  * `--threads` send them as UTF-8 bytes).
  */
 export function* textDocument<T>(report: Report, opts: TextOptions, count: number, connections: Iterable<T>): Generator<string | T, void, undefined> {
@@ -264,6 +271,11 @@ export function segLabel(s: SegmentRecord, absolute: boolean): string {
   return `${flagNames(s.flags)} seq=${seq}${ack !== null ? ` ack=${ack}` : ''} win=${s.window} len=${s.len}`;
 }
 
+/** The plainWidth of a segment's label: its length when its flag names are plain (the rest is words and numbers in ASCII). */
+function labelWidth(s: SegmentRecord, label: string): number {
+  return plainWidth(flagNames(s.flags)) >= 0 ? label.length : plainWidth(label);
+}
+
 /** A check's number in the same frame as the segment's label (relative unless --absolute). */
 function checkNumber(k: Check, v: number, seg: SegmentRecord | undefined, absolute: boolean): string {
   if (absolute || !seg) return String(v);
@@ -289,11 +301,25 @@ function checkLabel(k: Check, c: ConnectionRecord, m: Messages): string {
   return m.check[k.id] ?? esc(k.id);
 }
 
+/** "label ✓" by label: the same few texts under every ladder, each made once (however many labels come, a bounded number kept). */
+const PASSED = new Map<string, string>();
+const PASSED_MAX = 4096;
+
+/** A passed check's text. */
+function passed(label: string): string {
+  let text = PASSED.get(label);
+  if (text === undefined) {
+    text = `${label} ✓`;
+    if (PASSED.size < PASSED_MAX) PASSED.set(label, text);
+  }
+  return text;
+}
+
 /** A check as written under its arrow: "ack=x+1 ✓" or "ack=x+1 ✗ expected 1, got 0". */
 export function checkText(k: Check, c: ConnectionRecord, seg: SegmentRecord | undefined, m: Messages, absolute: boolean): string {
   const label = checkLabel(k, c, m);
-  if (k.ok && k.id === 'syn-no-data' && seg !== undefined && seg.len > 0) return `${m.synDataFastOpen} ✓`;
-  if (k.ok) return `${label} ✓`;
+  if (k.ok && k.id === 'syn-no-data' && seg !== undefined && seg.len > 0) return passed(m.synDataFastOpen);
+  if (k.ok) return passed(label);
   if (k.expected !== null && k.actual !== null) {
     return `${label} ✗ ${m.expectedGot(checkNumber(k, k.expected, seg, absolute), checkNumber(k, k.actual, seg, absolute))}`;
   }
@@ -413,17 +439,17 @@ export function synInfo(c: ConnectionRecord, s: SegmentRecord, m: Messages, show
   for (const o of optionList(s.options, m)) info.push(o);
 }
 
-/** Sub-rows under one arrow: ISN and options, SACK blocks, analysis flags, checks. */
+/** Sub-rows under one arrow onto `rows`: ISN and options, SACK blocks, analysis flags, checks. */
 function subRows(
   c: ConnectionRecord,
   s: SegmentRecord,
-  checks: Check[],
+  checks: Check[] | undefined,
   m: Messages,
   st: Style,
   opts: TextOptions,
   shownSyn: ShownSyns,
-): Row[] {
-  const rows: Row[] = [];
+  rows: Row[],
+): void {
   const info: string[] = [];
   synInfo(c, s, m, shownSyn, info);
   if (s.options?.sack && s.options.sack.length > 0) {
@@ -434,17 +460,26 @@ function subRows(
   if (s.analysis.length > 0) {
     rows.push(subRow(s.analysis.map((a) => m.analysis[a] ?? esc(a)).join(' · '), st.warn));
   }
-  const ok = checks.filter((k) => k.ok);
-  if (ok.length > 0) rows.push(itemsRow(ok.map((k) => checkText(k, c, s, m, opts.absolute)), '   ', st.ok));
-  for (const k of checks.filter((x) => !x.ok)) {
-    rows.push(subRow(checkText(k, c, s, m, opts.absolute), st.bad));
-  }
-  return rows;
+  if (checks === undefined) return;
+  // Passed checks packed side by side, then each failed one on a line of its own.
+  let ok: string[] | null = null;
+  for (const k of checks) if (k.ok) (ok ??= []).push(checkText(k, c, s, m, opts.absolute));
+  if (ok !== null) rows.push(itemsRow(ok, '   ', st.ok));
+  for (const k of checks) if (!k.ok) rows.push(subRow(checkText(k, c, s, m, opts.absolute), st.bad));
 }
 
 /** One folded direction: "──► 12 segments · 1,200 bytes · #4–#15". */
 function foldRow(d: DirectionSummary, dir: Side, m: Messages): Row {
   return foldLine(m.fold({ segments: d.segments, segmentsText: int(d.segments), bytes: int(d.bytes), retrans: d.retransmissions, range: packetRange(d) }), dir);
+}
+
+/** The last transition of `side` into `state`, if any. */
+function lastEntry(c: ConnectionRecord, side: Side, state: TcpState): Transition | undefined {
+  for (let i = c.timeline.length - 1; i >= 0; i--) {
+    const t = c.timeline[i]!;
+    if (t.side === side && t.to === state) return t;
+  }
+  return undefined;
 }
 
 /** The sentences under a ladder: options, RTT, unusual exchanges in words, the model's notes. */
@@ -533,7 +568,7 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
     else if (e.state === 'TIME-WAIT' && modelTells) {
       // said by the model's note
     } else if (e.state === 'TIME-WAIT') {
-      const entered = [...c.timeline].reverse().find((t) => t.side === side && t.to === 'TIME-WAIT');
+      const entered = lastEntry(c, side, 'TIME-WAIT');
       if (entered) {
         const msl2 = 2 * opts.mslSec;
         words.push(w.endTimeWait(who(side), `+${secs(entered.time + msl2)} s`, `${Number(msl2.toFixed(3))} s`, entered.packet));
@@ -556,7 +591,8 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
  * explanations found a place (the rest go under the ladder).
  */
 function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Style, ex: ConnectionExplanations | null): Ladder {
-  const shown = new Set(c.segments.map((s) => s.packet));
+  const shown = new Set<number>();
+  for (const s of c.segments) shown.add(s.packet);
   const checksAt = new Map<number, Check[]>();
   for (const k of c.checks) {
     const list = checksAt.get(k.packet);
@@ -648,7 +684,8 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
       afterFin = null;
     }
   };
-  c.segments.forEach((s, i) => {
+  for (let i = 0; i < c.segments.length; i++) {
+    const s = c.segments[i]!;
     flushHidden(s.packet);
     flushAfterFin(s.packet);
     if (i === fold) pushFold();
@@ -662,7 +699,7 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
       c: s.client !== prevC ? stateCell(s.client) : '',
       s: s.server !== prevS ? stateCell(s.server) : '',
       label,
-      w: plainWidth(label),
+      w: labelWidth(s, label),
     });
     prevC = s.client;
     prevS = s.server;
@@ -680,9 +717,9 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
         rows.push(subRow(`${m.side[side]} ${path}`, st.state));
       }
     }
-    for (const r of subRows(c, s, checksAt.get(s.packet) ?? [], m, st, opts, shownSyn)) rows.push(r);
+    subRows(c, s, checksAt.get(s.packet), m, st, opts, shownSyn, rows);
     explainRows(s.packet);
-  });
+  }
   flushHidden(Infinity);
   flushAfterFin(Infinity);
   if (fold === c.segments.length) pushFold();
@@ -694,7 +731,7 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
     text: m.endOfCapture,
     edge: 'bottom',
   });
-  return { rows, told, split, resume };
+  return { rows, told, split, resume, shown };
 }
 
 /**
@@ -892,9 +929,9 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, out:
 }
 
 /** What is written under a ladder onto `out`: checks on folded segments, notes, explanations not told in it. */
-function underLadder(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Style, ex: ConnectionExplanations | null, told: Set<number>, out: string[]): void {
+function underLadder(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Style, ex: ConnectionExplanations | null, ladder: Ladder, out: string[]): void {
+  const { shown, told } = ladder;
   // Checks on segments not drawn (folded data, say): failures in full, passes counted.
-  const shown = new Set(c.segments.map((s) => s.packet));
   const elsewhere = c.checks.filter((k) => !shown.has(k.packet));
   const failedElsewhere = elsewhere.filter((k) => !k.ok);
   // A blank line before the first line under the ladder, taken back if none comes.
@@ -906,7 +943,7 @@ function underLadder(c: ConnectionRecord, opts: TextOptions, m: Messages, st: St
   }
   if (elsewhere.length > failedElsewhere.length) out.push(IND + st.dim(m.passedElsewhere(elsewhere.length - failedElsewhere.length)));
   const width = opts.width ?? 0;
-  for (const n of notes(c, m, opts, st)) for (const l of fit(n, width > 0 ? width - IND.length : 0)) out.push(IND + l);
+  for (const n of notes(c, m, opts, st)) pushFit(out, IND, n, width > 0 ? width - IND.length : 0);
   if (ex) {
     const rest = [...ex.byPacket].filter(([p]) => !told.has(p)).flatMap(([, lines]) => lines);
     for (const e of [...rest, ...ex.atEnd]) {
@@ -918,17 +955,30 @@ function underLadder(c: ConnectionRecord, opts: TextOptions, m: Messages, st: St
 
 /** One connection: heading, ladder, notes. */
 export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: TextContext = newTextContext()): string {
+  return connectionText(c, opts, ctx, 1);
+}
+
+/**
+ * renderConnection's text and the blank line after it, as an output writes a connection: one
+ * string (the text and a newline joined were a copy of the text made to encode it).
+ */
+export function renderConnectionEntry(c: ConnectionRecord, opts: TextOptions, ctx: TextContext = newTextContext()): string {
+  return connectionText(c, opts, ctx, 2);
+}
+
+/** One connection's text, ending in `newlines` newlines. */
+function connectionText(c: ConnectionRecord, opts: TextOptions, ctx: TextContext, newlines: number): string {
   const m = messages(opts.lang);
   const st = makeStyle(opts.color);
   const ex = opts.explain ? explainConnection(c, m, opts.lang, ctx.told) : null;
-  const { rows, told } = ladderRows(c, opts, m, st, ex);
-  // Every line onto one list, joined once (the last, empty, ends the text with a newline).
+  const ladder = ladderRows(c, opts, m, st, ex);
+  // Every line onto one list, joined once (each empty one at the end adds a newline).
   const out: string[] = [];
   heading(c, m, st, out, opts.width);
   out.push('');
-  drawLadder(rows, opts, m, st, out);
-  underLadder(c, opts, m, st, ex, told, out);
-  out.push('');
+  drawLadder(ladder.rows, opts, m, st, out);
+  underLadder(c, opts, m, st, ex, ladder, out);
+  for (let i = 0; i < newlines; i++) out.push('');
   return out.join('\n');
 }
 
@@ -967,7 +1017,8 @@ export function renderConnectionClosing(c: ConnectionRecord, opts: TextOptions, 
   const m = messages(opts.lang);
   const st = makeStyle(opts.color);
   const ex = opts.explain ? explainConnection(c, m, opts.lang, ctx.told) : null;
-  const { rows, told, split, resume } = ladderRows(c, opts, m, st, ex);
+  const ladder = ladderRows(c, opts, m, st, ex);
+  const { rows, split, resume } = ladder;
   const from: Row = { kind: 'states', c: resume.c, s: resume.s, text: m.openingAbove, edge: 'top' };
   const rest = [from, ...rows.slice(split)];
   const out: string[] = [];
@@ -975,7 +1026,7 @@ export function renderConnectionClosing(c: ConnectionRecord, opts: TextOptions, 
   out.push('');
   // Measured on the whole ladder, so the lifelines continue those of the opening above.
   drawLadder(rest, opts, m, st, out, [...rows, from]);
-  underLadder(c, opts, m, st, ex, told, out);
+  underLadder(c, opts, m, st, ex, ladder, out);
   out.push('');
   return out.join('\n');
 }
