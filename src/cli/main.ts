@@ -31,7 +31,7 @@ import type { Report } from '../diagnose/types.js';
 import { esc } from '../report/format.js';
 import { jsonChunks, ndjsonHead, ndjsonLineBytes } from '../report/json.js';
 import { renderSummary } from '../report/summary.js';
-import { newTextContext, renderConnection, renderConnectionClosing, renderConnectionOpening, type TextContext, type TextOptions } from '../report/text.js';
+import { newTextContext, renderConnectionEntry, renderConnectionClosing, renderConnectionOpening, type TextContext, type TextOptions } from '../report/text.js';
 import { SCHEMA, type ConnectionRecord } from '../tcp/model.js';
 import { traceSharded, type ShardedRender } from '../shard/run.js';
 import { trace, type TraceOptions } from '../trace.js';
@@ -530,7 +530,7 @@ async function runLive(run: Run, bpf: string): Promise<number> {
     if (o.ndjson) return ndjson(run, r);
     if (!stream) return;
     if (opened.delete(r.id)) out.write(renderConnectionClosing(r, run.text, run.ctx) + '\n');
-    else if (run.select === null || run.select(r)) out.write(renderConnection(r, run.text, run.ctx) + '\n');
+    else if (run.select === null || run.select(r)) out.write(renderConnectionEntry(r, run.text, run.ctx));
   };
   const streamed = o.json ? streamedOutput(run, iface) : null;
   run.ndjsonHead = ndjsonHead(SCHEMA, source.name);

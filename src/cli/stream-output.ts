@@ -19,7 +19,7 @@
 import { withTotals, type Report } from '../diagnose/types.js';
 import { jsonChunks, jsonConnection, jsonConnectionBytes, jsonDocumentChunks, jsonStreamHead, jsonStreamTail } from '../report/json.js';
 import { renderSummary } from '../report/summary.js';
-import { renderConnection, renderInputLine, renderStreamLine, textChunks, textDocument, type TextContext, type TextOptions } from '../report/text.js';
+import { renderConnectionEntry, renderInputLine, renderStreamLine, textChunks, textDocument, type TextContext, type TextOptions } from '../report/text.js';
 import { IdFrontier } from '../shard/ids.js';
 import { SCHEMA, type ConnectionRecord } from '../tcp/model.js';
 import { Output, writeChunks, type OutStream } from './write.js';
@@ -143,7 +143,7 @@ export class StreamedOutput {
   private write(r: Item): void {
     const first = this.written === 0;
     if (r instanceof Rendered) writeBytes(this.out, this.element(r, first));
-    else if (this.mode === 'text') this.out.write(renderConnection(r, this.text, this.ctx) + '\n');
+    else if (this.mode === 'text') this.out.write(renderConnectionEntry(r, this.text, this.ctx));
     // To the CLI's Output as UTF-8 bytes, as the JSON writer makes them (no string in between).
     else if (this.out instanceof Output) this.out.copy(jsonConnectionBytes(r, first));
     else this.out.write(jsonConnection(r, first));

@@ -17,9 +17,13 @@ import { hostPort } from '../diagnose/endpoint.js';
  */
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** The same characters, to test for (not global: no lastIndex to keep). */
+const HAS_UNSAFE = new RegExp(UNSAFE.source);
 
 /** Escapes control and bidi characters in text from the capture or the filesystem (`\x1b`, `\u202e`). */
 export function esc(text: string): string {
+  // Nearly every text has nothing to escape (state names, addresses): one test is a fourth of a replace().
+  if (!HAS_UNSAFE.test(text)) return text;
   return text.replace(UNSAFE, (c) => {
     const n = c.charCodeAt(0);
     if (c === '\n') return '\\n';
@@ -58,6 +62,16 @@ function narrow(c: number): boolean {
 
 /** Text every character of which the loop in displayWidth counts as one column (no ESC, no control, nothing wide). */
 const ONE_COLUMN = /^[\x20-\x7e\u00a0-\u02ff\u2010-\u2027\u2190-\u21ff\u2500-\u25fc\u2713\u2717]*$/;
+
+/**
+ * The columns of `text` when every character of it is one column (ONE_COLUMN: its length), else -1.
+ * Such widths add up, colour codes around them aside: the columns of a line joined from plain
+ * pieces, painted or not, are the sum of theirs, so a ladder pads the line it builds from measured
+ * pieces without measuring it again (which made a copy of the joined line first).
+ */
+export function plainWidth(text: string): number {
+  return ONE_COLUMN.test(text) ? text.length : -1;
+}
 
 /**
  * Columns `text` occupies on a terminal (colour codes excluded). Plain ASCII and Latin text, which
@@ -138,9 +152,10 @@ export function wrap(text: string, width: number): string[] {
   const simple = simpleWidth(text);
   // Most text fits: one measure instead of one per token.
   if (text.indexOf('\n') < 0 && (simple >= 0 ? simple : displayWidth(text)) <= width) {
-    // Nothing to trim (no leading space, a printable ASCII last character): the text itself.
+    // Nothing to trim (no leading space; a printable ASCII last character, or in simple text, whose
+    // only whitespace here is spaces, any but a space): the text itself.
     const last = text.charCodeAt(text.length - 1);
-    if (text.charCodeAt(0) !== 0x20 && last > 0x20 && last < 0x7f) return [text];
+    if (text.charCodeAt(0) !== 0x20 && ((last > 0x20 && last < 0x7f) || (simple > 0 && last !== 0x20))) return [text];
     // As the token loop would give it: leading spaces dropped, trailing whitespace trimmed.
     const t = text.replace(/^ +/, '').trimEnd();
     return t.trim() === '' ? [] : [t];
@@ -221,46 +236,75 @@ function simpleWidth(text: string): number {
 function wrapSimple(text: string, width: number): string[] {
   const out: string[] = [];
   const n = text.length;
-  let line = '';
+  // The line so far is `head` and then text[from, to), `len` characters in all (none: '' and an
+  // empty range). What joins it right at `to` only moves `to`, so a line is one slice of the text
+  // rather than a string built a word at a time; only a word hanging past spaces dropped at the
+  // width starts a `head`.
+  let head = '';
+  let from = 0;
+  let to = 0;
+  let len = 0;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 0x20) {
-      if (line.length > 0 && line.length < width) line += ' ';
-      i++;
-      continue;
-    }
     if (c === 0x0a) {
-      out.push(line.trimEnd());
-      line = '';
+      out.push(lineOf(text, head, from, to));
+      head = '';
+      to = from;
+      len = 0;
       i++;
       continue;
     }
     let j = i + 1;
-    while (j < n) {
-      const d = text.charCodeAt(j);
-      if (d === 0x20 || d === 0x0a) break;
-      j++;
+    if (c === 0x20) {
+      // A space: kept between words on a line with room left, else dropped.
+      if (len === 0 || len >= width) {
+        i = j;
+        continue;
+      }
+    } else {
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === 0x20 || d === 0x0a) break;
+        j++;
+      }
+      if (len > 0 && len + (j - i) > width && !NO_LINE_START.includes(text.slice(i, j))) {
+        out.push(lineOf(text, head, from, to));
+        head = '';
+        to = from;
+        len = 0;
+      }
+      // A single word wider than the line: cut it.
+      while (j - i > width) {
+        out.push(text.slice(i, i + width));
+        i += width;
+      }
     }
-    let t = text.slice(i, j);
+    // text[i, j) joins the line.
+    if (len === 0) from = i;
+    else if (to !== i) {
+      head += text.slice(from, to);
+      from = i;
+    }
+    to = j;
+    len += j - i;
     i = j;
-    if (line.length + t.length > width && line.length > 0 && !NO_LINE_START.includes(t)) {
-      out.push(line.trimEnd());
-      line = '';
-    }
-    // A single word wider than the line: cut it.
-    while (t.length > width) {
-      out.push(t.slice(0, width));
-      t = t.slice(width);
-    }
-    line += t;
   }
-  if (line.trim() !== '') out.push(line.trimEnd());
+  if (len > 0) out.push(lineOf(text, head, from, to));
   return out;
+}
+
+/** A line of wrapSimple (`head` and text[from, to)) without the spaces it ends with. */
+function lineOf(text: string, head: string, from: number, to: number): string {
+  while (to > from && text.charCodeAt(to - 1) === 0x20) to--;
+  if (head === '') return text.slice(from, to);
+  return to > from ? head + text.slice(from, to) : head.trimEnd();
 }
 
 /** An integer with thousands separators, locale-independent: 1234567 -> "1,234,567". */
 export function int(n: number): string {
+  // Most counts have no separator to put in: no regex for them.
+  if (n >= 0 && n < 1000 && Number.isInteger(n)) return String(n);
   const s = String(Math.trunc(Math.abs(n)));
   const grouped = s.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return n < 0 ? `-${grouped}` : grouped;
@@ -306,9 +350,16 @@ export function isoTime(epochSec: number): string {
   const us = micros === 1_000_000 ? 0 : micros;
   // !(a <= b) rather than a > b: NaN fails every comparison and must take this branch.
   if (!(Math.abs(sec) <= DATE_LIMIT_SEC)) return `@${epochSec}`;
-  const iso = new Date(sec * 1000).toISOString(); // 2026-11-24T11:40:01.000Z, or ±YYYYYY-…
-  return `${iso.slice(0, -5)}.${String(us).padStart(6, '0')}Z`;
+  // Connections that end together mostly started in the same second: its date made once.
+  if (sec !== isoSecond) {
+    isoSecond = sec;
+    isoPrefix = new Date(sec * 1000).toISOString().slice(0, -5); // 2026-11-24T11:40:01(.000Z), or ±YYYYYY-…
+  }
+  return `${isoPrefix}.${String(us).padStart(6, '0')}Z`;
 }
+/** The second isoTime wrote last, and its date and time up to the second. */
+let isoSecond = Number.NaN;
+let isoPrefix = '';
 
 /** `ip:port`, IPv6 in brackets (RFC 5952 §6), escaped for the terminal. */
 export function endpoint(ip: string, port: number): string {
@@ -328,8 +379,21 @@ const FLAG_NAMES: Array<[string, string]> = [
   ['N', 'AE'],
 ];
 
+/** flagNames' answers so far, by flag string: a capture has a handful of combinations (bounded all the same). */
+const FLAG_TEXT = new Map<string, string>();
+const FLAG_TEXT_MAX = 1024;
+
 /** tcpdump's flag string (`S.`, `FP.`, `R`) as names joined with '+': `SYN+ACK`, `FIN+PSH+ACK`. */
 export function flagNames(flags: string): string {
+  let text = FLAG_TEXT.get(flags);
+  if (text === undefined) {
+    text = namesOf(flags);
+    if (FLAG_TEXT.size < FLAG_TEXT_MAX) FLAG_TEXT.set(flags, text);
+  }
+  return text;
+}
+
+function namesOf(flags: string): string {
   const names: string[] = [];
   for (const [letter, name] of FLAG_NAMES) if (flags.includes(letter)) names.push(name);
   // Letters this table does not know are shown as they are (escaped), never dropped.

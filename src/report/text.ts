@@ -25,10 +25,11 @@ import type {
   SegmentRecord,
   Side,
   TcpState,
+  Transition,
   TunnelHop,
 } from '../tcp/model.js';
 import { explainConnection, type ConnectionExplanations, type Told } from './explain.js';
-import { displayWidth, duration, endpoint, esc, flagNames, int, isoTime, millis, padEnd, padStart, rel32, run, secs, wrap } from './format.js';
+import { displayWidth, duration, endpoint, esc, flagNames, int, isoTime, millis, padEnd, padStart, plainWidth, rel32, run, secs, wrap } from './format.js';
 import { inputName, messages, type Lang, type Messages } from './messages.js';
 import { makeStyle, type Style } from './style.js';
 import { renderSummary } from './summary.js';
@@ -82,22 +83,40 @@ const MIN_AREA_FIT = 24;
 /** Columns of the ladder outside the arrow area besides the packet and time columns: states, lifelines, margins. */
 const LADDER_FIXED = 2 + 2 + 2 + STATE_W + 2 + 1 + 1 + STATE_W;
 
-/** Lines of `text` within `width` columns (`width` 0: one line), continuations indented by `hang`. */
-function fit(text: string, width: number, hang = '  '): string[] {
-  if (width <= 0 || displayWidth(text) <= width) return [text];
-  return wrap(text, width - displayWidth(hang)).map((t, i) => (i === 0 ? t : hang + t));
+/** `text` onto `out` after `indent`, in lines within `width` columns (0: one line), continuations indented two more. */
+function pushFit(out: string[], indent: string, text: string, width: number): void {
+  if (width <= 0 || displayWidth(text) <= width) {
+    out.push(indent + text);
+    return;
+  }
+  const lines = wrap(text, width - 2);
+  for (let i = 0; i < lines.length; i++) out.push(i === 0 ? indent + lines[i] : `${indent}  ${lines[i]}`);
 }
 
 /** Parts joined with ` · ` on as few lines as fit `width` (0: one line), each line after the first indented by `hang`. */
 function joinFit(parts: string[], width: number, hang: string): string[] {
   const lines: string[] = [];
   let cur = '';
+  // The plainWidth of `cur`: plain parts are measured alone and added up, the rest measured joined.
+  let curW = -1;
   for (const p of parts) {
-    const next = cur === '' ? p : `${cur} · ${p}`;
-    if (width > 0 && cur !== '' && displayWidth(next) > width) {
+    const pW = width > 0 ? plainWidth(p) : -1;
+    if (cur === '') {
+      cur = p;
+      curW = pW;
+      continue;
+    }
+    const nextW = curW >= 0 && pW >= 0 ? curW + 3 + pW : -1;
+    const next = `${cur} · ${p}`;
+    if (width > 0 && (nextW >= 0 ? nextW : displayWidth(next)) > width) {
       lines.push(cur);
       cur = hang + p;
-    } else cur = next;
+      const hangW = plainWidth(hang);
+      curW = hangW >= 0 && pW >= 0 ? hangW + pW : -1;
+    } else {
+      cur = next;
+      curW = nextW;
+    }
   }
   lines.push(cur);
   return lines;
@@ -120,17 +139,38 @@ interface Ladder {
   split: number;
   /** Both states as the opening left them (the cells of the row a separately printed rest starts with). */
   resume: { c: string; s: string };
+  /** Packets of the segments drawn. */
+  shown: Set<number>;
 }
 
+/**
+ * One row of a ladder, or the lines it wraps into. `w` is the plainWidth of its label or text (`ws`
+ * of each item): measured once, for the geometry and for padding the lines drawn from it.
+ */
 type Row =
-  | { kind: 'seg'; seg: SegmentRecord; pkt: string; time: string; c: string; s: string; label: string }
-  | { kind: 'sub'; text: string; paint: (s: string) => string; explain?: boolean }
+  | { kind: 'seg'; seg: SegmentRecord; pkt: string; time: string; c: string; s: string; label: string; w: number }
+  | { kind: 'sub'; text: string; w: number; paint: (s: string) => string; explain?: boolean }
   /** Short items (passed checks) packed side by side, as many per line as fit. */
-  | { kind: 'items'; items: string[]; sep: string; paint: (s: string) => string }
-  | { kind: 'fold'; text: string; dir: Side | null }
+  | { kind: 'items'; items: string[]; ws: number[]; sep: string; paint: (s: string) => string }
+  | { kind: 'fold'; text: string; w: number; dir: Side | null }
   /** A state change on a segment that is not drawn (folded data, a mid-stream start). */
-  | { kind: 'change'; pkt: string; time: string; c: string; s: string; text: string }
+  | { kind: 'change'; pkt: string; time: string; c: string; s: string; text: string; w: number }
   | { kind: 'states'; c: string; s: string; text: string; edge: 'top' | 'bottom' };
+
+/** A row of text under an arrow. */
+function subRow(text: string, paint: (s: string) => string, explain = false): Row {
+  return explain ? { kind: 'sub', text, w: plainWidth(text), paint, explain } : { kind: 'sub', text, w: plainWidth(text), paint };
+}
+
+/** A fold row: what happened between the drawn segments, sent by `dir` (null: both, or none). */
+function foldLine(text: string, dir: Side | null): Row {
+  return { kind: 'fold', text, w: plainWidth(text), dir };
+}
+
+/** Short items packed side by side. */
+function itemsRow(items: string[], sep: string, paint: (s: string) => string): Row {
+  return { kind: 'items', items, ws: items.map(plainWidth), sep, paint };
+}
 
 /** The input's one-line heading: path, format, link types, counts. */
 /** The connections of an input, and how many of them are shown when a selection hid some. */
@@ -184,12 +224,12 @@ export function* textChunks(report: Report, opts: TextOptions, ctx: TextContext 
 
 /** Each connection's ladder, as textChunks writes it. */
 function* ladders(connections: ConnectionRecord[], opts: TextOptions, ctx: TextContext): Generator<string, void, undefined> {
-  for (const c of connections) yield renderConnection(c, opts, ctx) + '\n';
+  for (const c of connections) yield renderConnectionEntry(c, opts, ctx);
 }
 
 /**
  * textChunks with the ladders given, already rendered (`count` of them, each as textChunks
- * writes it: renderConnection's text and a newline), in any form the writer takes (the threads of
+ * writes it: renderConnectionEntry's text), in any form the writer takes (the threads of
  * `--threads` send them as UTF-8 bytes).
  */
 export function* textDocument<T>(report: Report, opts: TextOptions, count: number, connections: Iterable<T>): Generator<string | T, void, undefined> {
@@ -231,6 +271,11 @@ export function segLabel(s: SegmentRecord, absolute: boolean): string {
   return `${flagNames(s.flags)} seq=${seq}${ack !== null ? ` ack=${ack}` : ''} win=${s.window} len=${s.len}`;
 }
 
+/** The plainWidth of a segment's label: its length when its flag names are plain (the rest is words and numbers in ASCII). */
+function labelWidth(s: SegmentRecord, label: string): number {
+  return plainWidth(flagNames(s.flags)) >= 0 ? label.length : plainWidth(label);
+}
+
 /** A check's number in the same frame as the segment's label (relative unless --absolute). */
 function checkNumber(k: Check, v: number, seg: SegmentRecord | undefined, absolute: boolean): string {
   if (absolute || !seg) return String(v);
@@ -256,11 +301,25 @@ function checkLabel(k: Check, c: ConnectionRecord, m: Messages): string {
   return m.check[k.id] ?? esc(k.id);
 }
 
+/** "label ✓" by label: the same few texts under every ladder, each made once (however many labels come, a bounded number kept). */
+const PASSED = new Map<string, string>();
+const PASSED_MAX = 4096;
+
+/** A passed check's text. */
+function passed(label: string): string {
+  let text = PASSED.get(label);
+  if (text === undefined) {
+    text = `${label} ✓`;
+    if (PASSED.size < PASSED_MAX) PASSED.set(label, text);
+  }
+  return text;
+}
+
 /** A check as written under its arrow: "ack=x+1 ✓" or "ack=x+1 ✗ expected 1, got 0". */
 export function checkText(k: Check, c: ConnectionRecord, seg: SegmentRecord | undefined, m: Messages, absolute: boolean): string {
   const label = checkLabel(k, c, m);
-  if (k.ok && k.id === 'syn-no-data' && seg !== undefined && seg.len > 0) return `${m.synDataFastOpen} ✓`;
-  if (k.ok) return `${label} ✓`;
+  if (k.ok && k.id === 'syn-no-data' && seg !== undefined && seg.len > 0) return passed(m.synDataFastOpen);
+  if (k.ok) return passed(label);
   if (k.expected !== null && k.actual !== null) {
     return `${label} ✗ ${m.expectedGot(checkNumber(k, k.expected, seg, absolute), checkNumber(k, k.actual, seg, absolute))}`;
   }
@@ -296,14 +355,14 @@ export function initialState(c: ConnectionRecord, side: Side): TcpState {
   return s ? s[side] : c[side].state;
 }
 
-/** The connection's number and addresses: one line, or two when they are long (IPv6). */
-function addressLines(c: ConnectionRecord, st: Style, width = 0): string[] {
+/** The connection's number and addresses onto `out`: one line, or two when they are long (IPv6). */
+function addressLines(c: ConnectionRecord, st: Style, out: string[], width = 0): void {
   const id = `#${c.id}`;
   const cl = endpoint(c.client.ip, c.client.port);
   const sv = endpoint(c.server.ip, c.server.port);
   const one = `${id}  ${cl} ⇄ ${sv}`;
-  if (displayWidth(one) <= (width > 0 ? Math.min(width, HEADING_W) : HEADING_W)) return [st.head(one)];
-  return [st.head(`${id}  ${cl}`), st.head(`${' '.repeat(id.length)}⇄ ${sv}`)];
+  if (displayWidth(one) <= (width > 0 ? Math.min(width, HEADING_W) : HEADING_W)) out.push(st.head(one));
+  else out.push(st.head(`${id}  ${cl}`), st.head(`${' '.repeat(id.length)}⇄ ${sv}`));
 }
 
 /** The opening kind as the heading writes it (the unusual ones stand out). */
@@ -321,20 +380,23 @@ export function tunnelHopText(h: TunnelHop): string {
   return `${esc(h.type)}${id} (${esc(h.outer)})`;
 }
 
-/** The heading's tunnel line (none for a connection outside tunnels). */
-function tunnelLines(c: ConnectionRecord, m: Messages, st: Style): string[] {
-  if (c.tunnel === null || c.tunnel.length === 0) return [];
-  return [st.dim(`${IND}${m.via(c.tunnel.map(tunnelHopText).join(' › '))}`)];
+/** The heading's tunnel line onto `out` (none for a connection outside tunnels). */
+function tunnelLines(c: ConnectionRecord, m: Messages, st: Style, out: string[]): void {
+  if (c.tunnel === null || c.tunnel.length === 0) return;
+  out.push(st.dim(`${IND}${m.via(c.tunnel.map(tunnelHopText).join(' › '))}`));
 }
 
-/** The heading of a connection's opening alone (live capture): addresses, tunnels, opening kind, start. */
-function openingHeading(c: ConnectionRecord, m: Messages, st: Style): string[] {
-  return [...addressLines(c, st), ...tunnelLines(c, m, st), `${IND}${openText(c, m, st)} · ${m.started(isoTime(c.start))}`];
+/** The heading of a connection's opening alone (live capture) onto `out`: addresses, tunnels, opening kind, start. */
+function openingHeading(c: ConnectionRecord, m: Messages, st: Style, out: string[]): void {
+  addressLines(c, st, out);
+  tunnelLines(c, m, st, out);
+  out.push(`${IND}${openText(c, m, st)} · ${m.started(isoTime(c.start))}`);
 }
 
-/** The connection's heading: addresses, kinds, counts, final states. */
-function heading(c: ConnectionRecord, m: Messages, st: Style, width = 0): string[] {
-  const lines = [...addressLines(c, st, width), ...tunnelLines(c, m, st)];
+/** The connection's heading onto `lines`: addresses, kinds, counts, final states. */
+function heading(c: ConnectionRecord, m: Messages, st: Style, lines: string[], width = 0): void {
+  addressLines(c, st, lines, width);
+  tunnelLines(c, m, st, lines);
   const open = openText(c, m, st);
   let close: string = m.closeKind[c.close.kind];
   // Who sent the first FIN/RST (close.initiator); for a reset, who sent the RST (close.reset.by),
@@ -351,60 +413,73 @@ function heading(c: ConnectionRecord, m: Messages, st: Style, width = 0): string
   }
   const ends = m.ends(st.state(stateCell(c.client.state, c.client.stateBasis)), st.state(stateCell(c.server.state, c.server.stateBasis)));
   for (const l of joinFit([m.started(isoTime(c.start)), ends], width - IND.length, '')) lines.push(IND + l);
-  return lines;
+}
+
+/** The SYN whose ISN and options each side last had shown under its arrow. */
+export type ShownSyns = Partial<Record<Side, SegmentRecord>>;
+
+/** Whether two SYNs of a side say the same: sequence number and options. */
+function sameSyn(a: SegmentRecord, b: SegmentRecord): boolean {
+  return String(a.seq) === String(b.seq) && JSON.stringify(a.options ?? {}) === JSON.stringify(b.options ?? {});
 }
 
 /**
  * The ISN and options of a side's SYN, pushed onto `info` (the ladder's and the SVG ladder's words
- * under an arrow); a retransmitted SYN identical to one already shown (`shownSyn`) adds nothing.
+ * under an arrow); a retransmitted SYN identical to the one last shown (`shownSyn`) adds nothing.
  */
-export function synInfo(c: ConnectionRecord, s: SegmentRecord, m: Messages, shownSyn: Partial<Record<Side, string>>, info: string[]): void {
-  // The flags first: the key (a JSON text) was made for every segment, 6% of rendering a ladder.
+export function synInfo(c: ConnectionRecord, s: SegmentRecord, m: Messages, shownSyn: ShownSyns, info: string[]): void {
+  // The flags first, and the options compared only with a SYN shown before (a side's first one has
+  // none): a key of them (a JSON text) made for every segment was 6% of rendering a ladder.
   if (!s.flags.includes('S')) return;
-  const synKey = `${s.seq}/${JSON.stringify(s.options ?? {})}`;
-  if (shownSyn[s.from] === synKey) return;
-  shownSyn[s.from] = synKey;
+  const last = shownSyn[s.from];
+  if (last !== undefined && sameSyn(last, s)) return;
+  shownSyn[s.from] = s;
   const isn = c[s.from].isn;
   if (isn !== null) info.push(m.isn(s.from === 'client' ? 'x' : 'y', String(isn)));
   for (const o of optionList(s.options, m)) info.push(o);
 }
 
-/** Sub-rows under one arrow: ISN and options, SACK blocks, analysis flags, checks. */
+/** Sub-rows under one arrow onto `rows`: ISN and options, SACK blocks, analysis flags, checks. */
 function subRows(
   c: ConnectionRecord,
   s: SegmentRecord,
-  checks: Check[],
+  checks: Check[] | undefined,
   m: Messages,
   st: Style,
   opts: TextOptions,
-  shownSyn: Partial<Record<Side, string>>,
-): Row[] {
-  const rows: Row[] = [];
+  shownSyn: ShownSyns,
+  rows: Row[],
+): void {
   const info: string[] = [];
   synInfo(c, s, m, shownSyn, info);
   if (s.options?.sack && s.options.sack.length > 0) {
     const base = !opts.absolute && s.ack !== null && s.relAck !== null ? rel32(s.ack, s.relAck) : 0;
     info.push(`sack ${s.options.sack.map(([l, r]) => `${rel32(l, base)}–${rel32(r, base)}`).join(' ')}`);
   }
-  if (info.length > 0) rows.push({ kind: 'items', items: info, sep: ' · ', paint: st.dim });
+  if (info.length > 0) rows.push(itemsRow(info, ' · ', st.dim));
   if (s.analysis.length > 0) {
-    rows.push({ kind: 'sub', text: s.analysis.map((a) => m.analysis[a] ?? esc(a)).join(' · '), paint: st.warn });
+    rows.push(subRow(s.analysis.map((a) => m.analysis[a] ?? esc(a)).join(' · '), st.warn));
   }
-  const ok = checks.filter((k) => k.ok);
-  if (ok.length > 0) rows.push({ kind: 'items', items: ok.map((k) => checkText(k, c, s, m, opts.absolute)), sep: '   ', paint: st.ok });
-  for (const k of checks.filter((x) => !x.ok)) {
-    rows.push({ kind: 'sub', text: checkText(k, c, s, m, opts.absolute), paint: st.bad });
-  }
-  return rows;
+  if (checks === undefined) return;
+  // Passed checks packed side by side, then each failed one on a line of its own.
+  let ok: string[] | null = null;
+  for (const k of checks) if (k.ok) (ok ??= []).push(checkText(k, c, s, m, opts.absolute));
+  if (ok !== null) rows.push(itemsRow(ok, '   ', st.ok));
+  for (const k of checks) if (!k.ok) rows.push(subRow(checkText(k, c, s, m, opts.absolute), st.bad));
 }
 
 /** One folded direction: "──► 12 segments · 1,200 bytes · #4–#15". */
 function foldRow(d: DirectionSummary, dir: Side, m: Messages): Row {
-  return {
-    kind: 'fold',
-    dir,
-    text: m.fold({ segments: d.segments, segmentsText: int(d.segments), bytes: int(d.bytes), retrans: d.retransmissions, range: packetRange(d) }),
-  };
+  return foldLine(m.fold({ segments: d.segments, segmentsText: int(d.segments), bytes: int(d.bytes), retrans: d.retransmissions, range: packetRange(d) }), dir);
+}
+
+/** The last transition of `side` into `state`, if any. */
+function lastEntry(c: ConnectionRecord, side: Side, state: TcpState): Transition | undefined {
+  for (let i = c.timeline.length - 1; i >= 0; i--) {
+    const t = c.timeline[i]!;
+    if (t.side === side && t.to === state) return t;
+  }
+  return undefined;
 }
 
 /** The sentences under a ladder: options, RTT, unusual exchanges in words, the model's notes. */
@@ -493,7 +568,7 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
     else if (e.state === 'TIME-WAIT' && modelTells) {
       // said by the model's note
     } else if (e.state === 'TIME-WAIT') {
-      const entered = [...c.timeline].reverse().find((t) => t.side === side && t.to === 'TIME-WAIT');
+      const entered = lastEntry(c, side, 'TIME-WAIT');
       if (entered) {
         const msl2 = 2 * opts.mslSec;
         words.push(w.endTimeWait(who(side), `+${secs(entered.time + msl2)} s`, `${Number(msl2.toFixed(3))} s`, entered.packet));
@@ -516,7 +591,8 @@ function notes(c: ConnectionRecord, m: Messages, opts: TextOptions, st: Style): 
  * explanations found a place (the rest go under the ladder).
  */
 function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Style, ex: ConnectionExplanations | null): Ladder {
-  const shown = new Set(c.segments.map((s) => s.packet));
+  const shown = new Set<number>();
+  for (const s of c.segments) shown.add(s.packet);
   const checksAt = new Map<number, Check[]>();
   for (const k of c.checks) {
     const list = checksAt.get(k.packet);
@@ -539,17 +615,17 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
     resume = { c: stateCell(prevC), s: stateCell(prevS) };
   };
   const fold = opts.all ? -1 : foldIndex(c);
-  const shownSyn: Partial<Record<Side, string>> = {};
+  const shownSyn: ShownSyns = {};
   const pushFold = () => {
     if (!carriesData(c)) return;
     closingStarts();
     const before = rows.length;
     if (c.data.client.segments > 0) rows.push(foldRow(c.data.client, 'client', m));
     if (c.data.server.segments > 0) rows.push(foldRow(c.data.server, 'server', m));
-    if (rows.length === before) rows.push({ kind: 'fold', dir: null, text: m.foldNoData });
+    if (rows.length === before) rows.push(foldLine(m.foldNoData, null));
     if (c.keepAlive && c.keepAlive.probes > 0) {
       const iv = c.keepAlive.intervalSec;
-      rows.push({ kind: 'fold', dir: null, text: m.keepAlive(c.keepAlive.probes, iv === null ? null : duration(iv)) });
+      rows.push(foldLine(m.keepAlive(c.keepAlive.probes, iv === null ? null : duration(iv)), null));
     }
   };
   // State changes on packets not drawn get a row of their own, in packet order.
@@ -557,7 +633,7 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
   const told = new Set<number>();
   const explainRows = (packet: number) => {
     told.add(packet);
-    for (const line of ex?.byPacket.get(packet) ?? []) rows.push({ kind: 'sub', text: line, paint: st.dim, explain: true });
+    for (const line of ex?.byPacket.get(packet) ?? []) rows.push(subRow(line, st.dim, true));
   };
   const flushHidden = (before: number) => {
     while (hidden.length > 0 && hidden[0]!.packet < before) {
@@ -579,6 +655,7 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
         c: cs !== prevC ? stateCell(cs) : '',
         s: ss !== prevS ? stateCell(ss) : '',
         text: m.notDrawn,
+        w: plainWidth(m.notDrawn),
       });
       prevC = cs;
       prevS = ss;
@@ -596,7 +673,7 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
     if (last !== null && last > firstClose) {
       afterFin = {
         before: last,
-        row: { kind: 'fold', dir: sender, text: m.afterFin(int(c.close.dataAfterFin), m.theSide[init], last) },
+        row: foldLine(m.afterFin(int(c.close.dataAfterFin), m.theSide[init], last), sender),
       };
     }
   }
@@ -607,11 +684,13 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
       afterFin = null;
     }
   };
-  c.segments.forEach((s, i) => {
+  for (let i = 0; i < c.segments.length; i++) {
+    const s = c.segments[i]!;
     flushHidden(s.packet);
     flushAfterFin(s.packet);
     if (i === fold) pushFold();
     if (s.packet > openEnd) closingStarts();
+    const label = segLabel(s, opts.absolute);
     rows.push({
       kind: 'seg',
       seg: s,
@@ -619,7 +698,8 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
       time: secs(s.time),
       c: s.client !== prevC ? stateCell(s.client) : '',
       s: s.server !== prevS ? stateCell(s.server) : '',
-      label: segLabel(s, opts.absolute),
+      label,
+      w: labelWidth(s, label),
     });
     prevC = s.client;
     prevS = s.server;
@@ -634,12 +714,12 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
         if (n < 2) continue;
         const steps = c.timeline.filter((t) => t.packet === s.packet && t.side === side);
         const path = [steps[0]!.from, ...steps.map((t) => t.to)].map(esc).join(' → ');
-        rows.push({ kind: 'sub', text: `${m.side[side]} ${path}`, paint: st.state });
+        rows.push(subRow(`${m.side[side]} ${path}`, st.state));
       }
     }
-    for (const r of subRows(c, s, checksAt.get(s.packet) ?? [], m, st, opts, shownSyn)) rows.push(r);
+    subRows(c, s, checksAt.get(s.packet), m, st, opts, shownSyn, rows);
     explainRows(s.packet);
-  });
+  }
   flushHidden(Infinity);
   flushAfterFin(Infinity);
   if (fold === c.segments.length) pushFold();
@@ -651,23 +731,96 @@ function ladderRows(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Sty
     text: m.endOfCapture,
     edge: 'bottom',
   });
-  return { rows, told, split, resume };
+  return { rows, told, split, resume, shown };
 }
 
 /**
- * Draws the rows: a header line, then two lifelines with the arrows and notes between them.
+ * A ladder's lines as they are drawn, with what every row shares: the columns' widths, the
+ * lifelines and the blank lead, made once per ladder.
+ */
+class LadderLines {
+  /** The lead of a row without packet and time. */
+  readonly blank: string;
+  /** The lead and empty state column of a row with nothing beside its lifelines. */
+  private readonly innerLeft: string;
+  /** The lifeline, and the same after a space (left of a row's cell). */
+  readonly bar: string;
+  readonly barL: string;
+  private readonly dotted: string;
+  private readonly dottedL: string;
+
+  constructor(
+    readonly out: string[],
+    readonly st: Style,
+    readonly area: number,
+    private readonly pktW: number,
+    private readonly timeW: number,
+  ) {
+    this.blank = `  ${run(' ', pktW)}  ${run(' ', timeW)}  `;
+    this.innerLeft = this.blank + run(' ', STATE_W);
+    this.bar = st.dim('│');
+    this.barL = ` ${this.bar}`;
+    this.dotted = st.dim('┆');
+    this.dottedL = ` ${this.dotted}`;
+  }
+
+  /** A row's packet and time columns (both of digits: as many columns as characters). */
+  lead(pkt: string, time: string): string {
+    return `  ${run(' ', this.pktW - pkt.length)}${pkt}  ${run(' ', this.timeW - time.length)}${time}  `;
+  }
+
+  /** The state written left of the client's lifeline (right-aligned), or blanks. */
+  stateL(s: string): string {
+    return s ? run(' ', STATE_W - displayWidth(s)) + this.st.state(s) : run(' ', STATE_W);
+  }
+
+  /** The state written right of the server's lifeline, if any. */
+  stateR(s: string): string {
+    return s ? ` ${this.st.state(s)}` : '';
+  }
+
+  /** A row: `left` (lead and state), then `cell` (`cellW` columns, or -1: measured here) padded to the area between two `edge`s, then `right`. */
+  row(left: string, edge: '│' | '┆', cell: string, cellW: number, right: string): void {
+    const w = cellW >= 0 ? cellW : displayWidth(cell);
+    const pad = run(' ', this.area - w);
+    this.out.push(edge === '│' ? `${left}${this.barL}${cell}${pad}${this.bar}${right}` : `${left}${this.dottedL}${cell}${pad}${this.dotted}${right}`);
+  }
+
+  /** A row with nothing in the side columns: `cell` (`cellW` columns, or -1: measured here) between two lifelines drawn with `edge`. */
+  inner(cell: string, cellW: number, edge: '│' | '┆' = '│'): void {
+    this.row(this.innerLeft, edge, cell, cellW, '');
+  }
+}
+
+/** Columns of `text` whose plainWidth is `plainW`: that, or measured when the text is not plain. */
+function columns(text: string, plainW: number): number {
+  return plainW >= 0 ? plainW : displayWidth(text);
+}
+
+/** Columns of a cell: a plain prefix of `prefixW` columns and text of plainWidth `textW`; -1 (to be measured) when the text is not plain. */
+function cellWidth(prefixW: number, textW: number): number {
+  return textW < 0 ? -1 : prefixW + textW;
+}
+
+/** The plainWidth of a line a row's text was wrapped into: the row's when it is the text itself. */
+function lineWidth(line: string, text: string, textW: number): number {
+  return line === text ? textW : plainWidth(line);
+}
+
+/**
+ * Draws the rows onto `out`: a header line, then two lifelines with the arrows and notes between them.
  * The geometry fits `measure` (by default the rows themselves), so a part of a ladder printed on
  * its own can line up with the rest of it.
  */
-function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, measure: Row[] = rows): string[] {
+function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, out: string[], measure: Row[] = rows): void {
   // Geometry: the arrow area fits the widest label; explanations wrap to it.
   let area = opts.explain ? MIN_AREA_EXPLAIN : MIN_AREA;
   for (const r of measure) {
-    if (r.kind === 'seg') area = Math.max(area, displayWidth(r.label) + 8);
-    else if (r.kind === 'sub' && !r.explain) area = Math.max(area, displayWidth(r.text) + 4);
-    else if (r.kind === 'fold') area = Math.max(area, displayWidth(r.text) + 9);
-    else if (r.kind === 'change') area = Math.max(area, displayWidth(r.text) + 4);
-    else if (r.kind === 'items') for (const t of r.items) area = Math.max(area, displayWidth(t) + 4);
+    if (r.kind === 'seg') area = Math.max(area, columns(r.label, r.w) + 8);
+    else if (r.kind === 'sub' && !r.explain) area = Math.max(area, columns(r.text, r.w) + 4);
+    else if (r.kind === 'fold') area = Math.max(area, columns(r.text, r.w) + 9);
+    else if (r.kind === 'change') area = Math.max(area, columns(r.text, r.w) + 4);
+    else if (r.kind === 'items') for (let i = 0; i < r.items.length; i++) area = Math.max(area, columns(r.items[i]!, r.ws[i]!) + 4);
   }
   // Both kinds of row with a packet number and time (a mid-stream opening has only a 'change').
   // A loop, not Math.max(...rows): with --all there is a row per segment, and a spread of 100,000
@@ -682,37 +835,23 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
   // A width to fit: the area gives way first, down to MIN_AREA_FIT (labels then split, below).
   const width = opts.width ?? 0;
   if (width > 0) area = Math.max(MIN_AREA_FIT, Math.min(area, width - LADDER_FIXED - pktW - timeW));
-  const lead = (pkt: string, time: string) => `  ${padStart(pkt, pktW)}  ${padStart(time, timeW)}  `;
-  const blank = lead('', '');
-  const stateL = (s: string) => padStart(s ? st.state(s) : '', STATE_W);
-  const stateR = (s: string) => (s ? ` ${st.state(s)}` : '');
-
-  const out: string[] = [];
-  out.push(st.dim(`${lead(m.col.pkt, m.col.time)}${padStart(m.side.client, STATE_W)}  ${run(' ', area)}  ${m.side.server}`).trimEnd());
-  // Every row ends with its right lifeline (`r`) and the state beside it, if any: nothing to trim.
-  const line = (left: string, l: string, mid: string, r: string, right: string) => `${left}${l}${mid}${r}${right}`;
-  // The same for every row of the ladder: made once.
-  const innerLeft = blank + run(' ', STATE_W);
-  const bar = st.dim('│');
-  const barL = ` ${bar}`;
-  /** A row with nothing in the side columns: `cell` between two lifelines drawn with `edge`. */
-  const inner = (cell: string, edge = '│') =>
-    out.push(edge === '│' ? line(innerLeft, barL, padEnd(cell, area), bar, '') : line(innerLeft, ` ${st.dim(edge)}`, padEnd(cell, area), st.dim(edge), ''));
+  const L = new LadderLines(out, st, area, pktW, timeW);
+  const header = `  ${padStart(m.col.pkt, pktW)}  ${padStart(m.col.time, timeW)}  ${padStart(m.side.client, STATE_W)}  ${run(' ', area)}  ${m.side.server}`;
+  out.push(st.dim(header).trimEnd());
   for (const r of rows) {
     switch (r.kind) {
       case 'states': {
-        const edge = r.edge === 'top' ? '│' : '╵';
+        const edge = st.dim(r.edge === 'top' ? '│' : '╵');
         const mid = r.text ? st.dim(padEnd(`   ${r.text}`, area)) : run(' ', area);
-        out.push(line(blank + stateL(r.c), ` ${st.dim(edge)}`, mid, st.dim(edge), stateR(r.s)));
+        out.push(`${L.blank}${L.stateL(r.c)} ${edge}${mid}${edge}${L.stateR(r.s)}`);
         break;
       }
       case 'seg': {
         const paint = r.seg.from === 'client' ? st.client : st.server;
-        const fill = (n: number) => run('─', Math.max(1, n));
         // Too long for the arrow: the flags stay on it, the numbers go on the line under it.
         let label = r.label;
-        let labelW = displayWidth(label);
-        let details: string[] = [];
+        let labelW = columns(label, r.w);
+        let details: string[] | null = null;
         if (labelW + 8 > area) {
           const cut = label.indexOf(' ');
           if (cut > 0) {
@@ -721,89 +860,126 @@ function drawLadder(rows: Row[], opts: TextOptions, m: Messages, st: Style, meas
             labelW = displayWidth(label);
           }
         }
-        const body = r.seg.from === 'client' ? `── ${label} ${fill(area - labelW - 5)}►` : `◄${fill(area - labelW - 5)} ${label} ──`;
-        out.push(line(lead(r.pkt, r.time) + stateL(r.c), barL, paint(body), bar, stateR(r.s)));
-        for (const d of details) inner(`   ${paint(d)}`);
+        const fill = run('─', Math.max(1, area - labelW - 5));
+        const body = r.seg.from === 'client' ? `── ${label} ${fill}►` : `◄${fill} ${label} ──`;
+        out.push(`${L.lead(r.pkt, r.time)}${L.stateL(r.c)}${L.barL}${paint(body)}${L.bar}${L.stateR(r.s)}`);
+        if (details !== null) for (const d of details) L.inner(`   ${paint(d)}`, cellWidth(3, plainWidth(d)));
         break;
       }
       case 'sub': {
         const texts = r.explain || width > 0 ? wrap(r.text, area - 5) : [r.text];
-        texts.forEach((t, i) => {
+        for (let i = 0; i < texts.length; i++) {
+          const t = texts[i]!;
           const prefix = r.explain && i === 0 ? ' ↳ ' : '   ';
-          inner(`${prefix}${r.paint(t)}`);
-        });
+          L.inner(`${prefix}${r.paint(t)}`, cellWidth(3, lineWidth(t, r.text, r.w)));
+        }
         break;
       }
       case 'items': {
         // Greedy packing: as many items per line as fit, a new line when the next would not.
-        const packed: string[][] = [[]];
-        const sepW = displayWidth(r.sep);
+        const sepPlain = plainWidth(r.sep);
+        const sepW = columns(r.sep, sepPlain);
+        let line = '';
+        let n = 0;
         let w = 0;
-        for (const it of r.items) {
-          const iw = displayWidth(it);
-          const cur = packed[packed.length - 1]!;
-          if (cur.length > 0 && w + sepW + iw > area - 4) {
-            packed.push([it]);
-            w = iw;
-          } else {
-            w += (cur.length > 0 ? sepW : 0) + iw;
-            cur.push(it);
+        // Whether the line's items and separators are all plain (then `w` is its plainWidth).
+        let plain = true;
+        for (let i = 0; i < r.items.length; i++) {
+          const it = r.items[i]!;
+          const itPlain = r.ws[i]!;
+          const iw = columns(it, itPlain);
+          if (n > 0 && w + sepW + iw > area - 4) {
+            L.inner(`   ${r.paint(line)}`, plain ? 3 + w : -1);
+            n = 0;
           }
+          if (n === 0) {
+            line = it;
+            w = iw;
+            plain = itPlain >= 0;
+          } else {
+            line = `${line}${r.sep}${it}`;
+            w += sepW + iw;
+            plain &&= sepPlain >= 0 && itPlain >= 0;
+          }
+          n++;
         }
-        for (const p of packed) inner(`   ${r.paint(p.join(r.sep))}`);
+        L.inner(`   ${r.paint(line)}`, plain ? 3 + w : -1);
         break;
       }
       case 'change': {
-        const [first, ...more] = width > 0 ? wrap(r.text, area - 4) : [r.text];
-        const cell = st.dim(`   ${first}`);
-        out.push(line(lead(r.pkt, r.time) + stateL(r.c), ` ${st.dim('┆')}`, padEnd(cell, area), st.dim('┆'), stateR(r.s)));
-        for (const t of more) inner(st.dim(`   ${t}`), '┆');
+        const texts = width > 0 ? wrap(r.text, area - 4) : [r.text];
+        const first = texts[0] ?? '';
+        L.row(L.lead(r.pkt, r.time) + L.stateL(r.c), '┆', st.dim(`   ${first}`), cellWidth(3, lineWidth(first, r.text, r.w)), L.stateR(r.s));
+        for (let i = 1; i < texts.length; i++) L.inner(st.dim(`   ${texts[i]}`), cellWidth(3, plainWidth(texts[i]!)), '┆');
         break;
       }
       case 'fold': {
         const arrow = r.dir === 'client' ? '──►' : r.dir === 'server' ? '◄──' : '···';
         const paint = r.dir === 'client' ? st.client : r.dir === 'server' ? st.server : st.dim;
-        const [first, ...more] = width > 0 ? joinFit(r.text.split(' · '), area - 8, '').flatMap((l) => wrap(l, area - 8)) : [r.text];
-        inner(` ${paint(arrow)} ${first}`, '┆');
-        for (const t of more) inner(`     ${t}`, '┆');
+        // Plain text that fits is one line at its separators too: wrap() alone gives it.
+        const fits = r.w >= 0 && r.w <= area - 8;
+        const texts = width > 0 ? (fits ? wrap(r.text, area - 8) : joinFit(r.text.split(' · '), area - 8, '').flatMap((l) => wrap(l, area - 8))) : [r.text];
+        const first = texts[0] ?? '';
+        L.inner(` ${paint(arrow)} ${first}`, cellWidth(5, lineWidth(first, r.text, r.w)), '┆');
+        for (let i = 1; i < texts.length; i++) L.inner(`     ${texts[i]}`, cellWidth(5, plainWidth(texts[i]!)), '┆');
         break;
       }
     }
   }
-  return out;
 }
 
-/** What is written under a ladder: checks on folded segments, notes, explanations not told in it. */
-function underLadder(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Style, ex: ConnectionExplanations | null, told: Set<number>): string[] {
+/** What is written under a ladder onto `out`: checks on folded segments, notes, explanations not told in it. */
+function underLadder(c: ConnectionRecord, opts: TextOptions, m: Messages, st: Style, ex: ConnectionExplanations | null, ladder: Ladder, out: string[]): void {
+  const { shown, told } = ladder;
   // Checks on segments not drawn (folded data, say): failures in full, passes counted.
-  const shown = new Set(c.segments.map((s) => s.packet));
   const elsewhere = c.checks.filter((k) => !shown.has(k.packet));
   const failedElsewhere = elsewhere.filter((k) => !k.ok);
-  const under: string[] = [];
+  // A blank line before the first line under the ladder, taken back if none comes.
+  const blank = out.length;
+  out.push('');
   if (failedElsewhere.length > 0) {
-    under.push(`${m.checksElsewhere}:`);
-    for (const k of failedElsewhere) under.push(`  #${k.packet} ${st.bad(checkText(k, c, undefined, m, true))}`);
+    out.push(`${IND}${m.checksElsewhere}:`);
+    for (const k of failedElsewhere) out.push(`${IND}  #${k.packet} ${st.bad(checkText(k, c, undefined, m, true))}`);
   }
-  if (elsewhere.length > failedElsewhere.length) under.push(st.dim(m.passedElsewhere(elsewhere.length - failedElsewhere.length)));
+  if (elsewhere.length > failedElsewhere.length) out.push(IND + st.dim(m.passedElsewhere(elsewhere.length - failedElsewhere.length)));
   const width = opts.width ?? 0;
-  for (const n of notes(c, m, opts, st)) for (const l of fit(n, width > 0 ? width - IND.length : 0)) under.push(l);
+  for (const n of notes(c, m, opts, st)) pushFit(out, IND, n, width > 0 ? width - IND.length : 0);
   if (ex) {
     const rest = [...ex.byPacket].filter(([p]) => !told.has(p)).flatMap(([, lines]) => lines);
     for (const e of [...rest, ...ex.atEnd]) {
-      wrap(e, (width > 0 ? Math.min(96, width - IND.length) : 96) - 2).forEach((t, i) => under.push(st.dim(`${i === 0 ? '↳ ' : '  '}${t}`)));
+      wrap(e, (width > 0 ? Math.min(96, width - IND.length) : 96) - 2).forEach((t, i) => out.push(IND + st.dim(`${i === 0 ? '↳ ' : '  '}${t}`)));
     }
   }
-  return under.length > 0 ? ['', ...under.map((u) => `${IND}${u}`)] : [];
+  if (out.length === blank + 1) out.pop();
 }
 
 /** One connection: heading, ladder, notes. */
 export function renderConnection(c: ConnectionRecord, opts: TextOptions, ctx: TextContext = newTextContext()): string {
+  return connectionText(c, opts, ctx, 1);
+}
+
+/**
+ * renderConnection's text and the blank line after it, as an output writes a connection: one
+ * string (the text and a newline joined were a copy of the text made to encode it).
+ */
+export function renderConnectionEntry(c: ConnectionRecord, opts: TextOptions, ctx: TextContext = newTextContext()): string {
+  return connectionText(c, opts, ctx, 2);
+}
+
+/** One connection's text, ending in `newlines` newlines. */
+function connectionText(c: ConnectionRecord, opts: TextOptions, ctx: TextContext, newlines: number): string {
   const m = messages(opts.lang);
   const st = makeStyle(opts.color);
   const ex = opts.explain ? explainConnection(c, m, opts.lang, ctx.told) : null;
-  const { rows, told } = ladderRows(c, opts, m, st, ex);
-  const out = [...heading(c, m, st, opts.width), '', ...drawLadder(rows, opts, m, st), ...underLadder(c, opts, m, st, ex, told)];
-  return out.join('\n') + '\n';
+  const ladder = ladderRows(c, opts, m, st, ex);
+  // Every line onto one list, joined once (each empty one at the end adds a newline).
+  const out: string[] = [];
+  heading(c, m, st, out, opts.width);
+  out.push('');
+  drawLadder(ladder.rows, opts, m, st, out);
+  underLadder(c, opts, m, st, ex, ladder, out);
+  for (let i = 0; i < newlines; i++) out.push('');
+  return out.join('\n');
 }
 
 /**
@@ -824,8 +1000,12 @@ export function renderConnectionOpening(c: ConnectionRecord, opts: TextOptions, 
     else if (r.kind === 'change') drawn.add(Number(r.pkt));
   }
   for (const [topic, where] of ex?.placed ?? []) if (where !== 'end' && drawn.has(where)) ctx.told.add(topic);
-  const out = [...openingHeading(c, m, st), '', ...drawLadder(opening, opts, m, st)];
-  return out.join('\n') + '\n';
+  const out: string[] = [];
+  openingHeading(c, m, st, out);
+  out.push('');
+  drawLadder(opening, opts, m, st, out);
+  out.push('');
+  return out.join('\n');
 }
 
 /**
@@ -837,10 +1017,16 @@ export function renderConnectionClosing(c: ConnectionRecord, opts: TextOptions, 
   const m = messages(opts.lang);
   const st = makeStyle(opts.color);
   const ex = opts.explain ? explainConnection(c, m, opts.lang, ctx.told) : null;
-  const { rows, told, split, resume } = ladderRows(c, opts, m, st, ex);
+  const ladder = ladderRows(c, opts, m, st, ex);
+  const { rows, split, resume } = ladder;
   const from: Row = { kind: 'states', c: resume.c, s: resume.s, text: m.openingAbove, edge: 'top' };
   const rest = [from, ...rows.slice(split)];
+  const out: string[] = [];
+  heading(c, m, st, out, opts.width);
+  out.push('');
   // Measured on the whole ladder, so the lifelines continue those of the opening above.
-  const out = [...heading(c, m, st, opts.width), '', ...drawLadder(rest, opts, m, st, [...rows, from]), ...underLadder(c, opts, m, st, ex, told)];
-  return out.join('\n') + '\n';
+  drawLadder(rest, opts, m, st, out, [...rows, from]);
+  underLadder(c, opts, m, st, ex, ladder, out);
+  out.push('');
+  return out.join('\n');
 }

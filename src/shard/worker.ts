@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openCapture } from '../capture/open.js';
 import { CaptureError } from '../capture/frame.js';
 import { jsonConnectionBytes, ndjsonLineBytes } from '../report/json.js';
-import { newTextContext, renderConnection } from '../report/text.js';
+import { newTextContext, renderConnectionEntry } from '../report/text.js';
 import type { ConnectionRecord } from '../tcp/model.js';
 import { traceTally, type RecordOrder, type TraceTally } from '../trace.js';
 import { ShardIds } from './ids.js';
@@ -50,7 +50,7 @@ function take(r: ConnectionRecord, made: RecordOrder): void {
       ? jsonConnectionBytes(r, false)
       : render.mode === 'ndjson'
         ? ndjsonLineBytes(r, render.head)
-        : renderConnection(r, render.text, ctx) + '\n';
+        : renderConnectionEntry(r, render.text, ctx);
   pieces.add(made, r.id, text);
 }
 

@@ -13,7 +13,7 @@ import { Unwrapper } from '../../metrics/ranges.js';
 import type { Check, ConnectionRecord, SegmentRecord, Side, TcpState } from '../../tcp/model.js';
 import { duration, endpoint, esc, int } from '../format.js';
 import { transitionText, type Messages } from '../messages.js';
-import { checkText, initialState, segLabel, stateCell, synInfo } from '../text.js';
+import { checkText, initialState, segLabel, stateCell, synInfo, type ShownSyns } from '../text.js';
 
 /** One row of the ladder. `dir` 0: client → server, 1: server → client, −1: neither. */
 export type LadderRow =
@@ -126,7 +126,7 @@ function buildLadder(c: ConnectionRecord, m: Messages): LadderPicture {
   };
   let arrows = 0;
   let skipped = 0;
-  const shownSyn: Partial<Record<Side, string>> = {};
+  const shownSyn: ShownSyns = {};
   for (const s of c.segments) {
     if (!isArrow(s) || arrows >= LADDER_MAX_ARROWS) {
       if (arrows >= LADDER_MAX_ARROWS) skipped++;
