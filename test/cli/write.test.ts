@@ -46,6 +46,19 @@ function slowWritable(highWaterMark: number, delayMs = 1) {
   return { w, text, maxBuffered: () => maxBuffered, writes: () => writes };
 }
 
+/** A Writable that takes every write at once, keeping each chunk as it came (text or a Buffer). */
+function recordingWritable() {
+  const writes: Array<string | Buffer> = [];
+  const w = new Writable({
+    decodeStrings: false,
+    write(chunk: string | Buffer, _enc, cb) {
+      writes.push(chunk);
+      cb();
+    },
+  });
+  return { w, writes };
+}
+
 describe('writeChunks', () => {
   it('writes every piece in order, batched, and waits for drain: the buffer never holds much more than one batch', async () => {
     const pieces = Array.from({ length: 5000 }, (_, i) => `piece ${i} ${'x'.repeat(i % 300)}\n`);
@@ -124,14 +137,7 @@ describe('Output (the one writer of stdout)', () => {
   it('bytes (records rendered by the threads of --threads): in order with text, adjacent views of one buffer in one write', async () => {
     const batch = new TextEncoder().encode('{"id":1}\n{"id":2}\n{"id":3}\n');
     const view = (from: number, to: number) => new Uint8Array(batch.buffer, from, to - from);
-    const writes: Array<string | Buffer> = [];
-    const w = new Writable({
-      decodeStrings: false,
-      write(chunk: string | Buffer, _enc, cb) {
-        writes.push(chunk);
-        cb();
-      },
-    });
+    const { w, writes } = recordingWritable();
     const out = new Output(w);
     out.write('[');
     out.write(view(0, 9));
@@ -149,14 +155,7 @@ describe('Output (the one writer of stdout)', () => {
   });
 
   it('copy: bytes the caller writes over right after (the JSON writer reuses its buffer) come out as they were, consecutive ones in one write', async () => {
-    const writes: Array<string | Buffer> = [];
-    const w = new Writable({
-      decodeStrings: false,
-      write(chunk: string | Buffer, _enc, cb) {
-        writes.push(chunk);
-        cb();
-      },
-    });
+    const { w, writes } = recordingWritable();
     const out = new Output(w);
     const reused = new Uint8Array(16);
     const put = (text: string) => {
