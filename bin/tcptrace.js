@@ -12,11 +12,16 @@ v8.setFlagsFromString('--heap-growing-percent=30');
 // A clone that was installed but not built (`npm ci` alone) has no dist/: say what to run, not a
 // loader's stack trace.
 const built = new URL('../dist/cli/main.js', import.meta.url);
+const heap = new URL('../dist/cli/heap.js', import.meta.url);
 let main;
 try {
+  // V8's young generation held at 16 MiB (src/cli/heap.ts says why), watched from before the CLI's
+  // modules load: they allocate enough to grow it.
+  (await import(heap.href)).capYoungGeneration();
   ({ main } = await import(built.href));
 } catch (err) {
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes(fileURLToPath(built))) throw err;
+  const missing = String(err?.message);
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !(missing.includes(fileURLToPath(built)) || missing.includes(fileURLToPath(heap)))) throw err;
   process.stderr.write(`tcptrace: not built: ${fileURLToPath(built)} is missing; run npm run build in ${fileURLToPath(new URL('..', import.meta.url))}\n`);
   process.exit(70);
 }
