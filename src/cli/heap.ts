@@ -8,7 +8,7 @@
  * peak RSS of every mode (2026-12-07, 2 alternating pairs each, previous build first: `--json`
  * 20.3/20.2 s, 221 MiB → 20.7/19.3 s, 192-199 MiB; text 25.9/24.3 s, 219-226 MiB → 24.0/28.3 s
  * wall, 29.4/28.3 s CPU instead of 33.4/31.6, 193 MiB; `--ndjson` 12.1/11.5 s, 161-167 MiB →
- * 11.6 s, 145 MiB; `--summary` 7.3/7.4 s, 196-200 MiB → 8.0/7.5 s, 170-178 MiB). A quarter
+ * 11.6/11.4 s, 144-145 MiB; `--summary` 7.3/7.4 s, 196-200 MiB → 8.0/7.5 s, 170-178 MiB). A quarter
  * (4 MiB semi-spaces) made `--summary` 15% slower.
  *
  * The maximum is fixed when the heap is made (`--max-semi-space-size` on node's command line,
