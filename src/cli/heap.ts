@@ -32,7 +32,7 @@ const GROWING_POLL_MS = 1;
 const HELD_POLL_MS = 500;
 
 /** The young generation's size now (`new_space`), bytes; 0 if V8 does not say. */
-export function youngGenerationSize(): number {
+function youngGenerationSize(): number {
   for (const s of v8.getHeapSpaceStatistics()) if (s.space_name === 'new_space') return s.space_size;
   return 0;
 }
@@ -42,8 +42,7 @@ export function youngGenerationSize(): number {
  * growth (V8 multiplies the size by it), and 1, no growth, once it is there.
  */
 export function growthFactor(size: number, target: number): number {
-  if (size <= 0 || size >= target) return 1;
-  return Math.max(1, Math.floor(target / size));
+  return size <= 0 || size >= target ? 1 : Math.floor(target / size);
 }
 
 /** V8's own growth factor. */
@@ -80,7 +79,11 @@ function look(): void {
   poll(f === 1 ? HELD_POLL_MS : GROWING_POLL_MS);
 }
 
-/** Keeps this process's young generation at YOUNG_GENERATION_BYTES from now on (until uncapped). */
+/**
+ * Keeps this process's young generation at YOUNG_GENERATION_BYTES from now on (until uncapped).
+ * Only bin/tcptrace.js calls it, for the real process: main() called in-process (the tests) leaves
+ * the host's heap alone.
+ */
 export function capYoungGeneration(): void {
   look();
 }

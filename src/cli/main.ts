@@ -38,7 +38,7 @@ import { trace, type TraceOptions } from '../trace.js';
 import { colorLevel, languageFrom, type Env } from './env.js';
 import { decidedAtOpening, hostPredicate, portPredicate, type ConnectionPredicate } from './filter.js';
 import { parseCommandLine, type CliOptions } from './options.js';
-import { capYoungGeneration, uncapYoungGeneration } from './heap.js';
+import { uncapYoungGeneration } from './heap.js';
 import { PictureOutput, wantsSegments } from './pictures.js';
 import { startProgress } from './progress.js';
 import { StreamedOutput } from './stream-output.js';
@@ -76,11 +76,6 @@ export interface CliDeps {
   signals: boolean;
   /** How long a read runs before the spinner appears. */
   progressDelayMs: number;
-  /**
-   * Keep V8's young generation at 16 MiB, unless workers trace (heap.ts; bin/tcptrace.js starts
-   * it before the modules load; the real process only: the flag it sets holds for every thread).
-   */
-  capHeap: boolean;
 }
 
 const DEFAULT_DEPS: CliDeps = {
@@ -90,7 +85,6 @@ const DEFAULT_DEPS: CliDeps = {
   loadCheck: () => import('../check/cli.js'),
   signals: false,
   progressDelayMs: 300,
-  capHeap: false,
 };
 
 /** The package version, from package.json (two levels up from both src/cli and dist/cli). */
@@ -414,8 +408,9 @@ async function runFile(run: Run, input: string | string[]): Promise<number> {
       `tcptrace: ${esc(name)}: traced in one thread: --threads applies to a capture file, without --conn, --host, --port, --filter, --explain or pictures\n`,
     );
   }
-  // Workers grow their own young generations: the cap (process-wide) would stop them.
-  if (threads > 1 && deps.capHeap) uncapYoungGeneration();
+  // Workers grow their own young generations: bin/'s cap (process-wide) would stop them. Without
+  // it (main() called in-process) this sets V8's own factor, which it already has.
+  if (threads > 1) uncapYoungGeneration();
   try {
     if (threads > 1) {
       const { select: _s, keepRecords: _k, ...plain } = traceOptions(run);
@@ -592,9 +587,7 @@ async function runCheck(args: string[], io: CliIO, deps: CliDeps, out: Output): 
 
 /** The program. `argv` is process.argv (node, script, then the arguments). */
 export async function main(argv: string[], io: CliIO = processIO(), deps: Partial<CliDeps> = {}): Promise<number> {
-  const real = io.stdout === process.stdout;
-  const d: CliDeps = { ...DEFAULT_DEPS, signals: real, capHeap: real, ...deps };
-  if (d.capHeap) capYoungGeneration();
+  const d: CliDeps = { ...DEFAULT_DEPS, signals: io.stdout === process.stdout, ...deps };
   const out = new Output(io.stdout, directFd(io.stdout));
   const stderrError = watchErrors(io.stderr);
   let status = await program(argv.slice(2), io, d, out);
