@@ -208,17 +208,23 @@ export class Output {
       } else q.push(s);
       this.queued += s.length;
       if (this.queued >= BATCH) this.pump(false);
-      else if (!this.scheduled) {
-        // Pieces below a batch wait for the rest of the current job: the records of one chunk of
-        // input go out as few writes, and a lone line (a live capture's) goes out right after.
-        this.scheduled = true;
-        queueMicrotask(() => {
-          this.scheduled = false;
-          this.pump(true);
-        });
-      }
+      else this.pumpLater();
     }
     return this.canTakeMore();
+  }
+
+  /**
+   * Everything waiting goes out at the end of the current job (one microtask, however many pieces
+   * come first): the records of one chunk of input go out as few writes, and a lone line (a live
+   * capture's) right after.
+   */
+  private pumpLater(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.pump(true);
+    });
   }
 
   /**
@@ -298,15 +304,7 @@ export class Output {
       this.stop(e instanceof Error ? e : new Error(String(e)));
       return;
     }
-    if (this.staged > 0 && !this.scheduled) {
-      // What is staged waits for the rest of the current job: the records of one chunk of input
-      // go out as few writes, and a lone line (a live capture's) goes out right after.
-      this.scheduled = true;
-      queueMicrotask(() => {
-        this.scheduled = false;
-        this.pump(true);
-      });
-    }
+    if (this.staged > 0) this.pumpLater();
   }
 
   /** Writes what is staged in the scratch buffer. */
