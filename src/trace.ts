@@ -339,6 +339,11 @@ class TraceRun {
   private readonly maxConnections: number;
   private readonly keepRecords: boolean;
   private readonly hold: number;
+  /**
+   * Whether the summary and the diagnostics are all that read a record (nothing keeps, selects or
+   * receives records: `--summary`): then each is made lean (buildRecord).
+   */
+  private readonly lean: boolean;
   /** One settings object for every tracker (not one per connection). */
   private readonly trackerOptions: TrackerOptions;
   private readonly summary = new SummaryCounter();
@@ -384,6 +389,7 @@ class TraceRun {
     this.diagnostics = options.diagnostics === false ? null : new DiagnosticsCollector();
     // Records kept for the report cost more than the trackers: holding trackers saves nothing then.
     this.hold = this.keepRecords ? Infinity : Math.max(0, options.finishedHold ?? DEFAULTS.finishedHold);
+    this.lean = !this.keepRecords && !options.onRecord && !options.onConnection && !options.select;
     this.trackerOptions = {
       mslSec: this.mslSec,
       allSegments: options.allSegments ?? false,
@@ -710,7 +716,7 @@ class TraceRun {
     // SYNs half its time in the garbage collector.
     t.tracker = null;
     // The last finish(): the record takes over the tracker's lists instead of copying them.
-    const record = tracker.finish(endSec, endNsec, true, why);
+    const record = tracker.finish(endSec, endNsec, true, why, this.lean);
     if (this.shard !== null) record.id = this.idOf(t);
     if (this.made.phase === MADE.end) this.made.rank = record.id;
     this.selected = this.deliver(record, finalStates, why === 'evicted', t);

@@ -91,6 +91,13 @@ describe('streaming equals keeping every record, on every capture', () => {
       if (hold === undefined) expect(byId).toEqual(kept.connections);
       else expect(byId.map(asWritten)).toEqual(kept.connections.map(asWritten));
     }
+    // Nothing receives records: each is lean (tcp/record.ts), and folds to the same summary and
+    // diagnostics, with or without kept segments.
+    for (const keepSegments of [true, false]) {
+      const lean = await trace(openCapture(path), { mslSec, keepRecords: false, keepSegments });
+      expect(JSON.stringify(lean.summary)).toBe(JSON.stringify(kept.summary));
+      expect(lean.diagnostics).toEqual(kept.diagnostics);
+    }
     // Records are written without escaping: no text in them comes from the capture.
     for (const r of kept.connections) for (const s of strings(r)) expect(s).not.toMatch(UNSAFE);
   });

@@ -641,9 +641,10 @@ export class ConnectionTracker implements DupState, ZeekLife {
    * tracker's own lists instead of copying them, and the tracker must not be used again (trace()
    * does this when it drops the connection, so a finished connection costs one record, not two).
    * `why` says what ends the record when it is not the end of the capture (see FinishReason).
+   * `lean`: a record only the summary and the diagnostics read (buildRecord).
    */
-  finish(endSec: number, endNsec: number, last = false, why: FinishReason = 'end'): ConnectionRecord {
-    return buildRecord(this, endSec, endNsec, last, why);
+  finish(endSec: number, endNsec: number, last = false, why: FinishReason = 'end', lean = false): ConnectionRecord {
+    return buildRecord(this, endSec, endNsec, last, why, lean);
   }
 
   // ---- opening -------------------------------------------------------------------------------

@@ -209,14 +209,29 @@ export function setTimeWaitReused(x: TransitionLog, serial: number): void {
   if (i >= 0) x.tl[i + BITS] = x.tl[i + BITS]! | TW_REUSED;
 }
 
-/** The timeline as the model's Transition objects (new ones on every call). */
-export function timelineOf(x: TransitionLog): Transition[] {
+const TIME_WAIT = STATE_INDEX.get(TcpState.TimeWait)!;
+const CLOSE_WAIT = STATE_INDEX.get(TcpState.CloseWait)!;
+
+/** Whether a transition (its word of bits) enters or leaves TIME-WAIT, or enters CLOSE-WAIT. */
+function waits(bits: number): boolean {
+  const from = (bits >> FROM_SHIFT) & 15;
+  const to = (bits >> TO_SHIFT) & 15;
+  return from === TIME_WAIT || to === TIME_WAIT || to === CLOSE_WAIT;
+}
+
+/**
+ * The timeline as the model's Transition objects (new ones on every call). `waitsOnly`: only the
+ * transitions into or out of TIME-WAIT and into CLOSE-WAIT, in order: all that the diagnostics
+ * read of a timeline (a lean record, record.ts).
+ */
+export function timelineOf(x: TransitionLog, waitsOnly = false): Transition[] {
   const tl = x.tl;
-  const out: Transition[] = new Array(x.tlShown);
+  const out: Transition[] = waitsOnly ? [] : new Array(x.tlShown);
   let k = 0;
   for (let i = 0; i < tl.length; i += STRIDE) {
     const bits = tl[i + BITS]!;
     if (!(bits & SHOWN)) continue;
+    if (waitsOnly && !waits(bits)) continue;
     out[k++] = {
       packet: tl[i + PACKET]!,
       time: tl[i + TIME]!,

@@ -4,6 +4,7 @@
  * finished tracker refuses more work instead of corrupting a record already handed out.
  */
 import { describe, expect, it } from 'vitest';
+import type { ConnectionRecord } from '../../src/tcp/model.js';
 import { mkSeg, tracker, type Row } from './helpers.js';
 
 const u = (n: number) => n >>> 0;
@@ -71,5 +72,53 @@ describe('finish()', () => {
     expect(Object.isFrozen(empty[0]!.analysis)).toBe(true);
     // The client's FIN (packet 6) lists the end-of-capture no-data-after-fin check.
     expect(r.segments.find((s) => s.packet === 6)!.checks).toContain('no-data-after-fin');
+  });
+
+  // What the summary and the diagnostics read of a record (tcp/summary.ts, diagnose/).
+  const read = (r: ConnectionRecord) => ({
+    id: r.id,
+    start: r.start,
+    end: r.end,
+    client: { ip: r.client.ip, port: r.client.port, state: r.client.state, stateBasis: r.client.stateBasis, segments: r.client.segments },
+    server: { ip: r.server.ip, port: r.server.port, state: r.server.state, stateBasis: r.server.stateBasis, segments: r.server.segments },
+    open: { kind: r.open.kind, synRetransmits: r.open.synRetransmits },
+    close: { kind: r.close.kind, initiator: r.close.initiator },
+    zeek: r.zeek.conn_state,
+    flags: r.flags,
+    keepAlive: r.keepAlive,
+    reusedFrom: r.reusedFrom,
+    checks: r.checks.map((c) => c.ok),
+    waits: r.timeline.filter((t) => t.from === 'TIME-WAIT' || t.to === 'TIME-WAIT' || t.to === 'CLOSE-WAIT').map(({ why: _, ...t }) => t),
+  });
+
+  it.each([
+    ['TIME-WAIT still held', 1e9 + 1],
+    ['TIME-WAIT ran out', 1e9 + 100],
+  ])('a lean record (%s) has what the reducers read of the full one, and no more', (_, end) => {
+    const full = played(false).finish(end, 0, true);
+    const lean = played(false).finish(end, 0, true, 'end', true);
+    expect(read(lean)).toEqual(read(full));
+    expect(lean.timeline.length).toBeLessThan(full.timeline.length);
+    expect(lean.timeline.every((t) => t.from === 'TIME-WAIT' || t.to === 'TIME-WAIT' || t.to === 'CLOSE-WAIT')).toBe(true);
+    expect(full.notes.length).toBeGreaterThan(0);
+    expect(lean.notes).toEqual([]);
+    // A failing check stays failed in the stand-ins.
+    const bad = () => {
+      const t = tracker();
+      t.observe(mkSeg({ dir: 'c', flags: 'S', seq: X, packet: 1 }), true);
+      t.observe(mkSeg({ dir: 's', flags: 'S.', seq: Y, ack: u(X + 7), packet: 2 }), false);
+      return t;
+    };
+    expect(read(bad().finish(end, 0, true, 'end', true))).toEqual(read(bad().finish(end, 0, true)));
+    expect(
+      bad()
+        .finish(end, 0, true, 'end', true)
+        .checks.some((c) => !c.ok),
+    ).toBe(true);
+  });
+
+  it('a record that is not the last is never lean (the tracker goes on, and something prints it)', () => {
+    const t = played(false);
+    expect(t.finish(1e9 + 1, 0, false, 'end', true)).toEqual(played(false).finish(1e9 + 1, 0));
   });
 });
