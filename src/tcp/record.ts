@@ -50,10 +50,11 @@ const NO_DATA: ConnectionRecord['data'] = Object.freeze({ client: NO_DIRECTION, 
  *
  * `lean` (with `last`): a record only the summary and the diagnostics will read (trace() asks for
  * one when nothing else receives records: `--summary`). Its states, bases, kinds, flags, Zeek
- * state, keep-alive, ids, addresses and times are the full record's; its timeline holds only the
- * transitions into and out of TIME-WAIT and into CLOSE-WAIT (timelineOf), its checks are stand-ins
- * that only say whether each passed (checkList), and it has no notes, options or data. The rest
- * was a fifth of what `--summary` allocated (2.3 → 1.9 GB on the short benchmark).
+ * state, keep-alive, ids, addresses and times are the full record's. Its timeline holds the
+ * transitions into and out of TIME-WAIT and into CLOSE-WAIT (timelineOf), and the few that the end
+ * infers (missingAnswers), which the diagnostics pass over. Its checks are stand-ins that only say
+ * whether each passed (checkList), and it has no notes, options or data. The rest was a fifth of
+ * what `--summary` allocated (2.3 → 1.9 GB on the short benchmark).
  */
 export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: number, last: boolean, why: FinishReason, lean = false): ConnectionRecord {
   if (x.done) throw new Error(`connection ${x.id}: finish() after the last finish()`);
