@@ -110,12 +110,10 @@ export function buildRecord(x: ConnectionTracker, endSec: number, endNsec: numbe
         state = Closed;
         timeline.push({ packet: E.twPacket, time: round6(expiry), side: E.name, from: TimeWait, to: Closed, why: lean ? '' : expiryWhy(x, E), code: null });
         if (!lean) notes.push({ code: NOTE.timeWaitExpired, side: E.name, twPacket: E.twPacket, expiry: round6(expiry), msl2, end: round6(endRel) });
-      } else if (lean) {
-        // A lean record has no notes.
-      } else if (why !== 'end') {
-        notes.push({ code: NOTE.timeWaitWrittenEarly, side: E.name, twPacket: E.twPacket, until: round6(expiry), msl2, end: round6(endRel) });
-      } else {
-        notes.push({ code: NOTE.timeWaitUntil, side: E.name, twPacket: E.twPacket, until: round6(expiry), msl2, end: round6(endRel) });
+      } else if (!lean) {
+        // Still in TIME-WAIT: until when, and whether this record was written before the end.
+        const code = why !== 'end' ? NOTE.timeWaitWrittenEarly : NOTE.timeWaitUntil;
+        notes.push({ code, side: E.name, twPacket: E.twPacket, until: round6(expiry), msl2, end: round6(endRel) });
       }
     }
     out[E.name] = {
